@@ -1,0 +1,84 @@
+package engine
+
+// Decision values.
+const (
+	Allow           = "allow"
+	Deny            = "deny"
+	RequireApproval = "require_approval"
+	Warn            = "warn"
+)
+
+// Enforcement levels.
+const (
+	EnforcementOff    = "off"
+	EnforcementWarn   = "warn"
+	EnforcementStrict = "strict"
+)
+
+// Decision is the result of one evaluation. Its JSON form is the contract of
+// DESIGN.md ("The decision") and is what `gov eval --format json` prints.
+type Decision struct {
+	Decision         string          `json:"decision"`
+	Allowed          bool            `json:"allowed"`
+	ApprovalRequired bool            `json:"approval_required"`
+	Reason           string          `json:"reason"`
+	RiskLevel        string          `json:"risk_level"`
+	RequestID        string          `json:"request_id,omitempty"`
+	Bundle           BundleInfo      `json:"bundle"`
+	Enforcement      string          `json:"enforcement"`
+	Violations       []Violation     `json:"violations"`
+	Workflow         *WorkflowResult `json:"workflow,omitempty"`
+	PendingReason    string          `json:"pending_reason,omitempty"`
+	Summary          Summary         `json:"summary"`
+	EvaluatedAt      string          `json:"evaluated_at"`
+	DurationMS       float64         `json:"duration_ms"`
+}
+
+// BundleInfo names the policy version a decision was made under.
+type BundleInfo struct {
+	Source   string `json:"source"`
+	Ref      string `json:"ref,omitempty"`
+	Revision string `json:"revision"`
+}
+
+// Violation is one policy result. File and Line point into the patch (the
+// new file's line numbers) when the policy names them.
+type Violation struct {
+	Rule     string   `json:"rule"`
+	Action   string   `json:"action"`
+	Message  string   `json:"message"`
+	File     string   `json:"file,omitempty"`
+	Line     int      `json:"line,omitempty"`
+	Severity string   `json:"severity,omitempty"`
+	Controls []string `json:"controls,omitempty"`
+	// Enforced is false when enforcement "warn" downgraded the action.
+	Enforced *bool `json:"enforced,omitempty"`
+	// Exception is set when an exception covers this violation (it then
+	// no longer counts) or when an expired exception no longer does.
+	Exception string `json:"exception,omitempty"`
+}
+
+// WorkflowResult is the approval workflow selected for a decision that needs approval.
+type WorkflowResult struct {
+	Name       string        `json:"name"`
+	EscalateTo string        `json:"escalate_to,omitempty"`
+	Stages     []StageResult `json:"stages"`
+}
+
+// StageResult is one approval stage and, once approvals are counted, who approved it.
+type StageResult struct {
+	Name          string   `json:"name"`
+	ApproverRoles []string `json:"approver_roles"`
+	MinApprovals  int      `json:"min_approvals"`
+	TimeoutHours  int      `json:"timeout_hours,omitempty"`
+	ApprovedBy    []string `json:"approved_by"`
+	Satisfied     bool     `json:"satisfied"`
+}
+
+// Summary counts the evaluation.
+type Summary struct {
+	Passed             bool     `json:"passed"`
+	ErrorCount         int      `json:"error_count"`
+	WarningCount       int      `json:"warning_count"`
+	PolicyTypesChecked []string `json:"policy_types_checked"`
+}

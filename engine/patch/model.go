@@ -1,0 +1,56 @@
+// Package patch parses unified and git diffs into gov's patch model, the
+// input.patch that policies see, and can apply a patch in memory to a
+// repository directory to learn (and decode) each changed file's new content.
+package patch
+
+import "github.com/bluekeyes/go-gitdiff/gitdiff"
+
+// File statuses.
+const (
+	StatusAdded    = "added"
+	StatusModified = "modified"
+	StatusDeleted  = "deleted"
+	StatusRenamed  = "renamed"
+	StatusCopied   = "copied"
+)
+
+// Patch is a parsed diff.
+type Patch struct {
+	Files []File `json:"files"`
+	Stats Stats  `json:"stats"`
+
+	// src holds the parsed go-gitdiff files (context lines included), in
+	// the order of Files, so LoadContent can apply them; nil when the Patch
+	// was not built by Parse.
+	src []*gitdiff.File
+}
+
+// File is one changed file. Added lines carry new-file line numbers, removed
+// lines old-file line numbers.
+type File struct {
+	Path       string  `json:"path"`
+	OldPath    string  `json:"old_path,omitempty"`
+	Status     string  `json:"status"`
+	Language   string  `json:"language,omitempty"`
+	Binary     bool    `json:"binary"`
+	Added      []Line  `json:"added"`
+	Removed    []Line  `json:"removed"`
+	NewContent *string `json:"new_content,omitempty"`
+	Parsed     any     `json:"parsed,omitempty"`
+	// ParseError says why a changed .yaml/.yml/.json/.toml file could not be
+	// decoded into Parsed (set by LoadContent; not fatal, policies may flag it).
+	ParseError string `json:"parse_error,omitempty"`
+}
+
+// Line is one added or removed line, without its +/- marker or newline.
+type Line struct {
+	Line int    `json:"line"`
+	Text string `json:"text"`
+}
+
+// Stats totals the patch.
+type Stats struct {
+	Files     int `json:"files"`
+	Additions int `json:"additions"`
+	Deletions int `json:"deletions"`
+}
