@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"sigs.k8s.io/yaml"
+)
+
+// DecodeRequest decodes a request file (JSON, or YAML when name ends in
+// .yaml/.yml). Unknown fields and wrong types are errors naming the file,
+// line and field.
+func DecodeRequest(name string, data []byte) (Request, error) {
+	var req Request
+	if !utf8.Valid(data) {
+		return req, fmt.Errorf("%s: invalid UTF-8", name)
+	}
+	js := data
+	if lower := strings.ToLower(name); strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") {
+		var err error
+		if js, err = yaml.YAMLToJSON(data); err != nil {
+			return req, fmt.Errorf("%s: %s", name, reqOneLine(err.Error()))
+		}
+		// Positions below refer to the JSON form of a YAML file; name the field instead.
+		name += " (as JSON)"
+	}
+	if len(bytes.TrimSpace(js)) == 0 || string(bytes.TrimSpace(js)) == "null" {
+		return req, fmt.Errorf("%s: request is empty", name)
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, fmt.Errorf("%s: %s", name, reqDescribeJSONError(js, err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return req, fmt.Errorf("%s: unexpected data after the request object", name)
+	}
+	return req, nil
+}
+
+func reqDescribeJSONError(data []byte, err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("line %d: field %q: expected %s, got %s",
+			reqLineAt(data, typeErr.Offset), typeErr.Field, typeErr.Type, typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("line %d: %s", reqLineAt(data, syntaxErr.Offset), syntaxErr.Error())
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return reqOneLine(err.Error())
+}
+
+func reqLineAt(data []byte, offset int64) int {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	return bytes.Count(data[:offset], []byte("\n")) + 1
+}
+
+func reqOneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
