@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 )
@@ -78,13 +79,23 @@ func applyFile(root *os.Root, f *File, gf *gitdiff.File) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// applyErr names the file and, when go-gitdiff knows it, the line of the
-// original file where applying failed.
+// applyErr names the file and, when go-gitdiff knows them, the line of the
+// original file and the hunk where applying failed.
 func applyErr(path string, err error) error {
 	var ae *gitdiff.ApplyError
-	if errors.As(err, &ae) && ae.Line > 0 {
-		return fmt.Errorf("%s:%d: patch does not apply (hunk %d, hunk line %d): %w",
-			path, ae.Line, ae.Fragment, ae.FragmentLine, err)
+	if !errors.As(err, &ae) {
+		return fmt.Errorf("%s: patch does not apply: %w", path, err)
 	}
-	return fmt.Errorf("%s: patch does not apply: %w", path, err)
+	where := path
+	if ae.Line > 0 {
+		where += ":" + strconv.FormatInt(ae.Line, 10)
+	}
+	hunk := ""
+	switch {
+	case ae.Fragment > 0 && ae.FragmentLine > 0:
+		hunk = fmt.Sprintf(" (hunk %d, hunk line %d)", ae.Fragment, ae.FragmentLine)
+	case ae.Fragment > 0:
+		hunk = fmt.Sprintf(" (hunk %d)", ae.Fragment)
+	}
+	return fmt.Errorf("%s: patch does not apply%s: %w", where, hunk, err)
 }
