@@ -34,6 +34,8 @@ type Bundle struct {
 	Files map[string][]byte
 	// Warnings are non-fatal findings of loading (a policy without a test).
 	Warnings []string
+
+	ruleSource
 }
 
 // Config is gov.cue.
@@ -147,4 +149,11 @@ type Exception struct {
 	Expires    string   `json:"expires"`
 	Reason     string   `json:"reason"`
 	ApprovedBy string   `json:"approved_by"`
+}
+
+// Unexported locations of declarative rules, set by the loaders so that
+// RuleCatalog can name rules.cue:line; a Bundle built by hand leaves them empty.
+type ruleSource struct {
+	rulesFile string
+	ruleLines []int
 }

@@ -1,0 +1,99 @@
+package bundles
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// checkBundle checks what the schema cannot: references between files,
+// regular expressions and dates. The first problem found is returned.
+func checkBundle(b *Bundle, cs configs) error {
+	gov, wf, rf, ef := cs.files["gov"], cs.files["workflows"], cs.files["rules"], cs.files["exceptions"]
+	for _, name := range sortedKeys(b.Workflows) {
+		w := b.Workflows[name]
+		for i, s := range w.Stages {
+			for j, role := range s.ApproverRoles {
+				if _, ok := b.Roles[role]; !ok {
+					return refError(wf, []string{"workflows", name, "stages", strconv.Itoa(i), "approver_roles", strconv.Itoa(j)}, "role", role)
+				}
+			}
+		}
+		if w.EscalateTo != "" {
+			if _, ok := b.Roles[w.EscalateTo]; !ok {
+				return refError(wf, []string{"workflows", name, "escalate_to"}, "role", w.EscalateTo)
+			}
+		}
+	}
+	if d := b.Config.DefaultWorkflow; d != "" {
+		if _, ok := b.Workflows[d]; !ok {
+			return refError(gov, []string{"default_workflow"}, "workflow", d)
+		}
+	}
+	seen := map[string]int{}
+	for i, r := range b.Rules {
+		at := []string{"rules", strconv.Itoa(i)}
+		if j, dup := seen[r.ID]; dup {
+			return locError(rf, append(at, "id"), fmt.Sprintf("duplicate rule id %q (also rules.%d)", r.ID, j))
+		}
+		seen[r.ID] = i
+		if r.Workflow != "" {
+			if _, ok := b.Workflows[r.Workflow]; !ok {
+				return refError(rf, append(at, "workflow"), "workflow", r.Workflow)
+			}
+		}
+		for j, c := range r.Conditions {
+			if err := checkCondition(c); err != nil {
+				return locError(rf, append(at, "conditions", strconv.Itoa(j), "value"), err.Error())
+			}
+		}
+	}
+	for i, e := range b.Exceptions {
+		if _, err := time.Parse(time.DateOnly, e.Expires); err != nil {
+			return locError(ef, []string{"exceptions", strconv.Itoa(i), "expires"}, fmt.Sprintf("invalid date %q", e.Expires))
+		}
+	}
+	return nil
+}
+
+// checkCondition checks that a condition's value suits its operator.
+func checkCondition(c Condition) error {
+	switch c.Operator {
+	case "regex":
+		s, ok := c.Value.(string)
+		if !ok {
+			return fmt.Errorf("regex wants a string, got %T", c.Value)
+		}
+		if _, err := regexp.Compile(s); err != nil {
+			return fmt.Errorf("invalid regex: %w", err)
+		}
+	case "in", "not_in":
+		if _, ok := c.Value.([]any); !ok {
+			return fmt.Errorf("%s wants a list, got %T", c.Operator, c.Value)
+		}
+	case "gt", "lt":
+		switch c.Value.(type) {
+		case int, int64, float64, uint64:
+		default:
+			return fmt.Errorf("%s wants a number, got %T", c.Operator, c.Value)
+		}
+	}
+	return nil
+}
+
+func refError(cf configFile, elems []string, kind, name string) error {
+	return locError(cf, elems, fmt.Sprintf("unknown %s %q", kind, name))
+}
+
+// locError formats "file:line:col: path: msg".
+func locError(cf configFile, elems []string, msg string) error {
+	where := cf.pos(elems)
+	if cf.name == "" {
+		where = "(defaults)"
+	}
+	return fmt.Errorf("%s: %s: %s", where, joinPath(elems), msg)
+}
+
+func joinPath(elems []string) string { return strings.Join(elems, ".") }

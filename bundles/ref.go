@@ -1,0 +1,50 @@
+package bundles
+
+import (
+	"regexp"
+	"strings"
+)
+
+// bundleRef is a parsed bundle reference: a location (directory or Git URL)
+// and an optional ref after the last "@".
+type bundleRef struct {
+	loc    string
+	ref    string
+	hasRef bool
+	remote bool
+}
+
+// scpLikeRE matches "user@host:path", Git's scp-like remote syntax.
+var scpLikeRE = regexp.MustCompile(`^[A-Za-z0-9._~-]+@[A-Za-z0-9._-]+:`)
+
+// isRemote reports whether loc names a Git remote rather than a directory.
+func isRemote(loc string) bool {
+	for _, scheme := range []string{"https://", "http://", "file://", "ssh://", "git://"} {
+		if strings.HasPrefix(loc, scheme) {
+			return true
+		}
+	}
+	return scpLikeRE.MatchString(loc)
+}
+
+// parseBundleRef splits s at its last "@" when what follows is a ref: a ref
+// never contains ":" (so "git@host:repo" keeps its user), and an "@" inside
+// a URL's authority ("ssh://git@host/repo") is a user, not a ref.
+func parseBundleRef(s string) bundleRef {
+	r := bundleRef{loc: s, remote: isRemote(s)}
+	i := strings.LastIndex(s, "@")
+	if i < 0 {
+		return r
+	}
+	cand := s[i+1:]
+	if strings.Contains(cand, ":") {
+		return r
+	}
+	if j := strings.Index(s, "://"); j >= 0 {
+		authEnd := strings.IndexByte(s[j+3:], '/')
+		if authEnd < 0 || i < j+3+authEnd {
+			return r
+		}
+	}
+	return bundleRef{loc: s[:i], ref: cand, hasRef: true, remote: isRemote(s[:i])}
+}

@@ -1,0 +1,80 @@
+package bundles
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// regoParserOptions parses rego.v1 with METADATA annotations attached to rules.
+func regoParserOptions() ast.ParserOptions {
+	return ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true}
+}
+
+// readPolicies parses every policies/**/*.rego into b.Modules, b.Tests and
+// b.Parsed, and warns about policies without a _test.rego beside them.
+func readPolicies(fsys fs.FS, b *Bundle) error {
+	b.Parsed = map[string]*ast.Module{}
+	err := walkFiles(fsys, "policies", func(p string) error {
+		if path.Ext(p) != ".rego" {
+			return nil
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		m, err := ast.ParseModuleWithOpts(p, string(src), regoParserOptions())
+		if err != nil {
+			return regoError(p, err)
+		}
+		if m == nil {
+			return fmt.Errorf("%s: empty module (no package)", p)
+		}
+		if pkg := m.Package.Path; len(pkg) < 3 || pkg[1].String() != `"gov"` {
+			return fmt.Errorf("%s:%d: package %s is not under gov.", p, m.Package.Location.Row, packageName(m))
+		}
+		b.Parsed[p] = m
+		if isTest(p) {
+			b.Tests[p] = string(src)
+		} else {
+			b.Modules[p] = string(src)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range sortedKeys(b.Modules) {
+		test := strings.TrimSuffix(p, ".rego") + "_test.rego"
+		if _, ok := b.Tests[test]; !ok {
+			b.Warnings = append(b.Warnings, fmt.Sprintf("%s: no test (%s)", p, test))
+		}
+	}
+	return nil
+}
+
+// regoError makes one line "file:row: code: message" of a parse error.
+func regoError(p string, err error) error {
+	errs, ok := err.(ast.Errors)
+	if !ok || len(errs) == 0 {
+		return fmt.Errorf("%s: %w", p, oneLine(err))
+	}
+	e := errs[0]
+	row := 0
+	if e.Location != nil {
+		row = e.Location.Row
+	}
+	more := ""
+	if len(errs) > 1 {
+		more = fmt.Sprintf(" (and %d more)", len(errs)-1)
+	}
+	return fmt.Errorf("%s:%d: %s: %s%s", p, row, e.Code, oneLine(fmt.Errorf("%s", e.Message)), more)
+}
+
+// packageName is the module's package without the "data." prefix.
+func packageName(m *ast.Module) string {
+	return strings.TrimPrefix(m.Package.Path.String(), "data.")
+}

@@ -1,0 +1,137 @@
+package bundles
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func mapFS(files map[string]string) fstest.MapFS {
+	m := fstest.MapFS{}
+	for p, s := range files {
+		m[p] = &fstest.MapFile{Data: []byte(s)}
+	}
+	return m
+}
+
+func TestFormatsValidateAlike(t *testing.T) {
+	variants := map[string]map[string]string{
+		"cue": {
+			"gov.cue":   "enforcement: \"warn\"\naudit: retention_days: 30\n",
+			"roles.cue": "roles: sre: {members: [\"team:acme/sre\"], permissions: [\"approve\"]}\n",
+			"rules.cue": "rules: [{id: \"r1\", action: \"deny\", conditions: [{field: \"environment\", operator: \"in\", value: [\"production\"]}]}]\n",
+		},
+		"yaml": {
+			"gov.yaml":   "enforcement: warn\naudit:\n  retention_days: 30\n",
+			"roles.yml":  "roles:\n  sre:\n    members: [\"team:acme/sre\"]\n    permissions: [approve]\n",
+			"rules.yaml": "rules:\n- id: r1\n  action: deny\n  conditions:\n  - {field: environment, operator: in, value: [production]}\n",
+		},
+		"json": {
+			"gov.json":   `{"enforcement": "warn", "audit": {"retention_days": 30}}`,
+			"roles.json": `{"roles": {"sre": {"members": ["team:acme/sre"], "permissions": ["approve"]}}}`,
+			"rules.json": `{"rules": [{"id": "r1", "action": "deny", "conditions": [{"field": "environment", "operator": "in", "value": ["production"]}]}]}`,
+		},
+	}
+	var want map[string]any
+	for _, name := range []string{"cue", "yaml", "json"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := LoadFS(mapFS(variants[name]), name, "", "r")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Config.Enforcement != "warn" || b.Config.Audit.RetentionDays != 30 {
+				t.Errorf("config = %+v", b.Config)
+			}
+			if !b.Config.Library.Enabled || b.Config.BreakGlassLabel != "gov/break-glass" {
+				t.Errorf("defaults not filled: %+v", b.Config)
+			}
+			got := b.Data()
+			if want == nil {
+				want = got
+			} else if !reflect.DeepEqual(got, want) {
+				t.Errorf("Data() = %v, want %v (as cue)", got, want)
+			}
+		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	b, err := LoadFS(fstest.MapFS{}, "empty", "", "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := b.Config
+	if c.Enforcement != "strict" || !c.Library.Enabled || c.BreakGlassLabel != "gov/break-glass" || c.Audit.RetentionDays != 365 {
+		t.Errorf("defaults = %+v", c)
+	}
+	d := b.Data()
+	for _, key := range []string{"config", "roles", "workflows", "rules", "exceptions"} {
+		if d[key] == nil {
+			t.Errorf("Data()[%q] is nil", key)
+		}
+	}
+	if got := d["config"].(map[string]any)["enforcement"]; got != "strict" {
+		t.Errorf("data.gov.config.enforcement = %v", got)
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"unknown key", map[string]string{"gov.cue": "enforcement: \"warn\"\n\nenforcment: \"off\"\n"},
+			`gov.cue:3:1: unknown key "enforcment"`},
+		{"unknown nested key yaml", map[string]string{"roles.yaml": "roles:\n  sre:\n    members: [\"user:a\"]\n    memebers: []\n"},
+			`roles.yaml:4:5: roles.sre: unknown key "memebers"`},
+		{"wrong type", map[string]string{"gov.cue": "audit: retention_days: \"long\"\n"},
+			`gov.cue:1:24: audit.retention_days: want int, got string "long"`},
+		{"bad enforcement", map[string]string{"gov.json": `{"enforcement": 3}`},
+			`gov.json:1:17: enforcement: 3 is not one of off, strict, warn`},
+		{"bad action", map[string]string{"rules.cue": "rules: [{\n\tid: \"r\"\n\tconditions: []\n\taction: \"block\"\n}]\n"},
+			`rules.cue:4:10: rules.0.action: "block" is not one of deny, require_approval, warn`},
+		{"bad operator yaml", map[string]string{"rules.yaml": "rules:\n- id: r\n  action: warn\n  conditions:\n  - {field: x, operator: like, value: a}\n"},
+			`rules.yaml:5:26: rules.0.conditions.0.operator: "like" is not one of contains, equals, glob, gt, in, lt, not_equals, not_in, regex`},
+		{"missing key", map[string]string{"rules.cue": "rules: [{action: \"deny\", conditions: []}]\n"},
+			`rules.cue:1:9: rules.0: missing required key "id"`},
+		{"bad member", map[string]string{"roles.cue": "roles: sre: members: [\"bob\"]\n"},
+			`roles.cue:1:23: roles.sre.members.0: invalid value "bob" (out of bound =~"^(user|team|app):[^:]+$")`},
+		{"bad regex", map[string]string{"rules.cue": "rules: [{id: \"r\", action: \"deny\", conditions: [{field: \"patch_content\", operator: \"regex\", value: \"a(b\"}]}]\n"},
+			"rules.cue:1:92: rules.0.conditions.0.value: invalid regex: error parsing regexp: missing closing ): `a(b`"},
+		{"unknown role", map[string]string{
+			"roles.cue":     "roles: sre: members: [\"team:a/sre\"]\n",
+			"workflows.cue": "workflows: w: {\n\tstages: [{name: \"s\", approver_roles: [\"sre\", \"ops\"]}]\n}\n"},
+			`workflows.cue:2:47: workflows.w.stages.0.approver_roles.1: unknown role "ops"`},
+		{"unknown escalation", map[string]string{
+			"workflows.cue": "workflows: w: {stages: [], escalate_to: \"boss\"}\n"},
+			`workflows.cue:1:28: workflows.w.escalate_to: unknown role "boss"`},
+		{"unknown default workflow", map[string]string{"gov.cue": "default_workflow: \"nope\"\n"},
+			`gov.cue:1:1: default_workflow: unknown workflow "nope"`},
+		{"bad date", map[string]string{"exceptions.cue": "exceptions: [{rule: \"r\", expires: \"2026-02-30\", reason: \"x\", approved_by: \"user:c\"}]\n"},
+			`exceptions.cue:1:26: exceptions.0.expires: invalid date "2026-02-30"`},
+		{"two formats", map[string]string{"gov.cue": "", "gov.yaml": ""},
+			`gov.cue and gov.yaml: two formats of the same file; keep one`},
+		{"cue syntax", map[string]string{"gov.cue": "enforcement: \n}\n"},
+			`gov.cue:2:1: expected operand, found '}'`},
+		{"rego parse error", map[string]string{"policies/x.rego": "package gov.x\n\ndeny contains msg if {\n\tmsg := \n}\n"},
+			`policies/x.rego:5: rego_parse_error: unexpected } token`},
+		{"rego package outside gov", map[string]string{"policies/x.rego": "package acme.x\n\ndeny contains \"no\"\n"},
+			`policies/x.rego:1: package acme.x is not under gov.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadFS(mapFS(tt.files), "t", "", "r")
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error\n got: %s\nwant: %s", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+		})
+	}
+}
