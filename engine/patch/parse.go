@@ -38,7 +38,9 @@ func Parse(diff []byte) (*Patch, error) {
 	if len(bytes.TrimSpace(diff)) == 0 {
 		return nil, fmt.Errorf("%w: no file changes found", ErrEmpty)
 	}
-	files, preamble, err := gitdiff.Parse(bytes.NewReader(diff))
+	// bytes.Buffer has ReadString, so go-gitdiff reads it without a bufio copy;
+	// reading never modifies diff.
+	files, preamble, err := gitdiff.Parse(bytes.NewBuffer(diff))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrMalformed, strings.TrimPrefix(err.Error(), "gitdiff: "))
 	}
