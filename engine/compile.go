@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/policies"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// actionNames are the rule names whose elements are violations.
+var actionNames = [...]string{Deny, RequireApproval, Warn}
+
+// ruleInfo describes one Rego rule (head) that produces violations.
+type ruleInfo struct {
+	id       string // METADATA custom.id, "" when absent
+	pkg      string // gov.starter.protected
+	action   string
+	file     string
+	line     int
+	severity string
+	controls []string
+}
+
+// policyPackage is one package under gov.* that produces violations or
+// overrides the risk level.
+type policyPackage struct {
+	name         string // gov.starter.protected
+	builtin      bool
+	actions      map[string]bool
+	riskOverride bool
+	// defaults describe the package's complete (non-contains) action rules,
+	// whose elements cannot be attributed to one rule head.
+	defaults map[string]ruleInfo
+}
+
+// program is the compiled Rego of one bundle plus the built-in modules.
+type program struct {
+	compiler *ast.Compiler
+	rules    []ruleInfo // indexed by the "__rule" of rewritten heads
+	packages []*policyPackage
+}
+
+// compileProgram parses the bundle's modules and the built-in ones with
+// METADATA, rewrites every violation rule head for attribution and compiles
+// them together.
+//
+// Attribution: each `deny|require_approval|warn contains X` head becomes
+// `contains {"__rule": N, "value": X}`, N indexing program.rules (the rule's
+// METADATA, file and line), so that several rules of one package with
+// different METADATA are told apart after one query. count(deny) and
+// `deny` truthiness elsewhere keep working; only policies that look inside
+// another rule's elements (`"x" in deny`) would see the wrapper. Tests are
+// never compiled this way: gov test runs the modules unchanged.
+func compileProgram(b *bundles.Bundle) (*program, error) {
+	p := &program{}
+	modules := map[string]*ast.Module{}
+	byName := map[string]*policyPackage{}
+	add := func(file, src string, builtin bool) error {
+		m, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+		if err != nil {
+			return regoErr(file, err)
+		}
+		if m == nil {
+			return fmt.Errorf("%s: empty module (no package)", file)
+		}
+		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		if !builtin && (pkg == "gov.builtin" || strings.HasPrefix(pkg, "gov.builtin.")) {
+			return fmt.Errorf("%s:%d: package %s is reserved for gov's built-in modules", file, m.Package.Location.Row, pkg)
+		}
+		pp := byName[pkg]
+		if pp == nil {
+			pp = &policyPackage{name: pkg, builtin: builtin, actions: map[string]bool{}, defaults: map[string]ruleInfo{}}
+			byName[pkg] = pp
+		}
+		if err := p.attribute(m, file, pp); err != nil {
+			return err
+		}
+		modules[file] = m
+		return nil
+	}
+	for _, file := range sortedNames(b.Modules) {
+		if err := add(file, b.Modules[file], false); err != nil {
+			return nil, err
+		}
+	}
+	builtin := policies.Builtin()
+	for _, file := range sortedNames(builtin) {
+		if err := add(file, builtin[file], true); err != nil {
+			return nil, err
+		}
+	}
+	p.compiler = ast.NewCompiler()
+	if p.compiler.Compile(modules); p.compiler.Failed() {
+		return nil, regoErr("", p.compiler.Errors)
+	}
+	for _, name := range sortedNames(byName) {
+		pp := byName[name]
+		if strings.HasPrefix(name, "gov.") && (len(pp.actions) > 0 || pp.riskOverride) {
+			p.packages = append(p.packages, pp)
+		}
+	}
+	return p, nil
+}
+
+// attribute records the metadata of every violation rule of m and rewrites
+// its head (see compileProgram).
+func (p *program) attribute(m *ast.Module, file string, pp *policyPackage) error {
+	as, errs := ast.BuildAnnotationSet([]*ast.Module{m})
+	if len(errs) > 0 {
+		return regoErr(file, errs)
+	}
+	for _, r := range m.Rules {
+		name := r.Head.Name.String()
+		if len(r.Head.Reference) > 0 {
+			name = r.Head.Reference[0].String()
+		}
+		if name == "risk_level" && !pp.builtin {
+			pp.riskOverride = true
+		}
+		if name != Deny && name != RequireApproval && name != Warn {
+			continue
+		}
+		pp.actions[name] = true
+		info := metadata(as, r)
+		info.pkg, info.action, info.file, info.line = pp.name, name, file, r.Location.Row
+		if r.Head.RuleKind() != ast.MultiValue || len(r.Head.Reference) != 1 || r.Head.Key == nil {
+			if _, ok := pp.defaults[name]; !ok {
+				pp.defaults[name] = info
+			}
+			continue
+		}
+		key := r.Head.Key
+		tag := ast.IntNumberTerm(len(p.rules)).SetLocation(key.Location)
+		r.Head.Key = ast.ObjectTerm(
+			[2]*ast.Term{ast.StringTerm("__rule").SetLocation(key.Location), tag},
+			[2]*ast.Term{ast.StringTerm("value").SetLocation(key.Location), key},
+		).SetLocation(key.Location)
+		p.rules = append(p.rules, info)
+	}
+	return nil
+}
+
+// metadata reads a rule's METADATA: custom.id from the rule or document
+// scope, severity and controls from the nearest scope that sets them.
+func metadata(as *ast.AnnotationSet, r *ast.Rule) ruleInfo {
+	var info ruleInfo
+	if as == nil {
+		return info
+	}
+	for _, ref := range as.Chain(r) {
+		a := ref.Annotations
+		if a == nil {
+			continue
+		}
+		if id, ok := a.Custom["id"].(string); ok && info.id == "" && (a.Scope == "rule" || a.Scope == "document") {
+			info.id = id
+		}
+		if s, ok := a.Custom["severity"].(string); ok && info.severity == "" {
+			info.severity = s
+		}
+		if list, ok := a.Custom["controls"].([]any); ok && info.controls == nil {
+			for _, c := range list {
+				if s, ok := c.(string); ok {
+					info.controls = append(info.controls, s)
+				}
+			}
+		}
+	}
+	return info
+}
+
+// regoErr makes one line "file:row: code: message" of a parse or compile
+// error, noting how many more there are.
+func regoErr(file string, err error) error {
+	errs, ok := err.(ast.Errors)
+	if !ok || len(errs) == 0 {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return locLess(errs[i].Location, errs[j].Location) })
+	e := errs[0]
+	where := file
+	if e.Location != nil {
+		where = fmt.Sprintf("%s:%d", e.Location.File, e.Location.Row)
+	}
+	msg := fmt.Sprintf("%s: %s: %s", where, e.Code, strings.ReplaceAll(e.Message, "\n", " "))
+	if len(errs) > 1 {
+		msg += fmt.Sprintf(" (and %d more)", len(errs)-1)
+	}
+	return &RegoError{msg: msg, Errs: errs}
+}
+
+// RegoError is a Rego parse or compile error; its message is one line
+// naming the first error's file and row.
+type RegoError struct {
+	msg  string
+	Errs ast.Errors
+}
+
+func (e *RegoError) Error() string { return e.msg }
+
+// Unwrap returns the underlying OPA errors.
+func (e *RegoError) Unwrap() error { return e.Errs }
+
+func locLess(a, b *ast.Location) bool {
+	if a == nil || b == nil {
+		return b != nil
+	}
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	return a.Row < b.Row
+}

@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// defaultTimeout bounds one evaluation when the caller's context has no deadline.
+const defaultTimeout = 10 * time.Second
+
+// Engine holds the compiled policies and the prepared query of one bundle
+// revision. It is safe for concurrent use by several goroutines.
+type Engine struct {
+	b          *bundles.Bundle
+	prog       *program
+	query      rego.PreparedEvalQuery
+	terms      []queryTerm
+	checked    []string
+	exceptions []exception
+	workflows  []workflowMatcher
+}
+
+// queryTerm is one binding of the prepared query: the elements of one
+// package's action rule (or its risk_level), wrapped in a one-element list
+// so that an undefined document is told apart from an empty set.
+type queryTerm struct {
+	name string
+	pkg  *policyPackage
+	rule string // deny, require_approval, warn, risk_level
+}
+
+// riskVar binds the computed risk level.
+const riskVar = "risk"
+
+// New compiles the bundle's Rego with the built-in modules, writes the
+// bundle's data to a store and prepares the query that collects every
+// package's deny, require_approval and warn sets and the risk level.
+func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
+	if b == nil {
+		return nil, fmt.Errorf("engine: no bundle")
+	}
+	if err := checkRules(b.Rules); err != nil {
+		return nil, err
+	}
+	prog, err := compileProgram(b)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{b: b, prog: prog}
+	if e.exceptions, err = compileExceptions(b.Exceptions); err != nil {
+		return nil, err
+	}
+	if e.workflows, err = compileWorkflows(b.Workflows); err != nil {
+		return nil, err
+	}
+	body := ast.NewBody(ast.Equality.Expr(ast.VarTerm(riskVar), listOf(ast.MustParseRef("data.gov.builtin.risk.level"))))
+	for _, pp := range prog.packages {
+		ref := ast.MustParseRef("data." + pp.name)
+		if len(pp.actions) > 0 {
+			e.checked = append(e.checked, pp.name)
+		}
+		for _, rule := range [...]string{Deny, RequireApproval, Warn, "risk_level"} {
+			if (rule == "risk_level" && !pp.riskOverride) || (rule != "risk_level" && !pp.actions[rule]) {
+				continue
+			}
+			t := queryTerm{name: fmt.Sprintf("t%d", len(e.terms)), pkg: pp, rule: rule}
+			e.terms = append(e.terms, t)
+			body.Append(ast.Equality.Expr(ast.VarTerm(t.name), listOf(ref.Append(ast.StringTerm(rule)))))
+		}
+	}
+	store := inmem.NewFromObject(bundleData(b))
+	e.query, err = rego.New(
+		rego.ParsedQuery(body),
+		rego.Compiler(prog.compiler),
+		rego.Store(store),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare policy query: %w", err)
+	}
+	return e, nil
+}
+
+// listOf is the comprehension [x | x := ref], defined even when ref is not.
+func listOf(ref ast.Ref) *ast.Term {
+	x := ast.VarTerm("x")
+	return ast.ArrayComprehensionTerm(x, ast.NewBody(ast.Assign.Expr(x, ast.NewTerm(ref))))
+}
+
+// Bundle returns the bundle the engine was built from.
+func (e *Engine) Bundle() *bundles.Bundle { return e.b }
+
+// withBundle shares the compiled policies with another bundle value of the
+// same revision (a cache hit reached through a different source or ref).
+func (e *Engine) withBundle(b *bundles.Bundle) *Engine {
+	if b == e.b {
+		return e
+	}
+	c := *e
+	c.b = b
+	return &c
+}
+
+var knownOperators = map[string]bool{
+	"equals": true, "not_equals": true, "in": true, "not_in": true, "contains": true,
+	"regex": true, "glob": true, "gt": true, "lt": true,
+}
+
+// checkRules rejects declarative rules the Rego evaluator would silently
+// never fire (an unknown action or operator), so that they fail closed.
+func checkRules(rules []bundles.Rule) error {
+	for i, r := range rules {
+		if r.Action != Deny && r.Action != RequireApproval && r.Action != Warn {
+			return fmt.Errorf("rules[%d] (%s): unknown action %q", i, r.ID, r.Action)
+		}
+		for j, c := range r.Conditions {
+			if !knownOperators[c.Operator] {
+				return fmt.Errorf("rules[%d] (%s): conditions[%d]: unknown operator %q", i, r.ID, j, c.Operator)
+			}
+			if c.Field == "" {
+				return fmt.Errorf("rules[%d] (%s): conditions[%d]: empty field", i, r.ID, j)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,224 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gov-policy/gov/engine/patch"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// Finding is one secret-scanner finding as policies see it (never the secret).
+type Finding struct {
+	Rule        string `json:"rule"`
+	File        string `json:"file"`
+	Line        int    `json:"line"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// Input is everything one evaluation looks at.
+type Input struct {
+	Request  Request
+	Patch    *patch.Patch // parsed patch; nil is an empty patch
+	Findings []Finding
+	PR       map[string]any // input.pr, optional
+	// Enforcement is "" or off|warn|strict: the --enforcement override,
+	// which wins over the bundle's config.
+	Enforcement string
+	// Now is the evaluation time (exception expiry, evaluated_at); zero means time.Now().
+	Now time.Time
+}
+
+// result is a violation before exceptions and enforcement, with the
+// workflow its policy asked for.
+type result struct {
+	Violation
+	workflow string
+	waived   bool
+}
+
+// outcome is what one query produced.
+type outcome struct {
+	results []result
+	risk    string
+}
+
+// Evaluate decides on one request and patch. Any evaluation error is
+// returned with a nil decision: the caller must fail closed.
+func (e *Engine) Evaluate(ctx context.Context, in Input) (*Decision, error) {
+	start := time.Now()
+	now := in.Now
+	if now.IsZero() {
+		now = start
+	}
+	enforcement, err := e.enforcement(in)
+	if err != nil {
+		return nil, err
+	}
+	d := &Decision{
+		RequestID:   in.Request.RequestID,
+		Bundle:      BundleInfo{Source: e.b.Source, Ref: e.b.Ref, Revision: e.b.Revision},
+		Enforcement: enforcement,
+		Violations:  []Violation{},
+		Summary:     Summary{PolicyTypesChecked: []string{}},
+		EvaluatedAt: now.UTC().Format(time.RFC3339),
+	}
+	if enforcement == EnforcementOff {
+		d.Decision, d.Allowed, d.Reason, d.Summary.Passed = Allow, true, "enforcement off", true
+		d.DurationMS = millis(time.Since(start))
+		return d, nil
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultTimeout)
+		defer cancel()
+	}
+	out, err := e.run(ctx, in, now)
+	if err != nil {
+		return nil, err
+	}
+	results := e.applyExceptions(out.results, now)
+	if err := e.decide(d, in, out.risk, results); err != nil {
+		return nil, err
+	}
+	d.Summary.PolicyTypesChecked = append(d.Summary.PolicyTypesChecked, e.checked...)
+	d.DurationMS = millis(time.Since(start))
+	return d, nil
+}
+
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// run evaluates the prepared query and turns its bindings into results.
+func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, error) {
+	input, err := inputValue(in)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(now))
+	if err != nil {
+		return nil, &EvalError{Err: err}
+	}
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("evaluate policies: query returned %d results, want 1", len(rs))
+	}
+	b := rs[0].Bindings
+	out := &outcome{}
+	risk, ok := single(b[riskVar])
+	if out.risk, _ = risk.(string); !ok || !validRisk(out.risk) {
+		return nil, fmt.Errorf("evaluate policies: data.gov.builtin.risk.level is %v, want a risk level", risk)
+	}
+	override := -1
+	for _, t := range e.terms {
+		v, ok := single(b[t.name])
+		where := t.pkg.name + "." + t.rule
+		if t.rule == "risk_level" {
+			if !ok {
+				continue // a conditional override that does not apply
+			}
+			s, _ := v.(string)
+			if !validRisk(s) {
+				return nil, fmt.Errorf("%s is %v, want one of low, medium, high, critical", where, v)
+			}
+			override = max(override, riskRank(s))
+			continue
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s is undefined, want a set", where)
+		}
+		elems, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("%s is %s, want a set", where, kind(v))
+		}
+		for _, x := range elems {
+			r, err := e.element(t, x)
+			if err != nil {
+				return nil, err
+			}
+			out.results = append(out.results, r)
+		}
+	}
+	if override >= 0 {
+		out.risk = riskLevels[override]
+	}
+	return out, nil
+}
+
+// single unwraps the one-element list a query term binds.
+func single(v any) (any, bool) {
+	list, ok := v.([]any)
+	if !ok || len(list) != 1 {
+		return nil, false
+	}
+	return list[0], true
+}
+
+// inputValue builds the Rego input document directly as OPA values.
+func inputValue(in Input) (ast.Value, error) {
+	p := in.Patch
+	if p == nil {
+		p = &patch.Patch{}
+	}
+	findings := make([]any, len(in.Findings))
+	for i, f := range in.Findings {
+		findings[i] = map[string]any{"rule": f.Rule, "file": f.File, "line": f.Line, "fingerprint": f.Fingerprint}
+	}
+	r := in.Request
+	doc := map[string]any{
+		"request": map[string]any{
+			"request_id": r.RequestID, "action_type": r.ActionType, "environment": r.Environment,
+			"service_name": r.ServiceName, "language": r.Language, "requested_by": r.RequestedBy,
+			"error_context": objectOrEmpty(r.ErrorContext), "patch_content": r.PatchContent,
+			"metadata": objectOrEmpty(r.Metadata),
+		},
+		"patch":    p.Input(),
+		"findings": findings,
+	}
+	if in.PR != nil {
+		doc["pr"] = in.PR
+	}
+	v, err := ast.InterfaceToValue(doc)
+	if err != nil {
+		return nil, fmt.Errorf("build policy input: %w", err)
+	}
+	return v, nil
+}
+
+func objectOrEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// kind names the JSON type of a query value for error messages.
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// EvalError is an error OPA raised while evaluating (a builtin error, a
+// conflict, a timeout), reported on one line.
+type EvalError struct{ Err error }
+
+func (e *EvalError) Error() string {
+	return "evaluate policies: " + strings.Join(strings.Fields(e.Err.Error()), " ")
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
