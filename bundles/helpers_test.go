@@ -13,7 +13,7 @@ import (
 
 // writeFiles writes path -> content under dir; an empty content with a
 // "-" prefix in the path removes the file instead.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
+func writeFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for p, content := range files {
 		full := filepath.Join(dir, filepath.FromSlash(p))
@@ -34,13 +34,13 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 
 // testRepo is a Git repository built with go-git in a temp dir.
 type testRepo struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	repo *git.Repository
 	n    int
 }
 
-func newTestRepo(t *testing.T) *testRepo {
+func newTestRepo(t testing.TB) *testRepo {
 	t.Helper()
 	dir := t.TempDir()
 	repo, err := git.PlainInit(dir, false)
@@ -93,7 +93,7 @@ func (r *testRepo) branch(name, sha string) {
 }
 
 // mustLoad loads ref with WorkDir set to dir.
-func mustLoad(t *testing.T, ref, workDir string) *Bundle {
+func mustLoad(t testing.TB, ref, workDir string) *Bundle {
 	t.Helper()
 	b, err := Load(t.Context(), ref, LoadOptions{WorkDir: workDir, CacheDir: filepath.Join(workDir, ".cache")})
 	if err != nil {

@@ -1,0 +1,224 @@
+package bundles
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// policyRepo builds a repository whose bundle lives in .gov/ and changes
+// over three commits: v1 (lightweight tag), v2 (annotated tag) and a branch.
+func policyRepo(t testing.TB) (*testRepo, map[string]string) {
+	r := newTestRepo(t)
+	shas := map[string]string{}
+	shas["c1"] = r.commit("first policy", map[string]string{
+		"README.md":      "not part of the bundle\n",
+		".gov/gov.cue":   "enforcement: \"warn\"\n",
+		".gov/rules.cue": `rules: [{id: "no-prod", action: "warn", conditions: [{field: "environment", operator: "equals", value: "production"}]}]` + "\n",
+	})
+	r.tag("v1", shas["c1"], false)
+	shas["c2"] = r.commit("stricter", map[string]string{
+		".gov/gov.cue":   "enforcement: \"strict\"\n",
+		".gov/rules.cue": `rules: [{id: "no-prod", action: "deny", conditions: [{field: "environment", operator: "equals", value: "production"}]}]` + "\n",
+		".gov/roles.cue": `roles: sre: members: ["team:acme/sre"]` + "\n",
+	})
+	r.tag("v2", shas["c2"], true)
+	r.branch("feature", shas["c2"])
+	shas["c3"] = r.commit("add a rego policy", map[string]string{
+		".gov/policies/custom.rego":      "package gov.custom\n\ndeny contains \"no\" if input.request.environment == \"nope\"\n",
+		".gov/policies/custom_test.rego": "package gov.custom_test\n\ntest_ok if true\n",
+	})
+	return r, shas
+}
+
+func TestLoadGitRefs(t *testing.T) {
+	r, shas := policyRepo(t)
+	tests := []struct {
+		ref, wantRev, wantEnf, wantAction string
+		wantModules                       int
+	}{
+		{".gov@v1", shas["c1"], "warn", "warn", 0},
+		{".gov@v2", shas["c2"], "strict", "deny", 0},
+		{".gov@feature", shas["c2"], "strict", "deny", 0},
+		{".gov@" + shas["c1"][:7], shas["c1"], "warn", "warn", 0},
+		{".gov@" + shas["c2"], shas["c2"], "strict", "deny", 0},
+		{".gov@HEAD", shas["c3"], "strict", "deny", 1},
+		{".gov@master", shas["c3"], "strict", "deny", 1},
+		{".gov", shas["c3"], "strict", "deny", 1},
+		{"", shas["c3"], "strict", "deny", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			b := mustLoad(t, tt.ref, r.dir)
+			if b.Revision != tt.wantRev {
+				t.Errorf("revision = %s, want %s", b.Revision, tt.wantRev)
+			}
+			if b.Config.Enforcement != tt.wantEnf {
+				t.Errorf("enforcement = %s, want %s", b.Config.Enforcement, tt.wantEnf)
+			}
+			if len(b.Rules) != 1 || b.Rules[0].Action != tt.wantAction {
+				t.Errorf("rules = %+v, want one with action %s", b.Rules, tt.wantAction)
+			}
+			if len(b.Modules) != tt.wantModules {
+				t.Errorf("modules = %d, want %d", len(b.Modules), tt.wantModules)
+			}
+		})
+	}
+	t.Run("subdir of a subdir", func(t *testing.T) {
+		b := mustLoad(t, "policies/..@v2", filepath.Join(r.dir, ".gov"))
+		if b.Revision != shas["c2"] || b.Config.Enforcement != "strict" {
+			t.Errorf("got %s %s", b.Revision, b.Config.Enforcement)
+		}
+	})
+}
+
+func TestLoadErrors(t *testing.T) {
+	r, _ := policyRepo(t)
+	plain := t.TempDir()
+	tests := []struct {
+		name, ref, work, want string
+		is                    error
+	}{
+		{"unknown ref", ".gov@v9", r.dir, `bundle .gov@v9: unknown ref "v9" in repository ` + r.dir + `: reference not found`, nil},
+		{"missing dir", "nope", r.dir, "open bundle nope: file does not exist", fs.ErrNotExist},
+		{"ref outside git", ".@v1", plain, `bundle .@v1: . is not inside a Git repository, so it has no ref "v1"`, nil},
+		{"dir missing at ref", "policies@v1", filepath.Join(r.dir, ".gov"), "", nil},
+		{"empty ref", ".gov@", r.dir, "bundle .gov@: empty ref after @", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "dir missing at ref" {
+				writeFiles(t, filepath.Join(r.dir, ".gov"), map[string]string{"policies/x": ""})
+			}
+			_, err := Load(t.Context(), tt.ref, LoadOptions{WorkDir: tt.work})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tt.want != "" && err.Error() != tt.want {
+				t.Errorf("error\n got: %s\nwant: %s", err, tt.want)
+			}
+			if tt.want == "" && !strings.Contains(err.Error(), "does not exist at v1") {
+				t.Errorf("error %q does not say the directory is missing at the ref", err)
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("error %v is not %v", err, tt.is)
+			}
+		})
+	}
+}
+
+func TestDirtyRevision(t *testing.T) {
+	r, shas := policyRepo(t)
+	gov := filepath.Join(r.dir, ".gov")
+	steps := []struct {
+		name  string
+		files map[string]string
+		dirty bool
+	}{
+		{"clean", nil, false},
+		{"change outside the bundle", map[string]string{"../README.md": "changed\n"}, false},
+		{"non-bundle file inside", map[string]string{"notes.txt": "scratch\n"}, false},
+		{"edited policy", map[string]string{"policies/custom.rego": "package gov.custom\n\ndeny contains \"changed\" if false\n"}, true},
+		{"restored", map[string]string{"policies/custom.rego": "package gov.custom\n\ndeny contains \"no\" if input.request.environment == \"nope\"\n"}, false},
+		{"new config file", map[string]string{"exceptions.cue": "exceptions: []\n"}, true},
+		{"removed again", map[string]string{"-exceptions.cue": ""}, false},
+		{"deleted test", map[string]string{"-policies/custom_test.rego": ""}, true},
+	}
+	for _, s := range steps {
+		writeFiles(t, gov, s.files)
+		b := mustLoad(t, ".gov", r.dir)
+		want := shas["c3"]
+		if s.dirty {
+			want += "+dirty"
+		}
+		if b.Revision != want {
+			t.Errorf("%s: revision = %s, want %s", s.name, b.Revision, want)
+		}
+	}
+}
+
+func TestDigestRevision(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"gov.cue": "enforcement: \"warn\"\n", "other.txt": "x"})
+	a := mustLoad(t, dir, dir)
+	if !strings.HasPrefix(a.Revision, "sha256:") || len(a.Revision) != len("sha256:")+64 {
+		t.Fatalf("revision = %q, want sha256:<64 hex>", a.Revision)
+	}
+	writeFiles(t, dir, map[string]string{"other.txt": "y"})
+	if b := mustLoad(t, dir, dir); b.Revision != a.Revision {
+		t.Errorf("a non-bundle file changed the revision: %s -> %s", a.Revision, b.Revision)
+	}
+	writeFiles(t, dir, map[string]string{"gov.cue": "enforcement: \"off\"\n"})
+	if b := mustLoad(t, dir, dir); b.Revision == a.Revision {
+		t.Errorf("editing gov.cue kept revision %s", a.Revision)
+	}
+}
+
+func TestLoadDefaultAndEmbedded(t *testing.T) {
+	empty := t.TempDir()
+	b := mustLoad(t, "", empty)
+	if b.Source != EmbeddedSource || !strings.HasPrefix(b.Revision, "embedded:") {
+		t.Errorf("no .gov: source %q revision %q, want the embedded bundle", b.Source, b.Revision)
+	}
+	e, err := LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Config.DefaultWorkflow != "production_change" || e.Roles["sre"].Members == nil {
+		t.Errorf("embedded bundle config = %+v roles = %v", e.Config, e.Roles)
+	}
+	if _, ok := e.Workflows[e.Config.DefaultWorkflow]; !ok {
+		t.Errorf("default workflow %q not defined", e.Config.DefaultWorkflow)
+	}
+	writeFiles(t, empty, map[string]string{".gov/gov.cue": "enforcement: \"off\"\n"})
+	if b := mustLoad(t, "", empty); b.Source != ".gov" || b.Config.Enforcement != "off" {
+		t.Errorf("with .gov: source %q enforcement %q", b.Source, b.Config.Enforcement)
+	}
+}
+
+func TestLoadURL(t *testing.T) {
+	// The bundle of a remote repository is at its root.
+	remote := newTestRepo(t)
+	v1 := remote.commit("v1", map[string]string{"gov.cue": "enforcement: \"warn\"\n"})
+	remote.tag("v1", v1, true)
+	cache := t.TempDir()
+	url := "file://" + filepath.ToSlash(remote.dir)
+	opts := LoadOptions{WorkDir: t.TempDir(), CacheDir: cache}
+	b, err := Load(t.Context(), url+"@v1", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Revision != v1 || b.Config.Enforcement != "warn" || b.Ref != "v1" {
+		t.Errorf("first load: revision %s ref %s enforcement %s", b.Revision, b.Ref, b.Config.Enforcement)
+	}
+	entries, err := os.ReadDir(cache)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("cache has %d entries (%v), want one clone", len(entries), err)
+	}
+	// A new commit upstream is found by the fetch of the next load.
+	v2 := remote.commit("v2", map[string]string{"gov.cue": "enforcement: \"off\"\n"})
+	b, err = Load(t.Context(), url+"@master", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Revision != v2 || b.Config.Enforcement != "off" {
+		t.Errorf("after fetch: revision %s enforcement %s, want %s off", b.Revision, b.Config.Enforcement, v2)
+	}
+	// A full SHA already cached needs no remote at all.
+	if err := os.RemoveAll(remote.dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err = Load(t.Context(), url+"@"+v1, opts)
+	if err != nil {
+		t.Fatalf("cached SHA with the remote gone: %v", err)
+	}
+	if b.Revision != v1 {
+		t.Errorf("cached load revision %s, want %s", b.Revision, v1)
+	}
+	if entries, _ := os.ReadDir(cache); len(entries) != 1 {
+		t.Errorf("cache has %d entries after reuse, want 1", len(entries))
+	}
+}
