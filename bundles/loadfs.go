@@ -73,6 +73,9 @@ func (v *validator) load(fsys fs.FS, source, ref, revision string) (*Bundle, err
 		if err != nil {
 			return nil, err
 		}
+		if name == "" && spec.base != "gov" {
+			continue // only gov.cue has defaults to fill in
+		}
 		cf, err := v.decode(name, src, spec.def, targets[spec.base])
 		if err != nil {
 			return nil, err

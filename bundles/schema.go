@@ -2,6 +2,7 @@ package bundles
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"path"
 
@@ -77,8 +78,13 @@ func (v *validator) decode(name string, src []byte, def string, out any) (config
 	if err := u.Validate(cue.Concrete(true)); err != nil {
 		return cf, formatCUEError(err, cf)
 	}
-	if err := u.Decode(out); err != nil {
+	// Going through JSON is several times faster than Value.Decode.
+	raw, err := u.MarshalJSON()
+	if err != nil {
 		return cf, fmt.Errorf("%s: %w", name, oneLine(err))
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return cf, fmt.Errorf("%s: %w", name, err)
 	}
 	return cf, nil
 }
