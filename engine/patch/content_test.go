@@ -280,3 +280,38 @@ func TestLoadContentErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestLoadContentWithoutHunks(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "cfg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const base = "port = 8080\n"
+	if err := os.WriteFile(filepath.Join(dir, "cfg", "base.toml"), []byte(base), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, diff, want string }{
+		{"pure rename", "diff --git a/cfg/base.toml b/cfg/new.toml\nsimilarity index 100%\nrename from cfg/base.toml\nrename to cfg/new.toml\n", base},
+		{"copy", "diff --git a/cfg/base.toml b/cfg/prod.toml\nsimilarity index 100%\ncopy from cfg/base.toml\ncopy to cfg/prod.toml\n", base},
+		{"mode only", "diff --git a/cfg/base.toml b/cfg/base.toml\nold mode 100644\nnew mode 100755\n", base},
+		{"empty new file", "diff --git a/cfg/empty.toml b/cfg/empty.toml\nnew file mode 100644\nindex 000000000000..e69de29bb2d1\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.diff))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.LoadContent(dir); err != nil {
+				t.Fatal(err)
+			}
+			f := p.Files[0]
+			if f.NewContent == nil || *f.NewContent != tt.want {
+				t.Fatalf("new content = %v, want %q", f.NewContent, tt.want)
+			}
+			if tt.want != "" && lookup(f.Parsed, "port") != int64(8080) {
+				t.Errorf("parsed = %#v, want port 8080", f.Parsed)
+			}
+		})
+	}
+}

@@ -25,6 +25,16 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	// Shapes the samples lack: traditional headers, CRLF, missing final
+	// newline, mode-only, copy, binary without data.
+	for _, s := range []string{
+		"--- a/x.py\t2024-01-01 00:00:00 +0000\n+++ b/x.py\n@@ -1,2 +1,2 @@\n a\r\n-b\n+c\n\\ No newline at end of file\n",
+		"diff --git a/s.sh b/s.sh\nold mode 100644\nnew mode 100755\n",
+		"diff --git a/a b/c\nsimilarity index 90%\ncopy from a\ncopy to c\n--- a/a\n+++ b/c\n@@ -0,0 +1 @@\n+x\n",
+		"diff --git a/i.gif b/i.gif\nindex 1111111..2222222 100644\nBinary files a/i.gif and b/i.gif differ\n",
+	} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, diff []byte) {
 		p, err := Parse(diff)
 		if err != nil {
