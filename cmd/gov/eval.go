@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/engine/patch"
+)
+
+type evalFlags struct {
+	request     requestFlags
+	bundle      string
+	enforcement string
+	repo        string
+	format      string
+	output      string
+	timeout     time.Duration
+}
+
+func (f *evalFlags) AddFlags(cmd *cobra.Command) {
+	f.request.AddFlags(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.bundle, "bundle", "", "policy bundle: DIR, DIR@REF, URL@REF or embedded (default ./.gov, else embedded; env "+envBundle+")")
+	fl.StringVar(&f.enforcement, "enforcement", "", "override enforcement: off, warn or strict")
+	fl.StringVar(&f.repo, "repo", "", "repository work tree the patch applies to (gives policies the new file contents)")
+	fl.StringVar(&f.format, "format", "text", "output format: text or json")
+	fl.StringVarP(&f.output, "output", "o", "", "write the result to this file instead of stdout")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "evaluation time limit (fails closed)")
+}
+
+func newEvalCmd() *cobra.Command {
+	f := &evalFlags{}
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Decide whether a patch may go in",
+		Long: `Evaluate a patch and its request facts against a policy bundle and print the decision.
+Exit codes: 0 allowed, 1 denied, 2 error, 3 approval required.`,
+		Example: `  gov eval --patch testdata/patches/python-null-check.diff --env production --service user_service
+  gov eval --bundle ./policy@v1.2.0 --request req.json --format json
+  git diff main | gov eval --patch - --env staging`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runEval(cmd, f) },
+	}
+	f.AddFlags(cmd)
+	return cmd
+}
+
+func runEval(cmd *cobra.Command, f *evalFlags) error {
+	if err := checkFormat(f.format, "text", "json"); err != nil {
+		return err
+	}
+	if err := checkEnforcement(f.enforcement); err != nil {
+		return err
+	}
+	req, err := f.request.build(cmd.InOrStdin())
+	if err != nil {
+		return err
+	}
+	p, err := patch.Parse([]byte(req.PatchContent))
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.request.patchName(), err)
+	}
+	if f.repo != "" {
+		if err := p.LoadContent(f.repo); err != nil {
+			return fmt.Errorf("--repo %s: %w", f.repo, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+	defer cancel()
+	b, err := loadBundle(ctx, f.bundle)
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(ctx, b)
+	if err != nil {
+		return err
+	}
+	d, err := eng.Evaluate(ctx, engine.Input{Request: req, Patch: p, Enforcement: f.enforcement})
+	if err != nil {
+		return fmt.Errorf("evaluation failed (failing closed): %w", err)
+	}
+	w, closeOut, err := openOutput(cmd, f.output)
+	if err != nil {
+		return err
+	}
+	if f.format == "json" {
+		err = writeJSON(w, d)
+	} else {
+		err = writeDecisionText(w, d)
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if code := engine.ExitCode(d); code != 0 {
+		return exitError{code}
+	}
+	return nil
+}
+
+func checkEnforcement(v string) error {
+	switch v {
+	case "", engine.EnforcementOff, engine.EnforcementWarn, engine.EnforcementStrict:
+		return nil
+	}
+	return usageError{fmt.Errorf("unknown --enforcement %q (want off, warn or strict)", v)}
+}
+
+// loadBundle resolves --bundle (else GOV_BUNDLE) relative to the current directory.
+func loadBundle(ctx context.Context, ref string) (*bundles.Bundle, error) {
+	if ref == "" {
+		ref = envOr(envBundle, "")
+	}
+	return bundles.Load(ctx, ref, bundles.LoadOptions{CacheDir: envOr(envCacheDir, "")})
+}

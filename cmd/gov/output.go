@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/gov-policy/gov/engine"
+)
+
+// writeDecisionText prints a decision short and readable: the verdict, why,
+// each violation with file:line, the workflow still waiting, the bundle.
+func writeDecisionText(w io.Writer, d *engine.Decision) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  (enforcement %s, risk %s)\n", strings.ToUpper(strings.ReplaceAll(d.Decision, "_", " ")), d.Enforcement, d.RiskLevel)
+	fmt.Fprintf(&b, "reason: %s\n", d.Reason)
+	if len(d.Violations) > 0 {
+		b.WriteString("violations:\n")
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for _, v := range d.Violations {
+			loc := v.File
+			if loc != "" && v.Line > 0 {
+				loc = fmt.Sprintf("%s:%d", v.File, v.Line)
+			}
+			if loc == "" {
+				loc = "-"
+			}
+			action := v.Action
+			if v.Enforced != nil && !*v.Enforced {
+				action += " (not enforced)"
+			}
+			if v.Exception != "" {
+				action += " (exception)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", action, v.Rule, loc, v.Message)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if d.Workflow != nil {
+		fmt.Fprintf(&b, "workflow: %s\n", d.Workflow.Name)
+		for _, s := range d.Workflow.Stages {
+			state := "waiting"
+			if s.Satisfied {
+				state = "satisfied"
+			}
+			fmt.Fprintf(&b, "  stage %q: %d approval(s) from %s — %s\n", s.Name, s.MinApprovals, strings.Join(s.ApproverRoles, ", "), state)
+		}
+	}
+	if d.PendingReason != "" {
+		fmt.Fprintf(&b, "pending: %s\n", d.PendingReason)
+	}
+	fmt.Fprintf(&b, "bundle: %s (%s)\n", d.Bundle.Source, d.Bundle.Revision)
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gov-policy/gov/engine"
+)
+
+// requestFlags are the request facts shared by eval (and later pr and simulate).
+type requestFlags struct {
+	requestFile string
+	patchFile   string
+	env         string
+	service     string
+	language    string
+	requestedBy string
+	actionType  string
+	requestID   string
+}
+
+func (f *requestFlags) AddFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.requestFile, "request", "", "request file (JSON or YAML, HealingActionRequest fields)")
+	fl.StringVar(&f.patchFile, "patch", "", "patch file (unified or git diff); - reads stdin")
+	fl.StringVar(&f.env, "env", "", "environment (overrides the request's)")
+	fl.StringVar(&f.service, "service", "", "service name")
+	fl.StringVar(&f.language, "language", "", "language of the change")
+	fl.StringVar(&f.requestedBy, "requested-by", "", "who (or which bot) asks for the change")
+	fl.StringVar(&f.actionType, "action-type", "", "code_fix, config_change, dependency_update, rollback, ...")
+	fl.StringVar(&f.requestID, "request-id", "", "request id")
+}
+
+// build reads the request file and the patch, then applies flags (flags win).
+func (f *requestFlags) build(stdin io.Reader) (engine.Request, error) {
+	var req engine.Request
+	if f.requestFile != "" {
+		data, err := os.ReadFile(f.requestFile)
+		if err != nil {
+			return req, fmt.Errorf("--request: %w", err)
+		}
+		if req, err = engine.DecodeRequest(f.requestFile, data); err != nil {
+			return req, err
+		}
+	}
+	for _, o := range []struct {
+		flag string
+		dst  *string
+	}{
+		{f.env, &req.Environment}, {f.service, &req.ServiceName}, {f.language, &req.Language},
+		{f.requestedBy, &req.RequestedBy}, {f.actionType, &req.ActionType}, {f.requestID, &req.RequestID},
+	} {
+		if o.flag != "" {
+			*o.dst = o.flag
+		}
+	}
+	switch f.patchFile {
+	case "":
+		if req.PatchContent == "" {
+			return req, usageError{fmt.Errorf("no patch: give --patch FILE (or -) or patch_content in the request")}
+		}
+	case "-":
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return req, fmt.Errorf("--patch -: reading stdin: %w", err)
+		}
+		req.PatchContent = string(data)
+	default:
+		data, err := os.ReadFile(f.patchFile)
+		if err != nil {
+			return req, fmt.Errorf("--patch: %w", err)
+		}
+		req.PatchContent = string(data)
+	}
+	return req, nil
+}
+
+// patchName names the patch in error messages.
+func (f *requestFlags) patchName() string {
+	switch f.patchFile {
+	case "":
+		return f.requestFile + ": patch_content"
+	case "-":
+		return "stdin"
+	}
+	return f.patchFile
+}

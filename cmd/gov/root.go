@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// exitError carries a non-error exit status (a decision's 1 or 3) up to run.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// usageError marks bad flags or arguments.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// run builds the command tree, executes it and decides the exit code once:
+// 0 allowed, 1 denied, 2 usage/input/bundle/evaluation error, 3 approval required.
+func run(args []string) int {
+	return runWith(args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	root := newRootCmd(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var exit exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.code
+	default:
+		fmt.Fprintln(stderr, "gov: "+strings.Join(strings.Fields(err.Error()), " "))
+		return 2
+	}
+}
+
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gov",
+		Short: "Policy-as-code gate for automated (bot and AI) patches",
+		Long: `gov evaluates a patch and its request facts against a GitOps policy bundle
+(Rego and CUE in a Git repository) and decides allow, deny or require approval.
+
+Exit codes: 0 allowed, 1 denied, 2 usage, input, bundle or evaluation error,
+3 approval required and not yet given.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newEvalCmd(),
+		newBundleCmd(),
+		newTestCmd(),
+		newVersionCmd(),
+	)
+	return root
+}
+
+// checkFormat validates a --format value.
+func checkFormat(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return usageError{fmt.Errorf("unknown --format %q (want %s)", format, strings.Join(allowed, ", "))}
+}
+
+// openOutput returns the writer for --output (stdout when empty) and a close func.
+// The file is written only when the command succeeds in producing output.
+func openOutput(cmd *cobra.Command, path string) (io.Writer, func() error, error) {
+	if path == "" || path == "-" {
+		return cmd.OutOrStdout(), func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--output: %w", err)
+	}
+	return f, f.Close, nil
+}
