@@ -51,6 +51,8 @@ func Parse(diff []byte) (*Patch, error) {
 	p := &Patch{Files: make([]File, 0, len(files)), src: files}
 	changed := false
 	for _, gf := range files {
+		// A patch saved with CRLF line endings leaves a \r on header names.
+		gf.OldName, gf.NewName = strings.TrimSuffix(gf.OldName, "\r"), strings.TrimSuffix(gf.NewName, "\r")
 		if traditional && isTraditional(gf) {
 			gf.OldName, gf.NewName = stripComponent(gf.OldName), stripComponent(gf.NewName)
 		}

@@ -47,6 +47,13 @@ func TestParseShapes(t *testing.T) {
 				added: map[int]Line{0: {2, "three"}}, removed: map[int]Line{0: {2, "two"}}}},
 		},
 		{
+			name: "whole patch with CRLF line endings",
+			diff: "diff --git a/b.go b/b.go\r\nindex 1111111..2222222 100644\r\n--- a/b.go\r\n+++ b/b.go\r\n" +
+				"@@ -1 +1 @@\r\n-package a\r\n+package b\r\n",
+			files: []wantFile{{path: "b.go", status: StatusModified, language: "go", nAdded: 1, nRemoved: 1,
+				added: map[int]Line{0: {1, "package b"}}}},
+		},
+		{
 			name:  "mode-only change",
 			diff:  "diff --git a/scripts/deploy.sh b/scripts/deploy.sh\nold mode 100644\nnew mode 100755\n",
 			files: []wantFile{{path: "scripts/deploy.sh", status: StatusModified, language: "shell"}},
