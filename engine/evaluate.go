@@ -157,34 +157,51 @@ func single(v any) (any, bool) {
 }
 
 // inputValue builds the Rego input document directly as OPA values.
+// input.patch has the shape of patch.Patch.Input (see patchValue).
 func inputValue(in Input) (ast.Value, error) {
 	p := in.Patch
 	if p == nil {
 		p = &patch.Patch{}
 	}
-	findings := make([]any, len(in.Findings))
-	for i, f := range in.Findings {
-		findings[i] = map[string]any{"rule": f.Rule, "file": f.File, "line": f.Line, "fingerprint": f.Fingerprint}
-	}
-	r := in.Request
-	doc := map[string]any{
-		"request": map[string]any{
-			"request_id": r.RequestID, "action_type": r.ActionType, "environment": r.Environment,
-			"service_name": r.ServiceName, "language": r.Language, "requested_by": r.RequestedBy,
-			"error_context": objectOrEmpty(r.ErrorContext), "patch_content": r.PatchContent,
-			"metadata": objectOrEmpty(r.Metadata),
-		},
-		"patch":    p.Input(),
-		"findings": findings,
-	}
-	if in.PR != nil {
-		doc["pr"] = in.PR
-	}
-	v, err := ast.InterfaceToValue(doc)
+	pv, err := patchValue(p)
 	if err != nil {
 		return nil, fmt.Errorf("build policy input: %w", err)
 	}
-	return v, nil
+	findings := make([]*ast.Term, len(in.Findings))
+	for i, f := range in.Findings {
+		findings[i] = ast.ObjectTerm(
+			item("rule", ast.StringTerm(f.Rule)), item("file", ast.StringTerm(f.File)),
+			item("line", ast.IntNumberTerm(f.Line)), item("fingerprint", ast.StringTerm(f.Fingerprint)),
+		)
+	}
+	r := in.Request
+	errCtx, err := ast.InterfaceToValue(objectOrEmpty(r.ErrorContext))
+	if err != nil {
+		return nil, fmt.Errorf("build policy input: error_context: %w", err)
+	}
+	meta, err := ast.InterfaceToValue(objectOrEmpty(r.Metadata))
+	if err != nil {
+		return nil, fmt.Errorf("build policy input: metadata: %w", err)
+	}
+	doc := []([2]*ast.Term){
+		item("request", ast.ObjectTerm(
+			item("request_id", ast.StringTerm(r.RequestID)), item("action_type", ast.StringTerm(r.ActionType)),
+			item("environment", ast.StringTerm(r.Environment)), item("service_name", ast.StringTerm(r.ServiceName)),
+			item("language", ast.StringTerm(r.Language)), item("requested_by", ast.StringTerm(r.RequestedBy)),
+			item("error_context", ast.NewTerm(errCtx)), item("patch_content", ast.StringTerm(r.PatchContent)),
+			item("metadata", ast.NewTerm(meta)),
+		)),
+		item("patch", ast.NewTerm(pv)),
+		item("findings", ast.ArrayTerm(findings...)),
+	}
+	if in.PR != nil {
+		pr, err := ast.InterfaceToValue(in.PR)
+		if err != nil {
+			return nil, fmt.Errorf("build policy input: pr: %w", err)
+		}
+		doc = append(doc, item("pr", ast.NewTerm(pr)))
+	}
+	return ast.NewObject(doc...), nil
 }
 
 func objectOrEmpty(m map[string]any) map[string]any {

@@ -66,26 +66,44 @@ _location(i) := {"file": h[0], "line": h[1]} if {
 
 else := {}
 
-# _hits[i][j] holds [file, line] for each added line (patch_content) or
-# changed path (files) that satisfies condition j of rule i, negated
-# operators tested by their positive base.
-_hits[i][j] contains [f.path, l.line] if {
+# _located_conditions holds [i, j, op, value, field] for each condition j of
+# rule i on a located field, a negated operator replaced by its base.
+_located_conditions contains [i, j, object.get(_base, c.operator, c.operator), c.value, c.field] if {
 	some i, r in data.gov.rules
 	some j, c in r.conditions
-	c.field == "patch_content"
-	op := object.get(_base, c.operator, c.operator)
+	c.field in _located
+}
+
+# _hits[i][j] holds [file, line] for each added line (patch_content) or
+# changed path (files) that satisfies condition j of rule i. Each operator
+# has its own clause so the per-line test is a builtin, not a function call.
+_hits[i][j] contains [f.path, l.line] if {
+	some [i, j, "regex", v, "patch_content"] in _located_conditions
 	some f in input.patch.files
 	some l in f.added
-	_test(op, l.text, c.value)
+	regex.match(v, l.text)
+}
+
+_hits[i][j] contains [f.path, l.line] if {
+	some [i, j, "contains", v, "patch_content"] in _located_conditions
+	is_string(v)
+	some f in input.patch.files
+	some l in f.added
+	contains(l.text, v)
+}
+
+_hits[i][j] contains [f.path, l.line] if {
+	some [i, j, op, v, "patch_content"] in _located_conditions
+	not op in {"regex", "contains"}
+	some f in input.patch.files
+	some l in f.added
+	_test(op, l.text, v)
 }
 
 _hits[i][j] contains [f.path, _first_line(f)] if {
-	some i, r in data.gov.rules
-	some j, c in r.conditions
-	c.field == "files"
-	op := object.get(_base, c.operator, c.operator)
+	some [i, j, op, v, "files"] in _located_conditions
 	some f in input.patch.files
-	_test(op, f.path, c.value)
+	_test(op, f.path, v)
 }
 
 _first_line(f) := f.added[0].line if count(f.added) > 0

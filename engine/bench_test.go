@@ -1,0 +1,52 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine/patch"
+)
+
+// benchBundle is default-like: the starter policies, the built-in modules
+// and two declarative rules over every added line and every path.
+func benchBundle(b *testing.B) *bundles.Bundle {
+	bundle := starterBundle(b)
+	bundle.Rules = []bundles.Rule{
+		{ID: "no-hardcoded-passwords", Message: "hardcoded password", Action: Deny, Controls: []string{"SOC2:CC6.1"},
+			Conditions: []bundles.Condition{{Field: "patch_content", Operator: "regex", Value: `password\s*=\s*["'][^"']+["']`}}},
+		{ID: "prod-lockfiles", Message: "lock file changed in production", Action: RequireApproval,
+			Conditions: []bundles.Condition{
+				{Field: "environment", Operator: "equals", Value: "production"},
+				{Field: "files", Operator: "glob", Value: "**/package-lock.json"},
+			}},
+	}
+	return bundle
+}
+
+// BenchmarkEval is one in-process decision on a ~500-changed-line patch.
+func BenchmarkEval(b *testing.B) {
+	diff, err := os.ReadFile("../testdata/patches/large-500.diff")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := patch.Parse(diff)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n := p.Stats.Additions + p.Stats.Deletions; n < 400 {
+		b.Fatalf("large-500.diff changes %d lines, want about 500", n)
+	}
+	e := mustEngine(b, benchBundle(b))
+	in := Input{Request: Request{Environment: "staging", ServiceName: "api", PatchContent: string(diff)}, Patch: p}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		d, err := e.Evaluate(ctx, in)
+		if err != nil || d.Decision == "" {
+			b.Fatal(d, err)
+		}
+	}
+}
