@@ -112,3 +112,40 @@ func TestSamePatchDifferentRefs(t *testing.T) {
 		})
 	}
 }
+
+// TestBundleHistoryCommands checks gov bundle log and diff on a Git policy repo.
+func TestBundleHistoryCommands(t *testing.T) {
+	dir := policyRepo(t, []repoStep{
+		{message: "roles", tag: "v1", files: map[string]string{
+			"roles.cue": "roles: sre: {members: [\"team:acme/sre\"], permissions: [\"approve\"]}\n",
+		}},
+		{message: "deny CI edits", tag: "v2", files: map[string]string{
+			"policies/ci.rego": workflowRego,
+			"rules.cue":        "rules: [{id: \"no-todo\", message: \"no TODO\", action: \"warn\", conditions: [{field: \"patch_content\", operator: \"contains\", value: \"TODO\"}]}]\n",
+		}},
+	})
+	run := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := runWith(args, nil, &out, &errb); code != 0 {
+			t.Fatalf("gov %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+		}
+		return out.String()
+	}
+	log := run("bundle", "log", dir)
+	for _, want := range []string{"deny CI edits", "+ rule custom/no-ci-edits", "+ rule no-todo", "roles", "+ role sre"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("bundle log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Index(log, "deny CI edits") > strings.Index(log, "roles") {
+		t.Errorf("bundle log is not newest first:\n%s", log)
+	}
+	diff := run("bundle", "diff", dir+"@v1", dir+"@v2")
+	if !strings.Contains(diff, "+ rule custom/no-ci-edits") || strings.Contains(diff, "role sre") {
+		t.Errorf("bundle diff v1..v2:\n%s", diff)
+	}
+	if got := run("bundle", "diff", dir+"@v2", dir+"@v2"); got != "no policy changes\n" {
+		t.Errorf("bundle diff of a ref with itself: %q", got)
+	}
+}
