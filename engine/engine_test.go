@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -231,5 +232,38 @@ func TestCompileErrors(t *testing.T) {
 				t.Errorf("error %v, want one line starting %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestConcurrentEvaluate(t *testing.T) {
+	e := mustEngine(t, starterBundle(t))
+	inputs := []struct {
+		in   Input
+		want string
+	}{
+		{Input{Request: Request{Environment: "qa"}, Patch: mkPatch(deleted("x_test.go"))}, Deny},
+		{Input{Request: Request{Environment: "production"}, Patch: mkPatch(modified("a.py", added(1, "x")...))}, RequireApproval},
+		{Input{Request: Request{Environment: "qa"}, Patch: mkPatch(modified("a.py", added(1, "x")...))}, Allow},
+	}
+	errs := make(chan string, 60)
+	done := make(chan struct{})
+	for g := range 6 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 10 {
+				c := inputs[(g+i)%len(inputs)]
+				d, err := e.Evaluate(context.Background(), c.in)
+				if err != nil || d.Decision != c.want {
+					errs <- fmt.Sprintf("got %v %v, want %s", d, err, c.want)
+				}
+			}
+		}()
+	}
+	for range 6 {
+		<-done
+	}
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
 	}
 }
