@@ -74,11 +74,14 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 			body.Append(ast.Equality.Expr(ast.VarTerm(t.name), listOf(ref.Append(ast.StringTerm(rule)))))
 		}
 	}
-	store := inmem.NewFromObject(bundleData(b))
+	// The store keeps OPA values so that policies reading data.gov do not
+	// convert it from Go values on every evaluation.
+	store := inmem.NewFromObjectWithOpts(bundleData(b), inmem.OptReturnASTValuesOnRead(true))
 	e.query, err = rego.New(
 		rego.ParsedQuery(body),
 		rego.Compiler(prog.compiler),
 		rego.Store(store),
+		rego.StoreReadAST(true),
 		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
