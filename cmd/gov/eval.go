@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +21,7 @@ type evalFlags struct {
 	format      string
 	output      string
 	timeout     time.Duration
+	printInput  bool
 }
 
 func (f *evalFlags) AddFlags(cmd *cobra.Command) {
@@ -30,6 +32,7 @@ func (f *evalFlags) AddFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.repo, "repo", "", "repository work tree the patch applies to (gives policies the new file contents)")
 	fl.StringVar(&f.format, "format", "text", "output format: text or json")
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to this file instead of stdout")
+	fl.BoolVar(&f.printInput, "print-input", false, "print the Rego input document policies would see, as JSON, and exit")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "evaluation time limit (fails closed)")
 }
 
@@ -70,6 +73,14 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 			return fmt.Errorf("--repo %s: %w", f.repo, err)
 		}
 	}
+	in := engine.Input{Request: req, Patch: p, Enforcement: f.enforcement}
+	if f.printInput {
+		doc, err := engine.InputDocument(in)
+		if err != nil {
+			return err
+		}
+		return writeOutput(cmd, f.output, func(w io.Writer) error { return writeJSON(w, doc) })
+	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 	defer cancel()
 	b, err := loadBundle(ctx, f.bundle)
@@ -80,22 +91,16 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	if err != nil {
 		return err
 	}
-	d, err := eng.Evaluate(ctx, engine.Input{Request: req, Patch: p, Enforcement: f.enforcement})
+	d, err := eng.Evaluate(ctx, in)
 	if err != nil {
 		return fmt.Errorf("evaluation failed (failing closed): %w", err)
 	}
-	w, closeOut, err := openOutput(cmd, f.output)
-	if err != nil {
-		return err
-	}
-	if f.format == "json" {
-		err = writeJSON(w, d)
-	} else {
-		err = writeDecisionText(w, d)
-	}
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
+	err = writeOutput(cmd, f.output, func(w io.Writer) error {
+		if f.format == "json" {
+			return writeJSON(w, d)
+		}
+		return writeDecisionText(w, d)
+	})
 	if err != nil {
 		return err
 	}

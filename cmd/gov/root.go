@@ -82,15 +82,20 @@ func checkFormat(format string, allowed ...string) error {
 	return usageError{fmt.Errorf("unknown --format %q (want %s)", format, strings.Join(allowed, ", "))}
 }
 
-// openOutput returns the writer for --output (stdout when empty) and a close func.
-// The file is written only when the command succeeds in producing output.
-func openOutput(cmd *cobra.Command, path string) (io.Writer, func() error, error) {
+// writeOutput writes a command's result to --output (stdout when empty or
+// "-"). A file is created only once there is a result to write, so a failed
+// command leaves nothing behind.
+func writeOutput(cmd *cobra.Command, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
-		return cmd.OutOrStdout(), func() error { return nil }, nil
+		return write(cmd.OutOrStdout())
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--output: %w", err)
+		return fmt.Errorf("--output: %w", err)
 	}
-	return f, f.Close, nil
+	if err := write(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
