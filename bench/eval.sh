@@ -9,13 +9,13 @@ export GOTOOLCHAIN=local
 RUNS=${RUNS:-20}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-bin="$work/bin"
+bin="${BENCH_BIN:-$work/bin}"  # set BENCH_BIN to reuse installed peers
 mkdir -p "$bin"
 
 echo "== building gov and installing peers (conftest, opa)"
 go build -o "$bin/gov" ./cmd/gov
-GOBIN="$bin" go install github.com/open-policy-agent/conftest@v0.71.1
-GOBIN="$bin" go install github.com/open-policy-agent/opa@v1.22.3
+[ -x "$bin/conftest" ] || GOBIN="$bin" go install github.com/open-policy-agent/conftest@v0.71.1
+[ -x "$bin/opa" ] || GOBIN="$bin" go install github.com/open-policy-agent/opa@v1.22.3
 
 # One policy, the same for all three: deny deleting tests, require approval
 # for protected paths.
