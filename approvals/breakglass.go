@@ -1,0 +1,107 @@
+package approvals
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gov-policy/gov/engine"
+)
+
+// breakGlass honours the break-glass label only when it is still on the PR
+// and its latest "labeled" event was made by a holder of the break_glass
+// permission. Anything else is reported, never honoured.
+func breakGlass(ctx context.Context, c *checker, in Input) (*BreakGlass, []Ignored, error) {
+	label := in.BreakGlassLabel
+	if label == "" {
+		label = DefaultBreakGlassLabel
+	}
+	present := false
+	for _, l := range in.PR.Labels {
+		present = present || strings.EqualFold(l, label)
+	}
+	if !present {
+		return nil, nil, nil
+	}
+	events := append([]LabelEvent(nil), in.PR.LabelEvents...)
+	sort.SliceStable(events, func(i, j int) bool { return events[i].At.Before(events[j].At) })
+	var added *LabelEvent
+	for i := range events {
+		if events[i].Added && strings.EqualFold(events[i].Label, label) {
+			added = &events[i]
+		}
+	}
+	if added == nil {
+		return nil, []Ignored{{Reason: fmt.Sprintf("break-glass label %q is present but no labeled event shows who added it", label)}}, nil
+	}
+	p := person{id: added.ActorID, login: added.ActorLogin, bot: isBot(added.ActorLogin, added.ActorIsBot)}
+	reject := func(why string) []Ignored {
+		return []Ignored{{Login: p.login, UserID: p.id, Reason: fmt.Sprintf("break-glass label %q added by %s ignored: %s", label, p.login, why)}}
+	}
+	if p.id == 0 {
+		return nil, reject("the event has no actor id"), nil
+	}
+	if p.bot && !in.AllowBots {
+		return nil, reject("bots may not break glass unless the workflow sets allow_bots"), nil
+	}
+	roles := rolesWith(in.Roles, "break_glass")
+	role, unverified, err := c.holdsAny(ctx, p, roles)
+	if err != nil {
+		return nil, nil, err
+	}
+	if role == "" {
+		why := "holds no role with the break_glass permission"
+		if len(roles) > 0 {
+			why += " (" + strings.Join(roles, ", ") + ")"
+		}
+		if len(unverified) > 0 {
+			why += "; " + strings.Join(unverified, "; ")
+		}
+		return nil, reject(why), nil
+	}
+	return &BreakGlass{Label: label, ByLogin: p.login, ByID: p.id, At: added.At}, nil, nil
+}
+
+// escalation asks for one escalation of the first unsatisfied stage once its
+// timeout has passed, counted from the PR's creation for the first stage and
+// from the previous stage's satisfaction for the others.
+func escalation(in Input, stages []engine.StageResult, satisfiedAt []time.Time) *Escalation {
+	k := -1
+	for i, s := range stages {
+		if !s.Satisfied {
+			k = i
+			break
+		}
+	}
+	if k < 0 || stages[k].TimeoutHours <= 0 {
+		return nil
+	}
+	start := in.PR.CreatedAt
+	if k > 0 {
+		start = satisfiedAt[k-1]
+	}
+	if start.IsZero() || !in.Now.After(start.Add(time.Duration(stages[k].TimeoutHours)*time.Hour)) {
+		return nil
+	}
+	for _, n := range in.EscalatedStages {
+		if n == k+1 {
+			return nil
+		}
+	}
+	roles := []string{in.Workflow.EscalateTo}
+	if in.Workflow.EscalateTo == "" {
+		roles = stages[k].ApproverRoles
+	}
+	var ms []string
+	for _, r := range roles {
+		if m := mentions(in.Roles[r]); m != "" {
+			ms = append(ms, m)
+		}
+	}
+	return &Escalation{
+		Stage: k + 1, StageName: stages[k].Name, Role: strings.Join(roles, ", "),
+		Mention: strings.Join(ms, " "), Since: start,
+	}
+}

@@ -1,0 +1,147 @@
+// Package approvals counts pull-request reviews against a multi-stage
+// approval workflow: pure logic (facts in, result out), no HTTP.
+//
+// The counting rules, each one a named test case, are the security contract:
+// only APPROVED reviews on the current head commit count; the PR author and
+// the authors or committers of its commits never approve it; people are
+// compared by numeric GitHub user id; the latest review of a person wins
+// (COMMENTED does not change it; DISMISSED leaves nothing); a role holder's
+// CHANGES_REQUESTED blocks the stage; one person counts once per stage and
+// in one stage only unless the workflow allows the same approver; bots count
+// only with allow_bots and an app:<slug> member; a team membership that
+// cannot be confirmed does not count. Stages are satisfied in order:
+// approvals for a later stage are counted and listed, but that stage is not
+// satisfied until every earlier one is. Break-glass is honoured only from the
+// label event of a holder of the break_glass permission.
+package approvals
+
+import (
+	"context"
+	"time"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
+)
+
+// Review states as the GitHub API spells them.
+const (
+	Approved         = "APPROVED"
+	ChangesRequested = "CHANGES_REQUESTED"
+	Commented        = "COMMENTED"
+	Dismissed        = "DISMISSED"
+)
+
+// DefaultBreakGlassLabel is used when the bundle names none.
+const DefaultBreakGlassLabel = "gov/break-glass"
+
+// Review is one pull-request review.
+type Review struct {
+	ID          int64
+	UserID      int64
+	Login       string
+	State       string
+	CommitID    string
+	SubmittedAt time.Time
+	IsBot       bool
+}
+
+// LabelEvent is one labeled (Added) or unlabeled issue event.
+type LabelEvent struct {
+	Label      string
+	ActorID    int64
+	ActorLogin string
+	ActorIsBot bool
+	Added      bool
+	At         time.Time
+}
+
+// PR holds the pull-request facts approvals depend on.
+type PR struct {
+	Number      int
+	AuthorID    int64
+	AuthorLogin string
+	HeadSHA     string
+	// CommitAuthorIDs are the GitHub user ids of the authors and committers
+	// of the PR's commits (0 for a commit not linked to an account is left out).
+	CommitAuthorIDs    []int64
+	CommitAuthorLogins []string
+	Labels             []string
+	CreatedAt          time.Time
+	LabelEvents        []LabelEvent
+}
+
+// Membership answers whether a user is an active member of a team. An error
+// means "cannot confirm": the approval is not counted and the reason says why.
+type Membership interface {
+	InTeam(ctx context.Context, org, slug string, userID int64, login string) (bool, error)
+}
+
+// Input is everything Evaluate looks at.
+type Input struct {
+	PR      PR
+	Reviews []Review
+	// Workflow is the workflow the engine selected (Decision.Workflow), with
+	// the stages that apply to this change.
+	Workflow engine.WorkflowResult
+	Roles    map[string]bundles.Role
+	// AllowBots and AllowSameApprover come from the bundle's workflow.
+	AllowBots, AllowSameApprover bool
+	// BreakGlassLabel defaults to DefaultBreakGlassLabel.
+	BreakGlassLabel string
+	Now             time.Time
+	// EscalatedStages are the (1-based) stage numbers already escalated,
+	// found from earlier escalation comments.
+	EscalatedStages []int
+}
+
+// Result is the outcome of counting.
+type Result struct {
+	// Stages are the workflow's stages with ApprovedBy and Satisfied filled.
+	Stages []engine.StageResult
+	// Approvals are the reviews that counted, in stage order.
+	Approvals []Approval
+	// Satisfied is true when every stage is satisfied or break-glass applies.
+	Satisfied bool
+	// Pending says what is missing (empty when Satisfied).
+	Pending    string
+	BreakGlass *BreakGlass
+	// Ignored lists every review (and break-glass label) that did not count, and why.
+	Ignored  []Ignored
+	Escalate *Escalation
+}
+
+// Approval is one review that counted for a stage.
+type Approval struct {
+	Stage    string
+	Login    string
+	UserID   int64
+	ReviewID int64
+	At       time.Time
+}
+
+// BreakGlass records who applied the break-glass label and when.
+type BreakGlass struct {
+	Label   string
+	ByLogin string
+	ByID    int64
+	At      time.Time
+}
+
+// Ignored is a review or label event that did not count.
+type Ignored struct {
+	Login    string
+	UserID   int64
+	ReviewID int64 // 0 for a label event
+	Reason   string
+}
+
+// Escalation asks the caller to post one escalation comment.
+type Escalation struct {
+	// Stage is the 1-based stage number; StageName its name.
+	Stage     int
+	StageName string
+	Role      string
+	// Mention lists the role's members as @-mentions (users and teams).
+	Mention string
+	Since   time.Time
+}
