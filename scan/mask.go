@@ -1,0 +1,69 @@
+package scan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// maxStars bounds the stars in a masked preview; longer secrets get a length
+// hint instead.
+const maxStars = 24
+
+// mask shows at most the first four bytes of a secret, and never more than a
+// quarter of it, followed by stars for the rest and, for long secrets, its
+// length: "AKIA****************".
+func mask(secret string) string {
+	n := len(secret)
+	show := min(4, n/4)
+	// Never cut a UTF-8 sequence: show only ASCII bytes.
+	for i := 0; i < show; i++ {
+		if secret[i] >= 0x80 {
+			show = i
+			break
+		}
+	}
+	stars := n - show
+	var b strings.Builder
+	b.WriteString(secret[:show])
+	b.WriteString(strings.Repeat("*", min(stars, maxStars)))
+	if stars > maxStars {
+		fmt.Fprintf(&b, "(%d chars)", n)
+	}
+	return b.String()
+}
+
+// fingerprint is a stable identifier of a secret at a path for a rule that
+// reveals nothing about it: the first 16 bytes of sha256(rule NUL path NUL
+// secret), in hex.
+func fingerprint(ruleID, path, secret string) string {
+	h := sha256.New()
+	h.Write([]byte(ruleID))
+	h.Write([]byte{0})
+	h.Write([]byte(path))
+	h.Write([]byte{0})
+	h.Write([]byte(secret))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// shannon is the Shannon entropy of s in bits per byte.
+func shannon(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	n := float64(len(s))
+	e := 0.0
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			e -= p * math.Log2(p)
+		}
+	}
+	return e
+}

@@ -1,0 +1,164 @@
+package scan
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// RuleInfo describes a rule for documentation and SARIF.
+type RuleInfo struct {
+	ID          string   `json:"id"`
+	Description string   `json:"description"`
+	Keywords    []string `json:"keywords"`
+}
+
+// ruleSpec is a rule as written: builtin rules in rules_*.go, extra rules
+// decoded from a gitleaks-format TOML file.
+type ruleSpec struct {
+	id, description string
+	// keywords are lowercase; a rule runs only on lines where one occurs
+	// (case-insensitively, or exactly as written in caseKeywords when
+	// caseSensitive is set). A rule without keywords runs on every line.
+	keywords      []string
+	caseSensitive bool
+	regex         string
+	// secretGroup is the capture group holding the secret; 0 means the first
+	// non-empty group, or the whole match when the regex has none.
+	secretGroup int
+	// entropy is the minimum Shannon entropy (bits per byte) of the secret.
+	entropy float64
+	// multiline rules (private key blocks) match from the keyword's line
+	// over the following text instead of within one line.
+	multiline bool
+	// generic rules lose to any specific rule that matched an overlapping
+	// span of the same line.
+	generic bool
+	// allowRegexes drop a finding whose secret matches; allowPaths (regexes
+	// over the slash path) drop every finding of the rule in that file;
+	// stopwords drop a secret containing one (case-insensitively).
+	allowRegexes []string
+	allowPaths   []string
+	stopwords    []string
+	// pathRegex, when set, limits the rule to matching paths.
+	pathRegex string
+	// check is an extra validation of the secret (false drops it).
+	check func(secret string) bool
+}
+
+// rule is a compiled ruleSpec.
+type rule struct {
+	ruleSpec
+	caseKeywords []string // keywords as written, for caseSensitive rules
+	re           *regexp.Regexp
+	allowRe      []*regexp.Regexp
+	allowPathRe  []*regexp.Regexp
+	pathRe       *regexp.Regexp
+	priority     int // lower wins overlaps; generic rules are last
+}
+
+func compileRule(spec ruleSpec, priority int) (*rule, error) {
+	if spec.id == "" {
+		return nil, fmt.Errorf("rule without id")
+	}
+	re, err := regexp.Compile(spec.regex)
+	if err != nil {
+		return nil, fmt.Errorf("rule %q: regex: %w", spec.id, err)
+	}
+	if spec.secretGroup < 0 || spec.secretGroup > re.NumSubexp() {
+		return nil, fmt.Errorf("rule %q: secretGroup %d out of range (regex has %d groups)", spec.id, spec.secretGroup, re.NumSubexp())
+	}
+	r := &rule{ruleSpec: spec, re: re, priority: priority}
+	if spec.generic {
+		r.priority += 1 << 20
+	}
+	lower := make([]string, 0, len(spec.keywords))
+	for _, k := range spec.keywords {
+		if k == "" {
+			return nil, fmt.Errorf("rule %q: empty keyword", spec.id)
+		}
+		if spec.caseSensitive {
+			r.caseKeywords = append(r.caseKeywords, k)
+		}
+		lower = append(lower, strings.ToLower(k))
+	}
+	r.keywords = lower
+	for _, a := range spec.allowRegexes {
+		are, err := regexp.Compile(a)
+		if err != nil {
+			return nil, fmt.Errorf("rule %q: allowlist regex: %w", spec.id, err)
+		}
+		r.allowRe = append(r.allowRe, are)
+	}
+	for _, a := range spec.allowPaths {
+		are, err := regexp.Compile(a)
+		if err != nil {
+			return nil, fmt.Errorf("rule %q: allowlist path: %w", spec.id, err)
+		}
+		r.allowPathRe = append(r.allowPathRe, are)
+	}
+	if spec.pathRegex != "" {
+		if r.pathRe, err = regexp.Compile(spec.pathRegex); err != nil {
+			return nil, fmt.Errorf("rule %q: path: %w", spec.id, err)
+		}
+	}
+	stop := make([]string, len(spec.stopwords))
+	for i, s := range spec.stopwords {
+		stop[i] = strings.ToLower(s)
+	}
+	r.stopwords = stop
+	return r, nil
+}
+
+// appliesTo reports whether the rule scans the file at path at all.
+func (r *rule) appliesTo(path string) bool {
+	if r.pathRe != nil && !r.pathRe.MatchString(path) {
+		return false
+	}
+	for _, re := range r.allowPathRe {
+		if re.MatchString(path) {
+			return false
+		}
+	}
+	return true
+}
+
+// secretSpan picks the secret out of a submatch index slice.
+func (r *rule) secretSpan(m []int) (int, int) {
+	if r.secretGroup > 0 {
+		return m[2*r.secretGroup], m[2*r.secretGroup+1]
+	}
+	for g := 1; 2*g+1 < len(m); g++ {
+		if m[2*g] >= 0 && m[2*g+1] > m[2*g] {
+			return m[2*g], m[2*g+1]
+		}
+	}
+	return m[0], m[1]
+}
+
+// accepts applies the rule's own entropy, allowlist, stopwords and check.
+func (r *rule) accepts(secret string) bool {
+	if secret == "" {
+		return false
+	}
+	if r.entropy > 0 && shannon(secret) < r.entropy {
+		return false
+	}
+	for _, re := range r.allowRe {
+		if re.MatchString(secret) {
+			return false
+		}
+	}
+	if len(r.stopwords) > 0 {
+		ls := strings.ToLower(secret)
+		for _, w := range r.stopwords {
+			if strings.Contains(ls, w) {
+				return false
+			}
+		}
+	}
+	if r.check != nil && !r.check(secret) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,99 @@
+package scan
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"regexp"
+	"strings"
+)
+
+// urlPasswordStopwords are passwords of local development defaults and
+// documentation, not leaks.
+func urlPasswordStopwords() []string {
+	return []string{"password", "passwd", "pass", "secret", "changeme", "postgres",
+		"mysql", "root", "admin", "guest", "example", "redis", "rabbitmq", "user"}
+}
+
+// genericRules: JWTs, connection URLs with passwords, and high-entropy
+// values assigned to secret-looking names.
+func genericRules() []ruleSpec {
+	return []ruleSpec{
+		{
+			id: "jwt", description: "JSON Web Token",
+			keywords: []string{"eyJ"}, caseSensitive: true,
+			regex:   `\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})`,
+			entropy: 4.0,
+			check:   jwtHeader,
+		},
+		{
+			id: "database-url-password", description: "database connection URL with a password",
+			keywords: []string{"postgres://", "postgresql://", "mysql://", "mariadb://", "mongodb://", "mongodb+srv://", "mssql://", "sqlserver://", "cockroachdb://"},
+			regex:    `(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|cockroachdb)://[^:@/\s"'<>]{1,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
+			entropy:  2.0,
+			stopwords: urlPasswordStopwords(),
+		},
+		{
+			id: "broker-url-password", description: "Redis, AMQP or other broker URL with a password",
+			keywords: []string{"redis://", "rediss://", "amqp://", "amqps://", "nats://", "kafka://"},
+			regex:    `(?i)\b(?:rediss?|amqps?|nats|kafka)://[^:@/\s"'<>]{0,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
+			entropy:  2.0,
+			stopwords: urlPasswordStopwords(),
+		},
+		{
+			id: "generic-secret", description: "high-entropy value assigned to a secret-looking name",
+			keywords: []string{"password", "passwd", "passphrase", "pwd", "secret", "token", "api_key", "apikey", "api-key",
+				"access_key", "accesskey", "auth_key", "private_key", "credential"},
+			regex: `(?i)[\w.-]{0,40}?(?:password|passwd|passphrase|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|credentials?)[\w.-]{0,40}?` +
+				`["'\]]?\s*(?:=|:=|:|=>|==|\?\?=|\|\|=)\s*` +
+				`(?:"([^"\s]{8,200})"|'([^'\s]{8,200})'|\x60([^\x60\s]{8,200})\x60|([^\s"'\x60;,()\[\]{}<>]{8,200}))`,
+			entropy: 3.5,
+			generic: true,
+			check:   genericValue,
+		},
+	}
+}
+
+// jwtHeader accepts a token whose first segment decodes to a JSON object
+// with an "alg" member.
+func jwtHeader(tok string) bool {
+	head, _, _ := strings.Cut(tok, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(head, "="))
+	if err != nil {
+		return false
+	}
+	var h map[string]any
+	if json.Unmarshal(raw, &h) != nil {
+		return false
+	}
+	_, ok := h["alg"]
+	return ok
+}
+
+var (
+	// dottedName is a reference such as settings.SECRET_KEY or os.environ.
+	dottedName = regexp.MustCompile(`^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$`)
+	// identifier is a bare name like getPassword or API_TOKEN_NAME.
+	identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z_$-]*$`)
+)
+
+// genericValue accepts values that look like secrets rather than code:
+// letters and digits mixed, not a reference, name, path or URL.
+func genericValue(v string) bool {
+	if dottedName.MatchString(v) || identifier.MatchString(v) {
+		return false
+	}
+	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
+		strings.Contains(v, "://") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") {
+		return false
+	}
+	letters, digits := 0, 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			letters++
+		case c >= '0' && c <= '9':
+			digits++
+		}
+	}
+	return letters > 0 && digits > 0
+}
