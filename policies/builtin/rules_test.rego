@@ -108,3 +108,45 @@ test_actions_and_fields if {
 	w == {{"id": "b", "msg": "b", "controls": [], "severity": "low", "workflow": ""}}
 	count(rules.deny) == 0 with input as _input with data.gov.rules as rs
 }
+
+# _lines is an input whose only file adds the given lines.
+_lines(texts) := {"request": _request, "patch": {
+	"files": [{"path": "a.py", "status": "modified", "added": [{"line": n + 1, "text": t} | some n, t in texts]}],
+	"stats": {"files": 1, "additions": count(texts), "deletions": 0},
+}}
+
+_fires_on(texts, cond) if {
+	count(rules.deny) == 1 with input as _lines(texts) with data.gov.rules as _rule([cond])
+}
+
+# The joined-text shortcut must decide exactly as a line-by-line search.
+test_patch_content_matches_line_by_line if {
+	lines := ["x = 1", "password", "= 'p'", "", "end"]
+	_fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `^= '`})
+	_fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `^end$`})
+	_fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `^$`})
+	_fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `\Apassword\z`})
+	_fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `\bpass`})
+	_fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `(?i)PASSWORD`})
+	not _fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `password\s*=`})
+	not _fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `(?s)password.=`})
+	_fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `1$`})
+	not _fires_on(lines, {"field": "patch_content", "operator": "regex", "value": `^1`})
+	not _fires_on(lines, {"field": "patch_content", "operator": "contains", "value": "password\n="})
+	_fires_on(lines, {"field": "patch_content", "operator": "contains", "value": "= '"})
+	not _fires_on(lines, {"field": "patch_content", "operator": "contains", "value": 1})
+}
+
+test_patch_content_without_added_lines if {
+	not _fires_on([], {"field": "patch_content", "operator": "regex", "value": `x*`})
+	not _fires_on([], {"field": "patch_content", "operator": "regex", "value": `(`})
+	not _fires_on([], {"field": "patch_content", "operator": "contains", "value": ""})
+	_fires_on([""], {"field": "patch_content", "operator": "regex", "value": `x*`})
+	_fires_on([""], {"field": "patch_content", "operator": "contains", "value": ""})
+}
+
+test_patch_content_names_first_matching_line if {
+	r := _rule([{"field": "patch_content", "operator": "regex", "value": `token`}])
+	some v in rules.deny with input as _lines(["a", "token1", "b", "token2"]) with data.gov.rules as r
+	v.line == 2
+}
