@@ -1,0 +1,150 @@
+// Package github is the only code of gov that talks to the GitHub API
+// (go-github): pull-request facts, team membership, statuses and comments,
+// behind small interfaces, with ETag caching, rate-limit handling and call
+// counting.
+package github
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	gh "github.com/google/go-github/v60/github"
+)
+
+// DefaultMaxWait is how long a client waits for a rate-limit reset before failing.
+const DefaultMaxWait = 60 * time.Second
+
+// Options configure a Client. Exactly one of Token or App authenticates;
+// neither is allowed (anonymous, public repositories only).
+type Options struct {
+	// Token is a personal access token or the Actions GITHUB_TOKEN. It is
+	// never logged nor included in an error.
+	Token string
+	// App authenticates as a GitHub App installation.
+	App *AppAuth
+	// BaseURL is the REST API root; empty means https://api.github.com/.
+	// GitHub Enterprise Server: https://ghe.example.com/api/v3 (the /api/v3
+	// suffix is added when missing).
+	BaseURL string
+	// HTTPClient carries requests (tests); nil means a default client.
+	HTTPClient *http.Client
+	// Cache is shared ETag storage; nil gives the client its own.
+	Cache *Cache
+	// MaxWait bounds a rate-limit wait; 0 means DefaultMaxWait, negative never waits.
+	MaxWait time.Duration
+	// CommentAuthor is the login gov comments as (e.g. github-actions[bot]).
+	// Only comments by this login, or by any bot when it is empty, are taken
+	// as gov's own when editing the decision comment or finding escalations.
+	CommentAuthor string
+	// Sleep and Now replace the clock (tests).
+	Sleep func(context.Context, time.Duration) error
+	Now   func() time.Time
+}
+
+// AppAuth names a GitHub App installation and its private key file.
+type AppAuth struct {
+	AppID          int64
+	InstallationID int64
+	PrivateKeyFile string
+}
+
+// Client implements PRSource, Membership and Publisher. A Client is meant
+// for one evaluation: it remembers what it fetched (no call is repeated)
+// and counts its calls; share a Cache across clients for conditional requests.
+type Client struct {
+	gh            *gh.Client
+	tr            *transport
+	commentAuthor string
+
+	mu       sync.Mutex
+	comments map[string][]*gh.IssueComment
+}
+
+// New builds a client. It reads the App private key file, if any, and
+// makes no API call.
+func New(opts Options) (*Client, error) {
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	tr := &transport{base: base, cache: opts.Cache, maxWait: opts.MaxWait, sleep: opts.Sleep, now: opts.Now}
+	if tr.cache == nil {
+		tr.cache = NewCache()
+	}
+	if tr.maxWait == 0 {
+		tr.maxWait = DefaultMaxWait
+	}
+	if tr.sleep == nil {
+		tr.sleep = sleepCtx
+	}
+	if tr.now == nil {
+		tr.now = time.Now
+	}
+	apiRoot := strings.TrimRight(opts.BaseURL, "/")
+	var rt http.RoundTripper = tr
+	switch {
+	case opts.Token != "" && opts.App != nil:
+		return nil, fmt.Errorf("github: give a token or a GitHub App, not both")
+	case opts.App != nil:
+		key, err := os.ReadFile(opts.App.PrivateKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("github app private key: %w", err)
+		}
+		itr, err := ghinstallation.New(tr, opts.App.AppID, opts.App.InstallationID, key)
+		if err != nil {
+			return nil, fmt.Errorf("github app private key %s: %w", opts.App.PrivateKeyFile, err)
+		}
+		if apiRoot != "" {
+			itr.BaseURL = enterpriseRoot(apiRoot)
+		}
+		rt = itr
+	}
+	client := *hc
+	client.Transport = rt
+	g := gh.NewClient(&client)
+	if opts.Token != "" {
+		g = g.WithAuthToken(opts.Token)
+	}
+	if apiRoot != "" && apiRoot != "https://api.github.com" {
+		var err error
+		if g, err = g.WithEnterpriseURLs(apiRoot, apiRoot); err != nil {
+			return nil, fmt.Errorf("--github-url %s: %w", opts.BaseURL, err)
+		}
+	}
+	return &Client{gh: g, tr: tr, commentAuthor: opts.CommentAuthor, comments: map[string][]*gh.IssueComment{}}, nil
+}
+
+// enterpriseRoot adds /api/v3 to a GHES host URL, as go-github does.
+func enterpriseRoot(root string) string {
+	if strings.HasSuffix(root, "/api/v3") || strings.HasPrefix(strings.TrimPrefix(strings.TrimPrefix(root, "https://"), "http://"), "api.") {
+		return root
+	}
+	return root + "/api/v3"
+}
+
+// Stats returns the client's API call counts so far.
+func (c *Client) Stats() Stats { return c.tr.snapshot() }
+
+// Repo is an OWNER/NAME repository.
+type Repo struct{ Owner, Name string }
+
+func (r Repo) String() string { return r.Owner + "/" + r.Name }
+
+// ParseRepo parses OWNER/NAME.
+func ParseRepo(s string) (Repo, error) {
+	owner, name, ok := strings.Cut(s, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return Repo{}, fmt.Errorf("repository %q: want OWNER/NAME", s)
+	}
+	return Repo{owner, name}, nil
+}

@@ -1,0 +1,70 @@
+package github
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Event is what gov needs from a pull_request or pull_request_review
+// webhook payload (GITHUB_EVENT_PATH in Actions).
+type Event struct {
+	Repo    Repo
+	Number  int
+	HeadSHA string
+	BaseRef string
+	Action  string
+}
+
+type eventPayload struct {
+	Action      *string `json:"action"`
+	PullRequest *struct {
+		Number *int `json:"number"`
+		Head   *struct {
+			SHA *string `json:"sha"`
+		} `json:"head"`
+		Base *struct {
+			Ref *string `json:"ref"`
+		} `json:"base"`
+	} `json:"pull_request"`
+	Repository *struct {
+		FullName *string `json:"full_name"`
+	} `json:"repository"`
+}
+
+// DecodeEvent decodes a pull_request or pull_request_review payload. An
+// error names the field that is missing or malformed.
+func DecodeEvent(name string, data []byte) (Event, error) {
+	var p eventPayload
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&p); err != nil {
+		if te, ok := err.(*json.UnmarshalTypeError); ok {
+			return Event{}, fmt.Errorf("%s: field %s: want %s, got %s", name, te.Field, te.Type, te.Value)
+		}
+		return Event{}, fmt.Errorf("%s: not a JSON event payload: %w", name, err)
+	}
+	missing := func(field string) error {
+		return fmt.Errorf("%s: field %s is missing (not a pull_request or pull_request_review event?)", name, field)
+	}
+	switch {
+	case p.PullRequest == nil:
+		return Event{}, missing("pull_request")
+	case p.PullRequest.Number == nil || *p.PullRequest.Number <= 0:
+		return Event{}, missing("pull_request.number")
+	case p.PullRequest.Head == nil || p.PullRequest.Head.SHA == nil || *p.PullRequest.Head.SHA == "":
+		return Event{}, missing("pull_request.head.sha")
+	case p.Repository == nil || p.Repository.FullName == nil:
+		return Event{}, missing("repository.full_name")
+	}
+	repo, err := ParseRepo(*p.Repository.FullName)
+	if err != nil {
+		return Event{}, fmt.Errorf("%s: field repository.full_name: %w", name, err)
+	}
+	ev := Event{Repo: repo, Number: *p.PullRequest.Number, HeadSHA: *p.PullRequest.Head.SHA}
+	if p.Action != nil {
+		ev.Action = *p.Action
+	}
+	if p.PullRequest.Base != nil && p.PullRequest.Base.Ref != nil {
+		ev.BaseRef = *p.PullRequest.Base.Ref
+	}
+	return ev, nil
+}

@@ -1,0 +1,135 @@
+// Package githubtest is a fake GitHub REST API (an httptest server) for
+// tests: pull requests with diff, files, commits, reviews and label events,
+// teams, comments and statuses; ETag/304, pagination, rate-limit answers
+// and the GHES /api/v3 prefix. It records every request.
+package githubtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Fixture is the state the fake serves. Its JSON form is what testscript
+// fixtures (testdata/github/*.json) hold.
+type Fixture struct {
+	// Repo is OWNER/NAME; any other repository is 404.
+	Repo string `json:"repo"`
+	// Token, when set, is the only credential accepted (else 401).
+	Token string `json:"token,omitempty"`
+	PRs   []PR   `json:"prs"`
+	// Teams maps ORG/SLUG to member logins.
+	Teams map[string][]string `json:"teams,omitempty"`
+	// TeamStatus forces an answer for a team's membership queries (403: the
+	// token lacks read:org).
+	TeamStatus map[string]int `json:"team_status,omitempty"`
+	// Poster is the account comments are created as (default github-actions[bot]).
+	Poster *User `json:"poster,omitempty"`
+}
+
+// User is a GitHub account.
+type User struct {
+	Login string `json:"login"`
+	ID    int64  `json:"id"`
+	Bot   bool   `json:"bot,omitempty"`
+}
+
+// PR is one pull request.
+type PR struct {
+	Number    int       `json:"number"`
+	Title     string    `json:"title,omitempty"`
+	Author    User      `json:"author"`
+	Head      string    `json:"head"`
+	Base      string    `json:"base,omitempty"`
+	Labels    []string  `json:"labels,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	// ChangedFiles defaults to len(Files).
+	ChangedFiles int    `json:"changed_files,omitempty"`
+	Diff         string `json:"diff,omitempty"`
+	// DiffFile is read into Diff by Load, relative to the fixture file.
+	DiffFile string `json:"diff_file,omitempty"`
+	// DiffStatus, when set, answers the diff request with this status (406: too large).
+	DiffStatus int       `json:"diff_status,omitempty"`
+	Files      []File    `json:"files,omitempty"`
+	Commits    []Commit  `json:"commits,omitempty"`
+	Reviews    []Review  `json:"reviews,omitempty"`
+	Events     []Event   `json:"events,omitempty"`
+	Comments   []Comment `json:"comments,omitempty"`
+}
+
+// File is one changed file of the files list.
+type File struct {
+	Path      string `json:"path"`
+	Previous  string `json:"previous,omitempty"`
+	Status    string `json:"status,omitempty"`
+	Additions int    `json:"additions,omitempty"`
+	Deletions int    `json:"deletions,omitempty"`
+	Patch     string `json:"patch,omitempty"`
+}
+
+// Commit is one commit of a PR.
+type Commit struct {
+	SHA       string `json:"sha"`
+	Author    *User  `json:"author,omitempty"`
+	Committer *User  `json:"committer,omitempty"`
+}
+
+// Review is one PR review.
+type Review struct {
+	ID          int64     `json:"id"`
+	User        User      `json:"user"`
+	State       string    `json:"state"`
+	CommitID    string    `json:"commit_id"`
+	SubmittedAt time.Time `json:"submitted_at"`
+}
+
+// Event is one issue event (labeled, unlabeled, ...).
+type Event struct {
+	Event     string    `json:"event"`
+	Label     string    `json:"label,omitempty"`
+	Actor     User      `json:"actor"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Comment is one issue comment.
+type Comment struct {
+	ID   int64  `json:"id"`
+	User User   `json:"user"`
+	Body string `json:"body"`
+}
+
+// Status is one commit status set through the API.
+type Status struct {
+	SHA, State, Context, Description, TargetURL string
+}
+
+// Load reads a JSON fixture, resolving diff_file relative to it. Unknown
+// fields are errors.
+func Load(path string) (Fixture, error) {
+	var fx Fixture
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fx, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fx); err != nil {
+		return fx, fmt.Errorf("%s: %w", path, err)
+	}
+	for i := range fx.PRs {
+		if f := fx.PRs[i].DiffFile; f != "" {
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(filepath.Dir(path), f)
+			}
+			d, err := os.ReadFile(f)
+			if err != nil {
+				return fx, fmt.Errorf("%s: prs[%d].diff_file: %w", path, i, err)
+			}
+			fx.PRs[i].Diff = string(d)
+		}
+	}
+	return fx, nil
+}

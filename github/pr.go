@@ -1,0 +1,221 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/gov-policy/gov/approvals"
+)
+
+// MaxFiles is the most files GitHub lists for one PR; a PR with more cannot
+// be evaluated completely.
+const MaxFiles = 3000
+
+// PullRequest holds the facts of a PR that gov evaluates.
+type PullRequest struct {
+	Number       int
+	Title        string
+	State        string
+	AuthorID     int64
+	AuthorLogin  string
+	AuthorIsBot  bool
+	HeadSHA      string
+	HeadRef      string
+	BaseRef      string
+	Labels       []string
+	CreatedAt    time.Time
+	ChangedFiles int
+	HTMLURL      string
+}
+
+// Commit is one commit of a PR with the GitHub accounts linked to it (0
+// when the author or committer email is not linked to an account).
+type Commit struct {
+	SHA            string
+	AuthorID       int64
+	AuthorLogin    string
+	CommitterID    int64
+	CommitterLogin string
+}
+
+// File is one changed file as the files API lists it; Patch is empty for
+// binary files and for large ones GitHub truncates.
+type File struct {
+	Path, PreviousPath, Status string
+	Additions, Deletions       int
+	Patch                      string
+}
+
+// PRSource reads a pull request.
+type PRSource interface {
+	GetPR(ctx context.Context, repo Repo, number int) (*PullRequest, error)
+	ListCommits(ctx context.Context, repo Repo, number int) ([]Commit, error)
+	ListReviews(ctx context.Context, repo Repo, number int) ([]approvals.Review, error)
+	ListFiles(ctx context.Context, repo Repo, number int) ([]File, error)
+	// GetDiff returns the unified diff, or ErrDiffTooLarge.
+	GetDiff(ctx context.Context, repo Repo, number int) (string, error)
+	// ListLabelEvents returns the labeled and unlabeled issue events.
+	ListLabelEvents(ctx context.Context, repo Repo, number int) ([]approvals.LabelEvent, error)
+}
+
+var _ PRSource = (*Client)(nil)
+
+func prOp(what string, repo Repo, number int) string {
+	return fmt.Sprintf("%s of %s#%d", what, repo, number)
+}
+
+// Permission hints used when GitHub does not name the one it wants.
+const (
+	permPullsRead  = "pull_requests:read (classic token scope: repo)"
+	permIssuesRead = "issues:read (classic token scope: repo)"
+)
+
+// GetPR fetches the pull request.
+func (c *Client) GetPR(ctx context.Context, repo Repo, number int) (*PullRequest, error) {
+	p, _, err := c.gh.PullRequests.Get(ctx, repo.Owner, repo.Name, number)
+	if err != nil {
+		return nil, apiError(fmt.Sprintf("pull request %s#%d", repo, number), permPullsRead, err)
+	}
+	out := &PullRequest{
+		Number: p.GetNumber(), Title: p.GetTitle(), State: p.GetState(),
+		AuthorID: p.GetUser().GetID(), AuthorLogin: p.GetUser().GetLogin(), AuthorIsBot: p.GetUser().GetType() == "Bot",
+		HeadSHA: p.GetHead().GetSHA(), HeadRef: p.GetHead().GetRef(), BaseRef: p.GetBase().GetRef(),
+		CreatedAt: p.GetCreatedAt().Time, ChangedFiles: p.GetChangedFiles(), HTMLURL: p.GetHTMLURL(),
+	}
+	for _, l := range p.Labels {
+		out.Labels = append(out.Labels, l.GetName())
+	}
+	if out.HeadSHA == "" || out.AuthorID == 0 {
+		return nil, fmt.Errorf("pull request %s#%d: GitHub's answer lacks head.sha or user.id", repo, number)
+	}
+	return out, nil
+}
+
+// GetDiff fetches the raw diff (Accept: application/vnd.github.v3.diff).
+func (c *Client) GetDiff(ctx context.Context, repo Repo, number int) (string, error) {
+	d, _, err := c.gh.PullRequests.GetRaw(ctx, repo.Owner, repo.Name, number, gh.RawOptions{Type: gh.Diff})
+	if err != nil {
+		if s := statusOf(err); s == http.StatusNotAcceptable || s == http.StatusUnprocessableEntity {
+			return "", fmt.Errorf("%s: %w", prOp("diff", repo, number), ErrDiffTooLarge)
+		}
+		return "", apiError(prOp("diff", repo, number), permPullsRead, err)
+	}
+	return d, nil
+}
+
+// paginate fetches every page of a list endpoint, 100 items a page.
+func paginate[T any](ctx context.Context, limit int, fetch func(*gh.ListOptions) ([]T, *gh.Response, error)) ([]T, error) {
+	var all []T
+	opts := &gh.ListOptions{PerPage: 100}
+	for {
+		items, resp, err := fetch(opts)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items...)
+		if resp == nil || resp.NextPage == 0 || (limit > 0 && len(all) >= limit) {
+			return all, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// ListCommits lists the PR's commits with their linked accounts.
+func (c *Client) ListCommits(ctx context.Context, repo Repo, number int) ([]Commit, error) {
+	cs, err := paginate(ctx, 0, func(o *gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
+		return c.gh.PullRequests.ListCommits(ctx, repo.Owner, repo.Name, number, o)
+	})
+	if err != nil {
+		return nil, apiError(prOp("commits", repo, number), permPullsRead, err)
+	}
+	out := make([]Commit, len(cs))
+	for i, rc := range cs {
+		out[i] = Commit{SHA: rc.GetSHA(), AuthorID: rc.GetAuthor().GetID(), AuthorLogin: rc.GetAuthor().GetLogin(),
+			CommitterID: rc.GetCommitter().GetID(), CommitterLogin: rc.GetCommitter().GetLogin()}
+	}
+	return out, nil
+}
+
+// ListReviews lists the PR's reviews.
+func (c *Client) ListReviews(ctx context.Context, repo Repo, number int) ([]approvals.Review, error) {
+	rs, err := paginate(ctx, 0, func(o *gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
+		return c.gh.PullRequests.ListReviews(ctx, repo.Owner, repo.Name, number, o)
+	})
+	if err != nil {
+		return nil, apiError(prOp("reviews", repo, number), permPullsRead, err)
+	}
+	out := make([]approvals.Review, len(rs))
+	for i, r := range rs {
+		out[i] = approvals.Review{
+			ID: r.GetID(), UserID: r.GetUser().GetID(), Login: r.GetUser().GetLogin(), State: strings.ToUpper(r.GetState()),
+			CommitID: r.GetCommitID(), SubmittedAt: r.GetSubmittedAt().Time, IsBot: r.GetUser().GetType() == "Bot",
+		}
+	}
+	return out, nil
+}
+
+// ListFiles lists the changed files (GitHub lists at most MaxFiles).
+func (c *Client) ListFiles(ctx context.Context, repo Repo, number int) ([]File, error) {
+	fs, err := paginate(ctx, MaxFiles, func(o *gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+		return c.gh.PullRequests.ListFiles(ctx, repo.Owner, repo.Name, number, o)
+	})
+	if err != nil {
+		return nil, apiError(prOp("files", repo, number), permPullsRead, err)
+	}
+	out := make([]File, len(fs))
+	for i, f := range fs {
+		out[i] = File{Path: f.GetFilename(), PreviousPath: f.GetPreviousFilename(), Status: f.GetStatus(),
+			Additions: f.GetAdditions(), Deletions: f.GetDeletions(), Patch: f.GetPatch()}
+	}
+	return out, nil
+}
+
+// ListLabelEvents lists who added and removed labels, oldest first.
+func (c *Client) ListLabelEvents(ctx context.Context, repo Repo, number int) ([]approvals.LabelEvent, error) {
+	es, err := paginate(ctx, 0, func(o *gh.ListOptions) ([]*gh.IssueEvent, *gh.Response, error) {
+		return c.gh.Issues.ListIssueEvents(ctx, repo.Owner, repo.Name, number, o)
+	})
+	if err != nil {
+		return nil, apiError(prOp("issue events", repo, number), permIssuesRead, err)
+	}
+	var out []approvals.LabelEvent
+	for _, e := range es {
+		ev := e.GetEvent()
+		if ev != "labeled" && ev != "unlabeled" {
+			continue
+		}
+		out = append(out, approvals.LabelEvent{
+			Label: e.GetLabel().GetName(), ActorID: e.GetActor().GetID(), ActorLogin: e.GetActor().GetLogin(),
+			ActorIsBot: e.GetActor().GetType() == "Bot", Added: ev == "labeled", At: e.GetCreatedAt().Time,
+		})
+	}
+	return out, nil
+}
+
+// Facts gathers the approval facts of a PR from what the source returned.
+func Facts(p *PullRequest, commits []Commit, events []approvals.LabelEvent) approvals.PR {
+	f := approvals.PR{Number: p.Number, AuthorID: p.AuthorID, AuthorLogin: p.AuthorLogin, HeadSHA: p.HeadSHA,
+		Labels: p.Labels, CreatedAt: p.CreatedAt, LabelEvents: events}
+	seen := map[int64]bool{}
+	for _, c := range commits {
+		for _, u := range []struct {
+			id    int64
+			login string
+		}{{c.AuthorID, c.AuthorLogin}, {c.CommitterID, c.CommitterLogin}} {
+			if u.id != 0 && !seen[u.id] {
+				seen[u.id] = true
+				f.CommitAuthorIDs = append(f.CommitAuthorIDs, u.id)
+				f.CommitAuthorLogins = append(f.CommitAuthorLogins, u.login)
+			}
+		}
+	}
+	return f
+}

@@ -1,0 +1,207 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	gh "github.com/google/go-github/v60/github"
+)
+
+// Membership answers team membership (approvals.Membership).
+type Membership interface {
+	InTeam(ctx context.Context, org, slug string, userID int64, login string) (bool, error)
+}
+
+var _ Membership = (*Client)(nil)
+
+// InTeam asks GET /orgs/{org}/teams/{slug}/memberships/{login}: active
+// membership is true, 404 is false, anything else is an error (a 403 names
+// the missing permission) so that the approval is not counted.
+func (c *Client) InTeam(ctx context.Context, org, slug string, _ int64, login string) (bool, error) {
+	m, _, err := c.gh.Teams.GetTeamMembershipBySlug(ctx, org, slug, login)
+	if err != nil {
+		if statusOf(err) == http.StatusNotFound {
+			return false, nil
+		}
+		return false, apiError(fmt.Sprintf("membership of %s in team %s/%s", login, org, slug),
+			"members:read (classic token scope: read:org)", err)
+	}
+	return m.GetState() == "active", nil
+}
+
+// StatusContext is the one commit status gov sets.
+const StatusContext = "gov/policy"
+
+// Commit status states.
+const (
+	StateSuccess = "success"
+	StateFailure = "failure"
+	StatePending = "pending"
+	StateError   = "error"
+)
+
+// Markers find gov's own comments.
+const (
+	DecisionMarker   = "<!-- gov:decision -->"
+	escalationPrefix = "<!-- gov:escalated stage="
+)
+
+var escalationRE = regexp.MustCompile(`<!-- gov:escalated stage=(\d+) -->`)
+
+// EscalationMarker marks the escalation comment of a (1-based) stage.
+func EscalationMarker(stage int) string { return fmt.Sprintf("%s%d -->", escalationPrefix, stage) }
+
+// Publisher reports a decision on the PR.
+type Publisher interface {
+	SetStatus(ctx context.Context, repo Repo, sha, state, description, targetURL string) error
+	UpsertComment(ctx context.Context, repo Repo, number int, body string) error
+	Escalations(ctx context.Context, repo Repo, number int) ([]int, error)
+	PostEscalation(ctx context.Context, repo Repo, number, stage int, body string) error
+}
+
+var _ Publisher = (*Client)(nil)
+
+// maxDescription is GitHub's limit for a status description.
+const maxDescription = 140
+
+// SetStatus sets the gov/policy commit status on sha.
+func (c *Client) SetStatus(ctx context.Context, repo Repo, sha, state, description, targetURL string) error {
+	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(StatusContext), Description: gh.String(truncate(oneLine(description), maxDescription))}
+	if targetURL != "" {
+		st.TargetURL = gh.String(targetURL)
+	}
+	if _, _, err := c.gh.Repositories.CreateStatus(ctx, repo.Owner, repo.Name, sha, st); err != nil {
+		return apiError(fmt.Sprintf("status %s on %s@%s", StatusContext, repo, short(sha)), "statuses:write (classic token scope: repo:status)", err)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+const permCommentsWrite = "pull_requests:write or issues:write (classic token scope: repo)"
+
+// ownComments lists the PR's comments written by gov (once per client).
+func (c *Client) ownComments(ctx context.Context, repo Repo, number int) ([]*gh.IssueComment, error) {
+	key := fmt.Sprintf("%s#%d", repo, number)
+	c.mu.Lock()
+	cached, ok := c.comments[key]
+	c.mu.Unlock()
+	if ok {
+		return cached, nil
+	}
+	all, err := paginate(ctx, 0, func(o *gh.ListOptions) ([]*gh.IssueComment, *gh.Response, error) {
+		return c.gh.Issues.ListComments(ctx, repo.Owner, repo.Name, number, &gh.IssueListCommentsOptions{ListOptions: *o})
+	})
+	if err != nil {
+		return nil, apiError(prOp("comments", repo, number), permIssuesRead, err)
+	}
+	var own []*gh.IssueComment
+	for _, cm := range all {
+		if c.isOwn(cm.GetUser()) {
+			own = append(own, cm)
+		}
+	}
+	c.mu.Lock()
+	c.comments[key] = own
+	c.mu.Unlock()
+	return own, nil
+}
+
+// isOwn: a comment anyone could write with gov's marker must not steer gov.
+func (c *Client) isOwn(u *gh.User) bool {
+	if c.commentAuthor != "" {
+		return strings.EqualFold(u.GetLogin(), c.commentAuthor)
+	}
+	return u.GetType() == "Bot"
+}
+
+func (c *Client) remember(repo Repo, number int, cm *gh.IssueComment) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := fmt.Sprintf("%s#%d", repo, number)
+	c.comments[key] = append(c.comments[key], cm)
+}
+
+// UpsertComment edits gov's decision comment in place, or creates it. The
+// marker is added to body when missing.
+func (c *Client) UpsertComment(ctx context.Context, repo Repo, number int, body string) error {
+	if !strings.Contains(body, DecisionMarker) {
+		body = DecisionMarker + "\n" + body
+	}
+	own, err := c.ownComments(ctx, repo, number)
+	if err != nil {
+		return err
+	}
+	for _, cm := range own {
+		if strings.Contains(cm.GetBody(), DecisionMarker) {
+			if cm.GetBody() == body {
+				return nil
+			}
+			if _, _, err := c.gh.Issues.EditComment(ctx, repo.Owner, repo.Name, cm.GetID(), &gh.IssueComment{Body: gh.String(body)}); err != nil {
+				return apiError(prOp("editing the decision comment", repo, number), permCommentsWrite, err)
+			}
+			cm.Body = gh.String(body)
+			return nil
+		}
+	}
+	cm, _, err := c.gh.Issues.CreateComment(ctx, repo.Owner, repo.Name, number, &gh.IssueComment{Body: gh.String(body)})
+	if err != nil {
+		return apiError(prOp("creating the decision comment", repo, number), permCommentsWrite, err)
+	}
+	c.remember(repo, number, cm)
+	return nil
+}
+
+// Escalations lists the stages gov already escalated on this PR.
+func (c *Client) Escalations(ctx context.Context, repo Repo, number int) ([]int, error) {
+	own, err := c.ownComments(ctx, repo, number)
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, cm := range own {
+		for _, m := range escalationRE.FindAllStringSubmatch(cm.GetBody(), -1) {
+			if n, err := strconv.Atoi(m[1]); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// PostEscalation posts the escalation comment of a stage unless one exists.
+func (c *Client) PostEscalation(ctx context.Context, repo Repo, number, stage int, body string) error {
+	done, err := c.Escalations(ctx, repo, number)
+	if err != nil {
+		return err
+	}
+	for _, n := range done {
+		if n == stage {
+			return nil
+		}
+	}
+	cm, _, err := c.gh.Issues.CreateComment(ctx, repo.Owner, repo.Name, number, &gh.IssueComment{Body: gh.String(EscalationMarker(stage) + "\n" + body)})
+	if err != nil {
+		return apiError(prOp("posting the escalation comment", repo, number), permCommentsWrite, err)
+	}
+	c.remember(repo, number, cm)
+	return nil
+}
