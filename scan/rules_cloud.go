@@ -95,7 +95,7 @@ func cloudRules() []ruleSpec {
 			id: "cloudflare-global-api-key", description: "Cloudflare global API key",
 			keywords: []string{"cloudflare", "cf_api"},
 			regex:    `(?i)(?:cloudflare|cf_api)[\w.-]{0,24}?key[\w.-]{0,16}["']?\s*(?:=|:=|:|=>)\s*["']?([a-f0-9]{37})\b`,
-			entropy:  3.5,
+			entropy:  3.0,
 		},
 		{
 			id: "heroku-api-key", description: "Heroku API key",

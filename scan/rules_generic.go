@@ -27,16 +27,16 @@ func genericRules() []ruleSpec {
 		},
 		{
 			id: "database-url-password", description: "database connection URL with a password",
-			keywords: []string{"postgres://", "postgresql://", "mysql://", "mariadb://", "mongodb://", "mongodb+srv://", "mssql://", "sqlserver://", "cockroachdb://"},
-			regex:    `(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|cockroachdb)://[^:@/\s"'<>]{1,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
-			entropy:  2.0,
+			keywords:  []string{"postgres://", "postgresql://", "mysql://", "mariadb://", "mongodb://", "mongodb+srv://", "mssql://", "sqlserver://", "cockroachdb://"},
+			regex:     `(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|cockroachdb)://[^:@/\s"'<>]{1,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
+			entropy:   2.0,
 			stopwords: urlPasswordStopwords(),
 		},
 		{
 			id: "broker-url-password", description: "Redis, AMQP or other broker URL with a password",
-			keywords: []string{"redis://", "rediss://", "amqp://", "amqps://", "nats://", "kafka://"},
-			regex:    `(?i)\b(?:rediss?|amqps?|nats|kafka)://[^:@/\s"'<>]{0,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
-			entropy:  2.0,
+			keywords:  []string{"redis://", "rediss://", "amqp://", "amqps://", "nats://", "kafka://"},
+			regex:     `(?i)\b(?:rediss?|amqps?|nats|kafka)://[^:@/\s"'<>]{0,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
+			entropy:   2.0,
 			stopwords: urlPasswordStopwords(),
 		},
 		{

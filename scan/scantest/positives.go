@@ -89,7 +89,9 @@ func (g *Gen) positiveMakers() []func() Sample {
 			t := g.uuid() + "@" + g.uuid() + "/IncomingWebhook/" + g.S(Hex, 32) + "/" + g.uuid()
 			return Sample{Rule: "teams-webhook-url", Name: "teams_webhook", Value: "https://acme.webhook.office.com/webhookb2/" + t, Secret: t}
 		},
-		func() Sample { return same("telegram-bot-token", "telegram_token", g.S(Digits, 10)+":AA"+g.S(B64URL, 33)) },
+		func() Sample {
+			return same("telegram-bot-token", "telegram_token", g.S(Digits, 10)+":AA"+g.S(B64URL, 33))
+		},
 		func() Sample { return same("stripe-secret-key", "stripe_key", "sk_live_"+g.S(Alnum, 24)) },
 		func() Sample { return same("stripe-restricted-key", "stripe_restricted", "rk_live_"+g.S(Alnum, 24)) },
 		func() Sample { return same("square-access-token", "square_token", "EAAA"+g.S(B64URL, 60)) },
@@ -99,7 +101,9 @@ func (g *Gen) positiveMakers() []func() Sample {
 		},
 		func() Sample { return same("twilio-api-key", "twilio_key", "SK"+g.S(Hex, 32)) },
 		func() Sample { return same("twilio-auth-token", "twilio_auth_token", g.S(Hex, 32)) },
-		func() Sample { return same("sendgrid-api-key", "sendgrid_key", "SG."+g.S(B64URL, 22)+"."+g.S(B64URL, 43)) },
+		func() Sample {
+			return same("sendgrid-api-key", "sendgrid_key", "SG."+g.S(B64URL, 22)+"."+g.S(B64URL, 43))
+		},
 		func() Sample { return same("mailgun-api-key", "mailgun_key", "key-"+g.S(Hex, 32)) },
 		func() Sample { return same("mailchimp-api-key", "mailchimp_key", g.S(Hex, 32)+"-us14") },
 		func() Sample { return same("npm-access-token", "npm_token", "npm_"+g.S(Alnum, 36)) },
@@ -110,7 +114,9 @@ func (g *Gen) positiveMakers() []func() Sample {
 		func() Sample {
 			return same("openai-api-key", "openai_api_key", "sk-proj-"+g.S(B64URL, 56)+"T3BlbkFJ"+g.S(B64URL, 56))
 		},
-		func() Sample { return same("anthropic-api-key", "anthropic_api_key", "sk-ant-api03-"+g.S(B64URL, 93)+"AA") },
+		func() Sample {
+			return same("anthropic-api-key", "anthropic_api_key", "sk-ant-api03-"+g.S(B64URL, 93)+"AA")
+		},
 		func() Sample { return same("huggingface-token", "hf_token", "hf_"+g.S(Upper+Lower, 34)) },
 		func() Sample { return same("shopify-token", "shopify_token", "shpat_"+g.S(Hex, 32)) },
 		func() Sample { return same("vault-token", "vault_token", "hvs.CAESI"+g.S(B64URL, 86)) },
