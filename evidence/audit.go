@@ -1,0 +1,197 @@
+package evidence
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gov-policy/gov/engine"
+)
+
+// Record is one decision as the audit directory keeps it. Its JSON form is
+// the record file; field names are the contract.
+type Record struct {
+	// Request is the request evaluated, its patch_content included with each
+	// secret the scanner found replaced by its masked form (see MaskText).
+	Request engine.Request `json:"request"`
+	// PatchDigest is "sha256:<hex>" of the raw (unmasked) patch bytes.
+	PatchDigest string            `json:"patch_digest"`
+	Findings    []engine.Finding  `json:"findings"`
+	Decision    *engine.Decision  `json:"decision"`
+	Bundle      engine.BundleInfo `json:"bundle"`
+	// Time is when the decision was made (UTC); it picks the yyyy/mm directory.
+	Time       time.Time `json:"time"`
+	GovVersion string    `json:"gov_version,omitempty"`
+}
+
+// Store is an audit directory: <Dir>/<yyyy>/<mm>/<digest>.json per record,
+// <digest>.sigstore.json beside it for its signed evidence.
+type Store struct{ Dir string }
+
+const (
+	dirPerm  = 0o750
+	filePerm = 0o640
+	// SignatureSuffix names a record's signed evidence: <digest>.sigstore.json.
+	SignatureSuffix = ".sigstore.json"
+)
+
+// PatchDigest is the "sha256:<hex>" digest of raw patch bytes.
+func PatchDigest(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Encode is a record's canonical form, the exact bytes of its file:
+// compact JSON (HTML characters unescaped) and a newline, with Time in UTC
+// and absent findings as []. Its SHA-256 names the file, so `sha256sum`
+// checks a record.
+func Encode(rec Record) ([]byte, error) {
+	if rec.Decision == nil {
+		return nil, errors.New("audit record without a decision")
+	}
+	rec.Time = rec.Time.UTC()
+	if rec.Findings == nil {
+		rec.Findings = []engine.Finding{}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rec); err != nil {
+		return nil, fmt.Errorf("audit record: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Write records rec (a zero Time is now) and returns the record's path. The
+// file is written to a temporary file, synced and published with a hard
+// link, so readers never see a partial record and an existing record is
+// never overwritten; writing an identical record again returns its path.
+// Concurrent writers, in one process or several, lose nothing.
+func (s Store) Write(rec Record) (string, error) {
+	if s.Dir == "" {
+		return "", errors.New("audit: no audit directory")
+	}
+	if rec.Time.IsZero() {
+		rec.Time = time.Now()
+	}
+	rec.Time = rec.Time.UTC()
+	data, err := Encode(rec)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	dir := filepath.Join(s.Dir, rec.Time.Format("2006"), rec.Time.Format("01"))
+	if err := os.MkdirAll(dir, dirPerm); err != nil {
+		return "", fmt.Errorf("audit: %w", err)
+	}
+	final := filepath.Join(dir, hex.EncodeToString(sum[:])+".json")
+	tmp, err := writeTemp(dir, data)
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp)
+	switch err := os.Link(tmp, final); {
+	case errors.Is(err, fs.ErrExist):
+		have, rerr := os.ReadFile(final)
+		if rerr != nil {
+			return "", fmt.Errorf("audit: %w", rerr)
+		}
+		if !bytes.Equal(have, data) {
+			return "", fmt.Errorf("audit: %s: exists with other content (modified after it was written)", final)
+		}
+		return final, nil
+	case err != nil:
+		return "", fmt.Errorf("audit: publish %s: %w", final, err)
+	}
+	syncDir(dir)
+	return final, nil
+}
+
+// writeTemp writes data to a new hidden file in dir and syncs it.
+func writeTemp(dir string, data []byte) (string, error) {
+	f, err := os.CreateTemp(dir, ".tmp-*.json")
+	if err != nil {
+		return "", fmt.Errorf("audit: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(filePerm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("audit: write %s: %w", f.Name(), err)
+	}
+	return f.Name(), nil
+}
+
+// syncDir makes a new directory entry durable; not every system can.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
+
+// Read reads one record file, strictly: a truncated or corrupt file, an
+// unknown field, or content that does not match the digest the file is
+// named by is an error naming the file.
+func (s Store) Read(path string) (Record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Record{}, fmt.Errorf("audit: %w", err)
+	}
+	return decodeRecord(path, data)
+}
+
+func decodeRecord(path string, data []byte) (Record, error) {
+	var rec Record
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return Record{}, fmt.Errorf("%s: truncated audit record", path)
+		}
+		return Record{}, fmt.Errorf("%s: corrupt audit record: %w", path, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Record{}, fmt.Errorf("%s: corrupt audit record: data after the record", path)
+	}
+	if rec.Decision == nil {
+		return Record{}, fmt.Errorf("%s: corrupt audit record: no decision", path)
+	}
+	if name := strings.TrimSuffix(filepath.Base(path), ".json"); isDigest(name) {
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != name {
+			return Record{}, fmt.Errorf("%s: content does not match its digest (modified after it was written)", path)
+		}
+	}
+	return rec, nil
+}
+
+// isDigest reports whether s is a lower-case hex SHA-256.
+func isDigest(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,185 @@
+package evidence
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Entry summarises one record for listings.
+type Entry struct {
+	Path        string    `json:"path"`
+	Digest      string    `json:"digest"`
+	Time        time.Time `json:"time"`
+	RequestID   string    `json:"request_id,omitempty"`
+	Decision    string    `json:"decision"`
+	Service     string    `json:"service,omitempty"`
+	Environment string    `json:"environment,omitempty"`
+	Revision    string    `json:"revision"`
+}
+
+func entryOf(path string, rec Record) Entry {
+	e := Entry{
+		Path: path, Digest: "sha256:" + strings.TrimSuffix(filepath.Base(path), ".json"), Time: rec.Time,
+		RequestID: rec.Request.RequestID, Decision: rec.Decision.Decision,
+		Service: rec.Request.ServiceName, Environment: rec.Request.Environment, Revision: rec.Bundle.Revision,
+	}
+	if e.RequestID == "" {
+		e.RequestID = rec.Decision.RequestID
+	}
+	if e.Revision == "" {
+		e.Revision = rec.Decision.Bundle.Revision
+	}
+	return e
+}
+
+// Walk calls fn for every record made at or after since (zero: all), in
+// time order. A file that is not a valid record (corrupt, truncated,
+// modified, misnamed) is skipped and returned in bad, each error naming the
+// file; it is never passed to fn. err is an I/O error or fn's. A missing
+// directory holds no records.
+func (s Store) Walk(since time.Time, fn func(Entry, Record) error) (bad []error, err error) {
+	type found struct {
+		e   Entry
+		rec Record
+	}
+	var all []found
+	err = filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == s.Dir && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		rel, _ := filepath.Rel(s.Dir, path)
+		if d.IsDir() {
+			if !since.IsZero() && monthBefore(rel, since) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		name := d.Name()
+		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") || strings.HasSuffix(name, SignatureSuffix) {
+			return nil
+		}
+		if !recordName(rel) {
+			bad = append(bad, fmt.Errorf("%s: not an audit record name (want <yyyy>/<mm>/<sha256>.json)", path))
+			return nil
+		}
+		rec, rerr := s.Read(path)
+		if rerr != nil {
+			bad = append(bad, rerr)
+			return nil
+		}
+		if !rec.Time.Before(since) {
+			all = append(all, found{entryOf(path, rec), rec})
+		}
+		return nil
+	})
+	if err != nil {
+		return bad, fmt.Errorf("audit: %w", err)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if !all[i].e.Time.Equal(all[j].e.Time) {
+			return all[i].e.Time.Before(all[j].e.Time)
+		}
+		return all[i].e.Path < all[j].e.Path
+	})
+	for _, f := range all {
+		if err := fn(f.e, f.rec); err != nil {
+			return bad, err
+		}
+	}
+	return bad, nil
+}
+
+// List lists the records made at or after since (zero: all), oldest first.
+// The errors name each corrupt, truncated, modified or misnamed file,
+// which is skipped; an I/O error reading the directory is among them.
+func (s Store) List(since time.Time) ([]Entry, []error) {
+	var out []Entry
+	bad, err := s.Walk(since, func(e Entry, _ Record) error {
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		bad = append(bad, err)
+	}
+	return out, bad
+}
+
+// Expired lists the records made before olderThan, as Prune would remove them.
+func (s Store) Expired(olderThan time.Time) ([]Entry, []error) {
+	all, bad := s.List(time.Time{})
+	var out []Entry
+	for _, e := range all {
+		if e.Time.Before(olderThan) {
+			out = append(out, e)
+		}
+	}
+	return out, bad
+}
+
+// Prune removes the records made before olderThan, each with its
+// <digest>.sigstore.json, and the month and year directories it empties.
+// Files that are not valid records are never removed: err joins their
+// errors and any removal failure; removed lists what was removed even then.
+func (s Store) Prune(olderThan time.Time) (removed []string, err error) {
+	expired, bad := s.Expired(olderThan)
+	for _, e := range expired {
+		if rerr := os.Remove(e.Path); rerr != nil {
+			bad = append(bad, fmt.Errorf("audit: %w", rerr))
+			continue
+		}
+		removed = append(removed, e.Path)
+		sig := strings.TrimSuffix(e.Path, ".json") + SignatureSuffix
+		if rerr := os.Remove(sig); rerr == nil {
+			removed = append(removed, sig)
+		} else if !errors.Is(rerr, fs.ErrNotExist) {
+			bad = append(bad, fmt.Errorf("audit: %w", rerr))
+		}
+		month := filepath.Dir(e.Path)
+		// Remove fails on a directory that is not empty, which is fine.
+		if os.Remove(month) == nil {
+			_ = os.Remove(filepath.Dir(month))
+		}
+	}
+	return removed, errors.Join(bad...)
+}
+
+// recordName reports whether rel is <yyyy>/<mm>/<sha256>.json.
+func recordName(rel string) bool {
+	parts := strings.Split(filepath.ToSlash(rel), "/")
+	return len(parts) == 3 && len(parts[0]) == 4 && len(parts[1]) == 2 &&
+		isNumber(parts[0]) && isNumber(parts[1]) && isDigest(strings.TrimSuffix(parts[2], ".json"))
+}
+
+// monthBefore reports whether rel is a <yyyy> or <yyyy>/<mm> directory
+// whose records are all older than since.
+func monthBefore(rel string, since time.Time) bool {
+	parts := strings.Split(filepath.ToSlash(rel), "/")
+	y, err := strconv.Atoi(parts[0])
+	if err != nil || len(parts) > 2 {
+		return false
+	}
+	end := time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	if len(parts) == 2 {
+		m, err := strconv.Atoi(parts[1])
+		if err != nil {
+			return false
+		}
+		end = time.Date(y, time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return !end.After(since)
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
+}
