@@ -68,6 +68,8 @@ Exit codes: 0 allowed, 1 denied, 2 usage, input, bundle or evaluation error,
 		newBundleCmd(),
 		newTestCmd(),
 		newVersionCmd(),
+		newAuditCmd(),
+		newScanCmd(),
 	)
 	return root
 }
