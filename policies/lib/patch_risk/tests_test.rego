@@ -1,0 +1,77 @@
+package gov.lib.patch_risk.tests_test
+
+import data.gov.lib.patch_risk.tests
+
+_file(path, status, added, removed) := {
+	"path": path, "status": status,
+	"added": [{"line": n, "text": t} | some [n, t] in added],
+	"removed": [{"line": n, "text": t} | some [n, t] in removed],
+}
+
+_deny(files) := d if {
+	d := tests.deny with input as {"request": {"environment": "staging"}, "patch": {"files": files}} with data.gov.config as {}
+}
+
+test_deleting_tests_is_denied if {
+	every path in [
+		"tests/test_api.py", "pkg/api/handler_test.go", "handler_test.go", "app/test_models.py",
+		"web/button.test.js", "web/button.test.ts", "spec/user_spec.rb", "svc/src/test/java/AppTest.java",
+		"svc/tests/helpers.py", "web/__tests__/app.jsx", "core/UserServiceTest.java",
+	] {
+		_deny([_file(path, "deleted", [], [])]) == {{"msg": sprintf("deletes test file %s", [path]), "file": path}}
+	}
+}
+
+test_modifying_tests_and_deleting_code_pass if {
+	count(_deny([_file("pkg/api/handler_test.go", "modified", [[3, "x := 1"]], [])])) == 0
+	every path in ["app/models.py", "testing.md", "src/main/App.java", "latest_results.go"] {
+		count(_deny([_file(path, "deleted", [], [])])) == 0
+	}
+}
+
+test_skipped_tests_are_denied if {
+	skips := [
+		"@pytest.mark.skip(reason=\"flaky\")", "    @unittest.skip(\"later\")", "    self.skipTest(\"db down\")",
+		"\tt.Skip(\"flaky on CI\")", "  it.skip('renders', () => {", "describe.skip('api', () => {",
+		"  xit('works', () => {", "    @Disabled", "  @Ignore(\"broken\")", "    skip \"until fixed\"",
+		"    pending", "@pytest.mark.xfail",
+	]
+	every s in skips {
+		_deny([_file("tests/test_x.py", "modified", [[5, s]], [])]) == {{"msg": sprintf("skips a test: %s", [trim_space(s)]), "file": "tests/test_x.py", "line": 5}}
+	}
+}
+
+test_skip_words_elsewhere_pass if {
+	count(_deny([_file("app/jobs.py", "modified", [[5, "@pytest.mark.skip"]], [])])) == 0
+	count(_deny([_file("tests/test_x.py", "modified", [[5, "    skipped = items.skip(3)"], [6, "exit_code = 0"]], [])])) == 0
+}
+
+test_lowered_thresholds if {
+	files := [
+		_file("setup.cfg", "modified", [[12, "fail_under = 70"]], [[12, "fail_under = 85"]]),
+		_file("jest.config.js", "modified", [[8, "      branches: 50,"], [9, "      lines: 90,"]], [[8, "      branches: 80,"], [9, "      lines: 90,"]]),
+		_file(".github/workflows/ci.yml", "modified", [[20, "      - run: pytest --cov=app --cov-fail-under=60"]], [[20, "      - run: pytest --cov=app --cov-fail-under=80"]]),
+	]
+	_deny(files) == {
+		{"msg": "lowers coverage threshold fail_under from 85 to 70", "file": "setup.cfg", "line": 12},
+		{"msg": "lowers coverage threshold branches from 80 to 50", "file": "jest.config.js", "line": 8},
+		{"msg": "lowers coverage threshold fail-under from 80 to 60", "file": ".github/workflows/ci.yml", "line": 20},
+	}
+}
+
+test_removed_threshold if {
+	_deny([_file("pyproject.toml", "modified", [], [[30, "fail_under = 90"]])]) == {{"msg": "removes coverage threshold fail_under (was 90)", "file": "pyproject.toml"}}
+}
+
+test_raised_threshold_and_other_files_pass if {
+	count(_deny([_file(".coveragerc", "modified", [[3, "fail_under = 95"]], [[3, "fail_under = 90"]])])) == 0
+	count(_deny([_file("app/config.py", "modified", [[3, "lines = 10"]], [[3, "lines = 50"]])])) == 0
+}
+
+test_disabled_and_tuned if {
+	off := {"library": {"families": {"patch-risk": {"enabled": false}}}}
+	count(tests.deny) == 0 with input as {"patch": {"files": [_file("tests/test_a.py", "deleted", [], [])]}} with data.gov.config as off
+	cfg := {"library": {"families": {"patch-risk": {"test_paths": ["qa/**"]}}}}
+	count(tests.deny) == 1 with input as {"patch": {"files": [_file("qa/smoke.py", "deleted", [], [])]}} with data.gov.config as cfg
+	count(tests.deny) == 0 with input as {"patch": {"files": [_file("tests/test_a.py", "deleted", [], [])]}} with data.gov.config as cfg
+}

@@ -1,0 +1,93 @@
+# Package gov.lib.util holds what the library's families share: family
+# switches and parameters from data.gov.config.library.families, the
+# environment, the action a tunable rule takes, path globs and violation
+# objects.
+#
+# Every family reads, in gov.cue:
+#   library: families: <family>: enabled: false        # turns the family off (default on)
+#   library: families: <family>: require_approval_in: ["production", "staging"]
+#       environments where the family's tunable rules require approval; "*"
+#       is every environment; elsewhere they warn. Defaults: ["*"] for
+#       protected-paths, cicd and secrets, ["production"] for the others.
+# Rules that always deny (secrets found, tests deleted or skipped) ignore it.
+package gov.lib.util
+
+# _everywhere are the families whose tunable rules require approval in
+# every environment by default.
+_everywhere := {"protected-paths", "cicd", "secrets"}
+
+# param is a family's parameter from gov.cue, or fallback when unset.
+param(fam, key, fallback) := object.get(data.gov.config, ["library", "families", fam, key], fallback)
+
+# enabled holds unless the family sets enabled: false.
+enabled(fam) if param(fam, "enabled", true) != false
+
+environment := object.get(input, ["request", "environment"], "")
+
+default_approval_envs(fam) := ["*"] if fam in _everywhere
+
+else := ["production"]
+
+# mode is how a family's tunable rules act in this environment:
+# "require_approval", "warn", or "off" when the family is disabled.
+mode(fam) := "off" if not enabled(fam)
+
+else := "require_approval" if {
+	some e in param(fam, "require_approval_in", default_approval_envs(fam))
+	e in {"*", environment}
+}
+
+else := "warn"
+
+# glob_match holds when path matches one of patterns ("*" within a segment,
+# "**" across segments); a leading "**/" also matches at the top level.
+glob_match(patterns, path) if {
+	some p in patterns
+	glob.match(p, ["/"], path)
+}
+
+glob_match(patterns, path) if {
+	some p in patterns
+	startswith(p, "**/")
+	glob.match(substring(p, 3, -1), ["/"], path)
+}
+
+# paths are a file's path and, for renames and copies, its old path.
+paths(f) := {f.path, object.get(f, "old_path", f.path)}
+
+# at is a violation at an added line [file, line, text].
+at(hit, msg) := {"msg": msg, "file": hit[0], "line": hit[1]}
+
+# at_file is a violation at f's first added line, or at f without a line.
+at_file(f, msg) := {"msg": msg, "file": f.path, "line": f.added[0].line} if count(f.added) > 0
+
+else := {"msg": msg, "file": f.path}
+
+# added holds [file, line, text] for each added line of the files fs.
+added(fs) := {[f.path, l.line, l.text] | some f in fs; some l in f.added}
+
+# docs are the decoded documents of a changed file: a multi-document YAML
+# is a list, anything else one document; empty when not decoded.
+docs(f) := [d | some d in f.parsed; is_object(d)] if is_array(f.parsed)
+
+else := [f.parsed] if is_object(f.parsed)
+
+else := []
+
+# basename is the last segment of a path.
+basename(path) := b if {
+	parts := split(path, "/")
+	b := parts[count(parts) - 1]
+}
+
+# dirname is a path without its last segment ("" at the top level).
+dirname(path) := concat("/", array.slice(parts, 0, count(parts) - 1)) if parts := split(path, "/")
+
+# next_added is the text of the added line after line in the file at path.
+next_added(path, line) := t if {
+	some f in input.patch.files
+	f.path == path
+	some l in f.added
+	l.line == line + 1
+	t := l.text
+}
