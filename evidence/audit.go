@@ -163,7 +163,11 @@ func decodeRecord(path string, data []byte) (Record, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rec); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		var syn *json.SyntaxError
+		// A record that stops early: at end of input, or at an error found
+		// only in the trailing whitespace (a cut line ending in a newline).
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+			(errors.As(err, &syn) && syn.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n")))) {
 			return Record{}, fmt.Errorf("%s: truncated audit record", path)
 		}
 		return Record{}, fmt.Errorf("%s: corrupt audit record: %w", path, err)

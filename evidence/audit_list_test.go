@@ -38,6 +38,7 @@ func TestListBadRecords(t *testing.T) {
 		name, path, content, want string
 	}{
 		{"truncated", paths[2], string(data[:len(data)/2]), "truncated audit record"},
+		{"cut line ending in a newline", digestName("9"), string(data[:len(data)/3]) + "\n", "truncated audit record"},
 		{"modified", digestName("a"), string(data), "does not match its digest"},
 		{"unknown field", digestName("b"), `{"request":{},"decision":{"decision":"allow"},"extra":1}` + "\n", `unknown field "extra"`},
 		{"no decision", digestName("c"), `{"request":{}}` + "\n", "no decision"},
