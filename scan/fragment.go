@@ -85,6 +85,12 @@ func (s *Scanner) scanFragment(path string, data []byte, lineMap []int) []Findin
 // runRule runs r on the line holding offset (or, for multi-line rules, from
 // that line on) and returns the offset up to which r has now been run.
 func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) int {
+	if r.anchored {
+		if m := r.re.FindSubmatchIndex(data[offset:lineEnd(data, offset)]); m != nil {
+			addCandidate(r, data, offset, m, cands)
+		}
+		return offset + 1
+	}
 	ls := bytes.LastIndexByte(data[:offset], '\n') + 1
 	if r.multiline {
 		end := min(len(data), ls+multilineWindow)

@@ -34,6 +34,10 @@ type ruleSpec struct {
 	// generic rules lose to any specific rule that matched an overlapping
 	// span of the same line.
 	generic bool
+	// anchored rules' regexes start with one of the keywords and are matched
+	// only at each keyword occurrence (with a leading ^), which is far
+	// cheaper than searching the whole line.
+	anchored bool
 	// allowRegexes drop a finding whose secret matches; allowPaths (regexes
 	// over the slash path) drop every finding of the rule in that file;
 	// stopwords drop a secret containing one (case-insensitively).

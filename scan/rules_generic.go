@@ -43,12 +43,13 @@ func genericRules() []ruleSpec {
 			id: "generic-secret", description: "high-entropy value assigned to a secret-looking name",
 			keywords: []string{"password", "passwd", "passphrase", "pwd", "secret", "token", "api_key", "apikey", "api-key",
 				"access_key", "accesskey", "auth_key", "private_key", "credential"},
-			regex: `(?i)[\w.-]{0,40}?(?:password|passwd|passphrase|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|credentials?)[\w.-]{0,40}?` +
+			regex: `(?i)^(?:password|passwd|passphrase|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|credentials?)[\w.-]{0,40}?` +
 				`["'\]]?\s*(?:=|:=|:|=>|==|\?\?=|\|\|=)\s*` +
 				`(?:"([^"\s]{8,200})"|'([^'\s]{8,200})'|\x60([^\x60\s]{8,200})\x60|([^\s"'\x60;,()\[\]{}<>]{8,200}))`,
-			entropy: 3.5,
-			generic: true,
-			check:   genericValue,
+			entropy:  3.5,
+			generic:  true,
+			anchored: true,
+			check:    genericValue,
 		},
 	}
 }
