@@ -135,7 +135,7 @@ func digest(files map[string][]byte) string {
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		fmt.Fprintf(h, "%d:%s\x00%d:", len(p), p, len(files[p]))
+		_, _ = fmt.Fprintf(h, "%d:%s\x00%d:", len(p), p, len(files[p]))
 		h.Write(files[p])
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))

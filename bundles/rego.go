@@ -1,6 +1,7 @@
 package bundles
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -34,7 +35,7 @@ func readPolicies(fsys fs.FS, b *Bundle) error {
 			return fmt.Errorf("%s: empty module (no package)", p)
 		}
 		if pkg := m.Package.Path; len(pkg) < 3 || pkg[1].String() != `"gov"` {
-			return fmt.Errorf("%s:%d: package %s is not under gov.", p, m.Package.Location.Row, packageName(m))
+			return fmt.Errorf("%s:%d: package %s is outside gov.* (use package gov.<name>)", p, m.Package.Location.Row, packageName(m))
 		}
 		b.Parsed[p] = m
 		if isTest(p) {
@@ -58,8 +59,8 @@ func readPolicies(fsys fs.FS, b *Bundle) error {
 
 // regoError makes one line "file:row: code: message" of a parse error.
 func regoError(p string, err error) error {
-	errs, ok := err.(ast.Errors)
-	if !ok || len(errs) == 0 {
+	var errs ast.Errors
+	if !errors.As(err, &errs) || len(errs) == 0 {
 		return fmt.Errorf("%s: %w", p, oneLine(err))
 	}
 	e := errs[0]
@@ -71,7 +72,7 @@ func regoError(p string, err error) error {
 	if len(errs) > 1 {
 		more = fmt.Sprintf(" (and %d more)", len(errs)-1)
 	}
-	return fmt.Errorf("%s:%d: %s: %s%s", p, row, e.Code, oneLine(fmt.Errorf("%s", e.Message)), more)
+	return fmt.Errorf("%s:%d: %s: %w%s", p, row, e.Code, oneLine(errors.New(e.Message)), more)
 }
 
 // packageName is the module's package without the "data." prefix.

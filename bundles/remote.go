@@ -67,14 +67,14 @@ func cachedRepo(ctx context.Context, url, ref, cacheDir string) (*git.Repository
 // cloneInto clones url as a bare mirror into a temporary directory beside
 // dir and renames it into place, so a failed clone leaves nothing behind.
 func cloneInto(ctx context.Context, url, cacheDir, dir string) (*git.Repository, error) {
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+	if err := os.MkdirAll(cacheDir, 0o750); err != nil {
 		return nil, fmt.Errorf("cache dir: %w", err)
 	}
 	tmp, err := os.MkdirTemp(cacheDir, filepath.Base(dir)+".tmp-")
 	if err != nil {
 		return nil, fmt.Errorf("cache dir: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	_, err = git.PlainCloneContext(ctx, tmp, true, &git.CloneOptions{URL: url, Mirror: true, Tags: git.AllTags})
 	if err != nil {
 		return nil, fmt.Errorf("clone %s: %w", url, err)

@@ -118,7 +118,7 @@ func TestBadInputs(t *testing.T) {
 		{"rego parse error", map[string]string{"policies/x.rego": "package gov.x\n\ndeny contains msg if {\n\tmsg := \n}\n"},
 			`policies/x.rego:5: rego_parse_error: unexpected } token`},
 		{"rego package outside gov", map[string]string{"policies/x.rego": "package acme.x\n\ndeny contains \"no\"\n"},
-			`policies/x.rego:1: package acme.x is not under gov.`},
+			`policies/x.rego:1: package acme.x is outside gov.* (use package gov.<name>)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

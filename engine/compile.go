@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,9 +10,6 @@ import (
 	"github.com/gov-policy/gov/policies"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
-
-// actionNames are the rule names whose elements are violations.
-var actionNames = [...]string{Deny, RequireApproval, Warn}
 
 // ruleInfo describes one Rego rule (head) that produces violations.
 type ruleInfo struct {
@@ -175,8 +173,8 @@ func metadata(as *ast.AnnotationSet, r *ast.Rule) ruleInfo {
 // regoErr makes one line "file:row: code: message" of a parse or compile
 // error, noting how many more there are.
 func regoErr(file string, err error) error {
-	errs, ok := err.(ast.Errors)
-	if !ok || len(errs) == 0 {
+	var errs ast.Errors
+	if !errors.As(err, &errs) || len(errs) == 0 {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return locLess(errs[i].Location, errs[j].Location) })

@@ -28,7 +28,7 @@ func (p *Patch) LoadContent(repoDir string) error {
 	if err != nil {
 		return fmt.Errorf("repository %s: %w", repoDir, err)
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }()
 	for i := range p.Files {
 		f, gf := &p.Files[i], p.src[i]
 		if f.Status == StatusDeleted || f.Binary {

@@ -151,7 +151,7 @@ func convertFile(gf *gitdiff.File) (File, error) {
 	f.Added, f.Removed = make([]Line, 0, nAdd), make([]Line, 0, nDel)
 	for i, frag := range gf.TextFragments {
 		if err := checkFragment(frag); err != nil {
-			return File{}, fmt.Errorf("%w: %s: hunk %d (%s): %v", ErrMalformed, f.Path, i+1,
+			return File{}, fmt.Errorf("%w: %s: hunk %d (%s): %w", ErrMalformed, f.Path, i+1,
 				strings.TrimSpace(frag.Header()), err)
 		}
 		oldLine, newLine := int(frag.OldPosition), int(frag.NewPosition)
