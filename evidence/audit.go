@@ -98,7 +98,7 @@ func (s Store) Write(rec Record) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer os.Remove(tmp)
+	defer func() { _ = os.Remove(tmp) }()
 	switch err := os.Link(tmp, final); {
 	case errors.Is(err, fs.ErrExist):
 		have, rerr := os.ReadFile(final)
@@ -133,7 +133,7 @@ func writeTemp(dir string, data []byte) (string, error) {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(f.Name())
+		_ = os.Remove(f.Name())
 		return "", fmt.Errorf("audit: write %s: %w", f.Name(), err)
 	}
 	return f.Name(), nil

@@ -40,7 +40,8 @@ func GitHubAnnotations(w io.Writer, d *engine.Decision, p *patch.Patch) error {
 			props = append(props, "file="+escapeProperty(v.File), fmt.Sprintf("line=%d", line))
 		}
 		props = append(props, "title="+escapeProperty(v.Rule))
-		fmt.Fprintf(bw, "::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(msg))
+		// Write errors surface at Flush.
+		_, _ = fmt.Fprintf(bw, "::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(msg))
 	}
 	return bw.Flush()
 }

@@ -13,6 +13,7 @@ func TestFromFindings(t *testing.T) {
 		{Rule: "secrets/aws-access-key", Description: "AWS access key", File: "config/app.env", Line: 3, Column: 15, Fingerprint: "fp-aws", Masked: "AKIA************MPLE"},
 		{Rule: "secrets/generic-password", Description: "hardcoded password", File: "tests/fixture.py", Line: 9, Fingerprint: "fp-pw", Masked: "hu****", Suppressed: true, SuppressReason: "gov:allow test fixture"},
 		{Rule: "secrets/generic-password", Description: "hardcoded password", File: "a b/c.py", Line: 0, Fingerprint: "fp-pw2", Suppressed: true},
+		{Rule: "secrets/private-key", Description: "private key in the commit message", Masked: "-----BEGIN****"},
 	}
 	r, err := FromFindings(fs, Options{ToolVersion: "1.0.0", AutomationID: "gov/scan/"})
 	if err != nil {
@@ -64,7 +65,10 @@ func TestFromFindings(t *testing.T) {
 		t.Errorf("message %v", got)
 	}
 	rules := dig(t, doc, "runs", 0, "tool", "driver", "rules").([]any)
-	if len(rules) != 2 || dig(t, rules, 0, "shortDescription", "text") != "AWS access key" {
+	if msg := dig(t, doc, "runs", 0, "invocations", 0, "toolExecutionNotifications", 0, "message", "text"); msg != "secrets/private-key: private key in the commit message: -----BEGIN****" {
+		t.Errorf("a finding without a file is a notification; got %v", msg)
+	}
+	if len(rules) != 3 || dig(t, rules, 0, "shortDescription", "text") != "AWS access key" {
 		t.Errorf("rules %v", rules)
 	}
 	if bytes.Contains(raw, []byte("fp-aws")) {

@@ -37,6 +37,7 @@ func fingerprintAt(t *testing.T, diff, rule string, line int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	encode(t, schema(t), r)
 	var fps []string
 	for _, res := range r.Runs[0].Results {
 		fps = append(fps, res.PartialFingerprints[FingerprintKey].(string))

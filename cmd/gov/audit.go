@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -82,7 +83,9 @@ the exit status is then 1.`,
 				return err
 			}
 			if len(entries) == 0 && format == "text" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "no audit records in %s\n", s.Dir)
+				if _, err := fmt.Fprintf(cmd.ErrOrStderr(), "no audit records in %s\n", s.Dir); err != nil {
+					return err
+				}
 			}
 			return reportBadRecords(cmd, bad)
 		},
@@ -106,47 +109,55 @@ otherwise. Corrupt records are named on stderr and kept; the exit status is then
 		Example: `  gov audit prune --dry-run
   gov audit prune --audit-dir .gov-audit --older-than 400d`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := f.config(cmd, f.dir == "" || olderThan == "")
-			if err != nil {
-				return err
-			}
-			if olderThan == "" {
-				if cfg.RetentionDays <= 0 {
-					return usageError{fmt.Errorf("no audit.retention_days in gov.cue: give --older-than")}
-				}
-				olderThan = strconv.Itoa(cfg.RetentionDays) + "d"
-			}
-			age, err := parseAge(olderThan)
-			if err != nil {
-				return usageError{fmt.Errorf("--older-than: %w", err)}
-			}
-			s, cutoff := f.store(cfg), time.Now().Add(-age)
-			out := cmd.OutOrStdout()
-			if dryRun {
-				expired, bad := s.Expired(cutoff)
-				for _, e := range expired {
-					fmt.Fprintf(out, "would remove %s\n", e.Path)
-				}
-				fmt.Fprintf(out, "%d record(s) older than %s would be removed\n", len(expired), cutoff.UTC().Format(time.RFC3339))
-				return reportBadRecords(cmd, bad)
-			}
-			removed, err := s.Prune(cutoff)
-			for _, p := range removed {
-				fmt.Fprintf(out, "removed %s\n", p)
-			}
-			fmt.Fprintf(out, "%d file(s) older than %s removed\n", len(removed), cutoff.UTC().Format(time.RFC3339))
-			if err != nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), "gov: "+strings.ReplaceAll(err.Error(), "\n", "\ngov: "))
-				return exitError{1}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAuditPrune(cmd, f, olderThan, dryRun) },
 	}
 	f.AddFlags(cmd)
 	cmd.Flags().StringVar(&olderThan, "older-than", "", "remove records older than this (365d, 52w, 8760h); default audit.retention_days")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed, remove nothing")
 	return cmd
+}
+
+func runAuditPrune(cmd *cobra.Command, f auditFlags, olderThan string, dryRun bool) error {
+	cfg, err := f.config(cmd, f.dir == "" || olderThan == "")
+	if err != nil {
+		return err
+	}
+	if olderThan == "" {
+		if cfg.RetentionDays <= 0 {
+			return usageError{fmt.Errorf("no audit.retention_days in gov.cue: give --older-than")}
+		}
+		olderThan = strconv.Itoa(cfg.RetentionDays) + "d"
+	}
+	age, err := parseAge(olderThan)
+	if err != nil {
+		return usageError{fmt.Errorf("--older-than: %w", err)}
+	}
+	s, cutoff := f.store(cfg), time.Now().Add(-age)
+	var b strings.Builder
+	var bad []error
+	if dryRun {
+		var expired []evidence.Entry
+		expired, bad = s.Expired(cutoff)
+		for _, e := range expired {
+			fmt.Fprintf(&b, "would remove %s\n", e.Path)
+		}
+		fmt.Fprintf(&b, "%d record(s) older than %s would be removed\n", len(expired), cutoff.UTC().Format(time.RFC3339))
+	} else {
+		removed, err := s.Prune(cutoff)
+		for _, p := range removed {
+			fmt.Fprintf(&b, "removed %s\n", p)
+		}
+		fmt.Fprintf(&b, "%d file(s) older than %s removed\n", len(removed), cutoff.UTC().Format(time.RFC3339))
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				bad = append(bad, errors.New(line))
+			}
+		}
+	}
+	if _, err := io.WriteString(cmd.OutOrStdout(), b.String()); err != nil {
+		return err
+	}
+	return reportBadRecords(cmd, bad)
 }
 
 func writeAuditLog(w io.Writer, format string, entries []evidence.Entry) error {
@@ -169,9 +180,10 @@ func writeAuditLog(w io.Writer, format string, entries []evidence.Entry) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tDECISION\tENVIRONMENT\tSERVICE\tREQUEST\tREVISION\tDIGEST")
+	// Write errors surface at Flush.
+	_, _ = fmt.Fprintln(tw, "TIME\tDECISION\tENVIRONMENT\tSERVICE\tREQUEST\tREVISION\tDIGEST")
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Decision,
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Decision,
 			orDash(e.Environment), orDash(e.Service), orDash(e.RequestID), shortRevision(e.Revision), e.Digest[:min(len(e.Digest), 19)])
 	}
 	return tw.Flush()
@@ -179,14 +191,18 @@ func writeAuditLog(w io.Writer, format string, entries []evidence.Entry) error {
 
 // reportBadRecords names each skipped record on stderr; any makes the exit status 1.
 func reportBadRecords(cmd *cobra.Command, bad []error) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	var b strings.Builder
 	for _, err := range bad {
-		fmt.Fprintf(cmd.ErrOrStderr(), "gov: skipped %v\n", err)
+		fmt.Fprintf(&b, "gov: skipped %v\n", err)
 	}
-	if len(bad) > 0 {
-		fmt.Fprintf(cmd.ErrOrStderr(), "gov: %d audit record(s) could not be read\n", len(bad))
-		return exitError{1}
+	fmt.Fprintf(&b, "gov: %d audit record(s) could not be read\n", len(bad))
+	if _, err := io.WriteString(cmd.ErrOrStderr(), b.String()); err != nil {
+		return err
 	}
-	return nil
+	return exitError{1}
 }
 
 // parseSince turns --since (a duration back from now, or a date) into a time; "" is the zero time.
