@@ -16,3 +16,26 @@ func envOr(name, fallback string) string {
 	}
 	return fallback
 }
+
+// Read by gov pr.
+const (
+	// envGitHubToken authenticates to the GitHub API (never printed).
+	envGitHubToken = "GITHUB_TOKEN"
+	// envGitHubRepository is OWNER/NAME in GitHub Actions.
+	envGitHubRepository = "GITHUB_REPOSITORY"
+	// envGitHubEventPath is the webhook payload of the running Actions event.
+	envGitHubEventPath = "GITHUB_EVENT_PATH"
+	// envGitHubAPIURL is the REST API root in Actions (GHES included).
+	envGitHubAPIURL = "GITHUB_API_URL"
+	// envGitHubServerURL and envGitHubRunID make the status link to the run.
+	envGitHubServerURL = "GITHUB_SERVER_URL"
+	envGitHubRunID     = "GITHUB_RUN_ID"
+	// envGitHubActions is "true" inside GitHub Actions (gov then comments as github-actions[bot]).
+	envGitHubActions = "GITHUB_ACTIONS"
+	// GitHub App authentication instead of a token.
+	envGitHubAppID             = "GOV_GITHUB_APP_ID"
+	envGitHubAppInstallationID = "GOV_GITHUB_APP_INSTALLATION_ID"
+	envGitHubAppPrivateKey     = "GOV_GITHUB_APP_PRIVATE_KEY_FILE"
+	// envCommentAuthor is the login gov's PR comments are written as.
+	envCommentAuthor = "GOV_COMMENT_AUTHOR"
+)

@@ -70,6 +70,7 @@ Exit codes: 0 allowed, 1 denied, 2 usage, input, bundle or evaluation error,
 		newVersionCmd(),
 		newAuditCmd(),
 		newScanCmd(),
+		newPRCmd(),
 	)
 	return root
 }

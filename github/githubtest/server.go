@@ -57,6 +57,10 @@ func start(fx Fixture, prefix string) *Server {
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == prefix+StatePath {
+			s.writeState(w)
+			return
+		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			s.mu.Lock()
@@ -88,6 +92,28 @@ type recorder struct {
 func (r *recorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
+}
+
+// StatePath serves the fake's State as JSON (under the prefix), for tests
+// that run gov in another process.
+const StatePath = "/_fake/state"
+
+// State is what the fake recorded.
+type State struct {
+	Requests []Request         `json:"requests"`
+	Statuses []Status          `json:"statuses"`
+	Comments map[int][]Comment `json:"comments"`
+}
+
+func (s *Server) writeState(w http.ResponseWriter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := State{Requests: s.requests, Statuses: s.statuses, Comments: map[int][]Comment{}}
+	for _, p := range s.fx.PRs {
+		st.Comments[p.Number] = p.Comments
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(st)
 }
 
 // Close stops the server.

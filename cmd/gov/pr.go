@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/github"
+)
+
+type prFlags struct {
+	request             requestFlags
+	repo, bundle        string
+	number              int
+	githubURL           string
+	enforcement, format string
+	targetURL           string
+	post, verbose       bool
+	timeout, maxWait    time.Duration
+}
+
+func (f *prFlags) AddFlags(cmd *cobra.Command) {
+	f.request.AddFlags(cmd)
+	_ = cmd.Flags().MarkHidden("patch") // the patch is the PR's diff
+	fl := cmd.Flags()
+	fl.StringVar(&f.repo, "repo", "", "repository OWNER/NAME (default $"+envGitHubRepository+" or the event payload)")
+	fl.IntVar(&f.number, "pr", 0, "pull request number (default from $"+envGitHubEventPath+")")
+	fl.StringVar(&f.githubURL, "github-url", "", "GitHub API URL, e.g. https://ghe.example.com/api/v3 (default $"+envGitHubAPIURL+" or api.github.com)")
+	fl.StringVar(&f.bundle, "bundle", "", "policy bundle: DIR, DIR@REF, URL@REF or embedded (default ./.gov, else embedded; env "+envBundle+")")
+	fl.StringVar(&f.enforcement, "enforcement", "", "override enforcement: off, warn or strict")
+	fl.StringVar(&f.format, "format", "text", "output format: text or json")
+	fl.BoolVar(&f.post, "post", false, "set the gov/policy status and the decision comment on the PR")
+	fl.StringVar(&f.targetURL, "target-url", "", "link of the status (default the Actions run)")
+	fl.BoolVar(&f.verbose, "verbose", false, "print the GitHub API calls made (stderr)")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "time limit of the whole evaluation (fails closed)")
+	fl.DurationVar(&f.maxWait, "rate-limit-wait", github.DefaultMaxWait, "longest wait for a GitHub rate-limit reset before failing")
+}
+
+func newPRCmd() *cobra.Command {
+	f := &prFlags{}
+	cmd := &cobra.Command{
+		Use:   "pr",
+		Short: "Decide a pull request, counting its reviews as approvals",
+		Long: `Fetch a pull request (diff, commits, reviews, labels), evaluate its patch and, when
+approval is required, count the reviews against the selected workflow's stages.
+The environment is --env, else the bundle's base-branch map (gov.cue branches).
+Exit codes: 0 allowed (approved or break-glass), 1 denied, 2 error, 3 approval pending.`,
+		Example: `  GITHUB_TOKEN=... gov pr --repo acme/app --pr 42
+  gov pr --repo acme/app --pr 42 --github-url https://ghe.example.com/api/v3 --format json
+  gov pr --post --verbose    # in GitHub Actions, from GITHUB_EVENT_PATH`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPR(cmd, f) },
+	}
+	f.AddFlags(cmd)
+	return cmd
+}
+
+func runPR(cmd *cobra.Command, f *prFlags) error {
+	if err := checkFormat(f.format, "text", "json"); err != nil {
+		return err
+	}
+	if err := checkEnforcement(f.enforcement); err != nil {
+		return err
+	}
+	if f.request.patchFile != "" {
+		return usageError{fmt.Errorf("--patch: gov pr evaluates the pull request's own diff")}
+	}
+	repo, err := f.target()
+	if err != nil {
+		return err
+	}
+	client, err := newGitHubClient(f.githubURL)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+	defer cancel()
+	b, err := loadBundle(ctx, f.bundle)
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(ctx, b)
+	if err != nil {
+		return err
+	}
+	if f.verbose {
+		defer func() { fmt.Fprintf(cmd.ErrOrStderr(), "github: %s\n", client.Stats()) }()
+	}
+	req, err := f.request.buildWithoutPatch()
+	if err != nil {
+		return err
+	}
+	ev, err := github.Evaluator{Source: client, Members: client, Engine: eng, Bundle: b}.Evaluate(ctx, repo, f.number, req, f.enforcement)
+	if err != nil {
+		return err
+	}
+	if err := printPR(cmd.OutOrStdout(), f.format, ev); err != nil {
+		return err
+	}
+	if f.post {
+		if err := publishPR(ctx, client, repo, f, ev); err != nil {
+			return err
+		}
+	}
+	if code := engine.ExitCode(ev.Decision); code != 0 {
+		return exitError{code}
+	}
+	return nil
+}
+
+// target resolves --repo/--pr, then GITHUB_EVENT_PATH and GITHUB_REPOSITORY.
+func (f *prFlags) target() (github.Repo, error) {
+	if p := envOr(envGitHubEventPath, ""); p != "" && (f.number == 0 || f.repo == "") {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return github.Repo{}, fmt.Errorf("$%s: %w", envGitHubEventPath, err)
+		}
+		ev, err := github.DecodeEvent(p, data)
+		if err != nil {
+			return github.Repo{}, err
+		}
+		if f.number == 0 {
+			f.number = ev.Number
+		}
+		if f.repo == "" {
+			f.repo = ev.Repo.String()
+		}
+	}
+	if f.repo == "" {
+		f.repo = envOr(envGitHubRepository, "")
+	}
+	if f.repo == "" || f.number <= 0 {
+		return github.Repo{}, usageError{fmt.Errorf("give --repo OWNER/NAME and --pr N (or run in GitHub Actions on a pull_request event)")}
+	}
+	r, err := github.ParseRepo(f.repo)
+	if err != nil {
+		return r, usageError{fmt.Errorf("--repo: %w", err)}
+	}
+	return r, nil
+}
+
+func newGitHubClient(url string) (*github.Client, error) {
+	opts := github.Options{Token: envOr(envGitHubToken, ""), BaseURL: url, CommentAuthor: envOr(envCommentAuthor, "")}
+	if opts.BaseURL == "" {
+		opts.BaseURL = envOr(envGitHubAPIURL, "")
+	}
+	if opts.CommentAuthor == "" && envOr(envGitHubActions, "") == "true" && opts.Token != "" {
+		opts.CommentAuthor = "github-actions[bot]"
+	}
+	if id := envOr(envGitHubAppID, ""); id != "" {
+		app := &github.AppAuth{PrivateKeyFile: envOr(envGitHubAppPrivateKey, "")}
+		var err1, err2 error
+		app.AppID, err1 = strconv.ParseInt(id, 10, 64)
+		app.InstallationID, err2 = strconv.ParseInt(envOr(envGitHubAppInstallationID, ""), 10, 64)
+		if err := errors.Join(err1, err2); err != nil || app.PrivateKeyFile == "" {
+			return nil, fmt.Errorf("GitHub App: set %s, %s (numbers) and %s", envGitHubAppID, envGitHubAppInstallationID, envGitHubAppPrivateKey)
+		}
+		opts.Token, opts.App = "", app
+	}
+	return github.New(opts)
+}
+
+// buildWithoutPatch reads --request and applies the flags, as build does,
+// without asking for a patch.
+func (f *requestFlags) buildWithoutPatch() (engine.Request, error) {
+	g := *f
+	g.patchFile = "-"
+	return g.build(strings.NewReader(""))
+}
+
+// printPR prints the decision (JSON: the decision object) and, as text,
+// who approved, what did not count, break-glass and notes.
+func printPR(w io.Writer, format string, ev *github.Evaluation) error {
+	if format == "json" {
+		return writeJSON(w, ev.Decision)
+	}
+	if err := writeDecisionText(w, ev.Decision); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "pull request: %s#%d at %s (base %s, author %s)\n", ev.Repo, ev.PR.Number, shortSHA(ev.PR.HeadSHA), ev.PR.BaseRef, ev.PR.AuthorLogin)
+	if r := ev.Approvals; r != nil {
+		if r.BreakGlass != nil {
+			fmt.Fprintf(&b, "BREAK-GLASS: label %q added by %s at %s\n", r.BreakGlass.Label, r.BreakGlass.ByLogin, r.BreakGlass.At.UTC().Format(time.RFC3339))
+		}
+		for _, s := range r.Stages {
+			if len(s.ApprovedBy) > 0 {
+				fmt.Fprintf(&b, "  approved %q by %s\n", s.Name, strings.Join(s.ApprovedBy, ", "))
+			}
+		}
+		for _, ig := range r.Ignored {
+			fmt.Fprintf(&b, "  not counted: %s: %s\n", orLabel(ig.Login), ig.Reason)
+		}
+		if e := r.Escalate; e != nil {
+			fmt.Fprintf(&b, "escalation due: stage %d %q to %s %s\n", e.Stage, e.StageName, e.Role, e.Mention)
+		}
+	}
+	for _, n := range ev.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func orLabel(login string) string {
+	if login == "" {
+		return "label"
+	}
+	return login
+}
+
+// publishPR sets the status, edits the decision comment and escalates once.
+func publishPR(ctx context.Context, c *github.Client, repo github.Repo, f *prFlags, ev *github.Evaluation) error {
+	target := f.targetURL
+	if server, run := envOr(envGitHubServerURL, ""), envOr(envGitHubRunID, ""); target == "" && server != "" && run != "" {
+		target = fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, run)
+	}
+	state, desc := github.StatusFor(ev.Decision)
+	if err := c.SetStatus(ctx, repo, ev.PR.HeadSHA, state, desc, target); err != nil {
+		return err
+	}
+	if err := c.UpsertComment(ctx, repo, ev.PR.Number, github.RenderComment(ev.Decision, ev.Approvals, ev.Notes)); err != nil {
+		return err
+	}
+	if ev.Approvals == nil || ev.Approvals.Escalate == nil {
+		return nil
+	}
+	e := ev.Approvals.Escalate
+	body := fmt.Sprintf("%s: stage %q has waited for approval since %s (over its timeout). %s",
+		e.Mention, e.StageName, e.Since.UTC().Format(time.RFC3339), ev.Decision.PendingReason)
+	return c.PostEscalation(ctx, repo, ev.PR.Number, e.Stage, body)
+}
