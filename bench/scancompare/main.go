@@ -102,7 +102,9 @@ func score(lb labels, hits map[hit]bool) (int, []label, []hit) {
 			fps = append(fps, h)
 		}
 	}
-	sort.Slice(fps, func(i, j int) bool { return fps[i].file < fps[j].file || fps[i].file == fps[j].file && fps[i].line < fps[j].line })
+	sort.Slice(fps, func(i, j int) bool {
+		return fps[i].file < fps[j].file || fps[i].file == fps[j].file && fps[i].line < fps[j].line
+	})
 	return found, missed, fps
 }
 
