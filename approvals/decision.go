@@ -41,13 +41,13 @@ func Apply(d *engine.Decision, r Result) {
 
 // Incomplete makes sure a decision taken on an incomplete patch (a diff
 // GitHub would not return, evaluated from the files list) never allows by
-// default: an allow becomes require_approval under the bundle's fallback
-// workflow, and the reason says why.
+// default: under strict enforcement an allow becomes require_approval under
+// the bundle's fallback workflow; the reason always says why.
 func Incomplete(d *engine.Decision, why string, b *bundles.Bundle) {
 	if d == nil || why == "" {
 		return
 	}
-	if d.Decision == engine.Allow && d.Enforcement != engine.EnforcementOff {
+	if d.Decision == engine.Allow && d.Enforcement != engine.EnforcementOff && d.Enforcement != engine.EnforcementWarn {
 		d.Decision, d.Allowed, d.ApprovalRequired = engine.RequireApproval, false, true
 		d.Summary.Passed = false
 		if d.Workflow == nil {

@@ -3,6 +3,7 @@ package github
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -37,7 +38,8 @@ type eventPayload struct {
 func DecodeEvent(name string, data []byte) (Event, error) {
 	var p eventPayload
 	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&p); err != nil {
-		if te, ok := err.(*json.UnmarshalTypeError); ok {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
 			return Event{}, fmt.Errorf("%s: field %s: want %s, got %s", name, te.Field, te.Type, te.Value)
 		}
 		return Event{}, fmt.Errorf("%s: not a JSON event payload: %w", name, err)

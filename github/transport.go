@@ -158,7 +158,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		drain(resp)
 		if limit.Wait > t.maxWait || attempt >= maxRetries {
-			limit.Bound = t.maxWait
+			limit.Bound = max(t.maxWait, 0)
 			return nil, limit
 		}
 		if err := t.sleep(req.Context(), limit.Wait); err != nil {

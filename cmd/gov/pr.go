@@ -77,7 +77,7 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if err != nil {
 		return err
 	}
-	client, err := newGitHubClient(f.githubURL)
+	client, err := newGitHubClient(f.githubURL, f.maxWait)
 	if err != nil {
 		return err
 	}
@@ -147,8 +147,11 @@ func (f *prFlags) target() (github.Repo, error) {
 	return r, nil
 }
 
-func newGitHubClient(url string) (*github.Client, error) {
-	opts := github.Options{Token: envOr(envGitHubToken, ""), BaseURL: url, CommentAuthor: envOr(envCommentAuthor, "")}
+func newGitHubClient(url string, maxWait time.Duration) (*github.Client, error) {
+	if maxWait <= 0 {
+		maxWait = -1 // never wait
+	}
+	opts := github.Options{Token: envOr(envGitHubToken, ""), BaseURL: url, CommentAuthor: envOr(envCommentAuthor, ""), MaxWait: maxWait}
 	if opts.BaseURL == "" {
 		opts.BaseURL = envOr(envGitHubAPIURL, "")
 	}

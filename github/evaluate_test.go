@@ -1,0 +1,115 @@
+package github
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/github/githubtest"
+)
+
+func newEvaluator(t *testing.T, c *Client) Evaluator {
+	t.Helper()
+	ctx := context.Background()
+	b, err := bundles.Load(ctx, "embedded", bundles.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Evaluator{Source: c, Members: c, Engine: eng, Bundle: b, Now: func() time.Time { return t0.Add(time.Hour) }}
+}
+
+// TestEvaluatorAPIBudget: a production PR with no team to check (the
+// approver is named as a user) costs 4 calls, none repeated: the PR, its
+// diff (same URL, diff media type), commits and reviews.
+func TestEvaluatorAPIBudget(t *testing.T) {
+	srv := serve(t, fixture())
+	c, _ := newTestClient(t, srv, nil)
+	ev := newEvaluator(t, c)
+	ev.Bundle.Roles = map[string]bundles.Role{"sre": {Members: []string{"user:bob"}, Permissions: []string{"approve"}}}
+	out, err := ev.Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Decision.Decision != engine.Allow || !strings.HasPrefix(out.Decision.Reason, "approved by bob (SRE review)") {
+		t.Errorf("decision = %s: %s", out.Decision.Decision, out.Decision.Reason)
+	}
+	st := c.Stats()
+	if st.Calls > 6 || st.Calls != 4 {
+		t.Errorf("%s; want 4", st)
+	}
+	seen := map[string]bool{}
+	for _, r := range srv.Requests() {
+		k := r.Method + " " + r.Path + " " + r.Accept
+		if seen[k] {
+			t.Errorf("request repeated: %s", k)
+		}
+		seen[k] = true
+	}
+}
+
+func TestEvaluatorEnvironmentFromBranch(t *testing.T) {
+	tests := []struct {
+		base, env, decision string
+	}{
+		{"main", "production", engine.RequireApproval},
+		{"feature/x", "", engine.Allow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.base, func(t *testing.T) {
+			fx := fixture()
+			fx.PRs[0].Base = tt.base
+			fx.PRs[0].Reviews = nil
+			srv := serve(t, fx)
+			c, _ := newTestClient(t, srv, nil)
+			out, err := newEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Decision.Decision != tt.decision {
+				t.Errorf("decision = %s, want %s (%s)", out.Decision.Decision, tt.decision, out.Decision.Reason)
+			}
+		})
+	}
+	branches := map[string]string{"main": "production", "release/*": "production", "*": "dev", "staging": "staging"}
+	for base, want := range map[string]string{"main": "production", "release/1.2": "production", "staging": "staging", "topic": "dev", "a/b": ""} {
+		if got := EnvironmentFor(branches, base); got != want {
+			t.Errorf("EnvironmentFor(%q) = %q, want %q", base, got, want)
+		}
+	}
+}
+
+// TestEvaluatorDiffTooLarge: without a diff the files list is evaluated and
+// the change is never allowed by default (an approval still allows it).
+func TestEvaluatorDiffTooLarge(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		mod     func(*githubtest.PR)
+		partial string
+	}{
+		{"GitHub refuses the diff", func(p *githubtest.PR) { p.DiffStatus = 406 }, "(1 of 1 files)"},
+		{"more files than GitHub lists", func(p *githubtest.PR) { p.ChangedFiles = 3500 }, "(1 of 3500 files)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fx := fixture()
+			fx.PRs[0].Base = "feature/x"
+			fx.PRs[0].Reviews = nil
+			tt.mod(&fx.PRs[0])
+			srv := serve(t, fx)
+			c, _ := newTestClient(t, srv, nil)
+			out, err := newEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Decision.Decision != engine.RequireApproval || !strings.Contains(out.Decision.Reason, tt.partial) || len(out.Notes) != 1 {
+				t.Errorf("decision = %s: %s (notes %v)", out.Decision.Decision, out.Decision.Reason, out.Notes)
+			}
+		})
+	}
+}
