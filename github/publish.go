@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	gh "github.com/google/go-github/v60/github"
@@ -204,4 +205,24 @@ func (c *Client) PostEscalation(ctx context.Context, repo Repo, number, stage in
 	}
 	c.remember(repo, number, cm)
 	return nil
+}
+
+// Publish reports an evaluation on its PR: the gov/policy status on the
+// head commit, the decision comment edited in place, and the escalation
+// comment of an overdue stage, once.
+func (c *Client) Publish(ctx context.Context, ev *Evaluation, targetURL string) error {
+	state, desc := StatusFor(ev.Decision)
+	if err := c.SetStatus(ctx, ev.Repo, ev.PR.HeadSHA, state, desc, targetURL); err != nil {
+		return err
+	}
+	if err := c.UpsertComment(ctx, ev.Repo, ev.PR.Number, RenderComment(ev.Decision, ev.Approvals, ev.Notes)); err != nil {
+		return err
+	}
+	if ev.Approvals == nil || ev.Approvals.Escalate == nil {
+		return nil
+	}
+	e := ev.Approvals.Escalate
+	body := fmt.Sprintf("%s: stage %q has waited for approval since %s, past its timeout. %s",
+		e.Mention, e.StageName, e.Since.UTC().Format(time.RFC3339), ev.Decision.PendingReason)
+	return c.PostEscalation(ctx, ev.Repo, ev.PR.Number, e.Stage, body)
 }

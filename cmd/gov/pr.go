@@ -99,6 +99,9 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 		return err
 	}
 	ev, err := github.Evaluator{Source: client, Members: client, Engine: eng, Bundle: b}.Evaluate(ctx, repo, f.number, req, f.enforcement)
+	if err != nil && envOr(envGitHubToken, "") == "" && envOr(envGitHubAppID, "") == "" {
+		return fmt.Errorf("%w (no credentials: set %s or %s)", err, envGitHubToken, envGitHubAppID)
+	}
 	if err != nil {
 		return err
 	}
@@ -106,7 +109,7 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 		return err
 	}
 	if f.post {
-		if err := publishPR(ctx, client, repo, f, ev); err != nil {
+		if err := client.Publish(ctx, ev, statusTarget(f, repo)); err != nil {
 			return err
 		}
 	}
@@ -220,24 +223,10 @@ func orLabel(login string) string {
 	return login
 }
 
-// publishPR sets the status, edits the decision comment and escalates once.
-func publishPR(ctx context.Context, c *github.Client, repo github.Repo, f *prFlags, ev *github.Evaluation) error {
-	target := f.targetURL
-	if server, run := envOr(envGitHubServerURL, ""), envOr(envGitHubRunID, ""); target == "" && server != "" && run != "" {
-		target = fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, run)
+// statusTarget is --target-url, else the Actions run.
+func statusTarget(f *prFlags, repo github.Repo) string {
+	if server, run := envOr(envGitHubServerURL, ""), envOr(envGitHubRunID, ""); f.targetURL == "" && server != "" && run != "" {
+		return fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, run)
 	}
-	state, desc := github.StatusFor(ev.Decision)
-	if err := c.SetStatus(ctx, repo, ev.PR.HeadSHA, state, desc, target); err != nil {
-		return err
-	}
-	if err := c.UpsertComment(ctx, repo, ev.PR.Number, github.RenderComment(ev.Decision, ev.Approvals, ev.Notes)); err != nil {
-		return err
-	}
-	if ev.Approvals == nil || ev.Approvals.Escalate == nil {
-		return nil
-	}
-	e := ev.Approvals.Escalate
-	body := fmt.Sprintf("%s: stage %q has waited for approval since %s (over its timeout). %s",
-		e.Mention, e.StageName, e.Since.UTC().Format(time.RFC3339), ev.Decision.PendingReason)
-	return c.PostEscalation(ctx, repo, ev.PR.Number, e.Stage, body)
+	return f.targetURL
 }
