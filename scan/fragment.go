@@ -35,6 +35,16 @@ type candidate struct {
 // newlines. lineMap, when set, maps the fragment's 0-based line index to the
 // file's line number.
 func (s *Scanner) scanFragment(path string, data []byte, lineMap []int) []Finding {
+	cands := s.candidates(path, data)
+	if len(cands) == 0 {
+		return nil
+	}
+	return s.findings(path, data, lineMap, cands)
+}
+
+// candidates returns the accepted secret matches in data, deduplicated and
+// ordered by position.
+func (s *Scanner) candidates(path string, data []byte) []candidate {
 	if len(data) == 0 {
 		return nil
 	}
@@ -79,7 +89,7 @@ func (s *Scanner) scanFragment(path string, data []byte, lineMap []int) []Findin
 	if len(cands) == 0 {
 		return nil
 	}
-	return s.findings(path, data, lineMap, dedupe(cands))
+	return dedupe(cands)
 }
 
 // runRule runs r on the line holding offset (or, for multi-line rules, from

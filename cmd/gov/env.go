@@ -39,3 +39,9 @@ const (
 	// envCommentAuthor is the login gov's PR comments are written as.
 	envCommentAuthor = "GOV_COMMENT_AUTHOR"
 )
+
+// Read by the SARIF writer (versionControlProvenance in GitHub Actions).
+const (
+	// envGitHubSHA is the commit the workflow runs on.
+	envGitHubSHA = "GITHUB_SHA"
+)

@@ -11,6 +11,7 @@ import (
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/scan"
 )
 
 type evalFlags struct {
@@ -22,6 +23,7 @@ type evalFlags struct {
 	output      string
 	timeout     time.Duration
 	printInput  bool
+	auditDir    string
 }
 
 func (f *evalFlags) AddFlags(cmd *cobra.Command) {
@@ -30,7 +32,8 @@ func (f *evalFlags) AddFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.bundle, "bundle", "", "policy bundle: DIR, DIR@REF, URL@REF or embedded (default ./.gov, else embedded; env "+envBundle+")")
 	fl.StringVar(&f.enforcement, "enforcement", "", "override enforcement: off, warn or strict")
 	fl.StringVar(&f.repo, "repo", "", "repository work tree the patch applies to (gives policies the new file contents)")
-	fl.StringVar(&f.format, "format", "text", "output format: text or json")
+	fl.StringVar(&f.format, "format", "text", "output format: text, json, sarif (code scanning) or github (workflow annotations)")
+	fl.StringVar(&f.auditDir, "audit-dir", "", "record the decision in this audit directory (default: audit.dir of the bundle's gov.cue, if set)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to this file instead of stdout")
 	fl.BoolVar(&f.printInput, "print-input", false, "print the Rego input document policies would see, as JSON, and exit")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "evaluation time limit (fails closed)")
@@ -54,7 +57,7 @@ Exit codes: 0 allowed, 1 denied, 2 error, 3 approval required.`,
 }
 
 func runEval(cmd *cobra.Command, f *evalFlags) error {
-	if err := checkFormat(f.format, "text", "json"); err != nil {
+	if err := checkFormat(f.format, "text", "json", "sarif", "github"); err != nil {
 		return err
 	}
 	if err := checkEnforcement(f.enforcement); err != nil {
@@ -73,19 +76,23 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 			return fmt.Errorf("--repo %s: %w", f.repo, err)
 		}
 	}
-	in := engine.Input{Request: req, Patch: p, Enforcement: f.enforcement}
+	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+	defer cancel()
+	b, err := loadBundle(ctx, f.bundle)
+	if err != nil {
+		return err
+	}
+	sc, err := scan.New(scan.Config{Exclude: b.Config.Scanner.Exclude})
+	if err != nil {
+		return err
+	}
+	in := engine.Input{Request: req, Patch: p, Enforcement: f.enforcement, Findings: policyFindings(sc.ScanPatch(p))}
 	if f.printInput {
 		doc, err := engine.InputDocument(in)
 		if err != nil {
 			return err
 		}
 		return writeOutput(cmd, f.output, func(w io.Writer) error { return writeJSON(w, doc) })
-	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
-	defer cancel()
-	b, err := loadBundle(ctx, f.bundle)
-	if err != nil {
-		return err
 	}
 	eng, err := engine.New(ctx, b)
 	if err != nil {
@@ -95,11 +102,13 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	if err != nil {
 		return fmt.Errorf("evaluation failed (failing closed): %w", err)
 	}
-	err = writeOutput(cmd, f.output, func(w io.Writer) error {
-		if f.format == "json" {
-			return writeJSON(w, d)
+	if dir := auditDir(f.auditDir, b); dir != "" {
+		if _, err := recordDecision(dir, sc, in, d); err != nil {
+			return err
 		}
-		return writeDecisionText(w, d)
+	}
+	err = writeOutput(cmd, f.output, func(w io.Writer) error {
+		return writeDecision(w, f.format, d, p, b)
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/evidence"
+	"github.com/gov-policy/gov/internal/version"
+	"github.com/gov-policy/gov/sarif"
+	"github.com/gov-policy/gov/scan"
+)
+
+// writeDecision prints a decision in one of eval's formats.
+func writeDecision(w io.Writer, format string, d *engine.Decision, p *patch.Patch, b *bundles.Bundle) error {
+	switch format {
+	case "json":
+		return writeJSON(w, d)
+	case "sarif":
+		rep, err := sarif.FromDecision(d, p, sarifOptions(b, d.Bundle, "gov/eval/"))
+		if err != nil {
+			return err
+		}
+		return sarif.Write(w, rep)
+	case "github":
+		return sarif.GitHubAnnotations(w, d, p)
+	}
+	return writeDecisionText(w, d)
+}
+
+// sarifOptions describes the run; the repository is known inside GitHub
+// Actions (GITHUB_SERVER_URL/GITHUB_REPOSITORY, GITHUB_SHA).
+func sarifOptions(b *bundles.Bundle, bi engine.BundleInfo, automationID string) sarif.Options {
+	opts := sarif.Options{
+		ToolVersion:  version.Version,
+		AutomationID: automationID,
+		Bundle:       bi,
+		Commit:       os.Getenv(envGitHubSHA),
+	}
+	if b != nil {
+		opts.Rules = b.RuleCatalog()
+	}
+	if repo := os.Getenv(envGitHubRepository); repo != "" {
+		opts.RepoURI = envOr(envGitHubServerURL, "https://github.com") + "/" + repo
+	}
+	return opts
+}
+
+// policyFindings turns scanner findings into input.findings: the ones not
+// suppressed inline, without anything of the secret but its fingerprint.
+func policyFindings(fs []scan.Finding) []engine.Finding {
+	out := []engine.Finding{}
+	for _, f := range fs {
+		if !f.Suppressed {
+			out = append(out, engine.Finding{Rule: f.Rule, File: f.File, Line: f.Line, Fingerprint: f.Fingerprint})
+		}
+	}
+	return out
+}
+
+// auditDir is --audit-dir, else the bundle's audit.dir.
+func auditDir(flag string, b *bundles.Bundle) string {
+	if flag != "" {
+		return flag
+	}
+	return b.Config.Audit.Dir
+}
+
+// recordDecision writes the decision record with every secret in the patch masked.
+func recordDecision(dir string, sc *scan.Scanner, in engine.Input, d *engine.Decision) (string, error) {
+	raw := []byte(in.Request.PatchContent)
+	req := in.Request
+	req.PatchContent = string(sc.Redact(raw))
+	path, err := evidence.Store{Dir: dir}.Write(evidence.Record{
+		Request:     req,
+		PatchDigest: evidence.PatchDigest(raw),
+		Findings:    in.Findings,
+		Decision:    d,
+		Bundle:      d.Bundle,
+		Time:        timeOf(d),
+		GovVersion:  version.Version,
+	})
+	if err != nil {
+		return "", fmt.Errorf("audit record: %w", err)
+	}
+	return path, nil
+}
+
+// timeOf is when the decision was made.
+func timeOf(d *engine.Decision) time.Time {
+	if t, err := time.Parse(time.RFC3339, d.EvaluatedAt); err == nil {
+		return t
+	}
+	return time.Now().UTC()
+}
