@@ -60,6 +60,16 @@ func TestCountingRules(t *testing.T) {
 			ignored:    []string{"dave#10: committer"},
 		},
 		{
+			name: "no review counts when GitHub did not list every commit",
+			in: func() Input {
+				in := input(oneStage("sre"), approve(10, bob, "bob", 1))
+				in.PR.CommitsIncomplete = true
+				return in
+			}(),
+			approvedBy: [][]string{{}},
+			ignored:    []string{"bob#10: committers unknown"},
+		},
+		{
 			name: "changes requested after an approval blocks",
 			in: input(oneStage("sre"), approve(10, bob, "bob", 1),
 				review(11, bob, "bob", ChangesRequested, head, 2)),

@@ -81,6 +81,8 @@ func eligibility(r Review, pr PR, allowBots bool) string {
 		return "self-approval: the PR author cannot approve it"
 	case containsID(pr.CommitAuthorIDs, r.UserID):
 		return "committer: authored or committed a commit in this PR"
+	case pr.CommitsIncomplete:
+		return "committers unknown: GitHub did not list every commit of this PR"
 	case isBot(r.Login, r.IsBot) && !allowBots:
 		return "bot not allowed: the workflow does not set allow_bots"
 	}

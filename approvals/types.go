@@ -65,9 +65,12 @@ type PR struct {
 	// of the PR's commits (0 for a commit not linked to an account is left out).
 	CommitAuthorIDs    []int64
 	CommitAuthorLogins []string
-	Labels             []string
-	CreatedAt          time.Time
-	LabelEvents        []LabelEvent
+	// CommitsIncomplete is set when GitHub listed fewer commits than the PR
+	// has (it lists at most 250): committers are unknown, so no review counts.
+	CommitsIncomplete bool
+	Labels            []string
+	CreatedAt         time.Time
+	LabelEvents       []LabelEvent
 }
 
 // Membership answers whether a user is an active member of a team. An error

@@ -54,6 +54,22 @@ func TestEvaluatorAPIBudget(t *testing.T) {
 	}
 }
 
+// TestEvaluatorTooManyCommits: with more commits than GitHub lists, the
+// committers are unknown and no review counts.
+func TestEvaluatorTooManyCommits(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].CommitCount = 300
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	out, err := newEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Decision.Decision != engine.RequireApproval || len(out.Approvals.Ignored) != 1 || !strings.Contains(out.Approvals.Ignored[0].Reason, "committers unknown") {
+		t.Errorf("decision = %s, ignored %+v", out.Decision.Decision, out.Approvals.Ignored)
+	}
+}
+
 func TestEvaluatorEnvironmentFromBranch(t *testing.T) {
 	tests := []struct {
 		base, env, decision string

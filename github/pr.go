@@ -16,6 +16,9 @@ import (
 // be evaluated completely.
 const MaxFiles = 3000
 
+// MaxCommits is the most commits GitHub lists for one PR.
+const MaxCommits = 250
+
 // PullRequest holds the facts of a PR that gov evaluates.
 type PullRequest struct {
 	Number       int
@@ -30,7 +33,9 @@ type PullRequest struct {
 	Labels       []string
 	CreatedAt    time.Time
 	ChangedFiles int
-	HTMLURL      string
+	// Commits is how many commits the PR has (ListCommits returns at most MaxCommits).
+	Commits int
+	HTMLURL string
 }
 
 // Commit is one commit of a PR with the GitHub accounts linked to it (0
@@ -85,7 +90,7 @@ func (c *Client) GetPR(ctx context.Context, repo Repo, number int) (*PullRequest
 		Number: p.GetNumber(), Title: p.GetTitle(), State: p.GetState(),
 		AuthorID: p.GetUser().GetID(), AuthorLogin: p.GetUser().GetLogin(), AuthorIsBot: p.GetUser().GetType() == "Bot",
 		HeadSHA: p.GetHead().GetSHA(), HeadRef: p.GetHead().GetRef(), BaseRef: p.GetBase().GetRef(),
-		CreatedAt: p.GetCreatedAt().Time, ChangedFiles: p.GetChangedFiles(), HTMLURL: p.GetHTMLURL(),
+		CreatedAt: p.GetCreatedAt().Time, ChangedFiles: p.GetChangedFiles(), Commits: p.GetCommits(), HTMLURL: p.GetHTMLURL(),
 	}
 	for _, l := range p.Labels {
 		out.Labels = append(out.Labels, l.GetName())
@@ -203,7 +208,7 @@ func (c *Client) ListLabelEvents(ctx context.Context, repo Repo, number int) ([]
 // Facts gathers the approval facts of a PR from what the source returned.
 func Facts(p *PullRequest, commits []Commit, events []approvals.LabelEvent) approvals.PR {
 	f := approvals.PR{Number: p.Number, AuthorID: p.AuthorID, AuthorLogin: p.AuthorLogin, HeadSHA: p.HeadSHA,
-		Labels: p.Labels, CreatedAt: p.CreatedAt, LabelEvents: events}
+		Labels: p.Labels, CreatedAt: p.CreatedAt, LabelEvents: events, CommitsIncomplete: p.Commits > len(commits)}
 	seen := map[int64]bool{}
 	for _, c := range commits {
 		for _, u := range []struct {

@@ -21,7 +21,7 @@ func TestReadPR(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &PullRequest{Number: 7, Title: "fix", State: "open", AuthorID: 1, AuthorLogin: "alice", HeadSHA: headSHA,
-		HeadRef: "feature", BaseRef: "main", Labels: []string{"bug"}, CreatedAt: t0, ChangedFiles: 1,
+		HeadRef: "feature", BaseRef: "main", Labels: []string{"bug"}, CreatedAt: t0, ChangedFiles: 1, Commits: 1,
 		HTMLURL: "https://github.example/acme/app/pull/7"}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("GetPR = %+v\nwant %+v", p, want)

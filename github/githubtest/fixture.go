@@ -52,12 +52,14 @@ type PR struct {
 	// DiffFile is read into Diff by Load, relative to the fixture file.
 	DiffFile string `json:"diff_file,omitempty"`
 	// DiffStatus, when set, answers the diff request with this status (406: too large).
-	DiffStatus int       `json:"diff_status,omitempty"`
-	Files      []File    `json:"files,omitempty"`
-	Commits    []Commit  `json:"commits,omitempty"`
-	Reviews    []Review  `json:"reviews,omitempty"`
-	Events     []Event   `json:"events,omitempty"`
-	Comments   []Comment `json:"comments,omitempty"`
+	DiffStatus int      `json:"diff_status,omitempty"`
+	Files      []File   `json:"files,omitempty"`
+	Commits    []Commit `json:"commits,omitempty"`
+	// CommitCount defaults to len(Commits).
+	CommitCount int       `json:"commit_count,omitempty"`
+	Reviews     []Review  `json:"reviews,omitempty"`
+	Events      []Event   `json:"events,omitempty"`
+	Comments    []Comment `json:"comments,omitempty"`
 }
 
 // File is one changed file of the files list.

@@ -72,11 +72,15 @@ func (s *Server) getPR(w http.ResponseWriter, r *http.Request, p *PR) {
 	if changed == 0 {
 		changed = len(p.Files)
 	}
+	commits := p.CommitCount
+	if commits == 0 {
+		commits = len(p.Commits)
+	}
 	out := &gh.PullRequest{
 		Number: gh.Int(p.Number), Title: gh.String(p.Title), State: gh.String("open"), User: ghUser(p.Author),
 		Head:      &gh.PullRequestBranch{SHA: gh.String(p.Head), Ref: gh.String("feature")},
 		Base:      &gh.PullRequestBranch{Ref: gh.String(p.Base)},
-		CreatedAt: ts(p.CreatedAt), ChangedFiles: gh.Int(changed),
+		CreatedAt: ts(p.CreatedAt), ChangedFiles: gh.Int(changed), Commits: gh.Int(commits),
 		HTMLURL: gh.String(fmt.Sprintf("https://github.example/%s/pull/%d", s.fx.Repo, p.Number)),
 	}
 	for _, l := range p.Labels {
