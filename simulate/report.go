@@ -1,0 +1,197 @@
+package simulate
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
+)
+
+// Report is the result of a simulation. Its JSON form is what
+// `gov simulate --format json` prints; field names are the contract.
+type Report struct {
+	// Source names what was re-evaluated ("audit:DIR" or "corpus:DIR"); set by the caller.
+	Source    string            `json:"source,omitempty"`
+	Candidate engine.BundleInfo `json:"candidate"`
+	Baseline  engine.BundleInfo `json:"baseline"`
+	// Total counts the requests re-evaluated (skipped inputs are not among them).
+	Total int `json:"total"`
+	// Changed counts the requests whose outcome differs between the bundles.
+	Changed int `json:"changed"`
+	// Errors counts the requests that failed to evaluate under either bundle.
+	Errors int `json:"errors"`
+	// Skipped names each input that could not be read; it is not counted anywhere else.
+	Skipped []string `json:"skipped"`
+	// Transitions counts every baseline -> candidate outcome pair seen,
+	// changed ones first, then by count.
+	Transitions []Transition `json:"transitions"`
+	// Rules lists the rules that newly fire or stop firing on some request.
+	Rules []RuleCount `json:"rules"`
+	// Changes lists the requests whose outcome changed or that failed, in
+	// the source's order (audit records oldest first).
+	Changes []Change `json:"changes"`
+}
+
+// Transition is how many requests went from one outcome to another.
+// Outcomes are allow, deny, require_approval or error.
+type Transition struct {
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Count   int    `json:"count"`
+	Changed bool   `json:"changed"`
+}
+
+// RuleCount counts, for one rule id, the requests on which it fires under
+// the candidate but not the baseline (newly firing) and the reverse.
+type RuleCount struct {
+	Rule          string `json:"rule"`
+	NewlyFiring   int    `json:"newly_firing"`
+	StoppedFiring int    `json:"stopped_firing"`
+}
+
+// Change is one affected request.
+type Change struct {
+	Name        string `json:"name"`
+	RequestID   string `json:"request_id,omitempty"`
+	Service     string `json:"service,omitempty"`
+	Environment string `json:"environment,omitempty"`
+	// Recorded is the decision recorded at the time (audit records only).
+	Recorded string `json:"recorded,omitempty"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	// NewRules fire under the candidate only; GoneRules under the baseline only.
+	NewRules  []string `json:"new_rules"`
+	GoneRules []string `json:"gone_rules"`
+	// Error says why an outcome is error (candidate first).
+	Error string `json:"error,omitempty"`
+}
+
+// HasChanges reports whether any outcome changed or any request failed to
+// evaluate: what `--fail-on-change` fails on (errors fail closed).
+func (r *Report) HasChanges() bool { return r.Changed > 0 || r.Errors > 0 }
+
+type aggregate struct {
+	r           Report
+	transitions map[[2]string]int
+	rules       map[string]*RuleCount
+	changes     map[int]Change
+}
+
+func newAggregate(candidate, baseline *bundles.Bundle) *aggregate {
+	info := func(b *bundles.Bundle) engine.BundleInfo {
+		return engine.BundleInfo{Source: b.Source, Ref: b.Ref, Revision: b.Revision}
+	}
+	return &aggregate{
+		r:           Report{Candidate: info(candidate), Baseline: info(baseline)},
+		transitions: map[[2]string]int{},
+		rules:       map[string]*RuleCount{},
+		changes:     map[int]Change{},
+	}
+}
+
+func (a *aggregate) add(o outcome) {
+	a.r.Total++
+	from, to := o.baseline.decision, o.proposed.decision
+	a.transitions[[2]string{from, to}]++
+	newRules, goneRules := difference(o.proposed.rules, o.baseline.rules), difference(o.baseline.rules, o.proposed.rules)
+	for _, id := range newRules {
+		a.rule(id).NewlyFiring++
+	}
+	for _, id := range goneRules {
+		a.rule(id).StoppedFiring++
+	}
+	failed := from == Error || to == Error
+	if from != to {
+		a.r.Changed++
+	}
+	if failed {
+		a.r.Errors++
+	}
+	if from == to && !failed {
+		return
+	}
+	c := Change{
+		Name: o.item.Name, RequestID: o.item.Request.RequestID, Service: o.item.Request.ServiceName,
+		Environment: o.item.Request.Environment, Recorded: o.item.Recorded, From: from, To: to,
+		NewRules: nonNil(newRules), GoneRules: nonNil(goneRules),
+	}
+	if err := o.proposed.err; err != nil {
+		c.Error = err.Error()
+	} else if err := o.baseline.err; err != nil {
+		c.Error = err.Error()
+	}
+	a.changes[o.seq] = c
+}
+
+func (a *aggregate) rule(id string) *RuleCount {
+	rc := a.rules[id]
+	if rc == nil {
+		rc = &RuleCount{Rule: id}
+		a.rules[id] = rc
+	}
+	return rc
+}
+
+func (a *aggregate) report(skipped []error) *Report {
+	r := a.r
+	r.Skipped = []string{}
+	for _, err := range skipped {
+		r.Skipped = append(r.Skipped, err.Error())
+	}
+	r.Transitions = []Transition{}
+	for k, n := range a.transitions {
+		r.Transitions = append(r.Transitions, Transition{From: k[0], To: k[1], Count: n, Changed: k[0] != k[1]})
+	}
+	sort.Slice(r.Transitions, func(i, j int) bool {
+		x, y := r.Transitions[i], r.Transitions[j]
+		switch {
+		case x.Changed != y.Changed:
+			return x.Changed
+		case x.Count != y.Count:
+			return x.Count > y.Count
+		case x.From != y.From:
+			return x.From < y.From
+		}
+		return x.To < y.To
+	})
+	r.Rules = []RuleCount{}
+	for _, rc := range a.rules {
+		r.Rules = append(r.Rules, *rc)
+	}
+	sort.Slice(r.Rules, func(i, j int) bool {
+		x, y := r.Rules[i], r.Rules[j]
+		if nx, ny := x.NewlyFiring+x.StoppedFiring, y.NewlyFiring+y.StoppedFiring; nx != ny {
+			return nx > ny
+		}
+		return x.Rule < y.Rule
+	})
+	seqs := make([]int, 0, len(a.changes))
+	for s := range a.changes {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	r.Changes = make([]Change, 0, len(seqs))
+	for _, s := range seqs {
+		r.Changes = append(r.Changes, a.changes[s])
+	}
+	return &r
+}
+
+// difference is the sorted elements of a not in b (both sorted).
+func difference(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if _, found := slices.BinarySearch(b, x); !found {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

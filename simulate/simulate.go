@@ -1,0 +1,183 @@
+// Package simulate re-evaluates recorded requests under a candidate and a
+// baseline policy version and reports which decisions change: by
+// transition, by rule and by request. It is a library; nothing in it prints.
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/engine/patch"
+)
+
+// Error is the outcome of a request that could not be evaluated. It fails
+// closed: it is never counted as allow, and a change to or from it is a change.
+const Error = "error"
+
+// Item is one request to re-evaluate.
+type Item struct {
+	// Name is where the item comes from: a record path or a case file.
+	Name string
+	// Request is evaluated as it is; its patch_content (secrets masked in
+	// audit records, same length, still a valid diff) is parsed again.
+	Request engine.Request
+	// Findings are the scanner findings recorded with it, reused as
+	// input.findings rather than rescanning a masked patch.
+	Findings []engine.Finding
+	// Enforcement overrides the bundles' own enforcement when set (corpus
+	// cases may set it; audit records never do).
+	Enforcement string
+	// Now is the evaluation time, so exceptions expire as they did then; zero is now.
+	Now time.Time
+	// Recorded is the decision recorded at the time ("" for corpus cases).
+	Recorded string
+}
+
+// Source calls fn with every item, in a stable order, and returns the
+// inputs it skipped (corrupt or truncated records, unreadable cases), each
+// error naming its file. err is an I/O error or fn's.
+type Source func(fn func(Item) error) (skipped []error, err error)
+
+// Options tune a run.
+type Options struct {
+	// Workers evaluate in parallel; <= 0 means GOMAXPROCS.
+	Workers int
+}
+
+// job is an item with its position in the source's order.
+type job struct {
+	seq  int
+	item Item
+}
+
+// outcome is one item evaluated under both bundles.
+type outcome struct {
+	seq                int
+	item               Item
+	baseline, proposed side
+}
+
+// side is one bundle's result: the decision (or Error) and the rules that count.
+type side struct {
+	decision string
+	rules    []string
+	err      error
+}
+
+// Run evaluates every item of src under candidate and baseline (the same
+// engine for both evaluates once) and aggregates the report. Engines are
+// safe for concurrent use; items are evaluated by opt.Workers goroutines
+// while src is still being read. An evaluation error is an Error outcome,
+// not a failure of the run; err is src's error or ctx's.
+func Run(ctx context.Context, candidate, baseline *engine.Engine, src Source, opt Options) (*Report, error) {
+	if candidate == nil || baseline == nil {
+		return nil, errors.New("simulate: candidate and baseline engines are required")
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan job, 4*workers)
+	results := make(chan outcome, 4*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				results <- evaluate(ctx, candidate, baseline, j)
+			}
+		})
+	}
+	var skipped []error
+	var srcErr error
+	go func() {
+		defer func() {
+			close(jobs)
+			wg.Wait()
+			close(results)
+		}()
+		seq := 0
+		skipped, srcErr = src(func(it Item) error {
+			select {
+			case jobs <- job{seq, it}:
+				seq++
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	agg := newAggregate(candidate.Bundle(), baseline.Bundle())
+	for o := range results {
+		agg.add(o)
+	}
+	// results is closed only after src returned: skipped and srcErr are set.
+	if srcErr != nil {
+		return nil, fmt.Errorf("simulate: %w", srcErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	return agg.report(skipped), nil
+}
+
+// evaluate runs one item under both engines, parsing its patch once.
+func evaluate(ctx context.Context, candidate, baseline *engine.Engine, j job) outcome {
+	o := outcome{seq: j.seq, item: j.item}
+	p, err := patch.Parse([]byte(j.item.Request.PatchContent))
+	if err != nil {
+		s := side{decision: Error, err: fmt.Errorf("patch: %w", err)}
+		o.baseline, o.proposed = s, s
+		return o
+	}
+	in := engine.Input{
+		Request: j.item.Request, Patch: p, Findings: j.item.Findings,
+		Enforcement: j.item.Enforcement, Now: j.item.Now,
+	}
+	o.proposed = evaluateOne(ctx, candidate, in)
+	if baseline == candidate {
+		o.baseline = o.proposed
+	} else {
+		o.baseline = evaluateOne(ctx, baseline, in)
+	}
+	return o
+}
+
+func evaluateOne(ctx context.Context, e *engine.Engine, in engine.Input) side {
+	if err := ctx.Err(); err != nil {
+		return side{decision: Error, err: err}
+	}
+	d, err := e.Evaluate(ctx, in)
+	if err != nil {
+		return side{decision: Error, err: err}
+	}
+	switch d.Decision {
+	case engine.Allow, engine.Deny, engine.RequireApproval:
+	default:
+		return side{decision: Error, err: fmt.Errorf("unknown decision %q", d.Decision)}
+	}
+	return side{decision: d.Decision, rules: firingRules(d)}
+}
+
+// firingRules are the sorted rule ids of the violations that count: every
+// one but those an exception waives (which the engine marks "waived ...").
+func firingRules(d *engine.Decision) []string {
+	var rules []string
+	for _, v := range d.Violations {
+		if strings.HasPrefix(v.Exception, "waived") {
+			continue
+		}
+		rules = append(rules, v.Rule)
+	}
+	sort.Strings(rules)
+	return slices.Compact(rules)
+}
