@@ -20,7 +20,7 @@ func envOr(name, fallback string) string {
 // Read by gov pr.
 const (
 	// envGitHubToken authenticates to the GitHub API (never printed).
-	envGitHubToken = "GITHUB_TOKEN"
+	envGitHubToken = "GITHUB_TOKEN" //nolint:gosec // the variable's name, not a credential
 	// envGitHubRepository is OWNER/NAME in GitHub Actions.
 	envGitHubRepository = "GITHUB_REPOSITORY"
 	// envGitHubEventPath is the webhook payload of the running Actions event.
