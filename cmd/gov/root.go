@@ -71,6 +71,8 @@ Exit codes: 0 allowed, 1 denied, 2 usage, input, bundle or evaluation error,
 		newAuditCmd(),
 		newScanCmd(),
 		newPRCmd(),
+		newSimulateCmd(),
+		newReportCmd(),
 	)
 	return root
 }

@@ -1,0 +1,164 @@
+package frameworks
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/gov-policy/gov/bundles"
+)
+
+func TestParseControlRef(t *testing.T) {
+	tests := []struct {
+		ref, prefix, control string
+		ok                   bool
+	}{
+		{"SOC2:CC8.1", "SOC2", "CC8.1", true},
+		{"HIPAA:164.312(b)", "HIPAA", "164.312(b)", true},
+		{"PCI-DSS:6.5.1", "PCI-DSS", "6.5.1", true},
+		{"iso27001:A.8.32", "ISO27001", "A.8.32", true},
+		{" GDPR:Art.32 ", "GDPR", "Art.32", true},
+		{"SOX:ITGC-CM", "SOX", "ITGC-CM", true},
+		{"CC8.1", "", "", false},
+		{"SOC2:", "", "", false},
+		{":CC8.1", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			p, c, ok := ParseControlRef(tt.ref)
+			if p != tt.prefix || c != tt.control || ok != tt.ok {
+				t.Errorf("= %q, %q, %v", p, c, ok)
+			}
+		})
+	}
+}
+
+func TestPrefixTable(t *testing.T) {
+	c, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range builtinPrefixes() {
+		f, err := c.Framework(p[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Prefix != p[1] {
+			t.Errorf("%s prefix %q, want %q", p[0], f.Prefix, p[1])
+		}
+	}
+}
+
+func TestControlsOf(t *testing.T) {
+	c, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		framework string
+		refs      []string
+		want      []string
+	}{
+		{"soc2", []string{"SOC2:CC8.1", "HIPAA:164.312(b)"}, []string{"CC8.1"}},
+		{"hipaa", []string{"HIPAA:164.312(b)"}, []string{"164.312(b)"}},
+		{"hipaa", []string{"HIPAA:164.312(a)(1)"}, []string{"164.312(a)(1)"}},
+		{"pci-dss", []string{"PCI-DSS:6.5"}, []string{"6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.6"}},
+		{"pci-dss", []string{"PCI-DSS:10.2.1"}, []string{"10.2.1", "10.2.1.2"}},
+		{"sox", []string{"SOX:ITGC-CM"}, []string{"ITGC-CM-1", "ITGC-CM-2", "ITGC-CM-3", "ITGC-CM-4", "ITGC-CM-5"}},
+		{"sox", []string{"SOX:ITGC-C"}, nil},
+		{"iso27001", []string{"ISO27001:A.8.3"}, nil},
+		{"iso27001", []string{"ISO27001:A.8.32", "iso27001:A.8.28"}, []string{"A.8.28", "A.8.32"}},
+		{"gdpr", []string{"SOC2:Art.32"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.framework+" "+tt.refs[0], func(t *testing.T) {
+			f, _ := c.Framework(tt.framework)
+			if got := f.ControlsOf(tt.refs); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ControlsOf(%v) = %v, want %v", tt.refs, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMap(t *testing.T) {
+	c, err := Load(map[string][]byte{"frameworks/sox.cue": []byte(`framework: "sox", controls: "ITGC-AC-4": policies: ["acme/review"]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := c.Framework("sox")
+	rules := []bundles.RuleInfo{
+		{ID: "a/tests", Controls: []string{"SOX:ITGC-CM", "SOC2:CC8.1"}},
+		{ID: "b/secret", Controls: []string{"SOX:ITGC-AC-3"}},
+		{ID: "c/typo", Controls: []string{"SOX:ITGC-XX-9"}},
+		{ID: "gov.builtin.environment/require-approval"},
+		{ID: "secrets/finding"},
+	}
+	m := Map(f, rules)
+	want := map[string][]string{
+		"ITGC-CM-1": {"a/tests", "gov.builtin.environment/require-approval"},
+		"ITGC-CM-2": {"a/tests"}, "ITGC-CM-3": {"a/tests"}, "ITGC-CM-4": {"a/tests"}, "ITGC-CM-5": {"a/tests"},
+		"ITGC-AC-3": {"b/secret", "secrets/finding"},
+	}
+	if !reflect.DeepEqual(m.Rules, want) {
+		t.Errorf("Rules = %v\nwant %v", m.Rules, want)
+	}
+	if got := m.Missing; !reflect.DeepEqual(got, map[string][]string{"ITGC-AC-3": {"secrets/credential-file"}, "ITGC-AC-4": {"acme/review"}}) {
+		t.Errorf("Missing = %v", got)
+	}
+	if !reflect.DeepEqual(m.Unknown, []string{"c/typo: SOX:ITGC-XX-9"}) {
+		t.Errorf("Unknown = %v", m.Unknown)
+	}
+}
+
+func TestBundleRules(t *testing.T) {
+	b, err := bundles.Load(context.Background(), bundles.EmbeddedSource, bundles.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(b *bundles.Bundle) []string {
+		rules, err := BundleRules(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rules {
+			if slices.Contains(out, r.ID) {
+				t.Errorf("rule %s listed twice", r.ID)
+			}
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name        string
+		configure   func(*bundles.Config)
+		has, hasNot []string
+	}{
+		{"library on", func(*bundles.Config) {},
+			[]string{"starter/deleted-test", "gov.builtin.environment/require-approval", "secrets/finding", "patch-risk/deleted-test"}, nil},
+		{"library off", func(c *bundles.Config) { c.Library.Enabled = false },
+			[]string{"starter/deleted-test", "gov.builtin.environment/require-approval"}, []string{"secrets/finding"}},
+		{"family off", func(c *bundles.Config) {
+			c.Library.Families = map[string]map[string]any{"patch-risk": {"enabled": false}}
+		}, []string{"secrets/finding"}, []string{"patch-risk/deleted-test"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nb := *b
+			nb.Config.Library = bundles.LibraryConfig{Enabled: true}
+			tt.configure(&nb.Config)
+			got := ids(&nb)
+			for _, id := range tt.has {
+				if !slices.Contains(got, id) {
+					t.Errorf("missing %s", id)
+				}
+			}
+			for _, id := range tt.hasNot {
+				if slices.Contains(got, id) {
+					t.Errorf("has %s", id)
+				}
+			}
+		})
+	}
+}
