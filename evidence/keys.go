@@ -34,7 +34,8 @@ const (
 var ErrWrongPassword = errors.New("wrong password for the encrypted key (COSIGN_PASSWORD)")
 
 // ParsePrivateKey reads a PEM private key: cosign-format encrypted (with
-// password) or plain PKCS#8, ECDSA P-256 or Ed25519. name labels errors.
+// password; nil is none, empty is the empty password cosign allows) or
+// plain PKCS#8, ECDSA P-256 or Ed25519. name labels errors.
 func ParsePrivateKey(name string, data, password []byte) (crypto.Signer, error) {
 	block, _ := pem.Decode(data)
 	if block == nil {
@@ -43,7 +44,7 @@ func ParsePrivateKey(name string, data, password []byte) (crypto.Signer, error) 
 	der := block.Bytes
 	switch block.Type {
 	case pemEncryptedSigstore, pemEncryptedCosign:
-		if len(password) == 0 {
+		if password == nil {
 			return nil, fmt.Errorf("%s: encrypted key and no password (set COSIGN_PASSWORD)", name)
 		}
 		plain, err := encrypted.Decrypt(der, password)

@@ -188,7 +188,11 @@ func TestKeyFormats(t *testing.T) {
 			if err := os.WriteFile(path, tc.pem, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			s, err := LoadSigner(ctx, SignerOptions{KeyPath: path, Password: []byte(tc.password)})
+			var pw []byte
+			if tc.password != "" {
+				pw = []byte(tc.password)
+			}
+			s, err := LoadSigner(ctx, SignerOptions{KeyPath: path, Password: pw})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), path) {
 					t.Fatalf("error %v, want %q naming %s", err, tc.wantErr, path)

@@ -47,15 +47,17 @@ func (f *auditFlags) store(cfg bundles.AuditConfig) evidence.Store {
 func newAuditCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "List and prune the decision records of the audit directory",
+		Short: "List, prune, sign and verify the decision records of the audit directory",
 	}
-	cmd.AddCommand(newAuditLogCmd(), newAuditPruneCmd())
+	cmd.AddCommand(newAuditLogCmd(), newAuditPruneCmd(), newAuditSignCmd(), newAuditVerifyCmd(), newAuditKeygenCmd())
 	return cmd
 }
 
 func newAuditLogCmd() *cobra.Command {
 	var f auditFlags
 	var since, format string
+	var verify bool
+	var tf trustFlags
 	cmd := &cobra.Command{
 		Use:   "log",
 		Short: "List recorded decisions, oldest first",
@@ -79,7 +81,13 @@ the exit status is then 1.`,
 			}
 			s := f.store(cfg)
 			entries, bad := s.List(from)
-			if err := writeAuditLog(cmd.OutOrStdout(), format, entries); err != nil {
+			var failed error
+			if verify {
+				failed, err = writeVerifiedLog(cmd.OutOrStdout(), tf, format, entries)
+			} else {
+				err = writeAuditLog(cmd.OutOrStdout(), format, entries)
+			}
+			if err != nil {
 				return err
 			}
 			if len(entries) == 0 && format == "text" {
@@ -87,10 +95,15 @@ the exit status is then 1.`,
 					return err
 				}
 			}
-			return reportBadRecords(cmd, bad)
+			if err := reportBadRecords(cmd, bad); err != nil {
+				return err
+			}
+			return failed
 		},
 	}
 	f.AddFlags(cmd)
+	tf.AddFlags(cmd)
+	cmd.Flags().BoolVar(&verify, "verify", false, "verify each record's signed evidence (verified, unsigned or FAILED: reason); exit 1 if any fails")
 	cmd.Flags().StringVar(&since, "since", "", "only records this recent: a duration (30d, 12h, 2w) or a date (2026-01-31); default all")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or csv")
 	return cmd

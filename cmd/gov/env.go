@@ -45,3 +45,15 @@ const (
 	// envGitHubSHA is the commit the workflow runs on.
 	envGitHubSHA = "GITHUB_SHA"
 )
+
+// Read by gov audit sign|keygen (and gov eval --sign).
+const (
+	// envCosignPassword decrypts the signing key (encrypts it, for keygen); never printed.
+	envCosignPassword = "COSIGN_PASSWORD" //nolint:gosec // the variable's name, not a credential
+	// envActionsIDTokenURL and envActionsIDTokenToken fetch the GitHub Actions
+	// OIDC token for keyless signing (the token is never printed).
+	envActionsIDTokenURL   = "ACTIONS_ID_TOKEN_REQUEST_URL"
+	envActionsIDTokenToken = "ACTIONS_ID_TOKEN_REQUEST_TOKEN" //nolint:gosec // the variable's name
+	// envSigstoreIDToken is an OIDC token for keyless signing outside Actions, as cosign reads it.
+	envSigstoreIDToken = "SIGSTORE_ID_TOKEN" //nolint:gosec // the variable's name
+)
