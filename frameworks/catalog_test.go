@@ -112,7 +112,7 @@ func TestBundleOverride(t *testing.T) {
 		// A control override sets only what it names; a new control is added.
 		"frameworks/soc2.yaml": []byte("framework: soc2\ncontrols:\n  CC8.1:\n    title: Change management (ACME CM-7)\n    policies: [acme/two-person-rule]\n  CC9.2:\n    title: Vendor risk\n    evidence: [approvals]\n"),
 		// A new framework with its own METADATA prefix.
-		"frameworks/acme.cue": []byte("framework: \"acme\"\nname: \"ACME controls\"\nprefix: \"ACME\"\ncontrols: \"AC-1\": {title: \"Two-person rule\", evidence: [\"approvals\"]}\n"),
+		"frameworks/acme.cue":  []byte("framework: \"acme\"\nname: \"ACME controls\"\nprefix: \"ACME\"\ncontrols: \"AC-1\": {title: \"Two-person rule\", evidence: [\"approvals\"]}\n"),
 		"frameworks/README.md": []byte("not a catalog"),
 		"cases/x.json":         []byte("{}"),
 	})
