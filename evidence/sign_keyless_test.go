@@ -149,7 +149,9 @@ func TestKeylessVirtualSigstore(t *testing.T) {
 		bundle     []byte
 		change     func(*VerifyOptions)
 	}{
-		{name: "identity not matching", want: "expected SAN value", change: func(o *VerifyOptions) { o.Identity = "https://github.com/evil/repo/.github/workflows/x.yml@refs/heads/main" }},
+		{name: "identity not matching", want: "expected SAN value", change: func(o *VerifyOptions) {
+			o.Identity = "https://github.com/evil/repo/.github/workflows/x.yml@refs/heads/main"
+		}},
 		{name: "issuer not matching", want: "expected issuer value", change: func(o *VerifyOptions) { o.Issuer = "https://accounts.example.com" }},
 		{name: "another Sigstore's trust root", want: "signature:", change: func(o *VerifyOptions) { o.TrustedMaterial = otherVS }},
 		{name: "verified as key-based", want: "signature:", change: func(o *VerifyOptions) {
