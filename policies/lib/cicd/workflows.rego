@@ -69,11 +69,13 @@ _triggered_by_prt(on) if on.pull_request_target
 
 _hits["write-all"] contains util.at(h, sprintf("grants write-all permissions: %s", [trim_space(h[2])])) if {
 	some [_, h] in _lines
+	contains(h[2], "write-all")
 	regex.match(`^\s*permissions:\s*["']?write-all`, h[2])
 }
 
 _hits["write-permission"] contains util.at(h, sprintf("grants a write permission: %s", [trim_space(h[2])])) if {
 	some [_, h] in _lines
+	contains(h[2], "write")
 	regex.match(`^\s*(contents|packages|id-token|actions|deployments|pull-requests|security-events|checks|statuses|issues|pages|attestations|discussions):\s*["']?write`, h[2])
 }
 
@@ -107,6 +109,7 @@ _in_script(text) if not regex.match(`^\s*(-\s*)?[\w-]+:(\s|$)`, text)
 
 _hits["remote-script"] contains util.at(h, sprintf("pipes a download into a shell: %s", [trim_space(h[2])])) if {
 	some [_, h] in _lines
+	contains(h[2], "|")
 	regex.match(`\b(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b`, h[2])
 }
 

@@ -13,8 +13,8 @@ import data.gov.lib.util
 
 _languages := {"java", "kotlin", "scala", "groovy"}
 
-# _prefilter is a cheap test a line must pass before any rule's pattern.
-_prefilter := `exec\(|ProcessBuilder|ObjectInputStream|readObject|XMLDecoder|DefaultTyping|Yaml|XStream|Hostname|Trust|getInstance|DigestUtils|catch`
+# _needles are substrings a line must hold before any rule's pattern is tried.
+_needles := ["exec(", "ProcessBuilder", "ObjectInputStream", "readObject", "XMLDecoder", "DefaultTyping", "Yaml", "XStream", "Hostname", "Trust", "getInstance", "DigestUtils", "catch"]
 
 # _patterns maps a rule to the pattern of an offending line.
 _patterns := {
@@ -30,14 +30,14 @@ _safe := {}
 
 _mode := util.mode("code")
 
-_lines contains [f.path, l.line, l.text] if {
+_files contains i if {
 	_mode != "off"
-	some f in input.patch.files
+	some i, f in input.patch.files
 	f.language in _languages
 	not util.glob_match(util.param("code", "ignore_paths", []), f.path)
-	some l in f.added
-	regex.match(_prefilter, l.text)
 }
+
+_lines := util.lines_with(_files, _needles)
 
 _hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])])) if {
 	some h in _lines

@@ -13,8 +13,8 @@ import data.gov.lib.util
 
 _languages := {"javascript", "typescript"}
 
-# _prefilter is a cheap test a line must pass before any rule's pattern.
-_prefilter := `eval|Function|setTimeout|setInterval|vm\.|exec|shell|serializ|rejectUnauthorized|TLS_REJECT|strictSSL|md5|sha1|MD5|SHA1|des|rc4|catch`
+# _needles are substrings a line must hold before any rule's pattern is tried.
+_needles := ["eval", "Function", "setTimeout", "setInterval", "vm.run", "exec", "shell", "serializ", "rejectUnauthorized", "TLS_REJECT", "strictSSL", "md5", "sha1", "MD5", "SHA1", "createCipher", "catch"]
 
 # _patterns maps a rule to the pattern of an offending line.
 _patterns := {
@@ -31,14 +31,14 @@ _safe := {}
 
 _mode := util.mode("code")
 
-_lines contains [f.path, l.line, l.text] if {
+_files contains i if {
 	_mode != "off"
-	some f in input.patch.files
+	some i, f in input.patch.files
 	f.language in _languages
 	not util.glob_match(util.param("code", "ignore_paths", []), f.path)
-	some l in f.added
-	regex.match(_prefilter, l.text)
 }
+
+_lines := util.lines_with(_files, _needles)
 
 _hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])])) if {
 	some h in _lines

@@ -36,12 +36,14 @@ _logged_re := sprintf(`(?i)(^|[^a-z0-9])(%s)([^a-z0-9]|$)`, [concat("|", array.c
 
 _mode := util.mode("data")
 
-_lines contains [f.path, l.line, l.text] if {
+_files contains i if {
 	_mode != "off"
-	some f in input.patch.files
+	some i, f in input.patch.files
 	object.get(f, "language", "") in _code
-	some l in f.added
 }
+
+# _lines are the added code lines that name a sensitive field or a secret.
+_lines := util.lines_with_lower(_files, [lower(t) | some t in array.concat(_fields, _secret_terms)])
 
 _logged contains [h, regex.find_all_string_submatch_n(_logged_re, h[2], 1)[0][2]] if {
 	some h in _lines

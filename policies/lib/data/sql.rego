@@ -15,7 +15,8 @@ import data.gov.lib.util
 # _skip are languages whose lines are prose, not statements.
 _skip := {"markdown", "text", "rst"}
 
-_prefilter := `(?i)(drop|truncate|delete|update|alter|remove_?column|removefield|deletemodel|_all\b)`
+# _needles are lower-case keywords a line must hold before any pattern is tried.
+_needles := ["drop", "truncate", "delete", "update", "alter", "remove_column", "removefield", "deletemodel", "_all"]
 
 _ddl := `(?i)(\b(drop\s+(table|database|schema|collection)|truncate\s+(table\s+)?[\w"\x60]+)|op\.drop_table\(|\bdrop_table\s|migrations\.DeleteModel\(|\.dropTable\(|\.dropCollection\(|\.drop\(\s*\)\s*;?\s*$)`
 
@@ -29,13 +30,13 @@ _not_column := `(?i)drop\s+(constraint|index|primary|foreign|default|not\s+null|
 
 _mode := util.mode("data")
 
-_candidates contains [f.path, l.line, l.text] if {
+_files contains i if {
 	_mode != "off"
-	some f in input.patch.files
+	some i, f in input.patch.files
 	not object.get(f, "language", "") in _skip
-	some l in f.added
-	regex.match(_prefilter, l.text)
 }
+
+_candidates := util.lines_with_lower(_files, _needles)
 
 # _text[path][line] is the text of an added line of a file with candidates.
 _text[path] := {l.line: l.text | some f in input.patch.files; f.path == path; some l in f.added} if {

@@ -101,6 +101,7 @@ _hits["source"] contains util.at([f.path, l.line, l.text], sprintf("installs a d
 _hits["registry"] contains util.at([f.path, l.line, l.text], sprintf("resolves packages from %s, not an allowed registry", [host])) if {
 	_mode != "off"
 	some f in input.patch.files
+	regex.match(`(^|/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|requirements[^/]*\.txt|constraints\.txt|pom\.xml|pip\.conf)$`, f.path)
 	some l in f.added
 	regex.match(`resolved|index-url|<url>`, l.text)
 	m := regex.find_all_string_submatch_n(`(?:"?resolved"?\s*:?\s*"|--(?:extra-)?index-url[=\s]+|<url>\s*)https?://([^/"\s:<]+)`, l.text, 1)[0]

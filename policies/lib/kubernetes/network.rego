@@ -33,6 +33,7 @@ _hits["open-cidr"] contains util.at([f.path, l.line, l.text], sprintf("opens acc
 _hits["network-policy-deleted"] contains util.at_file(f, sprintf("deletes NetworkPolicy %s", [f.path])) if {
 	some f in _config_files
 	some l in f.removed
+	contains(l.text, "NetworkPolicy")
 	regex.match(`^\s*kind:\s*["']?NetworkPolicy`, l.text)
 	not _still_has_policy(f)
 }
@@ -40,6 +41,7 @@ _hits["network-policy-deleted"] contains util.at_file(f, sprintf("deletes Networ
 _still_has_policy(f) if {
 	f.status != "deleted"
 	some l in f.added
+	contains(l.text, "NetworkPolicy")
 	regex.match(`^\s*kind:\s*["']?NetworkPolicy`, l.text)
 }
 
@@ -52,6 +54,7 @@ _still_has_policy(f) if {
 _hits["public-service"] contains util.at([f.path, l.line, l.text], sprintf("exposes a Service outside the cluster: %s", [trim_space(l.text)])) if {
 	some f in _config_files
 	some l in f.added
+	contains(l.text, "type:")
 	regex.match(`^\s*type:\s*["']?(LoadBalancer|NodePort)\b`, l.text)
 	_is_service(f)
 }

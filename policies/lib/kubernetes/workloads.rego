@@ -20,7 +20,7 @@ package gov.lib.kubernetes.workloads
 
 import data.gov.lib.util
 
-_prefilter := `privileged|host(Network|PID|IPC|Path)|add:|^\s*-\s*["']?[A-Z_]+["']?\s*$|image:`
+_needles := ["privileged", "host", "add:", "image:", "ALL", "SYS_", "NET_", "DAC_", "BPF", "PERFMON"]
 
 _patterns := {
 	"privileged": `^\s*(-\s*)?privileged:\s*["']?true`,
@@ -40,17 +40,18 @@ _image := `^\s*(-\s*)?image:\s*["']?([^"'\s#]+)`
 
 _mode := util.mode("kubernetes")
 
-_files contains f if {
+_file_idx contains i if {
 	_mode != "off"
-	some f in input.patch.files
+	some i, f in input.patch.files
 	f.language in {"yaml", "json"}
 	not startswith(f.path, ".github/")
 }
 
-_candidates contains [f, [f.path, l.line, l.text]] if {
-	some f in _files
-	some l in f.added
-	regex.match(_prefilter, l.text)
+_files := {input.patch.files[i] | some i in _file_idx}
+
+_candidates contains [input.patch.files[i], h] if {
+	some i in _file_idx
+	some h in util.lines_with({i}, _needles)
 }
 
 _hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])])) if {

@@ -19,6 +19,14 @@ import data.gov.lib.util
 
 default_service_roots := ["services/*", "apps/*", "packages/*", "cmd/*"]
 
+# default_service_regex is util.globs_prefix_regex(default_service_roots).
+default_service_regex := `^(services/[^/]*|apps/[^/]*|packages/[^/]*|cmd/[^/]*)/`
+
+_service_regex := util.globs_prefix_regex(r) if {
+	r := util.param("patch-risk", "service_roots", null)
+	r != null
+} else := default_service_regex
+
 _mode := util.mode("patch-risk")
 
 _files := object.get(input, ["patch", "stats", "files"], 0)
@@ -39,12 +47,7 @@ _too_many_lines contains {"msg": sprintf("changes %d lines (at most %d)", [_line
 _services contains svc if {
 	some f in input.patch.files
 	some path in util.paths(f)
-	some root in util.param("patch-risk", "service_roots", default_service_roots)
-	n := count(split(root, "/"))
-	parts := split(path, "/")
-	count(parts) > n
-	svc := concat("/", array.slice(parts, 0, n))
-	glob.match(root, ["/"], svc)
+	svc := regex.find_all_string_submatch_n(_service_regex, path, 1)[0][1]
 }
 
 _many_services contains {"msg": sprintf("touches %d services: %s (at most %d)", [count(_services), concat(", ", sort(_services)), max])} if {

@@ -1,6 +1,7 @@
 package gov.lib.patch_risk.size_test
 
 import data.gov.lib.patch_risk.size
+import data.gov.lib.util
 
 _in(env, paths, adds, ctx) := {
 	"request": {"environment": env, "error_context": ctx},
@@ -71,4 +72,8 @@ test_disabled if {
 	inp := _in("production", paths, 900, {"file": "services/s1/f.py"})
 	count(size.require_approval) == 0 with input as inp with data.gov.config as off
 	count(size.warn) == 0 with input as inp with data.gov.config as off
+}
+
+test_default_regex_is_the_default_globs if {
+	size.default_service_regex == util.globs_prefix_regex(size.default_service_roots)
 }

@@ -11,12 +11,20 @@ package gov.lib.patch_risk.tests
 import data.gov.lib.util
 
 default_test_paths := [
-	"tests/**", "**/tests/**", "test/**", "**/test/**", "spec/**", "**/spec/**",
+	"**/tests/**", "**/test/**", "**/spec/**",
 	"**/__tests__/**", "**/*_test.go", "**/test_*.py", "**/*_test.py",
 	"**/*.test.js", "**/*.test.ts", "**/*.test.jsx", "**/*.test.tsx",
 	"**/*.spec.js", "**/*.spec.ts", "**/*_spec.rb", "**/*_test.rb",
 	"**/src/test/**", "**/*Test.java", "**/*Tests.java", "**/*_test.sh", "**/*.bats",
 ]
+
+# default_test_regex is util.globs_regex(default_test_paths).
+default_test_regex := `^((.*/)?tests/.*|(.*/)?test/.*|(.*/)?spec/.*|(.*/)?__tests__/.*|(.*/)?[^/]*_test\.go|(.*/)?test_[^/]*\.py|(.*/)?[^/]*_test\.py|(.*/)?[^/]*\.test\.js|(.*/)?[^/]*\.test\.ts|(.*/)?[^/]*\.test\.jsx|(.*/)?[^/]*\.test\.tsx|(.*/)?[^/]*\.spec\.js|(.*/)?[^/]*\.spec\.ts|(.*/)?[^/]*_spec\.rb|(.*/)?[^/]*_test\.rb|(.*/)?src/test/.*|(.*/)?[^/]*Test\.java|(.*/)?[^/]*Tests\.java|(.*/)?[^/]*_test\.sh|(.*/)?[^/]*\.bats)$`
+
+_test_regex := util.globs_regex(p) if {
+	p := util.param("patch-risk", "test_paths", null)
+	p != null
+} else := default_test_regex
 
 _skip := `(@pytest\.mark\.(skip|xfail)|@unittest\.(skip|expectedFailure)|\bpytest\.skip\(|\.skipTest\(|\bt\.Skip(f|Now)?\(|\b(it|test|describe|context)\.skip\b|\bx(it|describe|test|context)\s*[\(\s]|@Disabled\b|@Ignore\b|^\s*(skip|pending)\b|^\s*skip\s+["'])`
 
@@ -31,9 +39,16 @@ _coverage_files := {
 }
 
 # is_test holds for a path of a test file.
-is_test(path) if util.glob_match(util.param("patch-risk", "test_paths", default_test_paths), path)
+is_test(path) if regex.match(_test_regex, path)
 
 _on if util.enabled("patch-risk")
+
+_test_files contains i if {
+	some i, f in input.patch.files
+	is_test(f.path)
+}
+
+_skip_needles := ["skip", "Skip", "xit", "xdescribe", "xtest", "xcontext", "Disabled", "Ignore", "pending", "xfail", "expectedFailure"]
 
 # METADATA
 # title: Test deleted
@@ -63,11 +78,9 @@ deny contains v if {
 #   controls: ["SOC2:CC8.1", "SOX:ITGC-CM", "PCI-DSS:6.2.4", "ISO27001:A.8.29"]
 deny contains v if {
 	_on
-	some f in input.patch.files
-	is_test(f.path)
-	some l in f.added
-	regex.match(_skip, l.text)
-	v := {"msg": sprintf("skips a test: %s", [trim_space(l.text)]), "file": f.path, "line": l.line}
+	some [file, line, text] in util.lines_with(_test_files, _skip_needles)
+	regex.match(_skip, text)
+	v := {"msg": sprintf("skips a test: %s", [trim_space(text)]), "file": file, "line": line}
 }
 
 # _settings are [file, key, value, line] of coverage thresholds on the

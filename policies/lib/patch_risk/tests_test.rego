@@ -1,6 +1,7 @@
 package gov.lib.patch_risk.tests_test
 
 import data.gov.lib.patch_risk.tests
+import data.gov.lib.util
 
 _file(path, status, added, removed) := {
 	"path": path, "status": status,
@@ -74,4 +75,8 @@ test_disabled_and_tuned if {
 	cfg := {"library": {"families": {"patch-risk": {"test_paths": ["qa/**"]}}}}
 	count(tests.deny) == 1 with input as {"patch": {"files": [_file("qa/smoke.py", "deleted", [], [])]}} with data.gov.config as cfg
 	count(tests.deny) == 0 with input as {"patch": {"files": [_file("tests/test_a.py", "deleted", [], [])]}} with data.gov.config as cfg
+}
+
+test_default_regex_is_the_default_globs if {
+	tests.default_test_regex == util.globs_regex(tests.default_test_paths)
 }

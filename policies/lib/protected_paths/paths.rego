@@ -16,10 +16,13 @@ import data.gov.lib.util
 
 default_paths := [
 	"auth/**", "**/crypto/**", "**/payment*/**", ".github/workflows/**",
-	"CODEOWNERS", "**/CODEOWNERS", "infra/**", "terraform/**",
+	"**/CODEOWNERS", "infra/**", "terraform/**",
 	"**/package-lock.json", "**/yarn.lock", "**/pnpm-lock.yaml", "**/go.sum",
 	"**/poetry.lock", "**/Pipfile.lock", "**/Cargo.lock", "**/Gemfile.lock", "**/composer.lock",
 ]
+
+# default_regex is util.globs_regex(default_paths).
+default_regex := `^(auth/.*|(.*/)?crypto/.*|(.*/)?payment[^/]*/.*|\.github/workflows/.*|(.*/)?CODEOWNERS|infra/.*|terraform/.*|(.*/)?package-lock\.json|(.*/)?yarn\.lock|(.*/)?pnpm-lock\.yaml|(.*/)?go\.sum|(.*/)?poetry\.lock|(.*/)?Pipfile\.lock|(.*/)?Cargo\.lock|(.*/)?Gemfile\.lock|(.*/)?composer\.lock)$`
 
 # _lock_manifests maps a lock file's name to the manifests it locks.
 _lock_manifests := {
@@ -30,7 +33,10 @@ _lock_manifests := {
 	"composer.lock": ["composer.json"],
 }
 
-_patterns := util.param("protected-paths", "paths", default_paths)
+_regex := util.globs_regex(p) if {
+	p := util.param("protected-paths", "paths", null)
+	p != null
+} else := default_regex
 
 _mode := util.mode("protected-paths")
 
@@ -39,7 +45,7 @@ _hits contains [f, path] if {
 	_mode != "off"
 	some f in input.patch.files
 	some path in util.paths(f)
-	util.glob_match(_patterns, path)
+	regex.match(_regex, path)
 }
 
 _changed contains util.at_file(f, sprintf("%s is a protected path", [path])) if {

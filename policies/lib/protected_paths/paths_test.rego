@@ -1,6 +1,7 @@
 package gov.lib.protected_paths.paths_test
 
 import data.gov.lib.protected_paths.paths
+import data.gov.lib.util
 
 _file(path, status, lines) := {"path": path, "status": status, "added": [{"line": n, "text": "x"} | some n in lines], "removed": []}
 
@@ -66,4 +67,8 @@ test_tuned_paths_and_modes if {
 	count(paths.require_approval) == 3 with input as _in("production", array.concat(files, lock)) with data.gov.config as cfg
 	off := {"library": {"families": {"protected-paths": {"enabled": false}}}}
 	count(paths.require_approval) == 0 with input as _in("production", array.concat(files, lock)) with data.gov.config as off
+}
+
+test_default_regex_is_the_default_globs if {
+	paths.default_regex == util.globs_regex(paths.default_paths)
 }

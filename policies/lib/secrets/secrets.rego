@@ -20,11 +20,19 @@ default_credential_files := [
 	"**/*.tfstate", "**/.aws/credentials", "**/.docker/config.json",
 ]
 
+# default_credential_regex is util.globs_regex(default_credential_files).
+default_credential_regex := `^((.*/)?[^/]*\.pem|(.*/)?[^/]*\.key|(.*/)?[^/]*\.p12|(.*/)?[^/]*\.pfx|(.*/)?[^/]*\.jks|(.*/)?[^/]*\.keystore|(.*/)?id_rsa|(.*/)?id_dsa|(.*/)?id_ecdsa|(.*/)?id_ed25519|(.*/)?\.env|(.*/)?\.env\.[^/]*|(.*/)?\.npmrc|(.*/)?\.pypirc|(.*/)?\.netrc|(.*/)?credentials\.json|(.*/)?[^/]*\.tfstate|(.*/)?\.aws/credentials|(.*/)?\.docker/config\.json)$`
+
+_credential_regex := util.globs_regex(p) if {
+	p := util.param("secrets", "credential_files", null)
+	p != null
+} else := default_credential_regex
+
 # Templates and examples of credential files hold no secrets.
 _example_suffixes := [".example", ".sample", ".template", ".dist", ".tmpl"]
 
 # _markers silence secret scanners (gov, gitleaks, detect-secrets, trufflehog, GitGuardian).
-_markers := `gov:allow|gitleaks:allow|pragma: allowlist secret|trufflehog:ignore|ggignore`
+_markers := ["gov:allow", "gitleaks:allow", "pragma: allowlist secret", "trufflehog:ignore", "ggignore"]
 
 _mode := util.mode("secrets")
 
@@ -65,7 +73,7 @@ deny contains v if {
 	util.enabled("secrets")
 	some f in input.patch.files
 	f.status != "deleted"
-	util.glob_match(util.param("secrets", "credential_files", default_credential_files), f.path)
+	regex.match(_credential_regex, f.path)
 	not _example(f.path)
 	v := util.at_file(f, sprintf("%s is a key or credential file", [f.path]))
 }
@@ -76,11 +84,7 @@ _example(path) if {
 }
 
 # _suppressions are added lines that silence a secret scanner.
-_suppressions contains [f.path, l.line, l.text] if {
-	some f in input.patch.files
-	some l in f.added
-	regex.match(_markers, l.text)
-}
+_suppressions := util.lines_with(util.all_files, _markers) if _mode != "off"
 
 # METADATA
 # title: Secret-scanner suppression added

@@ -1,6 +1,7 @@
 package gov.lib.secrets.findings_test
 
 import data.gov.lib.secrets.findings
+import data.gov.lib.util
 
 _file(path, status, lines) := {"path": path, "status": status, "added": [{"line": n, "text": t} | some [n, t] in lines], "removed": []}
 
@@ -57,4 +58,8 @@ test_suppression_warns_when_tuned if {
 	cfg := {"library": {"families": {"secrets": {"require_approval_in": ["production"]}}}}
 	count(findings.require_approval) == 0 with input as _suppress with data.gov.config as cfg
 	count(findings.warn) == 1 with input as _suppress with data.gov.config as cfg
+}
+
+test_default_regex_is_the_default_globs if {
+	findings.default_credential_regex == util.globs_regex(findings.default_credential_files)
 }

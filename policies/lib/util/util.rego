@@ -16,8 +16,13 @@ package gov.lib.util
 # every environment by default.
 _everywhere := {"protected-paths", "cicd", "secrets"}
 
+# config is data.gov.config, or {} when a caller provides none.
+config := c if {
+	c := data.gov.config
+} else := {}
+
 # param is a family's parameter from gov.cue, or fallback when unset.
-param(fam, key, fallback) := object.get(data.gov.config, ["library", "families", fam, key], fallback)
+param(fam, key, fallback) := object.get(config, ["library", "families", fam, key], fallback)
 
 # enabled holds unless the family sets enabled: false.
 enabled(fam) if param(fam, "enabled", true) != false
@@ -40,16 +45,26 @@ else := "require_approval" if {
 else := "warn"
 
 # glob_match holds when path matches one of patterns ("*" within a segment,
-# "**" across segments); a leading "**/" also matches at the top level.
-glob_match(patterns, path) if {
-	some p in patterns
-	glob.match(p, ["/"], path)
-}
+# "**" across segments, "?" one character, "{a,b}" either); "**/" also
+# matches no directory, so a leading "**/" matches at the top level too.
+glob_match(patterns, path) if regex.match(globs_regex(patterns), path)
 
-glob_match(patterns, path) if {
-	some p in patterns
-	startswith(p, "**/")
-	glob.match(substring(p, 3, -1), ["/"], path)
+# globs_regex is a regular expression matching what one of globs matches.
+# Families keep the regex of their default lists as constants (their tests
+# check them against this function) so that evaluation compiles nothing.
+globs_regex(globs) := concat("", ["^(", concat("|", [_glob_regex(g) | some g in globs]), ")$"])
+
+# globs_prefix_regex matches a path under a directory one of globs
+# matches; its group 1 is that directory.
+globs_prefix_regex(globs) := concat("", ["^(", concat("|", [_glob_regex(g) | some g in globs]), ")/"])
+
+_glob_regex(g) := r if {
+	escaped := strings.replace_n({
+		".": "\\.", "+": "\\+", "(": "\\(", ")": "\\)", "^": "\\^", "$": "\\$", "|": "\\|",
+		"{": "(", "}": ")", ",": "|", "?": "[^/]",
+	}, g)
+	stars := replace(replace(escaped, "**/", "\u0000"), "**", "\u0001")
+	r := replace(replace(replace(stars, "*", "[^/]*"), "\u0000", "(.*/)?"), "\u0001", ".*")
 }
 
 # paths are a file's path and, for renames and copies, its old path.
@@ -90,4 +105,35 @@ next_added(path, line) := t if {
 	some l in f.added
 	l.line == line + 1
 	t := l.text
+}
+
+# blobs[i] is the added lines of input.patch.files[i] joined by newlines,
+# so that a family tests a file for its keywords with one substring search
+# each before it looks at lines. Computed once per evaluation.
+blobs := [concat("\n", [l.text | some l in f.added]) | some f in input.patch.files]
+
+lower_blobs := [lower(b) | some b in blobs]
+
+# all_files are the indexes of every changed file.
+all_files := {i | some i, _ in input.patch.files}
+
+# lines_with are [file, line, text] of the added lines of the files with
+# indexes idx (in input.patch.files) that contain one of needles.
+lines_with(idx, needles) := {[f.path, l.line, l.text] |
+	some i in idx
+	some n in needles
+	contains(blobs[i], n)
+	f := input.patch.files[i]
+	some l in f.added
+	contains(l.text, n)
+}
+
+# lines_with_lower is lines_with for lower-case needles, ignoring case.
+lines_with_lower(idx, needles) := {[f.path, l.line, l.text] |
+	some i in idx
+	some n in needles
+	contains(lower_blobs[i], n)
+	f := input.patch.files[i]
+	some l in f.added
+	contains(lower(l.text), n)
 }

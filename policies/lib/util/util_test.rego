@@ -32,8 +32,23 @@ test_glob_match if {
 	util.glob_match(["**/crypto/**"], "crypto/aes.go")
 	util.glob_match(["**/crypto/**"], "lib/crypto/aes.go")
 	util.glob_match(["auth/**"], "auth/x/y.go")
+	util.glob_match(["**/*.test.js", "x"], "web/a/b.test.js")
+	util.glob_match(["**/*.test.js"], "b.test.js")
+	util.glob_match(["a/**/b.go"], "a/b.go")
+	util.glob_match(["a/**/b.go"], "a/x/y/b.go")
+	util.glob_match(["**/.env.*"], "config/.env.production")
+	util.glob_match(["src/*.{js,ts}"], "src/a.ts")
+	util.glob_match(["file?.txt"], "file1.txt")
 	not util.glob_match(["auth/**"], "authz/x.go")
+	not util.glob_match(["*.go"], "a/b.go")
+	not util.glob_match(["**/*.test.js"], "web/a.test.jsx")
+	not util.glob_match(["a+b.txt"], "aab.txt")
 	not util.glob_match([], "x")
+}
+
+test_globs_regex if {
+	util.globs_prefix_regex(["services/*"]) == `^(services/[^/]*)/`
+	util.globs_regex(["a/**", "**/*.go"]) == `^(a/.*|(.*/)?[^/]*\.go)$`
 }
 
 test_paths if {
@@ -66,4 +81,21 @@ test_next_added if {
 	util.next_added("a", 3) == "y" with input.patch.files as files
 	not util.next_added("a", 4) with input.patch.files as files
 	not util.next_added("b", 3) with input.patch.files as files
+}
+
+test_without_config if {
+	util.config == {}
+	util.enabled("code")
+	util.mode("code") == "warn"
+}
+
+test_lines_with if {
+	files := [
+		{"path": "a.py", "added": [{"line": 1, "text": "x = eval(s)"}, {"line": 2, "text": "y = 1"}, {"line": 3, "text": "EVAL"}]},
+		{"path": "b.py", "added": [{"line": 1, "text": "z = 2"}]},
+	]
+	util.lines_with({0, 1}, ["eval", "nothing"]) == {["a.py", 1, "x = eval(s)"]} with input.patch.files as files
+	util.lines_with_lower({0, 1}, ["eval"]) == {["a.py", 1, "x = eval(s)"], ["a.py", 3, "EVAL"]} with input.patch.files as files
+	util.blobs == ["x = eval(s)\ny = 1\nEVAL", "z = 2"] with input.patch.files as files
+	util.all_files == {0, 1} with input.patch.files as files
 }
