@@ -86,7 +86,7 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	if err != nil {
 		return err
 	}
-	in := engine.Input{Request: req, Patch: p, Enforcement: f.enforcement, Findings: policyFindings(sc.ScanPatch(p))}
+	in := engine.Input{Request: req, Patch: p, Enforcement: f.enforcement, Findings: engine.FindingsFromScan(sc.ScanPatch(p))}
 	if f.printInput {
 		doc, err := engine.InputDocument(in)
 		if err != nil {

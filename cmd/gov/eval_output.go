@@ -50,18 +50,6 @@ func sarifOptions(b *bundles.Bundle, bi engine.BundleInfo, automationID string) 
 	return opts
 }
 
-// policyFindings turns scanner findings into input.findings: the ones not
-// suppressed inline, without anything of the secret but its fingerprint.
-func policyFindings(fs []scan.Finding) []engine.Finding {
-	out := []engine.Finding{}
-	for _, f := range fs {
-		if !f.Suppressed {
-			out = append(out, engine.Finding{Rule: f.Rule, File: f.File, Line: f.Line, Fingerprint: f.Fingerprint})
-		}
-	}
-	return out
-}
-
 // auditDir is --audit-dir, else the bundle's audit.dir.
 func auditDir(flag string, b *bundles.Bundle) string {
 	if flag != "" {

@@ -1,0 +1,187 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/scan"
+)
+
+// served is one loaded policy version with everything prepared to decide
+// under it. It is never modified once published.
+type served struct {
+	bundle   *bundles.Bundle
+	engine   *engine.Engine
+	scanner  *scan.Scanner
+	loadedAt time.Time
+	// stale is true when the revision came from the clone cache because the
+	// policy repository could not be fetched.
+	stale bool
+}
+
+// BundleStatus is the answer of GET /v1/bundle.
+type BundleStatus struct {
+	Source   string    `json:"source"`
+	Ref      string    `json:"ref,omitempty"`
+	Revision string    `json:"revision"`
+	LoadedAt time.Time `json:"loaded_at"`
+	// Stale is true while the revision served is the cached one (the policy
+	// repository was unreachable at start and has not been fetched since).
+	Stale bool `json:"stale"`
+	// LastError is the last refused reload ("" after a good one).
+	LastError   string     `json:"last_error,omitempty"`
+	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
+}
+
+// policy holds the served version behind an atomic pointer: requests load it
+// once and decide under it even if a reload swaps it meanwhile.
+type policy struct {
+	ref  string
+	opts bundles.LoadOptions
+	log  *slog.Logger
+	m    *metrics
+
+	cur    atomic.Pointer[served]
+	mu     sync.Mutex // serialises reloads and guards lastErr
+	lastEr string
+	lastAt time.Time
+}
+
+func (p *policy) current() *served { return p.cur.Load() }
+
+// prepare loads ref and builds its engine and scanner.
+func (p *policy) prepare(ctx context.Context, ref string) (*served, error) {
+	b, err := bundles.Load(ctx, ref, p.opts)
+	if err != nil {
+		return nil, err
+	}
+	return prepareBundle(ctx, b)
+}
+
+func prepareBundle(ctx context.Context, b *bundles.Bundle) (*served, error) {
+	eng, err := engine.New(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s at %s: %w", b.Source, b.Revision, err)
+	}
+	sc, err := scan.New(scan.Config{Exclude: b.Config.Scanner.Exclude})
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s at %s: scanner: %w", b.Source, b.Revision, err)
+	}
+	return &served{bundle: b, engine: eng, scanner: sc, loadedAt: time.Now().UTC()}, nil
+}
+
+// start loads the bundle for the first time. When that fails and the
+// reference is URL@REF with a clone in the cache, the cached revision is
+// served as stale; otherwise the error is returned and the server must not
+// start.
+func (p *policy) start(ctx context.Context) error {
+	s, err := p.prepare(ctx, p.ref)
+	if err != nil {
+		cached, cerr := loadCached(ctx, p.ref, p.opts.CacheDir)
+		if cerr != nil {
+			return fmt.Errorf("%w (and no cached revision: %w)", err, cerr)
+		}
+		if s, cerr = prepareBundle(ctx, cached); cerr != nil {
+			return fmt.Errorf("%w (and the cached revision does not load: %w)", err, cerr)
+		}
+		s.stale = true
+		p.log.Warn("policy repository unreachable: serving the cached revision (stale)",
+			"source", p.ref, "revision", cached.Revision, "error", err.Error())
+		p.recordError(err)
+	}
+	p.publish(s)
+	return nil
+}
+
+// reload loads the reference again (fetching URL@REF and DIR@REF) and swaps
+// the new version in only when it loads and compiles; otherwise the current
+// one keeps serving and the error is logged, counted and shown in /v1/bundle.
+func (p *policy) reload(ctx context.Context, why string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, err := p.prepare(ctx, p.ref)
+	if err != nil {
+		p.m.reloads.WithLabelValues("error").Inc()
+		p.m.reloadErrors.Inc()
+		p.lastEr, p.lastAt = oneLine(err.Error()), time.Now().UTC()
+		old := p.current()
+		p.log.Error("bundle reload refused: keeping the current revision", "trigger", why,
+			"revision", old.bundle.Revision, "error", p.lastEr)
+		return err
+	}
+	old := p.current()
+	p.lastEr, p.lastAt = "", time.Time{}
+	if old != nil && old.bundle.Revision == s.bundle.Revision && !old.stale && !isUnpinned(s.bundle.Revision) {
+		p.m.reloads.WithLabelValues("unchanged").Inc()
+		return nil
+	}
+	p.m.reloads.WithLabelValues("swapped").Inc()
+	p.publishLocked(s, old)
+	p.log.Info("bundle swapped", "trigger", why, "from", revisionOf(old), "to", s.bundle.Revision)
+	return nil
+}
+
+func (p *policy) recordError(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lastEr, p.lastAt = oneLine(err.Error()), time.Now().UTC()
+}
+
+func (p *policy) publish(s *served) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.publishLocked(s, p.current())
+}
+
+func (p *policy) publishLocked(s, old *served) {
+	p.cur.Store(s)
+	if old != nil {
+		p.m.bundleInfo.DeleteLabelValues(old.bundle.Revision, fmt.Sprint(old.stale))
+	}
+	p.m.bundleInfo.WithLabelValues(s.bundle.Revision, fmt.Sprint(s.stale)).Set(1)
+}
+
+// status is GET /v1/bundle.
+func (p *policy) status() BundleStatus {
+	s := p.current()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := BundleStatus{Source: s.bundle.Source, Ref: s.bundle.Ref, Revision: s.bundle.Revision, LoadedAt: s.loadedAt, Stale: s.stale, LastError: p.lastEr}
+	if !p.lastAt.IsZero() {
+		at := p.lastAt
+		st.LastErrorAt = &at
+	}
+	return st
+}
+
+// poll reloads every interval until ctx ends.
+func (p *policy) poll(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = p.reload(ctx, "poll")
+		}
+	}
+}
+
+// isUnpinned: a "+dirty" revision may change content without changing
+// name, so it is always swapped in again.
+func isUnpinned(rev string) bool { return strings.HasSuffix(rev, "+dirty") }
+
+func revisionOf(s *served) string {
+	if s == nil {
+		return ""
+	}
+	return s.bundle.Revision
+}

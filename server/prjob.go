@@ -1,0 +1,144 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/github"
+)
+
+// prJob evaluates a PR and publishes the result, as `gov pr --post` does,
+// retrying on GitHub 5xx answers and timeouts with exponential backoff and
+// jitter. When every attempt failed the gov/policy status is set to
+// "error" (never success).
+func (s *Server) prJob(target github.Event, delivery string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		log := s.log.With("repo", target.Repo.String(), "pr", target.Number, "delivery", delivery)
+		var err error
+		for attempt := 1; ; attempt++ {
+			var retryable bool
+			retryable, err = s.evaluatePR(ctx, target, delivery)
+			if err == nil {
+				log.Info("pull request decided", "attempts", attempt)
+				return nil
+			}
+			if !retryable || attempt >= s.cfg.MaxAttempts || ctx.Err() != nil {
+				break
+			}
+			wait := backoff(s.cfg.RetryBase, attempt)
+			s.m.jobRetries.Inc()
+			log.Warn("pull request evaluation failed: retrying", "attempt", attempt, "in", wait.String(), "error", oneLine(err.Error()))
+			if sleep(ctx, wait) != nil {
+				break
+			}
+		}
+		log.Error("pull request evaluation failed: setting the status to error", "error", oneLine(err.Error()))
+		if serr := s.setErrorStatus(ctx, target, err); serr != nil {
+			log.Error("setting the error status failed", "error", oneLine(serr.Error()))
+		}
+		return err
+	}
+}
+
+// evaluatePR runs one attempt under the version being served; retryable
+// says whether GitHub answered 5xx or did not answer in time.
+func (s *Server) evaluatePR(ctx context.Context, target github.Event, delivery string) (retryable bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.JobTimeout)
+	defer cancel()
+	var mu sync.Mutex
+	transient := false
+	client, err := s.githubClient(func(status int, err error) {
+		if status >= 500 || err != nil {
+			mu.Lock()
+			transient = true
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		return false, err
+	}
+	cur := s.pol.current()
+	ev, err := github.Evaluator{Source: client, Members: client, Engine: cur.engine, Bundle: cur.bundle}.
+		Evaluate(ctx, target.Repo, target.Number, engine.Request{RequestID: "github-delivery-" + delivery}, s.cfg.Enforcement)
+	if err == nil {
+		err = client.Publish(ctx, ev, s.cfg.TargetURL)
+	}
+	if err == nil {
+		s.m.decisions.WithLabelValues(ev.Decision.Decision).Inc()
+		return false, nil
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var ne net.Error
+	timedOut := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	return transient || timedOut, err
+}
+
+// setErrorStatus marks the PR's head commit "error" with the reason.
+func (s *Server) setErrorStatus(ctx context.Context, target github.Event, cause error) error {
+	if target.HeadSHA == "" {
+		return errors.New("no head commit in the event to set the status on")
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	client, err := s.githubClient(nil)
+	if err != nil {
+		return err
+	}
+	return client.SetStatus(ctx, target.Repo, target.HeadSHA, github.StateError,
+		"gov could not evaluate: "+oneLine(cause.Error()), s.cfg.TargetURL)
+}
+
+// githubClient is a fresh client (a Client is meant for one evaluation)
+// sharing the server's ETag cache, its calls counted in the metrics.
+func (s *Server) githubClient(seen func(int, error)) (*github.Client, error) {
+	opts := *s.cfg.GitHub
+	opts.Cache = s.ghCache
+	hc := &http.Client{Timeout: 60 * time.Second}
+	if opts.HTTPClient != nil {
+		c := *opts.HTTPClient
+		hc = &c
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = &githubTransport{base: base, m: s.m, seen: seen}
+	opts.HTTPClient = hc
+	c, err := github.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("github client: %w", err)
+	}
+	return c, nil
+}
+
+// reloadJob reloads the bundle after a push to the policy repository.
+func (s *Server) reloadJob(delivery string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		return s.pol.reload(ctx, "push "+delivery)
+	}
+}
+
+// backoff is base·2^(attempt-1), plus up to half of it again as jitter.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base << min(attempt-1, 10)
+	return d + rand.N(d/2+1) //nolint:gosec // jitter, not a secret
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,207 @@
+// Package server is `gov serve`: the decision API for self-healing systems
+// (POST /v1/eval), the GitHub App webhook receiver that decides pull
+// requests in a bounded work queue, bundle hot reload, health and metrics.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/github"
+)
+
+// Config configures a Server. Zero values take the defaults named.
+type Config struct {
+	// Bundle is the policy bundle reference (DIR, DIR@REF, URL@REF, embedded, "").
+	Bundle string
+	// Load is passed to bundles.Load (clone cache, work dir).
+	Load bundles.LoadOptions
+	// Poll, when positive, reloads the bundle this often.
+	Poll time.Duration
+	// Enforcement overrides the bundle's ("" keeps it).
+	Enforcement string
+
+	// APIToken authenticates the decision API as "Authorization: Bearer <token>".
+	APIToken string
+	// OIDC, when set, also accepts ID tokens of this issuer and audience.
+	OIDC *OIDCConfig
+
+	// WebhookSecret verifies X-Hub-Signature-256; without it /webhook answers 401.
+	WebhookSecret string
+	// GitHub configures the clients PR jobs use (one client per attempt,
+	// sharing one ETag cache); nil means webhooks that need GitHub are ignored.
+	GitHub *github.Options
+	// PolicyRepo is the OWNER/NAME whose pushes reload the bundle.
+	PolicyRepo string
+	// TargetURL is the link of the gov/policy status set by PR jobs.
+	TargetURL string
+
+	// Workers (default 4) run jobs from a queue of QueueSize (default 256).
+	Workers, QueueSize int
+	// MaxAttempts (default 4) bounds PR job attempts; retries wait RetryBase
+	// (default 1s) doubled each time, with jitter.
+	MaxAttempts int
+	RetryBase   time.Duration
+	// JobTimeout bounds one PR job attempt (default 2m).
+	JobTimeout time.Duration
+	// EvalTimeout bounds one /v1/eval evaluation (default 10s).
+	EvalTimeout time.Duration
+	// MaxBodyBytes limits request bodies (default 10 MiB; 413 beyond).
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds the graceful shutdown: in-flight requests and
+	// queued jobs (default 30s).
+	ShutdownTimeout time.Duration
+	// DeliveryMemory is how many webhook delivery ids are remembered for
+	// replay detection (default 10000), each for DeliveryTTL (default 24h).
+	DeliveryMemory int
+	DeliveryTTL    time.Duration
+
+	// Logger receives structured logs (default: discard).
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() {
+	setDefault(&c.Workers, 4)
+	setDefault(&c.QueueSize, 256)
+	setDefault(&c.MaxAttempts, 4)
+	setDefault(&c.RetryBase, time.Second)
+	setDefault(&c.JobTimeout, 2*time.Minute)
+	setDefault(&c.EvalTimeout, 10*time.Second)
+	setDefault(&c.MaxBodyBytes, 10<<20)
+	setDefault(&c.ShutdownTimeout, 30*time.Second)
+	setDefault(&c.DeliveryMemory, 10000)
+	setDefault(&c.DeliveryTTL, 24*time.Hour)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func setDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
+}
+
+// Server serves the decision API, webhooks, health and metrics.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	m       *metrics
+	pol     *policy
+	auth    *authenticator
+	queue   *queue
+	seen    *deliveries
+	ghCache *github.Cache
+}
+
+// New loads the bundle and prepares the server; it fails when the bundle
+// cannot be loaded and no cached revision of it exists (see loadCached),
+// or when the OIDC issuer's discovery document cannot be fetched.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	cfg.defaults()
+	s := &Server{cfg: cfg, log: cfg.Logger, m: newMetrics(), ghCache: github.NewCache()}
+	s.pol = &policy{ref: cfg.Bundle, opts: cfg.Load, log: cfg.Logger, m: s.m}
+	if err := s.pol.start(ctx); err != nil {
+		return nil, err
+	}
+	auth, err := newAuthenticator(ctx, cfg.APIToken, cfg.OIDC)
+	if err != nil {
+		return nil, err
+	}
+	s.auth = auth
+	s.queue = newQueue(cfg.QueueSize, s.m)
+	s.seen = newDeliveries(cfg.DeliveryMemory, cfg.DeliveryTTL, time.Now)
+	return s, nil
+}
+
+// Handler routes the server's endpoints.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/eval", s.handleEval)
+	mux.HandleFunc("GET /v1/bundle", s.handleBundle)
+	mux.HandleFunc("POST /webhook", s.handleWebhook)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /metrics", s.m.handler())
+	return mux
+}
+
+// Bundle reports the version being served.
+func (s *Server) Bundle() BundleStatus { return s.pol.status() }
+
+// Reload reloads the bundle now; on error the current version keeps serving.
+func (s *Server) Reload(ctx context.Context) error { return s.pol.reload(ctx, "manual") }
+
+// Serve answers on ln until ctx ends, then shuts down gracefully: it stops
+// accepting, finishes in-flight requests, and runs the queued jobs, all
+// within ShutdownTimeout (jobs still running then are cancelled). It
+// returns nil after a graceful shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      s.cfg.EvalTimeout + 20*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	workers := s.queue.start(workCtx, s.cfg.Workers)
+	var bg sync.WaitGroup
+	pollCtx, stopPoll := context.WithCancel(ctx)
+	defer stopPoll()
+	if s.cfg.Poll > 0 {
+		bg.Go(func() { s.pol.poll(pollCtx, s.cfg.Poll) })
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	s.log.Info("serving", "addr", ln.Addr().String(), "revision", s.pol.current().bundle.Revision)
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	s.log.Info("shutting down: finishing in-flight requests and queued jobs", "queued", s.queue.depth())
+	stopPoll()
+	bound, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(bound)
+	if !s.queue.drain(bound, workers) {
+		stopWork()
+		workers.Wait()
+		err = errors.Join(err, fmt.Errorf("shutdown: queued jobs did not finish within %s; the rest were cancelled", s.cfg.ShutdownTimeout))
+	}
+	bg.Wait()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return errors.Join(serveErr, err)
+	}
+	s.log.Info("stopped")
+	return err
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
+	switch {
+	case s.pol.current() == nil:
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "no bundle loaded"})
+	case s.queue.saturated():
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "work queue full"})
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "revision": s.pol.current().bundle.Revision})
+	}
+}
+
+func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
+	if _, herr := s.auth.authenticate(r); herr != nil {
+		writeError(w, herr.status, herr.msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.pol.status())
+}

@@ -1,0 +1,182 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gov-policy/gov/github"
+)
+
+// Webhook results, the `result` label of gov_webhook_deliveries_total and
+// the answer body.
+const (
+	resultQueued       = "queued"
+	resultDuplicate    = "duplicate"
+	resultIgnored      = "ignored"
+	resultBadSignature = "bad_signature"
+	resultBadPayload   = "bad_payload"
+	resultQueueFull    = "queue_full"
+	resultPong         = "pong"
+)
+
+// prActions lists the actions of an event that trigger a PR evaluation;
+// known is false for events that never do.
+func prActions(event string) (actions []string, known bool) {
+	switch event {
+	case "pull_request":
+		return []string{"opened", "synchronize", "reopened", "labeled", "unlabeled"}, true
+	case "pull_request_review":
+		return []string{"submitted", "edited", "dismissed"}, true
+	case "check_run":
+		return []string{"rerequested"}, true
+	}
+	return nil, false
+}
+
+// handleWebhook is POST /webhook: verify, drop replays, route, and answer
+// at once; the work itself runs in the queue.
+func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
+	event := r.Header.Get("X-GitHub-Event")
+	answer := func(status int, result, detail string) {
+		s.m.deliveries.WithLabelValues(metricEvent(event), result).Inc()
+		body := map[string]string{"result": result}
+		if detail != "" {
+			body["detail"] = detail
+		}
+		writeJSON(w, status, body)
+	}
+	body, herr := readBody(w, r, s.cfg.MaxBodyBytes)
+	if herr != nil {
+		answer(herr.status, resultBadPayload, herr.msg)
+		return
+	}
+	if !s.validSignature(r.Header.Get("X-Hub-Signature-256"), body) {
+		answer(http.StatusUnauthorized, resultBadSignature, "X-Hub-Signature-256 is missing or does not match")
+		return
+	}
+	id := r.Header.Get("X-GitHub-Delivery")
+	if id == "" || event == "" {
+		answer(http.StatusBadRequest, resultBadPayload, "X-GitHub-Delivery and X-GitHub-Event are required")
+		return
+	}
+	if !s.seen.add(id) {
+		answer(http.StatusOK, resultDuplicate, "delivery "+id+" was already received")
+		return
+	}
+	j, detail, herr := s.route(event, body, id)
+	switch {
+	case herr != nil:
+		s.seen.forget(id)
+		answer(herr.status, resultBadPayload, herr.msg)
+	case event == "ping":
+		answer(http.StatusOK, resultPong, "")
+	case j == nil:
+		answer(http.StatusAccepted, resultIgnored, detail)
+	case !s.queue.push(*j):
+		s.seen.forget(id)
+		s.log.Warn("webhook refused: work queue full", "event", event, "delivery", id)
+		answer(http.StatusServiceUnavailable, resultQueueFull, "work queue full: redeliver later")
+	default:
+		s.log.Info("webhook queued", "event", event, "delivery", id, "job", detail)
+		answer(http.StatusAccepted, resultQueued, detail)
+	}
+}
+
+// metricEvent keeps the label set bounded: unknown events are "other".
+func metricEvent(e string) string {
+	if _, known := prActions(e); known || e == "push" || e == "ping" {
+		return e
+	}
+	return "other"
+}
+
+// validSignature checks "sha256=<hex HMAC-SHA256 of the body>" in constant time.
+func (s *Server) validSignature(header string, body []byte) bool {
+	if s.cfg.WebhookSecret == "" {
+		return false
+	}
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(s.cfg.WebhookSecret))
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+type webhookPayload struct {
+	Action     string `json:"action"`
+	Ref        string `json:"ref"`
+	Repository *struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+	CheckRun *struct {
+		HeadSHA      string `json:"head_sha"`
+		PullRequests []struct {
+			Number int `json:"number"`
+		} `json:"pull_requests"`
+	} `json:"check_run"`
+}
+
+// route turns a delivery into a job (nil: ignored, with why).
+func (s *Server) route(event string, body []byte, delivery string) (*job, string, *httpError) {
+	if event == "ping" {
+		return nil, "", nil
+	}
+	var p webhookPayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, "", &httpError{http.StatusBadRequest, "payload: " + oneLine(err.Error())}
+	}
+	if event == "push" {
+		if p.Repository == nil || s.cfg.PolicyRepo == "" || !strings.EqualFold(p.Repository.FullName, s.cfg.PolicyRepo) {
+			return nil, "push to a repository other than the policy repository", nil
+		}
+		return &job{kind: "reload", run: s.reloadJob(delivery)}, "reload " + s.cfg.PolicyRepo + " " + p.Ref, nil
+	}
+	actions, known := prActions(event)
+	switch {
+	case !known:
+		return nil, "event " + event + " is not handled", nil
+	case !slices.Contains(actions, p.Action):
+		return nil, fmt.Sprintf("%s action %q is not handled", event, p.Action), nil
+	case s.cfg.GitHub == nil:
+		return nil, "no GitHub credentials configured", nil
+	}
+	target, err := prTargetOf(event, body, p)
+	if err != nil {
+		return nil, "", &httpError{http.StatusBadRequest, oneLine(err.Error())}
+	}
+	if target.Number == 0 {
+		return nil, "check run without a pull request", nil
+	}
+	return &job{kind: "pr", run: s.prJob(target, delivery)}, fmt.Sprintf("evaluate %s#%d", target.Repo, target.Number), nil
+}
+
+// prTargetOf is the PR an event is about; Number 0 when it names none.
+func prTargetOf(event string, body []byte, p webhookPayload) (github.Event, error) {
+	if event != "check_run" {
+		return github.DecodeEvent(event+" payload", body)
+	}
+	if p.Repository == nil || p.CheckRun == nil {
+		return github.Event{}, fmt.Errorf("check_run payload: field repository or check_run is missing")
+	}
+	repo, err := github.ParseRepo(p.Repository.FullName)
+	if err != nil {
+		return github.Event{}, fmt.Errorf("check_run payload: field repository.full_name: %w", err)
+	}
+	ev := github.Event{Repo: repo, HeadSHA: p.CheckRun.HeadSHA, Action: p.Action}
+	if len(p.CheckRun.PullRequests) > 0 {
+		ev.Number = p.CheckRun.PullRequests[0].Number
+	}
+	return ev, nil
+}
