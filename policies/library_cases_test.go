@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/engine/patch"
 	"github.com/gov-policy/gov/engine/policytest"
 	"github.com/gov-policy/gov/policies"
 )
@@ -62,6 +64,31 @@ func TestLibraryCases(t *testing.T) {
 	for _, c := range rep.Cases {
 		if !c.Pass {
 			t.Errorf("%s (%s): got %s, want %s: %v", c.File, c.Name, c.Got, c.Want, c.Problems)
+		}
+	}
+}
+
+// BenchmarkLibrary is one decision with the whole library on the ~500-line
+// patch of testdata/patches/large-500.diff (input building included).
+func BenchmarkLibrary(b *testing.B) {
+	diff, err := os.ReadFile("../testdata/patches/large-500.diff")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := patch.Parse(diff)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	eng, err := engine.New(ctx, libraryBundle(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := engine.Input{Request: engine.Request{Environment: "production", ServiceName: "billing", PatchContent: string(diff)}, Patch: p}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := eng.Evaluate(ctx, in); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
