@@ -78,6 +78,9 @@ func NewPredicate(rec Record, recordFile []byte) Predicate {
 		p.RequestID = rec.Decision.RequestID
 	}
 	head := headSHA(rec.Request.Metadata)
+	if !isCommitSHA(head) {
+		head = ""
+	}
 	if rec.Decision != nil && rec.Decision.Workflow != nil {
 		for _, s := range rec.Decision.Workflow.Stages {
 			for _, by := range s.ApprovedBy {
@@ -99,6 +102,11 @@ func headSHA(meta map[string]any) string {
 	}
 	s, _ := meta["head_sha"].(string)
 	return s
+}
+
+// isCommitSHA reports whether s is a full SHA-1 or SHA-256 commit id.
+func isCommitSHA(s string) bool {
+	return (len(s) == 40 || len(s) == 64) && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 // NewStatement is the in-toto v1 statement (JSON) about the patch whose
