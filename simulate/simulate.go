@@ -72,8 +72,8 @@ type side struct {
 	err      error
 }
 
-// Run evaluates every item of src under candidate and baseline (the same
-// engine for both evaluates once) and aggregates the report. Engines are
+// Run evaluates every item of src under candidate and baseline (once when
+// both have the same pinned revision) and aggregates the report. Engines are
 // safe for concurrent use; items are evaluated by opt.Workers goroutines
 // while src is still being read. An evaluation error is an Error outcome,
 // not a failure of the run; err is src's error or ctx's.
@@ -144,12 +144,22 @@ func evaluate(ctx context.Context, candidate, baseline *engine.Engine, j job) ou
 		Enforcement: j.item.Enforcement, Now: j.item.Now,
 	}
 	o.proposed = evaluateOne(ctx, candidate, in)
-	if baseline == candidate {
+	if sameRevision(candidate, baseline) {
 		o.baseline = o.proposed
 	} else {
 		o.baseline = evaluateOne(ctx, baseline, in)
 	}
 	return o
+}
+
+// sameRevision reports whether both engines decide alike: the same engine,
+// or bundles with the same pinned (non-empty, not "+dirty") revision.
+func sameRevision(a, b *engine.Engine) bool {
+	if a == b {
+		return true
+	}
+	ra, rb := a.Bundle().Revision, b.Bundle().Revision
+	return ra == rb && ra != "" && !strings.HasSuffix(ra, "+dirty")
 }
 
 func evaluateOne(ctx context.Context, e *engine.Engine, in engine.Input) side {

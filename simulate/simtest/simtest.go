@@ -5,8 +5,10 @@
 package simtest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gov-policy/gov/engine"
@@ -75,14 +77,21 @@ func Record(i int, start time.Time) evidence.Record {
 	}
 }
 
-// Generate writes n records into s, made a minute apart from start.
+// Generate writes n records into s, made a minute apart from start, with
+// a few concurrent writers (each record is synced to disk).
 func Generate(s evidence.Store, n int, start time.Time) error {
-	for i := range n {
-		if _, err := s.Write(Record(i, start)); err != nil {
-			return err
-		}
+	const writers = 8
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := w; i < n && errs[w] == nil; i += writers {
+				_, errs[w] = s.Write(Record(i, start))
+			}
+		})
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func pythonFix(svc string, n int) string {
