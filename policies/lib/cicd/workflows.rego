@@ -22,7 +22,7 @@ _uses := `^\s*(-\s*)?uses:\s*["']?([^@\s"']+)@([^\s"'#]+)`
 
 _untrusted := `\$\{\{\s*(github\.event\.(issue|pull_request|comment|review|review_comment|pages|head_commit|commits|discussion|workflow_run)\.[\w.\[\]*]*(title|body|message|name|label|email|ref)|github\.head_ref)\b`
 
-_mode := util.mode("cicd")
+_mode := util.modes["cicd"]
 
 _files contains f if {
 	_mode != "off"
@@ -38,7 +38,7 @@ _lines contains [f, [f.path, l.line, l.text]] if {
 # pull_request_target with a checkout of the head: decided on the parsed
 # workflow when known, else on the added lines; reported at an added line
 # naming the trigger or the head ref.
-_hits["prt"] contains util.at(h, sprintf("pull_request_target checks out the pull request head: %s", [trim_space(h[2])])) if {
+_found contains ["prt", util.at(h, sprintf("pull_request_target checks out the pull request head: %s", [trim_space(h[2])]))] if {
 	some [f, h] in _lines
 	regex.match(`pull_request_target|github\.event\.pull_request\.head|github\.head_ref`, h[2])
 	_prt_checkout(f)
@@ -67,19 +67,19 @@ _triggered_by_prt(on) if "pull_request_target" in on
 
 _triggered_by_prt(on) if on.pull_request_target
 
-_hits["write-all"] contains util.at(h, sprintf("grants write-all permissions: %s", [trim_space(h[2])])) if {
+_found contains ["write-all", util.at(h, sprintf("grants write-all permissions: %s", [trim_space(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "write-all")
 	regex.match(`^\s*permissions:\s*["']?write-all`, h[2])
 }
 
-_hits["write-permission"] contains util.at(h, sprintf("grants a write permission: %s", [trim_space(h[2])])) if {
+_found contains ["write-permission", util.at(h, sprintf("grants a write permission: %s", [trim_space(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "write")
 	regex.match(`^\s*(contents|packages|id-token|actions|deployments|pull-requests|security-events|checks|statuses|issues|pages|attestations|discussions):\s*["']?write`, h[2])
 }
 
-_hits["unpinned-action"] contains util.at(h, sprintf("action %s@%s is not pinned to a commit SHA", [m[2], m[3]])) if {
+_found contains ["unpinned-action", util.at(h, sprintf("action %s@%s is not pinned to a commit SHA", [m[2], m[3]]))] if {
 	some [_, h] in _lines
 	contains(h[2], "uses:")
 	m := regex.find_all_string_submatch_n(_uses, h[2], 1)[0]
@@ -89,13 +89,13 @@ _hits["unpinned-action"] contains util.at(h, sprintf("action %s@%s is not pinned
 	not util.glob_match(util.param("cicd", "trusted_owners", []), split(m[2], "/")[0])
 }
 
-_hits["secret-echoed"] contains util.at(h, sprintf("prints a secret to the log: %s", [trim_space(h[2])])) if {
+_found contains ["secret-echoed", util.at(h, sprintf("prints a secret to the log: %s", [trim_space(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "secrets.")
 	regex.match(`(?i)\b(echo|printf|print|write-host|write-output|cat|tee)\b[^#]*\$\{\{\s*secrets\.`, h[2])
 }
 
-_hits["script-injection"] contains util.at(h, sprintf("interpolates untrusted input into a script: %s", [trim_space(h[2])])) if {
+_found contains ["script-injection", util.at(h, sprintf("interpolates untrusted input into a script: %s", [trim_space(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "${{")
 	regex.match(_untrusted, h[2])
@@ -107,7 +107,7 @@ _in_script(text) if regex.match(`^\s*(-\s*)?run:`, text)
 
 _in_script(text) if not regex.match(`^\s*(-\s*)?[\w-]+:(\s|$)`, text)
 
-_hits["remote-script"] contains util.at(h, sprintf("pipes a download into a shell: %s", [trim_space(h[2])])) if {
+_found contains ["remote-script", util.at(h, sprintf("pipes a download into a shell: %s", [trim_space(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "|")
 	regex.match(`\b(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b`, h[2])
@@ -125,7 +125,7 @@ _hits["remote-script"] contains util.at(h, sprintf("pipes a download into a shel
 #   controls: ["SOC2:CC8.1", "SOC2:CC6.1", "PCI-DSS:6.5.1", "ISO27001:A.8.32", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["prt"]
+	some ["prt", v] in _found
 }
 
 # METADATA
@@ -140,7 +140,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "SOC2:CC6.1", "PCI-DSS:6.5.1", "ISO27001:A.8.32", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["prt"]
+	some ["prt", v] in _found
 }
 
 # METADATA
@@ -154,7 +154,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "SOC2:CC6.1", "PCI-DSS:6.5.1", "ISO27001:A.8.32", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["write-all"]
+	some ["write-all", v] in _found
 }
 
 # METADATA
@@ -168,7 +168,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "SOC2:CC6.1", "PCI-DSS:6.5.1", "ISO27001:A.8.32", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["write-all"]
+	some ["write-all", v] in _found
 }
 
 # METADATA
@@ -182,7 +182,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "SOC2:CC6.1", "PCI-DSS:6.5.1", "ISO27001:A.8.32", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["write-permission"]
+	some ["write-permission", v] in _found
 }
 
 # METADATA
@@ -196,7 +196,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "SOC2:CC6.1", "PCI-DSS:6.5.1", "ISO27001:A.8.32", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["write-permission"]
+	some ["write-permission", v] in _found
 }
 
 # METADATA
@@ -210,7 +210,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.32", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["unpinned-action"]
+	some ["unpinned-action", v] in _found
 }
 
 # METADATA
@@ -224,7 +224,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.32", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["unpinned-action"]
+	some ["unpinned-action", v] in _found
 }
 
 # METADATA
@@ -238,7 +238,7 @@ warn contains v if {
 #   controls: ["SOC2:CC6.1", "PCI-DSS:8.6.2", "ISO27001:A.8.28", "GDPR:Art.32"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["secret-echoed"]
+	some ["secret-echoed", v] in _found
 }
 
 # METADATA
@@ -252,7 +252,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC6.1", "PCI-DSS:8.6.2", "ISO27001:A.8.28", "GDPR:Art.32"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["secret-echoed"]
+	some ["secret-echoed", v] in _found
 }
 
 # METADATA
@@ -266,7 +266,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.2.4", "ISO27001:A.8.28"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["script-injection"]
+	some ["script-injection", v] in _found
 }
 
 # METADATA
@@ -280,7 +280,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.2.4", "ISO27001:A.8.28"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["script-injection"]
+	some ["script-injection", v] in _found
 }
 
 # METADATA
@@ -294,7 +294,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.28"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["remote-script"]
+	some ["remote-script", v] in _found
 }
 
 # METADATA
@@ -308,5 +308,5 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.28"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["remote-script"]
+	some ["remote-script", v] in _found
 }

@@ -27,7 +27,7 @@ _patterns := {
 # _safe maps a rule to the pattern of a line that is safe after all.
 _safe := {}
 
-_mode := util.mode("code")
+_mode := util.modes.code
 
 _files contains i if {
 	_mode != "off"
@@ -38,7 +38,7 @@ _files contains i if {
 
 _lines := util.lines_with(_files, _needles)
 
-_hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])])) if {
+_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])]))] if {
 	some h in _lines
 	some rule, pattern in _patterns
 	regex.match(pattern, h[2])
@@ -48,7 +48,7 @@ _hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h
 _is_safe(rule, text) if regex.match(_safe[rule], text)
 
 # A broad handler whose only statement, on the next added line, ignores the error.
-_hits["go-swallowed-error"] contains util.at(h, sprintf("%s: %s", [_messages["go-swallowed-error"], trim_space(h[2])])) if {
+_found contains ["go-swallowed-error", util.at(h, sprintf("%s: %s", [_messages["go-swallowed-error"], trim_space(h[2])]))] if {
 	some h in _lines
 	regex.match(`^\s*if\s+err\s*!=\s*nil\s*\{\s*$`, h[2])
 	regex.match(`^\s*(\}|return nil|return nil, nil|return)\s*$`, util.next_added(h[0], h[1]))
@@ -73,7 +73,7 @@ _messages := {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["go-shell-injection"]
+	some ["go-shell-injection", v] in _found
 }
 
 # METADATA
@@ -85,7 +85,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["go-shell-injection"]
+	some ["go-shell-injection", v] in _found
 }
 
 # METADATA
@@ -99,7 +99,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:4.2.1", "HIPAA:164.312(e)(1)", "GDPR:Art.32", "ISO27001:A.8.24"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["go-tls-verify-disabled"]
+	some ["go-tls-verify-disabled", v] in _found
 }
 
 # METADATA
@@ -111,7 +111,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:4.2.1", "HIPAA:164.312(e)(1)", "GDPR:Art.32", "ISO27001:A.8.24"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["go-tls-verify-disabled"]
+	some ["go-tls-verify-disabled", v] in _found
 }
 
 # METADATA
@@ -125,7 +125,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:6.2.4", "HIPAA:164.312(a)(2)(iv)", "GDPR:Art.32", "ISO27001:A.8.24"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["go-weak-hash"]
+	some ["go-weak-hash", v] in _found
 }
 
 # METADATA
@@ -137,7 +137,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "HIPAA:164.312(a)(2)(iv)", "GDPR:Art.32", "ISO27001:A.8.24"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["go-weak-hash"]
+	some ["go-weak-hash", v] in _found
 }
 
 # METADATA
@@ -151,7 +151,7 @@ warn contains v if {
 #   controls: ["SOC2:CC7.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["go-swallowed-error"]
+	some ["go-swallowed-error", v] in _found
 }
 
 # METADATA
@@ -163,5 +163,5 @@ require_approval contains v if {
 #   controls: ["SOC2:CC7.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["go-swallowed-error"]
+	some ["go-swallowed-error", v] in _found
 }

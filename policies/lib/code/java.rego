@@ -28,7 +28,7 @@ _patterns := {
 # _safe maps a rule to the pattern of a line that is safe after all.
 _safe := {}
 
-_mode := util.mode("code")
+_mode := util.modes.code
 
 _files contains i if {
 	_mode != "off"
@@ -39,7 +39,7 @@ _files contains i if {
 
 _lines := util.lines_with(_files, _needles)
 
-_hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])])) if {
+_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])]))] if {
 	some h in _lines
 	some rule, pattern in _patterns
 	regex.match(pattern, h[2])
@@ -49,7 +49,7 @@ _hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h
 _is_safe(rule, text) if regex.match(_safe[rule], text)
 
 # A broad handler whose only statement, on the next added line, ignores the error.
-_hits["java-empty-catch"] contains util.at(h, sprintf("%s: %s", [_messages["java-empty-catch"], trim_space(h[2])])) if {
+_found contains ["java-empty-catch", util.at(h, sprintf("%s: %s", [_messages["java-empty-catch"], trim_space(h[2])]))] if {
 	some h in _lines
 	regex.match(`catch\s*\(\s*(final\s+)?(Exception|Throwable|RuntimeException)\s+\w+\s*\)\s*\{\s*$`, h[2])
 	regex.match(`^\s*\}\s*$`, util.next_added(h[0], h[1]))
@@ -75,7 +75,7 @@ _messages := {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["java-shell-injection"]
+	some ["java-shell-injection", v] in _found
 }
 
 # METADATA
@@ -87,7 +87,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["java-shell-injection"]
+	some ["java-shell-injection", v] in _found
 }
 
 # METADATA
@@ -102,7 +102,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["java-unsafe-deserialization"]
+	some ["java-unsafe-deserialization", v] in _found
 }
 
 # METADATA
@@ -114,7 +114,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["java-unsafe-deserialization"]
+	some ["java-unsafe-deserialization", v] in _found
 }
 
 # METADATA
@@ -128,7 +128,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:4.2.1", "HIPAA:164.312(e)(1)", "GDPR:Art.32", "ISO27001:A.8.24"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["java-tls-verify-disabled"]
+	some ["java-tls-verify-disabled", v] in _found
 }
 
 # METADATA
@@ -140,7 +140,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:4.2.1", "HIPAA:164.312(e)(1)", "GDPR:Art.32", "ISO27001:A.8.24"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["java-tls-verify-disabled"]
+	some ["java-tls-verify-disabled", v] in _found
 }
 
 # METADATA
@@ -154,7 +154,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:6.2.4", "HIPAA:164.312(a)(2)(iv)", "GDPR:Art.32", "ISO27001:A.8.24"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["java-weak-hash"]
+	some ["java-weak-hash", v] in _found
 }
 
 # METADATA
@@ -166,7 +166,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "HIPAA:164.312(a)(2)(iv)", "GDPR:Art.32", "ISO27001:A.8.24"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["java-weak-hash"]
+	some ["java-weak-hash", v] in _found
 }
 
 # METADATA
@@ -180,7 +180,7 @@ warn contains v if {
 #   controls: ["SOC2:CC7.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["java-empty-catch"]
+	some ["java-empty-catch", v] in _found
 }
 
 # METADATA
@@ -192,5 +192,5 @@ require_approval contains v if {
 #   controls: ["SOC2:CC7.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["java-empty-catch"]
+	some ["java-empty-catch", v] in _found
 }

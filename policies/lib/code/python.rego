@@ -29,7 +29,7 @@ _patterns := {
 # _safe maps a rule to the pattern of a line that is safe after all.
 _safe := {"python-unsafe-deserialization": `Loader\s*=\s*(yaml\.)?C?SafeLoader`, "python-weak-hash": `usedforsecurity\s*=\s*False`}
 
-_mode := util.mode("code")
+_mode := util.modes.code
 
 _files contains i if {
 	_mode != "off"
@@ -40,7 +40,7 @@ _files contains i if {
 
 _lines := util.lines_with(_files, _needles)
 
-_hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])])) if {
+_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])]))] if {
 	some h in _lines
 	some rule, pattern in _patterns
 	regex.match(pattern, h[2])
@@ -50,7 +50,7 @@ _hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h
 _is_safe(rule, text) if regex.match(_safe[rule], text)
 
 # A broad handler whose only statement, on the next added line, ignores the error.
-_hits["python-broad-except"] contains util.at(h, sprintf("%s: %s", [_messages["python-broad-except"], trim_space(h[2])])) if {
+_found contains ["python-broad-except", util.at(h, sprintf("%s: %s", [_messages["python-broad-except"], trim_space(h[2])]))] if {
 	some h in _lines
 	regex.match(`^\s*except(\s+(Exception|BaseException)(\s+as\s+\w+)?)?\s*:\s*(#.*)?$`, h[2])
 	regex.match(`^\s*(pass|\.\.\.|continue|return( None)?)\s*(#.*)?$`, util.next_added(h[0], h[1]))
@@ -76,7 +76,7 @@ _messages := {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["python-eval"]
+	some ["python-eval", v] in _found
 }
 
 # METADATA
@@ -88,7 +88,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["python-eval"]
+	some ["python-eval", v] in _found
 }
 
 # METADATA
@@ -103,7 +103,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["python-shell-injection"]
+	some ["python-shell-injection", v] in _found
 }
 
 # METADATA
@@ -115,7 +115,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["python-shell-injection"]
+	some ["python-shell-injection", v] in _found
 }
 
 # METADATA
@@ -130,7 +130,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["python-unsafe-deserialization"]
+	some ["python-unsafe-deserialization", v] in _found
 }
 
 # METADATA
@@ -142,7 +142,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["python-unsafe-deserialization"]
+	some ["python-unsafe-deserialization", v] in _found
 }
 
 # METADATA
@@ -156,7 +156,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:4.2.1", "HIPAA:164.312(e)(1)", "GDPR:Art.32", "ISO27001:A.8.24"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["python-tls-verify-disabled"]
+	some ["python-tls-verify-disabled", v] in _found
 }
 
 # METADATA
@@ -168,7 +168,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:4.2.1", "HIPAA:164.312(e)(1)", "GDPR:Art.32", "ISO27001:A.8.24"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["python-tls-verify-disabled"]
+	some ["python-tls-verify-disabled", v] in _found
 }
 
 # METADATA
@@ -182,7 +182,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:6.2.4", "HIPAA:164.312(a)(2)(iv)", "GDPR:Art.32", "ISO27001:A.8.24"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["python-weak-hash"]
+	some ["python-weak-hash", v] in _found
 }
 
 # METADATA
@@ -194,7 +194,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "HIPAA:164.312(a)(2)(iv)", "GDPR:Art.32", "ISO27001:A.8.24"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["python-weak-hash"]
+	some ["python-weak-hash", v] in _found
 }
 
 # METADATA
@@ -208,7 +208,7 @@ warn contains v if {
 #   controls: ["SOC2:CC7.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["python-broad-except"]
+	some ["python-broad-except", v] in _found
 }
 
 # METADATA
@@ -220,5 +220,5 @@ require_approval contains v if {
 #   controls: ["SOC2:CC7.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["python-broad-except"]
+	some ["python-broad-except", v] in _found
 }

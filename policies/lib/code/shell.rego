@@ -28,7 +28,7 @@ _patterns := {
 # _safe maps a rule to the pattern of a line that is safe after all.
 _safe := {}
 
-_mode := util.mode("code")
+_mode := util.modes.code
 
 _files contains i if {
 	_mode != "off"
@@ -39,7 +39,7 @@ _files contains i if {
 
 _lines := util.lines_with(_files, _needles)
 
-_hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])])) if {
+_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])]))] if {
 	some h in _lines
 	some rule, pattern in _patterns
 	regex.match(pattern, h[2])
@@ -67,7 +67,7 @@ _messages := {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["shell-eval"]
+	some ["shell-eval", v] in _found
 }
 
 # METADATA
@@ -79,7 +79,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["shell-eval"]
+	some ["shell-eval", v] in _found
 }
 
 # METADATA
@@ -93,7 +93,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["shell-remote-script"]
+	some ["shell-remote-script", v] in _found
 }
 
 # METADATA
@@ -105,7 +105,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "ISO27001:A.8.28", "SOC2:CC8.1"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["shell-remote-script"]
+	some ["shell-remote-script", v] in _found
 }
 
 # METADATA
@@ -119,7 +119,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:4.2.1", "HIPAA:164.312(e)(1)", "GDPR:Art.32", "ISO27001:A.8.24"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["shell-tls-verify-disabled"]
+	some ["shell-tls-verify-disabled", v] in _found
 }
 
 # METADATA
@@ -131,7 +131,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:4.2.1", "HIPAA:164.312(e)(1)", "GDPR:Art.32", "ISO27001:A.8.24"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["shell-tls-verify-disabled"]
+	some ["shell-tls-verify-disabled", v] in _found
 }
 
 # METADATA
@@ -145,7 +145,7 @@ warn contains v if {
 #   controls: ["PCI-DSS:6.2.4", "HIPAA:164.312(a)(2)(iv)", "GDPR:Art.32", "ISO27001:A.8.24"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["shell-weak-hash"]
+	some ["shell-weak-hash", v] in _found
 }
 
 # METADATA
@@ -157,7 +157,7 @@ require_approval contains v if {
 #   controls: ["PCI-DSS:6.2.4", "HIPAA:164.312(a)(2)(iv)", "GDPR:Art.32", "ISO27001:A.8.24"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["shell-weak-hash"]
+	some ["shell-weak-hash", v] in _found
 }
 
 # METADATA
@@ -171,7 +171,7 @@ warn contains v if {
 #   controls: ["SOC2:CC7.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["shell-errors-ignored"]
+	some ["shell-errors-ignored", v] in _found
 }
 
 # METADATA
@@ -183,5 +183,5 @@ require_approval contains v if {
 #   controls: ["SOC2:CC7.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["shell-errors-ignored"]
+	some ["shell-errors-ignored", v] in _found
 }

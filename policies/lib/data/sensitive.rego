@@ -34,7 +34,7 @@ _field_re := sprintf(`(?i)(^|[^a-z0-9])(%s)([^a-z0-9]|$)`, [concat("|", _fields)
 
 _logged_re := sprintf(`(?i)(^|[^a-z0-9])(%s)([^a-z0-9]|$)`, [concat("|", array.concat(_fields, _secret_terms))])
 
-_mode := util.mode("data")
+_mode := util.modes["data"]
 
 _files contains i if {
 	_mode != "off"

@@ -28,7 +28,7 @@ _column := `(?i)(\bdrop\s+column\b|\balter\s+table\s+\S+\s+drop\s+\w|\bremove_co
 
 _not_column := `(?i)drop\s+(constraint|index|primary|foreign|default|not\s+null|table)`
 
-_mode := util.mode("data")
+_mode := util.modes["data"]
 
 _files contains i if {
 	_mode != "off"

@@ -46,7 +46,7 @@ _squat_prefixes := ["node-", "py-", "python-"]
 
 _source := `git\+|git://|github:|gitlab:|bitbucket:|\bhttps?://|\bfile:|\blink:|\bgit\s*=|\bpath\s*=|^\s*-e\s|=>\s*(\.\.?/|/)|=>\s*\S+\s+v`
 
-_mode := util.mode("dependencies")
+_mode := util.modes["dependencies"]
 
 _added contains d if {
 	_mode != "off"
@@ -66,11 +66,11 @@ _new contains d if {
 	not [d.file, d.name] in _removed_names
 }
 
-_hits["new"] contains util.at([d.file, d.line, d.text], sprintf("adds %s dependency %s %s", [d.eco, d.name, d.version])) if {
+_found contains ["new", util.at([d.file, d.line, d.text], sprintf("adds %s dependency %s %s", [d.eco, d.name, d.version]))] if {
 	some d in _new
 }
 
-_hits["downgrade"] contains util.at([d.file, d.line, d.text], sprintf("downgrades %s from %s to %s", [d.name, old, d.version])) if {
+_found contains ["downgrade", util.at([d.file, d.line, d.text], sprintf("downgrades %s from %s to %s", [d.name, old, d.version]))] if {
 	some d in _added
 	some [file, name, old] in _removed
 	file == d.file
@@ -81,14 +81,14 @@ _hits["downgrade"] contains util.at([d.file, d.line, d.text], sprintf("downgrade
 # _version is the numeric components of the first dotted number of v.
 _version(v) := [to_number(x) | some x in split(regex.find_n(`\d+(\.\d+)*`, v, 1)[0], ".")]
 
-_hits["source"] contains util.at([d.file, d.line, d.text], sprintf("installs %s from Git, a URL or a path: %s", [d.name, trim_space(d.text)])) if {
+_found contains ["source", util.at([d.file, d.line, d.text], sprintf("installs %s from Git, a URL or a path: %s", [d.name, trim_space(d.text)]))] if {
 	some d in _added
 	regex.match(_source, d.text)
 }
 
 # Lines that are not name/version pairs: go.mod replace directives,
 # requirements.txt editable installs and bare URLs.
-_hits["source"] contains util.at([f.path, l.line, l.text], sprintf("installs a dependency from Git, a URL or a path: %s", [trim_space(l.text)])) if {
+_found contains ["source", util.at([f.path, l.line, l.text], sprintf("installs a dependency from Git, a URL or a path: %s", [trim_space(l.text)]))] if {
 	_mode != "off"
 	some [f, eco] in manifests.manifests
 	eco in {"go", "pypi"}
@@ -98,7 +98,7 @@ _hits["source"] contains util.at([f.path, l.line, l.text], sprintf("installs a d
 }
 
 # Registries: lock files' resolved URLs, pip index URLs, Maven repository URLs.
-_hits["registry"] contains util.at([f.path, l.line, l.text], sprintf("resolves packages from %s, not an allowed registry", [host])) if {
+_found contains ["registry", util.at([f.path, l.line, l.text], sprintf("resolves packages from %s, not an allowed registry", [host]))] if {
 	_mode != "off"
 	some f in input.patch.files
 	regex.match(`(^|/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|requirements[^/]*\.txt|constraints\.txt|pom\.xml|pip\.conf)$`, f.path)
@@ -109,7 +109,7 @@ _hits["registry"] contains util.at([f.path, l.line, l.text], sprintf("resolves p
 	not host in util.param("dependencies", "allowed_registries", default_registries)
 }
 
-_hits["typosquat"] contains util.at([d.file, d.line, d.text], sprintf("%s looks like a typosquat of %s", [d.name, target])) if {
+_found contains ["typosquat", util.at([d.file, d.line, d.text], sprintf("%s looks like a typosquat of %s", [d.name, target]))] if {
 	some d in _new
 	not d.name in util.param("dependencies", "typosquat_ignore", [])
 	targets := array.concat(object.get(default_targets, d.eco, []), util.param("dependencies", "typosquat_targets", []))
@@ -171,7 +171,7 @@ _one_change(a, b, [i, j]) if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode != "off"
-	some v in _hits.typosquat
+	some ["typosquat", v] in _found
 }
 
 # METADATA
@@ -185,7 +185,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["new"]
+	some ["new", v] in _found
 }
 
 # METADATA
@@ -198,7 +198,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["new"]
+	some ["new", v] in _found
 }
 
 # METADATA
@@ -212,7 +212,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.3", "ISO27001:A.8.8", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["downgrade"]
+	some ["downgrade", v] in _found
 }
 
 # METADATA
@@ -226,7 +226,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.3", "ISO27001:A.8.8", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["downgrade"]
+	some ["downgrade", v] in _found
 }
 
 # METADATA
@@ -241,7 +241,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["source"]
+	some ["source", v] in _found
 }
 
 # METADATA
@@ -256,7 +256,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["source"]
+	some ["source", v] in _found
 }
 
 # METADATA
@@ -270,7 +270,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["registry"]
+	some ["registry", v] in _found
 }
 
 # METADATA
@@ -284,5 +284,5 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.28", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["registry"]
+	some ["registry", v] in _found
 }

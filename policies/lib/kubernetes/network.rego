@@ -13,7 +13,7 @@ _open_cidr := `(^|[^0-9.])0\.0\.0\.0/0|(^|[^0-9a-fA-F:])::/0`
 
 _comment := `^\s*(#|//)`
 
-_mode := util.mode("kubernetes")
+_mode := util.modes["kubernetes"]
 
 _config_files contains f if {
 	_mode != "off"
@@ -22,7 +22,7 @@ _config_files contains f if {
 	not startswith(f.path, ".github/")
 }
 
-_hits["open-cidr"] contains util.at([f.path, l.line, l.text], sprintf("opens access to any address: %s", [trim_space(l.text)])) if {
+_found contains ["open-cidr", util.at([f.path, l.line, l.text], sprintf("opens access to any address: %s", [trim_space(l.text)]))] if {
 	some f in _config_files
 	some l in f.added
 	contains(l.text, "/0")
@@ -30,7 +30,7 @@ _hits["open-cidr"] contains util.at([f.path, l.line, l.text], sprintf("opens acc
 	not regex.match(_comment, l.text)
 }
 
-_hits["network-policy-deleted"] contains util.at_file(f, sprintf("deletes NetworkPolicy %s", [f.path])) if {
+_found contains ["network-policy-deleted", util.at_file(f, sprintf("deletes NetworkPolicy %s", [f.path]))] if {
 	some f in _config_files
 	some l in f.removed
 	contains(l.text, "NetworkPolicy")
@@ -51,7 +51,7 @@ _still_has_policy(f) if {
 	d.kind == "NetworkPolicy"
 }
 
-_hits["public-service"] contains util.at([f.path, l.line, l.text], sprintf("exposes a Service outside the cluster: %s", [trim_space(l.text)])) if {
+_found contains ["public-service", util.at([f.path, l.line, l.text], sprintf("exposes a Service outside the cluster: %s", [trim_space(l.text)]))] if {
 	some f in _config_files
 	some l in f.added
 	contains(l.text, "type:")
@@ -78,7 +78,7 @@ _is_service(f) if {
 #   controls: ["SOC2:CC6.6", "PCI-DSS:1.3.1", "ISO27001:A.8.20", "HIPAA:164.312(e)(1)", "GDPR:Art.32"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["open-cidr"]
+	some ["open-cidr", v] in _found
 }
 
 # METADATA
@@ -92,7 +92,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC6.6", "PCI-DSS:1.3.1", "ISO27001:A.8.20", "HIPAA:164.312(e)(1)", "GDPR:Art.32"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["open-cidr"]
+	some ["open-cidr", v] in _found
 }
 
 # METADATA
@@ -106,7 +106,7 @@ warn contains v if {
 #   controls: ["SOC2:CC6.6", "PCI-DSS:1.3.1", "ISO27001:A.8.20", "HIPAA:164.312(e)(1)", "GDPR:Art.32"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["network-policy-deleted"]
+	some ["network-policy-deleted", v] in _found
 }
 
 # METADATA
@@ -120,7 +120,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC6.6", "PCI-DSS:1.3.1", "ISO27001:A.8.20", "HIPAA:164.312(e)(1)", "GDPR:Art.32"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["network-policy-deleted"]
+	some ["network-policy-deleted", v] in _found
 }
 
 # METADATA
@@ -134,7 +134,7 @@ warn contains v if {
 #   controls: ["SOC2:CC6.6", "PCI-DSS:1.3.1", "ISO27001:A.8.20", "HIPAA:164.312(e)(1)", "GDPR:Art.32"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["public-service"]
+	some ["public-service", v] in _found
 }
 
 # METADATA
@@ -148,5 +148,5 @@ require_approval contains v if {
 #   controls: ["SOC2:CC6.6", "PCI-DSS:1.3.1", "ISO27001:A.8.20", "HIPAA:164.312(e)(1)", "GDPR:Art.32"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["public-service"]
+	some ["public-service", v] in _found
 }

@@ -38,7 +38,7 @@ _messages := {
 
 _image := `^\s*(-\s*)?image:\s*["']?([^"'\s#]+)`
 
-_mode := util.mode("kubernetes")
+_mode := util.modes["kubernetes"]
 
 _file_idx contains i if {
 	_mode != "off"
@@ -54,14 +54,14 @@ _candidates contains [input.patch.files[i], h] if {
 	some h in util.lines_with({i}, _needles)
 }
 
-_hits[rule] contains util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])])) if {
+_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])]))] if {
 	some [f, h] in _candidates
 	some rule, pattern in _patterns
 	regex.match(pattern, h[2])
 	_confirmed(rule, f)
 }
 
-_hits[rule] contains util.at(h, sprintf("image %s %s", [image, why])) if {
+_found contains [rule, util.at(h, sprintf("image %s %s", [image, why]))] if {
 	some [f, h] in _candidates
 	image := regex.find_all_string_submatch_n(_image, h[2], 1)[0][2]
 	not contains(image, "@sha256:")
@@ -69,7 +69,7 @@ _hits[rule] contains util.at(h, sprintf("image %s %s", [image, why])) if {
 	[rule, why] := _unpinned(image)
 }
 
-_hits["image-registry"] contains util.at(h, sprintf("image %s is not from an allowed registry (%s)", [image, concat(", ", allowed)])) if {
+_found contains ["image-registry", util.at(h, sprintf("image %s is not from an allowed registry (%s)", [image, concat(", ", allowed)]))] if {
 	allowed := util.param("kubernetes", "allowed_registries", [])
 	count(allowed) > 0
 	some [_, h] in _candidates
@@ -91,7 +91,7 @@ else := ["image-not-pinned", "is not pinned by digest (@sha256:...)"]
 
 # Resource limits are removed when a removed line says limits: and no added
 # line does; with known content, when some container has no limits left.
-_hits["limits-removed"] contains util.at_file(f, sprintf("removes resource limits in %s", [f.path])) if {
+_found contains ["limits-removed", util.at_file(f, sprintf("removes resource limits in %s", [f.path]))] if {
 	some f in _files
 	f.status != "deleted"
 	some l in f.removed
@@ -164,7 +164,7 @@ _containers(f) := [c |
 #   controls: ["SOC2:CC6.1", "SOC2:CC8.1", "PCI-DSS:2.2.1", "ISO27001:A.8.9", "HIPAA:164.312(a)(1)"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["privileged"]
+	some ["privileged", v] in _found
 }
 
 # METADATA
@@ -178,7 +178,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC6.1", "SOC2:CC8.1", "PCI-DSS:2.2.1", "ISO27001:A.8.9", "HIPAA:164.312(a)(1)"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["privileged"]
+	some ["privileged", v] in _found
 }
 
 # METADATA
@@ -192,7 +192,7 @@ warn contains v if {
 #   controls: ["SOC2:CC6.1", "SOC2:CC8.1", "PCI-DSS:2.2.1", "ISO27001:A.8.9", "HIPAA:164.312(a)(1)"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["host-namespace"]
+	some ["host-namespace", v] in _found
 }
 
 # METADATA
@@ -206,7 +206,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC6.1", "SOC2:CC8.1", "PCI-DSS:2.2.1", "ISO27001:A.8.9", "HIPAA:164.312(a)(1)"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["host-namespace"]
+	some ["host-namespace", v] in _found
 }
 
 # METADATA
@@ -220,7 +220,7 @@ warn contains v if {
 #   controls: ["SOC2:CC6.1", "SOC2:CC8.1", "PCI-DSS:2.2.1", "ISO27001:A.8.9", "HIPAA:164.312(a)(1)"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["host-path"]
+	some ["host-path", v] in _found
 }
 
 # METADATA
@@ -234,7 +234,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC6.1", "SOC2:CC8.1", "PCI-DSS:2.2.1", "ISO27001:A.8.9", "HIPAA:164.312(a)(1)"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["host-path"]
+	some ["host-path", v] in _found
 }
 
 # METADATA
@@ -248,7 +248,7 @@ warn contains v if {
 #   controls: ["SOC2:CC6.1", "SOC2:CC8.1", "PCI-DSS:2.2.1", "ISO27001:A.8.9", "HIPAA:164.312(a)(1)"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["capabilities"]
+	some ["capabilities", v] in _found
 }
 
 # METADATA
@@ -262,7 +262,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC6.1", "SOC2:CC8.1", "PCI-DSS:2.2.1", "ISO27001:A.8.9", "HIPAA:164.312(a)(1)"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["capabilities"]
+	some ["capabilities", v] in _found
 }
 
 # METADATA
@@ -276,7 +276,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.9", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["image-latest"]
+	some ["image-latest", v] in _found
 }
 
 # METADATA
@@ -290,7 +290,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.9", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["image-latest"]
+	some ["image-latest", v] in _found
 }
 
 # METADATA
@@ -304,7 +304,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.9", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["image-not-pinned"]
+	some ["image-not-pinned", v] in _found
 }
 
 # METADATA
@@ -318,7 +318,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.9", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["image-not-pinned"]
+	some ["image-not-pinned", v] in _found
 }
 
 # METADATA
@@ -331,7 +331,7 @@ warn contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.9", "SOX:ITGC-CM"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["image-registry"]
+	some ["image-registry", v] in _found
 }
 
 # METADATA
@@ -344,7 +344,7 @@ require_approval contains v if {
 #   controls: ["SOC2:CC8.1", "PCI-DSS:6.3.2", "ISO27001:A.8.9", "SOX:ITGC-CM"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["image-registry"]
+	some ["image-registry", v] in _found
 }
 
 # METADATA
@@ -358,7 +358,7 @@ warn contains v if {
 #   controls: ["SOC2:A1.1", "ISO27001:A.8.6", "SOC2:CC8.1"]
 require_approval contains v if {
 	_mode == "require_approval"
-	some v in _hits["limits-removed"]
+	some ["limits-removed", v] in _found
 }
 
 # METADATA
@@ -372,5 +372,5 @@ require_approval contains v if {
 #   controls: ["SOC2:A1.1", "ISO27001:A.8.6", "SOC2:CC8.1"]
 warn contains v if {
 	_mode == "warn"
-	some v in _hits["limits-removed"]
+	some ["limits-removed", v] in _found
 }

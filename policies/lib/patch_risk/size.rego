@@ -27,7 +27,7 @@ _service_regex := util.globs_prefix_regex(r) if {
 	r != null
 } else := default_service_regex
 
-_mode := util.mode("patch-risk")
+_mode := util.modes["patch-risk"]
 
 _files := object.get(input, ["patch", "stats", "files"], 0)
 

@@ -38,7 +38,7 @@ _regex := util.globs_regex(p) if {
 	p != null
 } else := default_regex
 
-_mode := util.mode("protected-paths")
+_mode := util.modes["protected-paths"]
 
 # _hits are [file, path, f] for each changed file whose path or old path is protected.
 _hits contains [f, path] if {

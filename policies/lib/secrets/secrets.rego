@@ -34,7 +34,7 @@ _example_suffixes := [".example", ".sample", ".template", ".dist", ".tmpl"]
 # _markers silence secret scanners (gov, gitleaks, detect-secrets, trufflehog, GitGuardian).
 _markers := ["gov:allow", "gitleaks:allow", "pragma: allowlist secret", "trufflehog:ignore", "ggignore"]
 
-_mode := util.mode("secrets")
+_mode := util.modes["secrets"]
 
 # METADATA
 # title: Secret in added lines

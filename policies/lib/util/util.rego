@@ -29,20 +29,32 @@ enabled(fam) if param(fam, "enabled", true) != false
 
 environment := object.get(input, ["request", "environment"], "")
 
-default_approval_envs(fam) := ["*"] if fam in _everywhere
+# families are the library's families.
+families := {"secrets", "data", "protected-paths", "patch-risk", "code", "kubernetes", "cicd", "dependencies"}
 
-else := ["production"]
+# modes maps each family to how its tunable rules act in this environment:
+# "require_approval", "warn", or "off" when the family is disabled. It is
+# computed once per evaluation; families read their entry.
+modes := {fam: _mode(object.get(_families_config, fam, {}), fam in _everywhere) | some fam in families}
 
-# mode is how a family's tunable rules act in this environment:
-# "require_approval", "warn", or "off" when the family is disabled.
-mode(fam) := "off" if not enabled(fam)
+_families_config := object.get(config, ["library", "families"], {})
 
-else := "require_approval" if {
-	some e in param(fam, "require_approval_in", default_approval_envs(fam))
-	e in {"*", environment}
-}
+# mode is modes[fam].
+mode(fam) := modes[fam]
+
+_mode(c, everywhere) := "off" if c.enabled == false
+
+else := "require_approval" if _listed(_approval_envs(c, everywhere))
 
 else := "warn"
+
+_approval_envs(c, true) := object.get(c, "require_approval_in", ["*"])
+
+_approval_envs(c, false) := object.get(c, "require_approval_in", ["production"])
+
+_listed(envs) if "*" in envs
+
+_listed(envs) if environment in envs
 
 # glob_match holds when path matches one of patterns ("*" within a segment,
 # "**" across segments, "?" one character, "{a,b}" either); "**/" also
