@@ -75,9 +75,6 @@ func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch)
 // decodeRequest reads the body within the size limit and decodes it
 // strictly (an unknown field is an error naming it).
 func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (engine.Request, *httpError) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return engine.Request{}, &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: want application/json", ct)}
-	}
 	data, herr := readBody(w, r, s.cfg.MaxBodyBytes)
 	if herr != nil {
 		return engine.Request{}, herr

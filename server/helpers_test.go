@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -92,6 +93,9 @@ func newTestServer(t *testing.T, cfg Config) *Server {
 		dir := t.TempDir()
 		writeFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
 		cfg.Bundle = dir
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	if cfg.APIToken == "" && cfg.OIDC == nil {
 		cfg.APIToken = testToken
@@ -187,4 +191,12 @@ func readAll(t *testing.T, r io.Reader) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// testWriter sends logs to the test's log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

@@ -127,7 +127,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/eval", s.handleEval)
 	mux.HandleFunc("GET /v1/bundle", s.handleBundle)
 	mux.HandleFunc("POST /webhook", s.handleWebhook)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.m.handler())
 	return mux

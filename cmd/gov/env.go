@@ -57,3 +57,11 @@ const (
 	// envSigstoreIDToken is an OIDC token for keyless signing outside Actions, as cosign reads it.
 	envSigstoreIDToken = "SIGSTORE_ID_TOKEN" //nolint:gosec // the variable's name
 )
+
+// Read by gov serve.
+const (
+	// envAPIToken is the bearer token of the decision API (never printed nor logged).
+	envAPIToken = "GOV_API_TOKEN" //nolint:gosec // the variable's name, not a credential
+	// envWebhookSecret verifies GitHub webhook signatures (never printed nor logged).
+	envWebhookSecret = "GOV_WEBHOOK_SECRET" //nolint:gosec // the variable's name
+)

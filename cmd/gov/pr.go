@@ -151,6 +151,16 @@ func (f *prFlags) target() (github.Repo, error) {
 }
 
 func newGitHubClient(url string, maxWait time.Duration) (*github.Client, error) {
+	opts, err := githubOptions(url, maxWait)
+	if err != nil {
+		return nil, err
+	}
+	return github.New(opts)
+}
+
+// githubOptions reads the GitHub credentials (token or App) and API URL
+// from the flags and the environment.
+func githubOptions(url string, maxWait time.Duration) (github.Options, error) {
 	if maxWait <= 0 {
 		maxWait = -1 // never wait
 	}
@@ -167,11 +177,11 @@ func newGitHubClient(url string, maxWait time.Duration) (*github.Client, error) 
 		app.AppID, err1 = strconv.ParseInt(id, 10, 64)
 		app.InstallationID, err2 = strconv.ParseInt(envOr(envGitHubAppInstallationID, ""), 10, 64)
 		if err := errors.Join(err1, err2); err != nil || app.PrivateKeyFile == "" {
-			return nil, fmt.Errorf("GitHub App: set %s, %s (numbers) and %s", envGitHubAppID, envGitHubAppInstallationID, envGitHubAppPrivateKey)
+			return opts, fmt.Errorf("GitHub App: set %s, %s (numbers) and %s", envGitHubAppID, envGitHubAppInstallationID, envGitHubAppPrivateKey)
 		}
 		opts.Token, opts.App = "", app
 	}
-	return github.New(opts)
+	return opts, nil
 }
 
 // buildWithoutPatch reads --request and applies the flags, as build does,

@@ -73,6 +73,7 @@ Exit codes: 0 allowed, 1 denied, 2 usage, input, bundle or evaluation error,
 		newPRCmd(),
 		newSimulateCmd(),
 		newReportCmd(),
+		newServeCmd(),
 	)
 	return root
 }

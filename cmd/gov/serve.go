@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/github"
+	"github.com/gov-policy/gov/server"
+)
+
+type serveFlags struct {
+	addr, bundle, enforcement     string
+	githubURL, policyRepo, target string
+	oidcIssuer, oidcAudience      string
+	logLevel                      string
+	poll, shutdownTimeout         time.Duration
+	rateLimitWait                 time.Duration
+	workers, queueSize            int
+	maxBody                       int64
+}
+
+func (f *serveFlags) AddFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8181", "listen address")
+	fl.StringVar(&f.bundle, "bundle", "", "policy bundle: DIR, DIR@REF, URL@REF or embedded (default ./.gov, else embedded; env "+envBundle+")")
+	fl.StringVar(&f.enforcement, "enforcement", "", "override enforcement: off, warn or strict")
+	fl.DurationVar(&f.poll, "poll", 0, "reload the bundle this often (fetching URL@REF), e.g. 60s; 0 reloads only on push webhooks")
+	fl.StringVar(&f.githubURL, "github-url", "", "GitHub API URL for PR webhooks (default $"+envGitHubAPIURL+" or api.github.com)")
+	fl.StringVar(&f.policyRepo, "policy-repo", "", "OWNER/NAME of the policy repository: a push webhook from it reloads the bundle")
+	fl.StringVar(&f.target, "target-url", "", "link of the gov/policy status set on PRs")
+	fl.StringVar(&f.oidcIssuer, "oidc-issuer", "", "also accept OIDC ID tokens of this issuer on the decision API (their subject becomes requested_by)")
+	fl.StringVar(&f.oidcAudience, "oidc-audience", "", "audience the OIDC ID tokens must carry")
+	fl.IntVar(&f.workers, "workers", 4, "PR evaluation workers")
+	fl.IntVar(&f.queueSize, "queue-size", 256, "queued webhook jobs before answering 503")
+	fl.Int64Var(&f.maxBody, "max-body", 10<<20, "largest request body in bytes (413 beyond)")
+	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long in-flight requests and queued jobs may take")
+	fl.DurationVar(&f.rateLimitWait, "rate-limit-wait", github.DefaultMaxWait, "longest wait for a GitHub rate-limit reset before a job fails")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error (JSON logs on stderr)")
+}
+
+func newServeCmd() *cobra.Command {
+	f := &serveFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the decision API and the GitHub App webhook receiver",
+		Long: `Serve POST /v1/eval (a HealingActionRequest in, the decision out, 200 whatever it is),
+GET /v1/bundle, POST /webhook (GitHub App: pull_request, pull_request_review, check_run
+rerequested, push to --policy-repo), /healthz, /readyz and /metrics.
+The decision API needs $` + envAPIToken + ` (bearer token) or --oidc-issuer and --oidc-audience;
+webhooks need $` + envWebhookSecret + ` and GitHub credentials ($` + envGitHubToken + ` or the GitHub App variables).
+SIGTERM or SIGINT stops accepting, finishes in-flight requests and queued jobs, and exits 0.`,
+		Example: `  GOV_API_TOKEN=... gov serve --addr 127.0.0.1:8181 --bundle https://github.com/acme/policy@main --poll 60s
+  GOV_WEBHOOK_SECRET=... GOV_GITHUB_APP_ID=1 ... gov serve --policy-repo acme/policy --bundle ./policy@main`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, f) },
+	}
+	f.AddFlags(cmd)
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, f *serveFlags) error {
+	if err := checkEnforcement(f.enforcement); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", f.logLevel)}
+	}
+	if (f.oidcIssuer == "") != (f.oidcAudience == "") {
+		return usageError{fmt.Errorf("give --oidc-issuer and --oidc-audience together")}
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	cfg := server.Config{
+		Bundle: f.bundle, Load: bundles.LoadOptions{CacheDir: envOr(envCacheDir, "")}, Poll: f.poll,
+		Enforcement: f.enforcement, APIToken: envOr(envAPIToken, ""), WebhookSecret: envOr(envWebhookSecret, ""),
+		PolicyRepo: f.policyRepo, TargetURL: f.target, Workers: f.workers, QueueSize: f.queueSize,
+		MaxBodyBytes: f.maxBody, ShutdownTimeout: f.shutdownTimeout,
+		Logger: slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})),
+	}
+	if cfg.Bundle == "" {
+		cfg.Bundle = envOr(envBundle, "")
+	}
+	if f.oidcIssuer != "" {
+		cfg.OIDC = &server.OIDCConfig{Issuer: f.oidcIssuer, Audience: f.oidcAudience}
+	}
+	if envOr(envGitHubToken, "") != "" || envOr(envGitHubAppID, "") != "" {
+		opts, err := githubOptions(f.githubURL, f.rateLimitWait)
+		if err != nil {
+			return err
+		}
+		cfg.GitHub = &opts
+	}
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("gov serve: %w", err)
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	return srv.Serve(ctx, ln)
+}
