@@ -2,6 +2,8 @@ package frameworks
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -112,7 +114,26 @@ func TestMap(t *testing.T) {
 }
 
 func TestBundleRules(t *testing.T) {
-	b, err := bundles.Load(context.Background(), bundles.EmbeddedSource, bundles.LoadOptions{})
+	dir := t.TempDir()
+	rego := `package gov.acme
+
+# METADATA
+# custom:
+#   id: acme/no-todo
+#   controls: ["SOC2:CC8.1"]
+deny contains "TODO added" if {
+	some f in input.patch.files
+	some a in f.added
+	contains(a.text, "TODO")
+}
+`
+	if err := os.MkdirAll(filepath.Join(dir, "policies"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policies", "todo.rego"), []byte(rego), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bundles.Load(context.Background(), dir, bundles.LoadOptions{WorkDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,9 +157,9 @@ func TestBundleRules(t *testing.T) {
 		has, hasNot []string
 	}{
 		{"library on", func(*bundles.Config) {},
-			[]string{"starter/deleted-test", "gov.builtin.environment/require-approval", "secrets/finding", "patch-risk/deleted-test"}, nil},
+			[]string{"acme/no-todo", "gov.builtin.environment/require-approval", "secrets/finding", "patch-risk/deleted-test"}, nil},
 		{"library off", func(c *bundles.Config) { c.Library.Enabled = false },
-			[]string{"starter/deleted-test", "gov.builtin.environment/require-approval"}, []string{"secrets/finding"}},
+			[]string{"acme/no-todo", "gov.builtin.environment/require-approval"}, []string{"secrets/finding"}},
 		{"family off", func(c *bundles.Config) {
 			c.Library.Families = map[string]map[string]any{"patch-risk": {"enabled": false}}
 		}, []string{"secrets/finding"}, []string{"patch-risk/deleted-test"}},

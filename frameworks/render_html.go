@@ -17,6 +17,8 @@ type htmlData struct {
 	R                               *Report
 	Decisions, Violations, Coverage template.HTML
 	Gaps                            []ControlReport
+	// ActiveWeeks are the weeks with decisions, for the chart's data table.
+	ActiveWeeks []Week
 }
 
 // WriteHTML writes the report as one self-contained HTML page: no script,
@@ -36,6 +38,11 @@ func WriteHTML(w io.Writer, r *Report) error {
 		Decisions:  decisionsChart(r.Weeks),
 		Violations: violationsChart(r.Controls),
 		Coverage:   coverageChart(r.Totals),
+	}
+	for _, w := range r.Weeks {
+		if w.Total() > 0 {
+			d.ActiveWeeks = append(d.ActiveWeeks, w)
+		}
 	}
 	for _, c := range r.Controls {
 		if c.Status == StatusGap {

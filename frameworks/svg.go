@@ -71,8 +71,10 @@ func decisionsChart(weeks []Week) template.HTML {
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#bbb" stroke-width="0.5"/>`, left, w-right, y, y)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" class="axis" text-anchor="end">%d</text>`, left-6, y+4, v)
 	}
+	if total == 0 {
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="empty" text-anchor="middle">No decisions recorded in the period</text>`, (w+left)/2, h/2)
+	}
 	if len(weeks) == 0 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="empty" text-anchor="middle">No decisions recorded in the period</text>`, w/2, h/2)
 		b.WriteString(`</svg>`)
 		return template.HTML(b.String()) //nolint:gosec // every text above is escaped
 	}
