@@ -20,6 +20,8 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/gov-policy/gov/bundles"
 )
 
 const testToken = "s3cret-api-token"
@@ -200,3 +202,5 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+func loadOpts(cache string) bundles.LoadOptions { return bundles.LoadOptions{CacheDir: cache} }

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func policyVersion(msg string) map[string]string {
+	return map[string]string{"policies/requester.rego": strings.Replace(requesterPolicy, "requested by", msg, 1)}
+}
+
+const brokenPolicy = "package gov.custom.requester\n\nwarn contains msg if {\n"
+
+// evalMessage posts a request and returns the answer's text.
+func evalMessage(t *testing.T, h http.Handler) string {
+	t.Helper()
+	code, out := call(t, h, http.MethodPost, "/v1/eval", bearer(testToken), []byte(`{"requested_by":"bot","environment":"staging"}`))
+	if code != http.StatusOK {
+		t.Fatalf("/v1/eval: %d %s", code, out)
+	}
+	return string(out)
+}
+
+func TestReloadSwapsAndRefusesBadRevisions(t *testing.T) {
+	repo := newPolicyRepo(t)
+	v1 := repo.commit(policyVersion("v1 by"))
+	s := newTestServer(t, Config{Bundle: repo.dir + "@master", WebhookSecret: webhookSecret, PolicyRepo: "Codertocat/Hello-World"})
+	h := s.Handler()
+	if got := s.Bundle().Revision; got != v1 {
+		t.Fatalf("revision %s, want v1 %s", got, v1)
+	}
+	repo.commit(map[string]string{"policies/requester.rego": brokenPolicy})
+	if err := s.Reload(t.Context()); err == nil || !strings.Contains(err.Error(), "requester.rego") {
+		t.Fatalf("reload of a broken revision: %v, want an error naming the file", err)
+	}
+	st := s.Bundle()
+	if st.Revision != v1 || st.LastError == "" || st.LastErrorAt == nil {
+		t.Errorf("after a refused reload: %+v, want v1 still served and the error shown", st)
+	}
+	if msg := evalMessage(t, h); !strings.Contains(msg, "v1 by bot") || !strings.Contains(msg, v1) {
+		t.Errorf("decision after a refused reload was not made by v1: %s", msg)
+	}
+	m := metricsText(t, h)
+	for _, want := range []string{`gov_bundle_reload_errors_total 1`, `gov_bundle_info{revision="` + v1 + `",stale="false"} 1`} {
+		if !hasMetric(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
+	// A good v3, reloaded by a push to the policy repository while serving.
+	v3 := repo.commit(policyVersion("v3 by"))
+	base, _ := serve(t, s)
+	body := payload(t, "../testdata/github/webhooks/push.json")
+	if code, result := deliver(t, h, "push", "push-1", body); code != http.StatusAccepted || result != resultQueued {
+		t.Fatalf("push: %d %q", code, result)
+	}
+	waitRevision(t, s, v3)
+	st = s.Bundle()
+	if st.LastError != "" || st.Stale {
+		t.Errorf("after a good reload: %+v, want no error", st)
+	}
+	resp, err := http.Post(base+"/v1/eval", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("served /v1/eval without a token: %d, want 401", resp.StatusCode)
+	}
+	if msg := evalMessage(t, h); !strings.Contains(msg, "v3 by bot") {
+		t.Errorf("decision after the swap was not made by v3: %s", msg)
+	}
+	m = metricsText(t, h)
+	if !hasMetric(m, `gov_bundle_info{revision="`+v3+`",stale="false"} 1`) || hasMetric(m, `gov_bundle_info{revision="`+v1) {
+		t.Errorf("gov_bundle_info does not name only v3:\n%s", m)
+	}
+}
+
+func TestPollReloads(t *testing.T) {
+	repo := newPolicyRepo(t)
+	repo.commit(policyVersion("v1 by"))
+	s := newTestServer(t, Config{Bundle: repo.dir + "@master", Poll: 20 * time.Millisecond})
+	serve(t, s)
+	v2 := repo.commit(policyVersion("v2 by"))
+	waitRevision(t, s, v2)
+}
+
+func waitRevision(t *testing.T, s *Server, rev string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Bundle().Revision != rev {
+		if time.Now().After(deadline) {
+			t.Fatalf("revision %s, want %s", s.Bundle().Revision, rev)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestStartWithUnreachablePolicyRepo(t *testing.T) {
+	origin := newPolicyRepo(t)
+	v1 := origin.commit(policyVersion("v1 by"))
+	ref := "file://" + filepath.ToSlash(origin.dir) + "@master"
+	cache := t.TempDir()
+	fresh := newTestServer(t, Config{Bundle: ref, Load: loadOpts(cache)})
+	if st := fresh.Bundle(); st.Revision != v1 || st.Stale {
+		t.Fatalf("first start: %+v, want v1 fresh", st)
+	}
+	if err := os.RemoveAll(origin.dir); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("cached revision served as stale", func(t *testing.T) {
+		s := newTestServer(t, Config{Bundle: ref, Load: loadOpts(cache)})
+		code, out := call(t, s.Handler(), http.MethodGet, "/v1/bundle", bearer(testToken), nil)
+		var st BundleStatus
+		if err := json.Unmarshal(out, &st); err != nil || code != http.StatusOK {
+			t.Fatalf("/v1/bundle: %d %s", code, out)
+		}
+		if st.Revision != v1 || !st.Stale || st.Source != ref || st.Ref != "master" || st.LastError == "" {
+			t.Errorf("bundle status %+v: want v1, stale, the source named, the fetch error shown", st)
+		}
+		if msg := evalMessage(t, s.Handler()); !strings.Contains(msg, "v1 by bot") {
+			t.Errorf("stale revision does not decide: %s", msg)
+		}
+		if !hasMetric(metricsText(t, s.Handler()), `gov_bundle_info{revision="`+v1+`",stale="true"} 1`) {
+			t.Error("gov_bundle_info does not say stale")
+		}
+	})
+	for name, cfg := range map[string]Config{
+		"no cache: refuses to start":     {Bundle: ref, Load: loadOpts(t.TempDir())},
+		"missing directory: no fallback": {Bundle: filepath.Join(t.TempDir(), "nope")},
+		"broken bundle: no fallback":     {Bundle: brokenDir(t)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg.APIToken = testToken
+			s, err := New(t.Context(), cfg)
+			if err == nil || s != nil {
+				t.Fatalf("New: %v, want an error", err)
+			}
+			if strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "bundle") {
+				t.Errorf("error %q: want one line naming the bundle", err)
+			}
+		})
+	}
+}
+
+func brokenDir(t *testing.T) string {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"policies/requester.rego": brokenPolicy})
+	return dir
+}
