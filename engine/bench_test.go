@@ -26,9 +26,10 @@ func benchBundle(b *testing.B) *bundles.Bundle {
 }
 
 // BenchmarkEval is one in-process decision on a ~500-changed-line patch:
-// "default" with the embedded default bundle exactly as `gov eval` loads it,
-// "default+rules" with two declarative rules added (one regex over every
-// added line). Parsing the diff is outside the loop; building the input and
+// "starter" with the starter bundle (default configuration, starter
+// policies, built-in modules), "starter+rules" with two declarative rules
+// added (one regex over every added line), "embedded" with the embedded
+// bundle exactly as `gov eval` loads it (the whole policy library). Parsing the diff is outside the loop; building the input and
 // the whole evaluation are inside.
 func BenchmarkEval(b *testing.B) {
 	diff, err := os.ReadFile("../testdata/patches/large-500.diff")
@@ -50,8 +51,9 @@ func BenchmarkEval(b *testing.B) {
 		name   string
 		bundle *bundles.Bundle
 	}{
-		{"default", embedded},
-		{"default+rules", benchBundle(b)},
+		{"starter", starterBundle(b)},
+		{"starter+rules", benchBundle(b)},
+		{"embedded", embedded},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			e := mustEngine(b, bc.bundle)

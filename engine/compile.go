@@ -90,6 +90,16 @@ func compileProgram(b *bundles.Bundle) (*program, error) {
 			return nil, err
 		}
 	}
+	// The built-in policy library is part of every bundle unless gov.cue
+	// turns it off; its families read their tuning from data.gov.config.library.
+	if b.Config.Library.Enabled {
+		lib := policies.Library()
+		for _, file := range sortedNames(lib) {
+			if err := add(file, lib[file], false); err != nil {
+				return nil, err
+			}
+		}
+	}
 	p.compiler = ast.NewCompiler()
 	if p.compiler.Compile(modules); p.compiler.Failed() {
 		return nil, regoErr("", p.compiler.Errors)

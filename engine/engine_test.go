@@ -105,7 +105,7 @@ func TestStarterDecisionDetails(t *testing.T) {
 
 // TestStarterRego runs the starter policies' _test.rego with OPA's tester.
 func TestStarterRego(t *testing.T) {
-	mods, tests := readPolicies(t, "../bundles/default/policies")
+	mods, tests := readPolicies(t, "testdata/starter")
 	parsed := map[string]*ast.Module{}
 	for _, set := range []map[string]string{mods, tests} {
 		for name, src := range set {

@@ -67,11 +67,12 @@ func readPolicies(t testing.TB, dir string) (modules, tests map[string]string) {
 	return modules, tests
 }
 
-// starterBundle is the default bundle's configuration (as gov.cue,
-// roles.cue and workflows.cue say) with the starter policies.
+// starterBundle is a default-like configuration (as the embedded gov.cue,
+// roles.cue and workflows.cue say) with the starter policies of
+// testdata/starter (the first built-in bundle, kept as engine fixtures).
 func starterBundle(t testing.TB) *bundles.Bundle {
 	t.Helper()
-	modules, _ := readPolicies(t, "../bundles/default/policies")
+	modules, _ := readPolicies(t, "testdata/starter")
 	return &bundles.Bundle{
 		Source: "embedded", Revision: "embedded:test",
 		Config: bundles.Config{

@@ -3,63 +3,32 @@ package policies_test
 import (
 	"context"
 	"os"
-	"path"
-	"path/filepath"
 	"testing"
-	"testing/fstest"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/engine/patch"
 	"github.com/gov-policy/gov/engine/policytest"
-	"github.com/gov-policy/gov/policies"
+	"github.com/gov-policy/gov/scan"
 )
 
-// libraryBundle is a bundle whose policies are the library's modules and
-// whose cases are testdata/library/cases, with the patches of
-// testdata/library/patches and testdata/patches under cases/patches/ (as in
-// bundles/default). It turns
-// the engine's own copy of the library off so that it is loaded once.
-func libraryBundle(t testing.TB) *bundles.Bundle {
-	t.Helper()
-	fsys := fstest.MapFS{"gov.cue": {Data: []byte("library: enabled: false\n")}}
-	for name, src := range policies.Library() {
-		fsys["policies/"+name] = &fstest.MapFile{Data: []byte(src)}
-	}
-	for dir, into := range map[string]string{
-		"../testdata/library/cases":   "cases",
-		"../testdata/library/patches": "cases/patches",
-		"../testdata/patches":         "cases/patches",
-	} {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			fsys[path.Join(into, e.Name())] = &fstest.MapFile{Data: data}
-		}
-	}
-	b, err := bundles.LoadFS(fsys, "testdata/library", "", "test")
-	if err != nil {
-		t.Fatalf("load library bundle: %v", err)
-	}
-	return b
-}
-
-// TestLibraryCases evaluates the realistic patches of testdata/library with
-// the whole library and checks each case's decision and rules.
+// TestLibraryCases runs the embedded default bundle's cases (realistic
+// patches under bundles/default/cases) with the whole library, as
+// `gov test embedded` does, and checks each case's decision and rules.
 func TestLibraryCases(t *testing.T) {
-	rep, err := policytest.Run(context.Background(), libraryBundle(t), policytest.Options{})
+	b, err := bundles.LoadEmbedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d cases", len(rep.Cases))
-	if len(rep.Cases) < 15 {
-		t.Errorf("ran %d cases, want at least 15", len(rep.Cases))
+	if !b.Config.Library.Enabled {
+		t.Fatal("the embedded bundle must enable the library")
+	}
+	rep, err := policytest.Run(context.Background(), b, policytest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Cases) < 20 {
+		t.Errorf("ran %d cases, want at least 20", len(rep.Cases))
 	}
 	for _, c := range rep.Cases {
 		if !c.Pass {
@@ -68,8 +37,9 @@ func TestLibraryCases(t *testing.T) {
 	}
 }
 
-// BenchmarkLibrary is one decision with the whole library on the ~500-line
-// patch of testdata/patches/large-500.diff (input building included).
+// BenchmarkLibrary is one decision as `gov eval` makes it with the embedded
+// bundle (whole library) on the ~500-line testdata/patches/large-500.diff:
+// the secret scan of the patch, building the input and evaluating.
 func BenchmarkLibrary(b *testing.B) {
 	diff, err := os.ReadFile("../testdata/patches/large-500.diff")
 	if err != nil {
@@ -79,14 +49,23 @@ func BenchmarkLibrary(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	eng, err := engine.New(ctx, libraryBundle(b))
+	bundle, err := bundles.LoadEmbedded()
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := engine.Input{Request: engine.Request{Environment: "production", ServiceName: "billing", PatchContent: string(diff)}, Patch: p}
+	ctx := context.Background()
+	eng, err := engine.New(ctx, bundle)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc, err := scan.New(scan.Config{Exclude: bundle.Config.Scanner.Exclude})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := engine.Request{Environment: "production", ServiceName: "billing", PatchContent: string(diff)}
 	b.ReportAllocs()
 	for b.Loop() {
+		in := engine.Input{Request: req, Patch: p, Findings: engine.FindingsFromScan(sc.ScanPatch(p))}
 		if _, err := eng.Evaluate(ctx, in); err != nil {
 			b.Fatal(err)
 		}

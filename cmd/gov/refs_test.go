@@ -83,13 +83,13 @@ deny contains {"msg": "bots may not edit CI workflows", "file": f.path} if {
 func TestSamePatchDifferentRefs(t *testing.T) {
 	dir := policyRepo(t, []repoStep{
 		{message: "start with config only", tag: "v1", files: map[string]string{
-			"gov.cue": "enforcement: \"strict\"\n",
+			"gov.cue": "enforcement: \"strict\"\nlibrary: enabled: false\n",
 		}},
 		{message: "deny CI edits", tag: "v2", files: map[string]string{
 			"policies/ci.rego": workflowRego,
 		}},
 		{message: "warn only", tag: "v3", files: map[string]string{
-			"gov.cue": "enforcement: \"warn\"\n",
+			"gov.cue": "enforcement: \"warn\"\nlibrary: enabled: false\n",
 		}},
 	})
 	patchFile := filepath.Join("..", "..", "testdata", "patches", "workflow-change.diff")
@@ -98,7 +98,7 @@ func TestSamePatchDifferentRefs(t *testing.T) {
 		wantCode int
 		want     string
 	}{
-		{"v1", 0, "reason: no policy violations"}, // a custom bundle without the rule
+		{"v1", 0, "reason: no policy violations"}, // no rule yet, library off
 		{"v2", 1, "custom/no-ci-edits"},
 		{"v3", 0, "not enforced"},
 	}

@@ -179,6 +179,15 @@ func testModules(b *bundles.Bundle) (map[string]*ast.Module, []string, error) {
 		}
 		modules["builtin/"+path] = m
 	}
+	if b.Config.Library.Enabled {
+		for path, src := range policies.Library() {
+			m, err := ast.ParseModuleWithOpts(path, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+			if err != nil {
+				return nil, nil, fmt.Errorf("library policy %s: %w", path, err)
+			}
+			modules[path] = m
+		}
+	}
 	for path, src := range b.Modules {
 		m, err := parsed(b, path, src)
 		if err != nil {
