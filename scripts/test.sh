@@ -19,4 +19,4 @@ echo "== go test"
 go test -count=1 ./...
 
 echo "== gov test (embedded bundle)"
-go run ./cmd/gov test embedded --coverage
+go run ./cmd/gov test embedded --library --coverage

@@ -15,6 +15,7 @@ type testFlags struct {
 	run      string
 	format   string
 	verbose  bool
+	library  bool
 }
 
 func newTestCmd() *cobra.Command {
@@ -26,7 +27,7 @@ func newTestCmd() *cobra.Command {
 example cases under cases/ (a request, a patch and the decision it must get).
 Exit 1 when any test or case fails.`,
 		Example: `  gov test ./policy --coverage
-  gov test embedded
+  gov test embedded --library --coverage
   gov test ./policy@main --run deleted --format json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -37,7 +38,7 @@ Exit 1 when any test or case fails.`,
 			if err != nil {
 				return err
 			}
-			rep, err := policytest.Run(cmd.Context(), b, policytest.Options{Coverage: f.coverage, Run: f.run})
+			rep, err := policytest.Run(cmd.Context(), b, policytest.Options{Coverage: f.coverage, Run: f.run, Library: f.library})
 			if err != nil {
 				return err
 			}
@@ -58,6 +59,7 @@ Exit 1 when any test or case fails.`,
 	cmd.Flags().BoolVar(&f.coverage, "coverage", false, "report line coverage of the policies")
 	cmd.Flags().StringVar(&f.run, "run", "", "run only tests and cases whose name matches this regular expression")
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&f.library, "library", false, "also run the tests of gov's built-in modules and policy library (and count them in coverage)")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "list passing tests too")
 	return cmd
 }

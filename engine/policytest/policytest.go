@@ -6,7 +6,6 @@ package policytest
 import (
 	"context"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -29,6 +28,9 @@ type Options struct {
 	Run string
 	// Timeout bounds each Rego test.
 	Timeout time.Duration
+	// Library also runs the tests of gov's built-in modules and policy
+	// library, and counts them in coverage.
+	Library bool
 }
 
 // TestResult is one Rego test rule.
@@ -97,10 +99,10 @@ func count(rep *Report, pass bool) {
 }
 
 func runRego(ctx context.Context, b *bundles.Bundle, opts Options, rep *Report) error {
-	if len(b.Tests) == 0 {
+	if len(b.Tests) == 0 && !opts.Library {
 		return nil
 	}
-	modules, policyFiles, err := testModules(b)
+	modules, policyFiles, err := testModules(b, opts.Library)
 	if err != nil {
 		return err
 	}
@@ -165,27 +167,38 @@ func runRego(ctx context.Context, b *bundles.Bundle, opts Options, rep *Report) 
 	return nil
 }
 
-// testModules gathers the bundle's policies and tests and the built-in modules.
-// It returns the module map and the names of the bundle's (non-test) policy files.
-func testModules(b *bundles.Bundle) (map[string]*ast.Module, []string, error) {
+// testModules gathers the bundle's policies and tests and the built-in
+// modules and library (with their tests when withLibrary). It returns the
+// module map and the names of the policy files that coverage counts.
+func testModules(b *bundles.Bundle, withLibrary bool) (map[string]*ast.Module, []string, error) {
 	modules := map[string]*ast.Module{}
-	for path, src := range policies.Builtin() {
-		if strings.HasSuffix(path, "_test.rego") {
-			continue
-		}
-		m, err := ast.ParseModuleWithOpts(path, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
-		if err != nil {
-			return nil, nil, fmt.Errorf("built-in policy %s: %w", path, err)
-		}
-		modules["builtin/"+path] = m
-	}
-	if b.Config.Library.Enabled {
-		for path, src := range policies.Library() {
-			m, err := ast.ParseModuleWithOpts(path, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
-			if err != nil {
-				return nil, nil, fmt.Errorf("library policy %s: %w", path, err)
+	var covered []string
+	add := func(sets ...map[string]string) error {
+		for _, set := range sets {
+			for path, src := range set {
+				m, err := ast.ParseModuleWithOpts(path, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+				if err != nil {
+					return fmt.Errorf("built-in policy %s: %w", path, err)
+				}
+				modules[path] = m
+				if withLibrary && !strings.HasSuffix(path, "_test.rego") {
+					covered = append(covered, path)
+				}
 			}
-			modules[path] = m
+		}
+		return nil
+	}
+	if err := add(policies.Builtin()); err != nil {
+		return nil, nil, err
+	}
+	if b.Config.Library.Enabled || withLibrary {
+		if err := add(policies.Library()); err != nil {
+			return nil, nil, err
+		}
+	}
+	if withLibrary {
+		if err := add(policies.BuiltinTests(), policies.LibraryTests()); err != nil {
+			return nil, nil, err
 		}
 	}
 	for path, src := range b.Modules {
@@ -194,6 +207,7 @@ func testModules(b *bundles.Bundle) (map[string]*ast.Module, []string, error) {
 			return nil, nil, err
 		}
 		modules[path] = m
+		covered = append(covered, path)
 	}
 	for path, src := range b.Tests {
 		m, err := parsed(b, path, src)
@@ -202,7 +216,8 @@ func testModules(b *bundles.Bundle) (map[string]*ast.Module, []string, error) {
 		}
 		modules[path] = m
 	}
-	return modules, slices.Sorted(maps.Keys(b.Modules)), nil
+	slices.Sort(covered)
+	return modules, covered, nil
 }
 
 func parsed(b *bundles.Bundle, path, src string) (*ast.Module, error) {

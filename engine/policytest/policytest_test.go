@@ -126,3 +126,24 @@ func TestBadCases(t *testing.T) {
 		})
 	}
 }
+
+// TestLibraryCoverage runs the built-in modules' and library's own tests,
+// as `gov test --library --coverage` does: all pass, coverage >= 90%.
+func TestLibraryCoverage(t *testing.T) {
+	b := load(t, fstest.MapFS{})
+	rep, err := Run(context.Background(), b, Options{Library: true, Coverage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Tests) < 100 || !rep.OK() {
+		t.Fatalf("%d tests, %d failed", len(rep.Tests), rep.Failed)
+	}
+	if rep.Coverage == nil || rep.Coverage.Percent < 90 {
+		t.Fatalf("coverage %+v, want >= 90%%", rep.Coverage)
+	}
+	for _, want := range []string{"builtin/rules.rego", "lib/secrets/secrets.rego"} {
+		if _, ok := rep.Coverage.Files[want]; !ok {
+			t.Errorf("coverage lacks %s", want)
+		}
+	}
+}

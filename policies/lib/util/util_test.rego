@@ -84,9 +84,9 @@ test_next_added if {
 }
 
 test_without_config if {
-	util.config == {}
-	util.enabled("code")
-	util.mode("code") == "warn"
+	util.config == {} with data.gov.config as {}
+	util.enabled("code") with data.gov.config as {}
+	util.mode("code") == "warn" with data.gov.config as {}
 }
 
 test_lines_with if {
