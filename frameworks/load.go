@@ -72,10 +72,6 @@ func (l *loader) apply(c *Catalog, name string, src []byte, builtin bool) error 
 	}
 	f := c.lookup(doc.Framework)
 	if f == nil {
-		if !builtin && builtinPrefix(doc.Framework) != "" {
-			// Only possible if an embedded catalog is missing; keep going.
-			builtin = true
-		}
 		f = &Framework{ID: doc.Framework, Prefix: builtinPrefix(doc.Framework)}
 		if f.Prefix == "" {
 			f.Prefix = strings.ToUpper(doc.Framework)

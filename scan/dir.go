@@ -154,7 +154,7 @@ func (s *Scanner) scanFile(root, rel string) (fs []Finding, n int64, large, bina
 	if err != nil {
 		return nil, 0, false, false, fmt.Errorf("scan: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	info, err := f.Stat()
 	if err != nil {
 		return nil, 0, false, false, fmt.Errorf("scan: %w", err)

@@ -162,7 +162,7 @@ func (hs *historyScan) blob(h plumbing.Hash) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("blob %s: %w", h, err)
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, false, fmt.Errorf("blob %s: %w", h, err)
