@@ -84,9 +84,12 @@ func prepareBundle(ctx context.Context, b *bundles.Bundle) (*served, error) {
 func (p *policy) start(ctx context.Context) error {
 	s, err := p.prepare(ctx, p.ref)
 	if err != nil {
+		if _, _, remote := splitURLRef(p.ref); !remote {
+			return err
+		}
 		cached, cerr := loadCached(ctx, p.ref, p.opts.CacheDir)
 		if cerr != nil {
-			return fmt.Errorf("%w (and no cached revision: %w)", err, cerr)
+			return fmt.Errorf("%w (no cached revision to serve instead: %w)", err, cerr)
 		}
 		if s, cerr = prepareBundle(ctx, cached); cerr != nil {
 			return fmt.Errorf("%w (and the cached revision does not load: %w)", err, cerr)

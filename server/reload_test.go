@@ -131,19 +131,24 @@ func TestStartWithUnreachablePolicyRepo(t *testing.T) {
 			t.Error("gov_bundle_info does not say stale")
 		}
 	})
-	for name, cfg := range map[string]Config{
-		"no cache: refuses to start":     {Bundle: ref, Load: loadOpts(t.TempDir())},
-		"missing directory: no fallback": {Bundle: filepath.Join(t.TempDir(), "nope")},
-		"broken bundle: no fallback":     {Bundle: brokenDir(t)},
-	} {
-		t.Run(name, func(t *testing.T) {
-			cfg.APIToken = testToken
-			s, err := New(t.Context(), cfg)
+	tests := []struct {
+		name string
+		cfg  Config
+		says string
+	}{
+		{"no cache: refuses to start", Config{Bundle: ref, Load: loadOpts(t.TempDir())}, "no cached revision to serve instead"},
+		{"missing directory: no fallback", Config{Bundle: filepath.Join(t.TempDir(), "nope")}, "open bundle"},
+		{"broken bundle: no fallback", Config{Bundle: brokenDir(t)}, "requester.rego:4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.APIToken = testToken
+			s, err := New(t.Context(), tt.cfg)
 			if err == nil || s != nil {
 				t.Fatalf("New: %v, want an error", err)
 			}
-			if strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "bundle") {
-				t.Errorf("error %q: want one line naming the bundle", err)
+			if strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), tt.says) {
+				t.Errorf("error %q: want one line saying %q", err, tt.says)
 			}
 		})
 	}

@@ -163,13 +163,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.Poll > 0 {
 		bg.Go(func() { s.pol.poll(pollCtx, s.cfg.Poll) })
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- srv.Serve(ln) }()
 	s.log.Info("serving", "addr", ln.Addr().String(), "revision", s.pol.current().bundle.Revision)
 	var serveErr error
 	select {
 	case <-ctx.Done():
-	case serveErr = <-served:
+	case serveErr = <-serveDone:
 	}
 	s.log.Info("shutting down: finishing in-flight requests and queued jobs", "queued", s.queue.depth())
 	stopPoll()
