@@ -76,6 +76,13 @@ check "cosign refuses another predicate type" nonzero \
 check "gov audit verify accepts it" 0 "$gov" audit verify "$bundle" --key gov.pub --patch fix.diff
 check "gov audit verify refuses the tampered patch" nonzero "$gov" audit verify "$bundle" --key gov.pub --patch tampered.diff
 
+# gov eval --sign: record and sign in one step; cosign verifies.
+printf 'diff --git a/svc.py b/svc.py\n--- a/svc.py\n+++ b/svc.py\n@@ -1 +1 @@\n-y = 1\n+y = 3\n' >third.diff
+check "gov eval --sign --key gov.key" 0 "$gov" eval --patch third.diff --env staging --audit-dir audit3 --sign --key gov.key
+bundle3=$(find audit3 -name '*.sigstore.json' | head -1)
+check "cosign verifies what gov eval --sign wrote" 0 \
+	"$cosign" verify-blob-attestation --bundle "$bundle3" --key gov.pub --type "$PREDICATE_TYPE" --insecure-ignore-tlog third.diff
+
 # cosign's key signs with gov.
 export COSIGN_PASSWORD=cosign-password
 check "cosign generate-key-pair" 0 "$cosign" generate-key-pair

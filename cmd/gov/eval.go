@@ -11,6 +11,7 @@ import (
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/scan"
 )
 
@@ -24,6 +25,8 @@ type evalFlags struct {
 	timeout     time.Duration
 	printInput  bool
 	auditDir    string
+	sign        bool
+	signing     signFlags
 }
 
 func (f *evalFlags) AddFlags(cmd *cobra.Command) {
@@ -35,6 +38,8 @@ func (f *evalFlags) AddFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.format, "format", "text", "output format: text, json, sarif (code scanning) or github (workflow annotations)")
 	fl.StringVar(&f.auditDir, "audit-dir", "", "record the decision in this audit directory (default: audit.dir of the bundle's gov.cue, if set)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to this file instead of stdout")
+	fl.BoolVar(&f.sign, "sign", false, "sign the recorded decision (Sigstore bundle beside the record; needs an audit dir)")
+	f.signing.AddFlags(cmd)
 	fl.BoolVar(&f.printInput, "print-input", false, "print the Rego input document policies would see, as JSON, and exit")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "evaluation time limit (fails closed)")
 }
@@ -48,6 +53,7 @@ func newEvalCmd() *cobra.Command {
 Exit codes: 0 allowed, 1 denied, 2 error, 3 approval required.`,
 		Example: `  gov eval --patch testdata/patches/python-null-check.diff --env production --service user_service
   gov eval --bundle ./policy@v1.2.0 --request req.json --format json
+  gov eval --patch fix.diff --env production --audit-dir .gov-audit --sign --key gov.key
   git diff main | gov eval --patch - --env staging`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runEval(cmd, f) },
@@ -94,6 +100,17 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 		}
 		return writeOutput(cmd, f.output, func(w io.Writer) error { return writeJSON(w, doc) })
 	}
+	dir := auditDir(f.auditDir, b)
+	var signer *evidence.Signer
+	if f.sign {
+		if dir == "" {
+			return usageError{fmt.Errorf("--sign needs --audit-dir (or audit.dir in gov.cue): evidence is kept beside the record")}
+		}
+		// Load the key first: a wrong password fails before anything is recorded.
+		if signer, err = f.signing.signer(ctx); err != nil {
+			return err
+		}
+	}
 	eng, err := engine.New(ctx, b)
 	if err != nil {
 		return err
@@ -102,9 +119,17 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	if err != nil {
 		return fmt.Errorf("evaluation failed (failing closed): %w", err)
 	}
-	if dir := auditDir(f.auditDir, b); dir != "" {
-		if _, err := recordDecision(dir, sc, in, d); err != nil {
+	if dir != "" {
+		path, err := recordDecision(dir, sc, in, d)
+		if err != nil {
 			return err
+		}
+		if signer != nil {
+			bundlePath, err := f.signing.signRecord(ctx, signer, path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "gov: signed evidence %s\n", bundlePath)
 		}
 	}
 	err = writeOutput(cmd, f.output, func(w io.Writer) error {
