@@ -45,7 +45,8 @@ func TestShutdownFinishesInFlightJob(t *testing.T) {
 	if len(st) != 1 || st[0].State == github.StateError {
 		t.Fatalf("statuses after shutdown %+v: want the in-flight job's decision published", st)
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
+	if resp, err := http.Get(base + "/healthz"); err == nil {
+		_ = resp.Body.Close()
 		t.Error("server still accepting after shutdown")
 	}
 }
