@@ -3,15 +3,14 @@ package bundles
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"path"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
-	cuejson "cuelang.org/go/encoding/json"
-	cueyaml "cuelang.org/go/encoding/yaml"
+
+	"github.com/gov-policy/gov/internal/cuefile"
 )
 
 //go:embed schema/*.cue
@@ -91,27 +90,8 @@ func (v *validator) decode(name string, src []byte, def string, out any) (config
 
 // build turns a config file into a CUE value, keeping source positions.
 func (v *validator) build(name string, src []byte) (cue.Value, error) {
-	var (
-		val cue.Value
-		err error
-	)
-	switch path.Ext(name) {
-	case ".cue":
-		var f *ast.File
-		if f, err = parser.ParseFile(name, src); err == nil {
-			val = v.ctx.BuildFile(f)
-		}
-	case ".yaml", ".yml":
-		var f *ast.File
-		if f, err = cueyaml.Extract(name, src); err == nil {
-			val = v.ctx.BuildFile(f)
-		}
-	case ".json":
-		var e ast.Expr
-		if e, err = cuejson.Extract(name, src); err == nil {
-			val = v.ctx.BuildExpr(e)
-		}
-	default:
+	val, err := cuefile.Build(v.ctx, name, src)
+	if errors.Is(err, cuefile.ErrUnsupported) {
 		return cue.Value{}, fmt.Errorf("%s: unsupported config format", name)
 	}
 	if err != nil {

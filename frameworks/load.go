@@ -1,18 +1,17 @@
 package frameworks
 
 import (
+	"errors"
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
-	cuejson "cuelang.org/go/encoding/json"
-	cueyaml "cuelang.org/go/encoding/yaml"
+
+	"github.com/gov-policy/gov/internal/cuefile"
 )
 
 // loader validates catalog files against schema.cue's #Catalog. One is
@@ -135,27 +134,8 @@ func set(dst *string, v *string) {
 
 // build turns a catalog file into a CUE value, keeping source positions.
 func (l *loader) build(name string, src []byte) (cue.Value, error) {
-	var (
-		val cue.Value
-		err error
-	)
-	switch path.Ext(name) {
-	case ".cue":
-		var f *ast.File
-		if f, err = parser.ParseFile(name, src); err == nil {
-			val = l.ctx.BuildFile(f)
-		}
-	case ".yaml", ".yml":
-		var f *ast.File
-		if f, err = cueyaml.Extract(name, src); err == nil {
-			val = l.ctx.BuildFile(f)
-		}
-	case ".json":
-		var e ast.Expr
-		if e, err = cuejson.Extract(name, src); err == nil {
-			val = l.ctx.BuildExpr(e)
-		}
-	default:
+	val, err := cuefile.Build(l.ctx, name, src)
+	if errors.Is(err, cuefile.ErrUnsupported) {
 		return cue.Value{}, fmt.Errorf("%s: unsupported catalog format (want .cue, .yaml, .yml or .json)", name)
 	}
 	if err != nil {
