@@ -197,18 +197,22 @@ func proxy(t *testing.T, fake *githubtest.Server, intercept func(w http.Response
 	return srv
 }
 
-// waitStatus waits for the fake to record a gov/policy status.
-func waitStatus(t *testing.T, fake *githubtest.Server) githubtest.Status {
+// waitStatus waits for the PR job to finish and returns the last gov/policy
+// status the fake recorded.
+func waitStatus(t *testing.T, s *Server, fake *githubtest.Server) githubtest.Status {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if st := fake.Statuses(); len(st) > 0 {
-			return st[len(st)-1]
+	for !hasMetric(metricsText(t, s.Handler()), `gov_jobs_total{kind="pr"`) {
+		if time.Now().After(deadline) {
+			t.Fatal("the PR job did not finish")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatal("no status was set")
-	return githubtest.Status{}
+	st := fake.Statuses()
+	if len(st) == 0 {
+		t.Fatal("no status was set")
+	}
+	return st[len(st)-1]
 }
 
 func TestWebhookEvaluatesPR(t *testing.T) {
@@ -257,7 +261,7 @@ func TestWebhookEvaluatesPR(t *testing.T) {
 			if resp.StatusCode != http.StatusAccepted || time.Since(start) > tt.delay+time.Second {
 				t.Fatalf("webhook answered %d after %s: want 202 at once", resp.StatusCode, time.Since(start))
 			}
-			st := waitStatus(t, fake)
+			st := waitStatus(t, s, fake)
 			if st.SHA != headSHA || st.Context != github.StatusContext {
 				t.Errorf("status %+v: want gov/policy on the head commit", st)
 			}
