@@ -25,6 +25,7 @@ type prFlags struct {
 	targetURL           string
 	post, verbose       bool
 	timeout, maxWait    time.Duration
+	artifacts           prArtifactFlags
 }
 
 func (f *prFlags) AddFlags(cmd *cobra.Command) {
@@ -42,6 +43,7 @@ func (f *prFlags) AddFlags(cmd *cobra.Command) {
 	fl.BoolVar(&f.verbose, "verbose", false, "print the GitHub API calls made (stderr)")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "time limit of the whole evaluation (fails closed)")
 	fl.DurationVar(&f.maxWait, "rate-limit-wait", github.DefaultMaxWait, "longest wait for a GitHub rate-limit reset before failing")
+	f.artifacts.AddFlags(cmd)
 }
 
 func newPRCmd() *cobra.Command {
@@ -52,10 +54,14 @@ func newPRCmd() *cobra.Command {
 		Long: `Fetch a pull request (diff, commits, reviews, labels), evaluate its patch and, when
 approval is required, count the reviews against the selected workflow's stages.
 The environment is --env, else the bundle's base-branch map (gov.cue branches).
+With --audit-dir the decision is recorded (and with --sign, signed); with
+--sarif-output it is also written as SARIF. In GitHub Actions the step outputs
+decision, allowed, sarif-file and evidence-file are written to $GITHUB_OUTPUT.
 Exit codes: 0 allowed (approved or break-glass), 1 denied, 2 error, 3 approval pending.`,
 		Example: `  GITHUB_TOKEN=... gov pr --repo acme/app --pr 42
   gov pr --repo acme/app --pr 42 --github-url https://ghe.example.com/api/v3 --format json
-  gov pr --post --verbose    # in GitHub Actions, from GITHUB_EVENT_PATH`,
+  gov pr --post --verbose    # in GitHub Actions, from GITHUB_EVENT_PATH
+  gov pr --post --sarif-output gov.sarif --audit-dir audit --sign keyless`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPR(cmd, f) },
 	}
@@ -73,6 +79,9 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if f.request.patchFile != "" {
 		return usageError{fmt.Errorf("--patch: gov pr evaluates the pull request's own diff")}
 	}
+	if err := f.artifacts.check(); err != nil {
+		return err
+	}
 	repo, err := f.target()
 	if err != nil {
 		return err
@@ -87,6 +96,10 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if err != nil {
 		return err
 	}
+	signer, err := f.artifacts.signer(ctx, b)
+	if err != nil {
+		return err
+	}
 	eng, err := engine.New(ctx, b)
 	if err != nil {
 		return err
@@ -98,7 +111,8 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if err != nil {
 		return err
 	}
-	ev, err := github.Evaluator{Source: client, Members: client, Engine: eng, Bundle: b}.Evaluate(ctx, repo, f.number, req, f.enforcement)
+	src := &diffRecorder{Client: client}
+	ev, err := github.Evaluator{Source: src, Members: client, Engine: eng, Bundle: b}.Evaluate(ctx, repo, f.number, req, f.enforcement)
 	if err != nil && envOr(envGitHubToken, "") == "" && envOr(envGitHubAppID, "") == "" {
 		return fmt.Errorf("%w (no credentials: set %s or %s)", err, envGitHubToken, envGitHubAppID)
 	}
@@ -108,10 +122,18 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if err := printPR(cmd.OutOrStdout(), f.format, ev); err != nil {
 		return err
 	}
+	// Evidence first: a status that lets the PR in always has its record.
+	art, err := f.artifacts.write(ctx, b, signer, ev, req, src.diff)
+	if err != nil {
+		return err
+	}
 	if f.post {
 		if err := client.Publish(ctx, ev, statusTarget(f, repo)); err != nil {
 			return err
 		}
+	}
+	if err := writeActionOutputs(ev.Decision, art); err != nil {
+		return err
 	}
 	if code := engine.ExitCode(ev.Decision); code != 0 {
 		return exitError{code}
