@@ -22,6 +22,10 @@ type LoadOptions struct {
 	// WorkDir is the base of relative paths and where ./.gov is looked for;
 	// "" means the current directory.
 	WorkDir string
+	// Offline loads URL@REF bundles from the clone cache only, without
+	// cloning or fetching: REF resolves against the branches and tags as
+	// they were at the last fetch. Nothing cached is an error.
+	Offline bool
 }
 
 // Load resolves a bundle reference and loads the bundle: "" (WorkDir/.gov if
@@ -62,7 +66,7 @@ func (v *validator) loadRef(ctx context.Context, ref string, opts LoadOptions) (
 		return nil, fmt.Errorf("bundle %s: empty ref after @", ref)
 	}
 	if r.remote {
-		return v.loadURL(ctx, ref, r, opts.CacheDir)
+		return v.loadURL(ctx, ref, r, opts)
 	}
 	return v.loadDir(ctx, ref, r, work)
 }

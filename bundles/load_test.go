@@ -221,4 +221,22 @@ func TestLoadURL(t *testing.T) {
 	if entries, _ := os.ReadDir(cache); len(entries) != 1 {
 		t.Errorf("cache has %d entries after reuse, want 1", len(entries))
 	}
+	// Offline, a branch resolves in the cache as of the last fetch; online
+	// the fetch fails with the remote gone.
+	if _, err := Load(t.Context(), url+"@master", opts); err == nil {
+		t.Error("online load with the remote gone succeeded")
+	}
+	offline := opts
+	offline.Offline = true
+	b, err = Load(t.Context(), url+"@master", offline)
+	if err != nil || b.Revision != v2 {
+		t.Fatalf("offline load: %v (revision %v, want %s)", err, b, v2)
+	}
+	offline.CacheDir = t.TempDir()
+	if _, err := Load(t.Context(), url+"@master", offline); err == nil || !strings.Contains(err.Error(), "nothing cached for") {
+		t.Errorf("offline load with an empty cache: %v", err)
+	}
+	if !IsRemote(url+"@v1") || IsRemote("./policy@v1") || IsRemote("") {
+		t.Error("IsRemote misclassifies")
+	}
 }

@@ -48,3 +48,8 @@ func parseBundleRef(s string) bundleRef {
 	}
 	return bundleRef{loc: s[:i], ref: cand, hasRef: true, remote: isRemote(s[:i])}
 }
+
+// IsRemote reports whether a bundle reference names a remote repository
+// (URL or URL@REF), whose clone the cache keeps, rather than a directory or
+// the embedded bundle.
+func IsRemote(ref string) bool { return parseBundleRef(ref).remote }

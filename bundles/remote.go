@@ -21,12 +21,12 @@ var fullSHARE = regexp.MustCompile(`^[0-9a-f]{40}$`)
 // repository is cloned (bare, mirroring branches and tags) into
 // cacheDir/<sha256 of the URL> once and fetched on later loads, except when
 // the ref is a full SHA already present.
-func (v *validator) loadURL(ctx context.Context, source string, r bundleRef, cacheDir string) (*Bundle, error) {
+func (v *validator) loadURL(ctx context.Context, source string, r bundleRef, opts LoadOptions) (*Bundle, error) {
 	ref := r.ref
 	if !r.hasRef {
 		ref = "HEAD"
 	}
-	repo, err := cachedRepo(ctx, r.loc, ref, cacheDir)
+	repo, err := cachedRepo(ctx, r.loc, ref, opts.CacheDir, opts.Offline)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", source, err)
 	}
@@ -34,8 +34,8 @@ func (v *validator) loadURL(ctx context.Context, source string, r bundleRef, cac
 }
 
 // cachedRepo opens or clones the cached copy of url and fetches when ref may
-// have moved.
-func cachedRepo(ctx context.Context, url, ref, cacheDir string) (*git.Repository, error) {
+// have moved; offline, it only opens the cached copy.
+func cachedRepo(ctx context.Context, url, ref, cacheDir string, offline bool) (*git.Repository, error) {
 	if cacheDir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
@@ -47,10 +47,16 @@ func cachedRepo(ctx context.Context, url, ref, cacheDir string) (*git.Repository
 	dir := filepath.Join(cacheDir, hex.EncodeToString(sum[:]))
 	repo, err := git.PlainOpen(dir)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
+		if offline {
+			return nil, fmt.Errorf("nothing cached for %s (in %s)", url, cacheDir)
+		}
 		return cloneInto(ctx, url, cacheDir, dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open cached clone %s: %w", dir, err)
+	}
+	if offline {
+		return repo, nil
 	}
 	if fullSHARE.MatchString(ref) {
 		if _, err := repo.CommitObject(plumbing.NewHash(ref)); err == nil {

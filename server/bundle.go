@@ -84,7 +84,7 @@ func prepareBundle(ctx context.Context, b *bundles.Bundle) (*served, error) {
 func (p *policy) start(ctx context.Context) error {
 	s, err := p.prepare(ctx, p.ref)
 	if err != nil {
-		if _, _, remote := splitURLRef(p.ref); !remote {
+		if !bundles.IsRemote(p.ref) {
 			return err
 		}
 		cached, cerr := loadCached(ctx, p.ref, p.opts.CacheDir)
