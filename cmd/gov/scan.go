@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/sarif"
 	"github.com/gov-policy/gov/scan"
 )
 
@@ -22,6 +26,7 @@ type scanFlags struct {
 	exclude    []string
 	rulesFile  string
 	noProgress bool
+	bundle     string
 }
 
 func (f *scanFlags) AddFlags(cmd *cobra.Command) {
@@ -29,7 +34,8 @@ func (f *scanFlags) AddFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.patch, "patch", "", "scan the added lines of this diff (- for stdin) instead of PATH")
 	fl.StringVar(&f.gitRange, "git-range", "", "scan the Git history of PATH's repository in this range (A..B)")
 	fl.BoolVar(&f.git, "git", false, "scan the whole Git history (every ref) of PATH's repository")
-	fl.StringVar(&f.format, "format", "text", "output format: text or json")
+	fl.StringVar(&f.format, "format", "text", "output format: text, json or sarif")
+	fl.StringVar(&f.bundle, "bundle", "", "policy bundle whose gov.cue scanner.exclude applies too (default ./.gov, else embedded)")
 	fl.StringArrayVar(&f.exclude, "exclude", nil, "skip files matching this glob (repeatable), e.g. 'testdata/**'")
 	fl.StringVar(&f.rulesFile, "rules-file", "", "extra rules in gitleaks TOML format")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar for history scans")
@@ -69,7 +75,7 @@ type scanSummary struct {
 }
 
 func runScan(cmd *cobra.Command, f *scanFlags, path string) error {
-	if err := checkFormat(f.format, "text", "json"); err != nil {
+	if err := checkFormat(f.format, "text", "json", "sarif"); err != nil {
 		return err
 	}
 	if path == "" {
@@ -78,7 +84,12 @@ func runScan(cmd *cobra.Command, f *scanFlags, path string) error {
 	if f.patch != "" && (f.git || f.gitRange != "") || f.git && f.gitRange != "" {
 		return usageError{fmt.Errorf("--patch, --git and --git-range exclude each other")}
 	}
-	s, err := scan.New(scan.Config{Exclude: f.exclude, ExtraRulesFile: f.rulesFile})
+	b, err := loadBundle(cmd.Context(), f.bundle)
+	if err != nil {
+		return err
+	}
+	exclude := append(slices.Clone(b.Config.Scanner.Exclude), f.exclude...)
+	s, err := scan.New(scan.Config{Exclude: exclude, ExtraRulesFile: f.rulesFile})
 	if err != nil {
 		return err
 	}
@@ -103,9 +114,12 @@ func runScan(cmd *cobra.Command, f *scanFlags, path string) error {
 	}
 	rep := scanReport{Findings: findings, Summary: scanSummary{Summary: scan.Summarize(findings), Stats: st, DurationMS: time.Since(start).Milliseconds()}}
 	out := cmd.OutOrStdout()
-	if f.format == "json" {
+	switch f.format {
+	case "json":
 		err = writeJSON(out, rep)
-	} else {
+	case "sarif":
+		err = writeScanSARIF(out, rep.Findings, b)
+	default:
 		err = writeScanText(out, rep)
 	}
 	if err != nil {
@@ -196,4 +210,21 @@ func (p *progress) done() {
 	if p.w != nil {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// writeScanSARIF writes the findings as one SARIF run for code scanning.
+func writeScanSARIF(w io.Writer, fs []scan.Finding, b *bundles.Bundle) error {
+	out := make([]sarif.ScanFinding, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, sarif.ScanFinding{
+			Rule: f.Rule, Description: f.Description, File: f.File, Line: f.Line, Column: f.Column,
+			Fingerprint: f.Fingerprint, Masked: f.Masked, Suppressed: f.Suppressed, SuppressReason: f.SuppressReason,
+		})
+	}
+	opts := sarifOptions(nil, engine.BundleInfo{Source: b.Source, Ref: b.Ref, Revision: b.Revision}, "gov/scan/")
+	rep, err := sarif.FromFindings(out, opts)
+	if err != nil {
+		return err
+	}
+	return sarif.Write(w, rep)
 }
