@@ -41,6 +41,8 @@ package gov.bench
 
 test_deleted if count(deny) == 1 with input as {"patch": {"files": [{"path": "tests/a.py", "status": "deleted"}]}}
 REGO
+# The same rules only: gov's built-in library is off in this bundle.
+echo 'library: enabled: false' > "$work/policy/gov.cue"
 git -C "$work/policy" init -q
 git -C "$work/policy" add .
 git -C "$work/policy" -c user.name=bench -c user.email=bench@example.com commit -qm policy
@@ -52,6 +54,7 @@ patch=testdata/patches/large-500.diff
 echo "== $(wc -l < "$patch") line patch, $RUNS runs each"
 measure() { go run ./bench/measure -n "$RUNS" "$@"; }
 measure -name "gov" -ok 0,1,3 -- "$bin/gov" eval --bundle "$work/policy@v1" --patch "$patch" --env staging
+measure -name "gov+library" -ok 0,1,3 -- "$bin/gov" eval --bundle embedded --patch "$patch" --env staging
 measure -name "conftest" -ok 0,1 -- "$bin/conftest" test --no-color --namespace gov.bench -p "$work/policy/policies" "$work/input.json"
 measure -name "opa eval" -ok 0 -- "$bin/opa" eval --fail-defined=false -d "$work/policy/policies/bench.rego" -i "$work/input.json" 'data.gov.bench'
 ls -l "$bin/gov" "$bin/conftest" "$bin/opa" | awk '{printf "%-10s %6.1f MB\n", $NF, $5/1048576}' | sed "s#$bin/##"
