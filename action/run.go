@@ -148,7 +148,7 @@ func (r *Runner) runStep(ctx context.Context, m *Metadata, s Step, vars map[stri
 		env = append(env, k+"="+v)
 	}
 	// The runner's command for shell: bash.
-	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-eo", "pipefail", script) //nolint:gosec // running the action's own step script is the point
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = wd, env, orDiscard(r.Stdout), orDiscard(r.Stderr)
 	code := 0
 	if err := cmd.Run(); err != nil {
@@ -172,7 +172,7 @@ func readOutputs(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	outs := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {

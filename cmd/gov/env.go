@@ -65,3 +65,9 @@ const (
 	// envWebhookSecret verifies GitHub webhook signatures (never printed nor logged).
 	envWebhookSecret = "GOV_WEBHOOK_SECRET" //nolint:gosec // the variable's name
 )
+
+// Read by gov pr inside GitHub Actions.
+const (
+	// envGitHubOutput is the file GitHub Actions reads step outputs from.
+	envGitHubOutput = "GITHUB_OUTPUT"
+)

@@ -19,10 +19,6 @@ import (
 	"github.com/gov-policy/gov/scan"
 )
 
-// envGitHubOutput is the file GitHub Actions reads step outputs from
-// (gov pr writes decision, allowed, sarif-file and evidence-file to it).
-const envGitHubOutput = "GITHUB_OUTPUT"
-
 // Signing modes of gov pr --sign.
 const (
 	signNone    = "none"
@@ -157,7 +153,7 @@ func writeActionOutputs(d *engine.Decision, art prArtifacts) error {
 		}
 		fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])
 	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("$%s: %w", envGitHubOutput, err)
 	}
