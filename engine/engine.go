@@ -24,6 +24,7 @@ type Engine struct {
 	checked    []string
 	exceptions []exception
 	workflows  []workflowMatcher
+	keys       *inputKeys
 }
 
 // queryTerm is one binding of the prepared query: the elements of one
@@ -52,7 +53,7 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{b: b, prog: prog}
+	e := &Engine{b: b, prog: prog, keys: newInputKeys()}
 	if e.exceptions, err = compileExceptions(b.Exceptions); err != nil {
 		return nil, err
 	}

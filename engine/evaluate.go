@@ -9,7 +9,9 @@ import (
 
 	"github.com/gov-policy/gov/engine/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Finding is one secret-scanner finding as policies see it (never the secret).
@@ -94,11 +96,18 @@ func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // run evaluates the prepared query and turns its bindings into results.
 func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, error) {
-	input, err := inputValue(in)
+	input, err := e.keys.input(in)
 	if err != nil {
 		return nil, err
 	}
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(now))
+	// Cancellation follows ctx through context.AfterFunc rather than the
+	// goroutine and channel OPA would start for every evaluation, and OPA's
+	// metrics, which nothing reads, are not collected.
+	cancel := topdown.NewCancel()
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	defer stop()
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(now),
+		rego.EvalExternalCancel(cancel), rego.EvalMetrics(metrics.NoOp()))
 	if err != nil {
 		return nil, &EvalError{Err: err}
 	}
@@ -158,57 +167,65 @@ func single(v any) (any, bool) {
 
 // inputValue builds the Rego input document directly as OPA values.
 // input.patch has the shape of patch.Patch.Input (see patchValue).
-func inputValue(in Input) (ast.Value, error) {
+func inputValue(in Input) (ast.Value, error) { return newInputKeys().input(in) }
+
+func (k *inputKeys) input(in Input) (ast.Value, error) {
 	p := in.Patch
 	if p == nil {
 		p = &patch.Patch{}
 	}
-	pv, err := patchValue(p)
+	pv, err := k.patch(p)
 	if err != nil {
 		return nil, fmt.Errorf("build policy input: %w", err)
 	}
 	findings := make([]*ast.Term, len(in.Findings))
 	for i, f := range in.Findings {
 		findings[i] = ast.ObjectTerm(
-			item("rule", ast.StringTerm(f.Rule)), item("file", ast.StringTerm(f.File)),
-			item("line", ast.IntNumberTerm(f.Line)), item("fingerprint", ast.StringTerm(f.Fingerprint)),
+			k.item("rule", ast.StringTerm(f.Rule)), k.item("file", ast.StringTerm(f.File)),
+			k.item("line", ast.IntNumberTerm(f.Line)), k.item("fingerprint", ast.StringTerm(f.Fingerprint)),
 		)
 	}
 	r := in.Request
-	errCtx, err := ast.InterfaceToValue(objectOrEmpty(r.ErrorContext))
+	errCtx, err := objectValue(r.ErrorContext)
 	if err != nil {
 		return nil, fmt.Errorf("build policy input: error_context: %w", err)
 	}
-	meta, err := ast.InterfaceToValue(objectOrEmpty(r.Metadata))
+	meta, err := objectValue(r.Metadata)
 	if err != nil {
 		return nil, fmt.Errorf("build policy input: metadata: %w", err)
 	}
 	doc := []([2]*ast.Term){
-		item("request", ast.ObjectTerm(
-			item("request_id", ast.StringTerm(r.RequestID)), item("action_type", ast.StringTerm(r.ActionType)),
-			item("environment", ast.StringTerm(r.Environment)), item("service_name", ast.StringTerm(r.ServiceName)),
-			item("language", ast.StringTerm(r.Language)), item("requested_by", ast.StringTerm(r.RequestedBy)),
-			item("error_context", ast.NewTerm(errCtx)), item("patch_content", ast.StringTerm(r.PatchContent)),
-			item("metadata", ast.NewTerm(meta)),
+		k.item("request", ast.ObjectTerm(
+			k.item("request_id", ast.StringTerm(r.RequestID)), k.item("action_type", ast.StringTerm(r.ActionType)),
+			k.item("environment", ast.StringTerm(r.Environment)), k.item("service_name", ast.StringTerm(r.ServiceName)),
+			k.item("language", ast.StringTerm(r.Language)), k.item("requested_by", ast.StringTerm(r.RequestedBy)),
+			k.item("error_context", errCtx), k.item("patch_content", ast.StringTerm(r.PatchContent)),
+			k.item("metadata", meta),
 		)),
-		item("patch", ast.NewTerm(pv)),
-		item("findings", ast.ArrayTerm(findings...)),
+		k.item("patch", ast.NewTerm(pv)),
+		k.item("findings", ast.ArrayTerm(findings...)),
 	}
 	if in.PR != nil {
 		pr, err := ast.InterfaceToValue(in.PR)
 		if err != nil {
 			return nil, fmt.Errorf("build policy input: pr: %w", err)
 		}
-		doc = append(doc, item("pr", ast.NewTerm(pr)))
+		doc = append(doc, k.item("pr", ast.NewTerm(pr)))
 	}
 	return ast.NewObject(doc...), nil
 }
 
-func objectOrEmpty(m map[string]any) map[string]any {
-	if m == nil {
-		return map[string]any{}
+// objectValue is m as an OPA object term; nil and empty maps share the
+// interned empty object.
+func objectValue(m map[string]any) (*ast.Term, error) {
+	if len(m) == 0 {
+		return ast.InternedEmptyObject, nil
 	}
-	return m
+	v, err := ast.InterfaceToValue(m)
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(v), nil
 }
 
 // kind names the JSON type of a query value for error messages.

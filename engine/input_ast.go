@@ -5,64 +5,93 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// lineKeys are the keys of one {line, text} object, allocated once per
-// input and shared by every line object (OPA never mutates input terms),
-// instead of two key terms per line.
-type lineKeys struct{ line, text *ast.Term }
+// inputKeys are the key terms of the input document's objects, built once
+// per Engine and shared by every evaluation (OPA never mutates input terms,
+// and ast.InternedTerm allocates a new term for a key it has not interned).
+type inputKeys struct {
+	byName     map[string]*ast.Term
+	line, text *ast.Term
+}
+
+func newInputKeys() *inputKeys {
+	names := [...]string{
+		"request", "patch", "findings", "pr",
+		"request_id", "action_type", "environment", "service_name", "language", "requested_by",
+		"error_context", "patch_content", "metadata",
+		"rule", "file", "line", "fingerprint",
+		"files", "stats", "additions", "deletions",
+		"path", "status", "binary", "added", "removed", "old_path", "new_content", "parsed", "parse_error",
+		"text",
+	}
+	k := &inputKeys{byName: make(map[string]*ast.Term, len(names))}
+	for _, name := range names {
+		k.byName[name] = ast.StringTerm(name)
+	}
+	k.line, k.text = k.byName["line"], k.byName["text"]
+	return k
+}
+
+// item is one key-value pair of an input object.
+func (k *inputKeys) item(key string, v *ast.Term) [2]*ast.Term {
+	t, ok := k.byName[key]
+	if !ok {
+		t = ast.StringTerm(key)
+	}
+	return [2]*ast.Term{t, v}
+}
 
 // patchValue is input.patch built directly as OPA values, the same shape
 // as patch.Patch.Input but without the intermediate maps and their
 // conversion (about half the allocations on a 500-line patch).
-func patchValue(p *patch.Patch) (ast.Value, error) {
-	keys := lineKeys{line: ast.StringTerm("line"), text: ast.StringTerm("text")}
+func patchValue(p *patch.Patch) (ast.Value, error) { return newInputKeys().patch(p) }
+
+func (k *inputKeys) patch(p *patch.Patch) (ast.Value, error) {
 	files := make([]*ast.Term, len(p.Files))
 	for i := range p.Files {
 		f := &p.Files[i]
 		kv := make([][2]*ast.Term, 0, 10)
 		kv = append(kv,
-			item("path", ast.StringTerm(f.Path)),
-			item("status", ast.StringTerm(f.Status)),
-			item("binary", ast.BooleanTerm(f.Binary)),
-			item("added", keys.linesTerm(f.Added)),
-			item("removed", keys.linesTerm(f.Removed)),
+			k.item("path", ast.StringTerm(f.Path)),
+			k.item("status", ast.StringTerm(f.Status)),
+			k.item("binary", ast.BooleanTerm(f.Binary)),
+			k.item("added", k.linesTerm(f.Added)),
+			k.item("removed", k.linesTerm(f.Removed)),
 		)
 		if f.OldPath != "" {
-			kv = append(kv, item("old_path", ast.StringTerm(f.OldPath)))
+			kv = append(kv, k.item("old_path", ast.StringTerm(f.OldPath)))
 		}
 		if f.Language != "" {
-			kv = append(kv, item("language", ast.StringTerm(f.Language)))
+			kv = append(kv, k.item("language", ast.StringTerm(f.Language)))
 		}
 		if f.NewContent != nil {
-			kv = append(kv, item("new_content", ast.StringTerm(*f.NewContent)))
+			kv = append(kv, k.item("new_content", ast.StringTerm(*f.NewContent)))
 		}
 		if f.Parsed != nil {
 			v, err := ast.InterfaceToValue(f.Parsed)
 			if err != nil {
 				return nil, err
 			}
-			kv = append(kv, item("parsed", ast.NewTerm(v)))
+			kv = append(kv, k.item("parsed", ast.NewTerm(v)))
 		}
 		if f.ParseError != "" {
-			kv = append(kv, item("parse_error", ast.StringTerm(f.ParseError)))
+			kv = append(kv, k.item("parse_error", ast.StringTerm(f.ParseError)))
 		}
 		files[i] = ast.ObjectTerm(kv...)
 	}
 	return ast.NewObject(
-		item("files", ast.ArrayTerm(files...)),
-		item("stats", ast.ObjectTerm(
-			item("files", ast.IntNumberTerm(p.Stats.Files)),
-			item("additions", ast.IntNumberTerm(p.Stats.Additions)),
-			item("deletions", ast.IntNumberTerm(p.Stats.Deletions)),
+		k.item("files", ast.ArrayTerm(files...)),
+		k.item("stats", ast.ObjectTerm(
+			k.item("files", ast.IntNumberTerm(p.Stats.Files)),
+			k.item("additions", ast.IntNumberTerm(p.Stats.Additions)),
+			k.item("deletions", ast.IntNumberTerm(p.Stats.Deletions)),
 		)),
 	), nil
 }
 
-func item(key string, v *ast.Term) [2]*ast.Term { return [2]*ast.Term{ast.InternedTerm(key), v} }
-
 // linesTerm builds [{line, text}]; the terms of all lines come from one
 // slab and share the key terms, the dominant cost of a large patch being
 // its per-line allocations.
-func (k lineKeys) linesTerm(lines []patch.Line) *ast.Term {
+func (k *inputKeys) linesTerm(lines []patch.Line) *ast.Term {
 	terms := make([]*ast.Term, len(lines))
 	slab := make([]ast.Term, 2*len(lines))
 	for i, l := range lines {

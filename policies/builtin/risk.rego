@@ -21,28 +21,47 @@ score := min([3, ((max([_size, _paths]) + _production) + _critical_service)])
 
 _config := object.get(data.gov.config, "risk", {})
 
-_threshold(key, fallback) := n if {
-	n := object.get(_config, key, 0)
+# The thresholds are rules, not function calls, so that each is computed
+# once per evaluation.
+_high_lines := n if {
+	n := object.get(_config, "high_lines", 0)
 	n > 0
 }
 
-else := fallback
+else := 300
+
+_medium_lines := n if {
+	n := object.get(_config, "medium_lines", 0)
+	n > 0
+}
+
+else := 50
 
 _changed := input.patch.stats.additions + input.patch.stats.deletions
 
-_size := 2 if _changed >= _threshold("high_lines", 300)
+_size := 2 if _changed >= _high_lines
 
-else := 1 if _changed >= _threshold("medium_lines", 50)
+else := 1 if _changed >= _medium_lines
 
 else := 0
 
 _risk_paths := array.concat(default_paths, object.get(_config, "high_risk_paths", []))
 
+# _risk_globs are the high-risk path globs, a leading "**/" also without it
+# (it matches at the top level too), computed once so that the per-file test
+# is one builtin call rather than a function call.
+_risk_globs contains p if some p in _risk_paths
+
+_risk_globs contains substring(p, 3, -1) if {
+	some p in _risk_paths
+	startswith(p, "**/")
+}
+
 _paths := 2 if {
 	some f in input.patch.files
-	some p in _risk_paths
 	some x in [f.path, object.get(f, "old_path", "")]
-	_glob(p, x)
+	some p in _risk_globs
+	glob.match(p, ["/"], x)
 }
 
 else := 0
@@ -54,10 +73,3 @@ else := 0
 _critical_service := 1 if input.request.service_name in object.get(_config, "critical_services", [])
 
 else := 0
-
-_glob(p, x) if glob.match(p, ["/"], x)
-
-_glob(p, x) if {
-	startswith(p, "**/")
-	glob.match(substring(p, 3, -1), ["/"], x)
-}
