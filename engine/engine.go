@@ -39,6 +39,12 @@ type queryTerm struct {
 // riskVar binds the computed risk level.
 const riskVar = "risk"
 
+// builtinRules is the package of the declarative rules (rules.cue). Every
+// element of its deny, require_approval and warn sets comes from one of
+// data.gov.rules, so a bundle without declarative rules does not query it
+// (about a tenth of an evaluation); it is still listed as checked.
+const builtinRules = "gov.builtin.rules"
+
 // New compiles the bundle's Rego with the built-in modules, writes the
 // bundle's data to a store and prepares the query that collects every
 // package's deny, require_approval and warn sets and the risk level.
@@ -65,6 +71,9 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 		ref := ast.MustParseRef("data." + pp.name)
 		if len(pp.actions) > 0 {
 			e.checked = append(e.checked, pp.name)
+		}
+		if pp.builtin && pp.name == builtinRules && len(b.Rules) == 0 {
+			continue // its sets only report data.gov.rules: empty by construction
 		}
 		for _, rule := range [...]string{Deny, RequireApproval, Warn, "risk_level"} {
 			if (rule == "risk_level" && !pp.riskOverride) || (rule != "risk_level" && !pp.actions[rule]) {
