@@ -39,11 +39,26 @@ type queryTerm struct {
 // riskVar binds the computed risk level.
 const riskVar = "risk"
 
-// builtinRules is the package of the declarative rules (rules.cue). Every
-// element of its deny, require_approval and warn sets comes from one of
-// data.gov.rules, so a bundle without declarative rules does not query it
-// (about a tenth of an evaluation); it is still listed as checked.
-const builtinRules = "gov.builtin.rules"
+// emptyBuiltin reports a built-in package whose sets are empty by
+// construction for b, which is then not queried (each is about a tenth of
+// an evaluation) but still listed as checked: every element of
+// gov.builtin.rules comes from one of data.gov.rules, and
+// gov.builtin.environment asks only for environments that set
+// require_approval.
+func emptyBuiltin(pkg string, b *bundles.Bundle) bool {
+	switch pkg {
+	case "gov.builtin.rules":
+		return len(b.Rules) == 0
+	case "gov.builtin.environment":
+		for _, env := range b.Config.Environments {
+			if env.RequireApproval {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
 
 // New compiles the bundle's Rego with the built-in modules, writes the
 // bundle's data to a store and prepares the query that collects every
@@ -72,8 +87,8 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 		if len(pp.actions) > 0 {
 			e.checked = append(e.checked, pp.name)
 		}
-		if pp.builtin && pp.name == builtinRules && len(b.Rules) == 0 {
-			continue // its sets only report data.gov.rules: empty by construction
+		if pp.builtin && emptyBuiltin(pp.name, b) {
+			continue
 		}
 		for _, rule := range [...]string{Deny, RequireApproval, Warn, "risk_level"} {
 			if (rule == "risk_level" && !pp.riskOverride) || (rule != "risk_level" && !pp.actions[rule]) {
