@@ -88,12 +88,17 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	if err != nil {
 		return err
 	}
-	sc, err := scan.New(scan.Config{Exclude: b.Config.Scanner.Exclude})
-	if err != nil {
-		return err
-	}
-	in := engine.Input{Request: req, Patch: p, Enforcement: f.enforcement, Findings: engine.FindingsFromScan(sc.ScanPatch(p))}
+	// The secret scan and compiling the policies are independent: the scan
+	// runs beside engine.New (gov eval's start-up is most of its time).
+	scanned := make(chan scanResult, 1)
+	go func() { scanned <- scanPatch(b, p) }()
+	in := engine.Input{Request: req, Patch: p, Enforcement: f.enforcement}
 	if f.printInput {
+		r := <-scanned
+		if r.err != nil {
+			return r.err
+		}
+		in.Findings = r.findings
 		doc, err := engine.InputDocument(in)
 		if err != nil {
 			return err
@@ -112,9 +117,15 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 		}
 	}
 	eng, err := engine.New(ctx, b)
+	r := <-scanned
 	if err != nil {
 		return err
 	}
+	if r.err != nil {
+		return r.err
+	}
+	sc := r.scanner
+	in.Findings = r.findings
 	d, err := eng.Evaluate(ctx, in)
 	if err != nil {
 		return fmt.Errorf("evaluation failed (failing closed): %w", err)
@@ -158,4 +169,19 @@ func loadBundle(ctx context.Context, ref string) (*bundles.Bundle, error) {
 		ref = envOr(envBundle, "")
 	}
 	return bundles.Load(ctx, ref, bundles.LoadOptions{CacheDir: envOr(envCacheDir, "")})
+}
+
+// scanResult is the secret scan of a patch with the bundle's scanner settings.
+type scanResult struct {
+	scanner  *scan.Scanner
+	findings []engine.Finding
+	err      error
+}
+
+func scanPatch(b *bundles.Bundle, p *patch.Patch) scanResult {
+	sc, err := scan.New(scan.Config{Exclude: b.Config.Scanner.Exclude})
+	if err != nil {
+		return scanResult{err: err}
+	}
+	return scanResult{scanner: sc, findings: engine.FindingsFromScan(sc.ScanPatch(p))}
 }
