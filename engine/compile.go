@@ -39,6 +39,20 @@ type program struct {
 	compiler *ast.Compiler
 	rules    []ruleInfo // indexed by the "__rule" of rewritten heads
 	packages []*policyPackage
+	// skipped are built-in packages left out because they cannot fire.
+	skipped []string
+}
+
+// optionalBuiltin names the package of a built-in module that may be left
+// out (see emptyBuiltin).
+func optionalBuiltin(file string) (string, bool) {
+	switch file {
+	case "builtin/rules.rego":
+		return "gov.builtin.rules", true
+	case "builtin/environment.rego":
+		return "gov.builtin.environment", true
+	}
+	return "", false
 }
 
 // compileProgram parses the bundle's modules and the built-in ones with
@@ -86,6 +100,13 @@ func compileProgram(b *bundles.Bundle) (*program, error) {
 	}
 	builtin := policies.Builtin()
 	for _, file := range sortedNames(builtin) {
+		// A built-in package that cannot fire for this bundle is not even
+		// compiled (compiling is most of a short gov eval); New still lists
+		// it as checked.
+		if pkg, ok := optionalBuiltin(file); ok && emptyBuiltin(pkg, b) {
+			p.skipped = append(p.skipped, pkg)
+			continue
+		}
 		if err := add(file, builtin[file], true); err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
@@ -81,14 +82,12 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 	if e.workflows, err = compileWorkflows(b.Workflows); err != nil {
 		return nil, err
 	}
+	e.checked = append(e.checked, prog.skipped...)
 	body := ast.NewBody(ast.Equality.Expr(ast.VarTerm(riskVar), listOf(ast.MustParseRef("data.gov.builtin.risk.level"))))
 	for _, pp := range prog.packages {
 		ref := ast.MustParseRef("data." + pp.name)
 		if len(pp.actions) > 0 {
 			e.checked = append(e.checked, pp.name)
-		}
-		if pp.builtin && emptyBuiltin(pp.name, b) {
-			continue
 		}
 		for _, rule := range [...]string{Deny, RequireApproval, Warn, "risk_level"} {
 			if (rule == "risk_level" && !pp.riskOverride) || (rule != "risk_level" && !pp.actions[rule]) {
@@ -99,6 +98,7 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 			body.Append(ast.Equality.Expr(ast.VarTerm(t.name), listOf(ref.Append(ast.StringTerm(rule)))))
 		}
 	}
+	slices.Sort(e.checked)
 	// The store keeps OPA values so that policies reading data.gov do not
 	// convert it from Go values on every evaluation.
 	store := inmem.NewFromObjectWithOpts(bundleData(b), inmem.OptReturnASTValuesOnRead(true))
