@@ -75,7 +75,7 @@ func (b *Bundle) catalog() []catalogEntry {
 			if !decisionRules()[name] {
 				continue
 			}
-			info := regoRuleInfo(as, m, p, r, name)
+			info := RegoRuleInfo(as, m, p, r, name)
 			if i, ok := index[info.ID]; ok {
 				out[i].rules = append(out[i].rules, r)
 				continue
@@ -87,9 +87,11 @@ func (b *Bundle) catalog() []catalogEntry {
 	return out
 }
 
-// regoRuleInfo reads a rule's METADATA: the id from custom.id of the rule or
-// document scope, the rest from the nearest scope that sets it.
-func regoRuleInfo(as *ast.AnnotationSet, m *ast.Module, file string, r *ast.Rule, name string) RuleInfo {
+// RegoRuleInfo reads the METADATA of rule r (named name) of module m in
+// file: the id from custom.id of the rule or document scope, else
+// "<package>.<name>", the rest from the nearest scope that sets it. It is
+// the one place rule ids and metadata are derived (the engine uses it too).
+func RegoRuleInfo(as *ast.AnnotationSet, m *ast.Module, file string, r *ast.Rule, name string) RuleInfo {
 	info := RuleInfo{
 		Kind: "rego", Package: packageName(m), Name: name, File: file,
 		Line: r.Location.Row, Action: name,

@@ -153,7 +153,7 @@ func (p *program) attribute(m *ast.Module, file string, pp *policyPackage) error
 			continue
 		}
 		pp.actions[name] = true
-		info := metadata(as, r)
+		info := metadata(as, m, file, r, name)
 		info.pkg, info.action, info.file, info.line = pp.name, name, file, r.Location.Row
 		if r.Head.RuleKind() != ast.MultiValue || len(r.Head.Reference) != 1 || r.Head.Key == nil {
 			if _, ok := pp.defaults[name]; !ok {
@@ -172,31 +172,14 @@ func (p *program) attribute(m *ast.Module, file string, pp *policyPackage) error
 	return nil
 }
 
-// metadata reads a rule's METADATA: custom.id from the rule or document
-// scope, severity and controls from the nearest scope that sets them.
-func metadata(as *ast.AnnotationSet, r *ast.Rule) ruleInfo {
-	var info ruleInfo
-	if as == nil {
-		return info
-	}
-	for _, ref := range as.Chain(r) {
-		a := ref.Annotations
-		if a == nil {
-			continue
-		}
-		if id, ok := a.Custom["id"].(string); ok && info.id == "" && (a.Scope == "rule" || a.Scope == "document") {
-			info.id = id
-		}
-		if s, ok := a.Custom["severity"].(string); ok && info.severity == "" {
-			info.severity = s
-		}
-		if list, ok := a.Custom["controls"].([]any); ok && info.controls == nil {
-			for _, c := range list {
-				if s, ok := c.(string); ok {
-					info.controls = append(info.controls, s)
-				}
-			}
-		}
+// metadata is what evaluation needs of a rule's METADATA (see
+// bundles.RegoRuleInfo): custom.id ("" when absent, so that an object's id
+// can stand in), severity and controls.
+func metadata(as *ast.AnnotationSet, m *ast.Module, file string, r *ast.Rule, name string) ruleInfo {
+	ri := bundles.RegoRuleInfo(as, m, file, r, name)
+	info := ruleInfo{severity: ri.Severity, controls: ri.Controls}
+	if ri.ID != ri.Package+"."+name {
+		info.id = ri.ID
 	}
 	return info
 }
