@@ -3,7 +3,9 @@ package action
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -77,7 +79,7 @@ func Check(m *Metadata) error {
 			bad(s.Line, "%s: uses %q is not OWNER/REPO@vN or @<commit sha>", s.Label(), s.Uses)
 		}
 	}
-	for _, name := range sortedKeys(m.Inputs) {
+	for _, name := range slices.Sorted(maps.Keys(m.Inputs)) {
 		in := m.Inputs[name]
 		if in.Description == "" {
 			bad(in.Line, "inputs.%s: no description", name)
@@ -86,7 +88,7 @@ func Check(m *Metadata) error {
 			bad(in.Line, "inputs.%s is never used", name)
 		}
 	}
-	for _, name := range sortedKeys(m.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(m.Outputs)) {
 		out := m.Outputs[name]
 		if out.Description == "" {
 			bad(out.Line, "outputs.%s: no description", name)

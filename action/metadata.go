@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -180,13 +179,4 @@ func decodeNode(n *yaml.Node, v any) error {
 		return err
 	}
 	return strictDecode(data, v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

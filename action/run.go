@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -140,7 +142,7 @@ func (r *Runner) runStep(ctx context.Context, m *Metadata, s Step, vars map[stri
 		return 0, nil, err
 	}
 	env := append(append([]string{}, r.Env...), "GITHUB_ACTION_PATH="+r.ActionPath, "GITHUB_OUTPUT="+output)
-	for _, k := range sortedKeys(s.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		v, err := expand(s.Env[k], vars)
 		if err != nil {
 			return 0, nil, fmt.Errorf("%s:%d: %s: env.%s: %w", m.Path, s.Line, s.Label(), k, err)

@@ -2,6 +2,8 @@ package bundles
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -59,7 +61,7 @@ func (b *Bundle) catalog() []catalogEntry {
 		out = append(out, catalogEntry{info: info})
 	}
 	index := map[string]int{}
-	for _, p := range sortedKeys(b.Modules) {
+	for _, p := range slices.Sorted(maps.Keys(b.Modules)) {
 		m := b.Parsed[p]
 		if m == nil {
 			continue

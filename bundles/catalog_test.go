@@ -1,7 +1,9 @@
 package bundles
 
 import (
+	"maps"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -65,10 +67,10 @@ func TestKeptFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantFiles := []string{"cases/prod/request.json", "frameworks/soc2.cue"}
-	if got := sortedKeys(b.Files); !reflect.DeepEqual(got, wantFiles) {
+	if got := slices.Sorted(maps.Keys(b.Files)); !reflect.DeepEqual(got, wantFiles) {
 		t.Errorf("Files = %v, want %v", got, wantFiles)
 	}
 	if _, ok := b.Modules["policies/sub/deep.rego"]; !ok || len(b.Warnings) != 0 {
-		t.Errorf("modules %v warnings %v", sortedKeys(b.Modules), b.Warnings)
+		t.Errorf("modules %v warnings %v", slices.Sorted(maps.Keys(b.Modules)), b.Warnings)
 	}
 }

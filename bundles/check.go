@@ -2,7 +2,9 @@ package bundles
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +14,7 @@ import (
 // regular expressions and dates. The first problem found is returned.
 func checkBundle(b *Bundle, cs configs) error {
 	gov, wf, rf, ef := cs.files["gov"], cs.files["workflows"], cs.files["rules"], cs.files["exceptions"]
-	for _, name := range sortedKeys(b.Workflows) {
+	for _, name := range slices.Sorted(maps.Keys(b.Workflows)) {
 		w := b.Workflows[name]
 		for i, s := range w.Stages {
 			for j, role := range s.ApproverRoles {

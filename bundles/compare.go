@@ -3,6 +3,8 @@ package bundles
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -23,7 +25,7 @@ func compareBundles(a, b *Bundle) []Change {
 // diffMaps compares two name -> fingerprint maps.
 func diffMaps(kind string, a, b map[string]string) []Change {
 	var out []Change
-	for _, name := range sortedKeys(union(a, b)) {
+	for _, name := range slices.Sorted(maps.Keys(union(a, b))) {
 		av, inA := a[name]
 		bv, inB := b[name]
 		switch {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -48,7 +50,7 @@ func readPolicies(fsys fs.FS, b *Bundle) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range sortedKeys(b.Modules) {
+	for _, p := range slices.Sorted(maps.Keys(b.Modules)) {
 		test := strings.TrimSuffix(p, ".rego") + "_test.rego"
 		if _, ok := b.Tests[test]; !ok {
 			b.Warnings = append(b.Warnings, fmt.Sprintf("%s: no test (%s)", p, test))

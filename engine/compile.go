@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -93,13 +95,13 @@ func compileProgram(b *bundles.Bundle) (*program, error) {
 		modules[file] = m
 		return nil
 	}
-	for _, file := range sortedNames(b.Modules) {
+	for _, file := range slices.Sorted(maps.Keys(b.Modules)) {
 		if err := add(file, b.Modules[file], false); err != nil {
 			return nil, err
 		}
 	}
 	builtin := policies.Builtin()
-	for _, file := range sortedNames(builtin) {
+	for _, file := range slices.Sorted(maps.Keys(builtin)) {
 		// A built-in package that cannot fire for this bundle is not even
 		// compiled (compiling is most of a short gov eval); New still lists
 		// it as checked.
@@ -115,7 +117,7 @@ func compileProgram(b *bundles.Bundle) (*program, error) {
 	// turns it off; its families read their tuning from data.gov.config.library.
 	if b.Config.Library.Enabled {
 		lib := policies.Library()
-		for _, file := range sortedNames(lib) {
+		for _, file := range slices.Sorted(maps.Keys(lib)) {
 			if err := add(file, lib[file], false); err != nil {
 				return nil, err
 			}
@@ -125,7 +127,7 @@ func compileProgram(b *bundles.Bundle) (*program, error) {
 	if p.compiler.Compile(modules); p.compiler.Failed() {
 		return nil, regoErr("", p.compiler.Errors)
 	}
-	for _, name := range sortedNames(byName) {
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		pp := byName[name]
 		if strings.HasPrefix(name, "gov.") && (len(pp.actions) > 0 || pp.riskOverride) {
 			p.packages = append(p.packages, pp)

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"sort"
-
 	"github.com/gov-policy/gov/bundles"
 )
 
@@ -99,15 +97,5 @@ func anyList(s []string) []any {
 	for i, x := range s {
 		out[i] = x
 	}
-	return out
-}
-
-// sortedNames returns the keys of m in order.
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gov-policy/gov/bundles"
@@ -55,7 +57,7 @@ func (c conditions) specificity() int {
 
 func compileWorkflows(ws map[string]bundles.Workflow) ([]workflowMatcher, error) {
 	var out []workflowMatcher
-	for _, name := range sortedNames(ws) {
+	for _, name := range slices.Sorted(maps.Keys(ws)) {
 		w := ws[name]
 		when, err := compileConditions(w.When)
 		if err != nil {
@@ -196,7 +198,7 @@ func (e *Engine) workflow(name string) *workflowMatcher {
 // builtinWorkflow asks one approval from any role holding "approve".
 func (e *Engine) builtinWorkflow() *WorkflowResult {
 	roles := []string{}
-	for _, name := range sortedNames(e.b.Roles) {
+	for _, name := range slices.Sorted(maps.Keys(e.b.Roles)) {
 		if contains(e.b.Roles[name].Permissions, "approve") {
 			roles = append(roles, name)
 		}

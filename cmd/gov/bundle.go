@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -61,7 +63,7 @@ type bundleCheckResult struct {
 func writeBundleCheck(w io.Writer, format string, b *bundles.Bundle) error {
 	res := bundleCheckResult{
 		Source: b.Source, Ref: b.Ref, Revision: b.Revision, Rules: b.RuleCatalog(),
-		Roles: sortedKeys(b.Roles), Workflow: sortedKeys(b.Workflows), Warnings: b.Warnings,
+		Roles: slices.Sorted(maps.Keys(b.Roles)), Workflow: slices.Sorted(maps.Keys(b.Workflows)), Warnings: b.Warnings,
 		Counts: map[string]int{"policies": len(b.Modules), "tests": len(b.Tests)},
 	}
 	if res.Warnings == nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -82,7 +84,7 @@ func writeTestText(w io.Writer, rep *policytest.Report, verbose bool) error {
 	}
 	if rep.Coverage != nil {
 		fmt.Fprintf(&sb, "coverage: %.1f%%\n", rep.Coverage.Percent)
-		for _, f := range sortedKeys(rep.Coverage.Files) {
+		for _, f := range slices.Sorted(maps.Keys(rep.Coverage.Files)) {
 			fmt.Fprintf(&sb, "  %s: %.1f%%\n", f, rep.Coverage.Files[f])
 		}
 	}
