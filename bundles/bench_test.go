@@ -16,7 +16,7 @@ func BenchmarkLoadEmbedded(b *testing.B) {
 // repository, as `gov eval --bundle .gov@v2` does.
 func BenchmarkLoadGitRef(b *testing.B) {
 	r, _ := policyRepo(b)
-	opts := LoadOptions{WorkDir: r.dir}
+	opts := LoadOptions{WorkDir: r.Dir}
 	for b.Loop() {
 		if _, err := Load(b.Context(), ".gov@HEAD", opts); err != nil {
 			b.Fatal(err)

@@ -3,39 +3,41 @@ package bundles
 import (
 	"reflect"
 	"testing"
+
+	"github.com/gov-policy/gov/internal/gittest"
 )
 
 // historyRepo builds a bundle history under policy/ with one unrelated
 // commit in between.
-func historyRepo(t *testing.T) (*testRepo, []string) {
-	r := newTestRepo(t)
+func historyRepo(t *testing.T) (*gittest.Repo, []string) {
+	r := gittest.New(t)
 	var shas []string
-	shas = append(shas, r.commit("roles and a rule", map[string]string{
+	shas = append(shas, r.Commit("roles and a rule", map[string]string{
 		"policy/roles.cue": `roles: sre: members: ["team:acme/sre"]` + "\n",
 		"policy/rules.cue": `rules: [{id: "r1", action: "warn", conditions: []}]` + "\n",
 	}))
-	shas = append(shas, r.commit("app code only", map[string]string{"main.go": "package main\n"}))
-	shas = append(shas, r.commit("workflow, stricter r1, new r2", map[string]string{
+	shas = append(shas, r.Commit("app code only", map[string]string{"main.go": "package main\n"}))
+	shas = append(shas, r.Commit("workflow, stricter r1, new r2", map[string]string{
 		"policy/workflows.cue": `workflows: w: stages: [{name: "s", approver_roles: ["sre"]}]` + "\n",
 		"policy/rules.cue":     `rules: [{id: "r1", action: "deny", conditions: []}, {id: "r2", action: "warn", conditions: []}]` + "\n",
 	}))
-	shas = append(shas, r.commit("rego instead of r2; security role", map[string]string{
+	shas = append(shas, r.Commit("rego instead of r2; security role", map[string]string{
 		"policy/rules.cue":                 `rules: [{id: "r1", action: "deny", conditions: []}]` + "\n",
 		"policy/roles.cue":                 `roles: {sre: members: ["team:acme/sre"], security: members: ["team:acme/sec"]}` + "\n",
 		"policy/gov.cue":                   "enforcement: \"warn\"\n",
 		"policy/policies/custom.rego":      "package gov.custom\n\ndeny contains \"x\" if false\n",
 		"policy/policies/custom_test.rego": "package gov.custom_test\n\ntest_x if true\n",
 	}))
-	shas = append(shas, r.commit("change the rego body", map[string]string{
+	shas = append(shas, r.Commit("change the rego body", map[string]string{
 		"policy/policies/custom.rego": "package gov.custom\n\n# moved down\n\ndeny contains \"y\" if false\n",
 	}))
-	shas = append(shas, r.commit("broken", map[string]string{"policy/gov.cue": "enforcment: \"warn\"\n"}))
+	shas = append(shas, r.Commit("broken", map[string]string{"policy/gov.cue": "enforcment: \"warn\"\n"}))
 	return r, shas
 }
 
 func TestLog(t *testing.T) {
 	r, shas := historyRepo(t)
-	t.Chdir(r.dir)
+	t.Chdir(r.Dir)
 	got, err := Log(t.Context(), "policy", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +78,7 @@ func TestLog(t *testing.T) {
 
 func TestDiff(t *testing.T) {
 	r, shas := historyRepo(t)
-	opts := LoadOptions{WorkDir: r.dir}
+	opts := LoadOptions{WorkDir: r.Dir}
 	tests := []struct {
 		name, a, b string
 		want       []Change

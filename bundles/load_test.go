@@ -7,27 +7,29 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gov-policy/gov/internal/gittest"
 )
 
 // policyRepo builds a repository whose bundle lives in .gov/ and changes
 // over three commits: v1 (lightweight tag), v2 (annotated tag) and a branch.
-func policyRepo(t testing.TB) (*testRepo, map[string]string) {
-	r := newTestRepo(t)
+func policyRepo(t testing.TB) (*gittest.Repo, map[string]string) {
+	r := gittest.New(t)
 	shas := map[string]string{}
-	shas["c1"] = r.commit("first policy", map[string]string{
+	shas["c1"] = r.Commit("first policy", map[string]string{
 		"README.md":      "not part of the bundle\n",
 		".gov/gov.cue":   "enforcement: \"warn\"\n",
 		".gov/rules.cue": `rules: [{id: "no-prod", action: "warn", conditions: [{field: "environment", operator: "equals", value: "production"}]}]` + "\n",
 	})
-	r.tag("v1", shas["c1"], false)
-	shas["c2"] = r.commit("stricter", map[string]string{
+	r.Tag("v1", shas["c1"], false)
+	shas["c2"] = r.Commit("stricter", map[string]string{
 		".gov/gov.cue":   "enforcement: \"strict\"\n",
 		".gov/rules.cue": `rules: [{id: "no-prod", action: "deny", conditions: [{field: "environment", operator: "equals", value: "production"}]}]` + "\n",
 		".gov/roles.cue": `roles: sre: members: ["team:acme/sre"]` + "\n",
 	})
-	r.tag("v2", shas["c2"], true)
-	r.branch("feature", shas["c2"])
-	shas["c3"] = r.commit("add a rego policy", map[string]string{
+	r.Tag("v2", shas["c2"], true)
+	r.Branch("feature", shas["c2"])
+	shas["c3"] = r.Commit("add a rego policy", map[string]string{
 		".gov/policies/custom.rego":      "package gov.custom\n\ndeny contains \"no\" if input.request.environment == \"nope\"\n",
 		".gov/policies/custom_test.rego": "package gov.custom_test\n\ntest_ok if true\n",
 	})
@@ -52,7 +54,7 @@ func TestLoadGitRefs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
-			b := mustLoad(t, tt.ref, r.dir)
+			b := mustLoad(t, tt.ref, r.Dir)
 			if b.Revision != tt.wantRev {
 				t.Errorf("revision = %s, want %s", b.Revision, tt.wantRev)
 			}
@@ -68,7 +70,7 @@ func TestLoadGitRefs(t *testing.T) {
 		})
 	}
 	t.Run("subdir of a subdir", func(t *testing.T) {
-		b := mustLoad(t, "policies/..@v2", filepath.Join(r.dir, ".gov"))
+		b := mustLoad(t, "policies/..@v2", filepath.Join(r.Dir, ".gov"))
 		if b.Revision != shas["c2"] || b.Config.Enforcement != "strict" {
 			t.Errorf("got %s %s", b.Revision, b.Config.Enforcement)
 		}
@@ -82,16 +84,16 @@ func TestLoadErrors(t *testing.T) {
 		name, ref, work, want string
 		is                    error
 	}{
-		{"unknown ref", ".gov@v9", r.dir, `bundle .gov@v9: unknown ref "v9" in repository ` + r.dir + `: reference not found`, nil},
-		{"missing dir", "nope", r.dir, "open bundle nope: file does not exist", fs.ErrNotExist},
+		{"unknown ref", ".gov@v9", r.Dir, `bundle .gov@v9: unknown ref "v9" in repository ` + r.Dir + `: reference not found`, nil},
+		{"missing dir", "nope", r.Dir, "open bundle nope: file does not exist", fs.ErrNotExist},
 		{"ref outside git", ".@v1", plain, `bundle .@v1: . is not inside a Git repository, so it has no ref "v1"`, nil},
-		{"dir missing at ref", "policies@v1", filepath.Join(r.dir, ".gov"), "", nil},
-		{"empty ref", ".gov@", r.dir, "bundle .gov@: empty ref after @", nil},
+		{"dir missing at ref", "policies@v1", filepath.Join(r.Dir, ".gov"), "", nil},
+		{"empty ref", ".gov@", r.Dir, "bundle .gov@: empty ref after @", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.name == "dir missing at ref" {
-				writeFiles(t, filepath.Join(r.dir, ".gov"), map[string]string{"policies/x": ""})
+				gittest.WriteFiles(t, filepath.Join(r.Dir, ".gov"), map[string]string{"policies/x": ""})
 			}
 			_, err := Load(t.Context(), tt.ref, LoadOptions{WorkDir: tt.work})
 			if err == nil {
@@ -112,7 +114,7 @@ func TestLoadErrors(t *testing.T) {
 
 func TestDirtyRevision(t *testing.T) {
 	r, shas := policyRepo(t)
-	gov := filepath.Join(r.dir, ".gov")
+	gov := filepath.Join(r.Dir, ".gov")
 	steps := []struct {
 		name  string
 		files map[string]string
@@ -128,8 +130,8 @@ func TestDirtyRevision(t *testing.T) {
 		{"deleted test", map[string]string{"-policies/custom_test.rego": ""}, true},
 	}
 	for _, s := range steps {
-		writeFiles(t, gov, s.files)
-		b := mustLoad(t, ".gov", r.dir)
+		gittest.WriteFiles(t, gov, s.files)
+		b := mustLoad(t, ".gov", r.Dir)
 		want := shas["c3"]
 		if s.dirty {
 			want += "+dirty"
@@ -142,16 +144,16 @@ func TestDirtyRevision(t *testing.T) {
 
 func TestDigestRevision(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"gov.cue": "enforcement: \"warn\"\n", "other.txt": "x"})
+	gittest.WriteFiles(t, dir, map[string]string{"gov.cue": "enforcement: \"warn\"\n", "other.txt": "x"})
 	a := mustLoad(t, dir, dir)
 	if !strings.HasPrefix(a.Revision, "sha256:") || len(a.Revision) != len("sha256:")+64 {
 		t.Fatalf("revision = %q, want sha256:<64 hex>", a.Revision)
 	}
-	writeFiles(t, dir, map[string]string{"other.txt": "y"})
+	gittest.WriteFiles(t, dir, map[string]string{"other.txt": "y"})
 	if b := mustLoad(t, dir, dir); b.Revision != a.Revision {
 		t.Errorf("a non-bundle file changed the revision: %s -> %s", a.Revision, b.Revision)
 	}
-	writeFiles(t, dir, map[string]string{"gov.cue": "enforcement: \"off\"\n"})
+	gittest.WriteFiles(t, dir, map[string]string{"gov.cue": "enforcement: \"off\"\n"})
 	if b := mustLoad(t, dir, dir); b.Revision == a.Revision {
 		t.Errorf("editing gov.cue kept revision %s", a.Revision)
 	}
@@ -173,7 +175,7 @@ func TestLoadDefaultAndEmbedded(t *testing.T) {
 	if _, ok := e.Workflows[e.Config.DefaultWorkflow]; !ok {
 		t.Errorf("default workflow %q not defined", e.Config.DefaultWorkflow)
 	}
-	writeFiles(t, empty, map[string]string{".gov/gov.cue": "enforcement: \"off\"\n"})
+	gittest.WriteFiles(t, empty, map[string]string{".gov/gov.cue": "enforcement: \"off\"\n"})
 	if b := mustLoad(t, "", empty); b.Source != ".gov" || b.Config.Enforcement != "off" {
 		t.Errorf("with .gov: source %q enforcement %q", b.Source, b.Config.Enforcement)
 	}
@@ -181,11 +183,11 @@ func TestLoadDefaultAndEmbedded(t *testing.T) {
 
 func TestLoadURL(t *testing.T) {
 	// The bundle of a remote repository is at its root.
-	remote := newTestRepo(t)
-	v1 := remote.commit("v1", map[string]string{"gov.cue": "enforcement: \"warn\"\n"})
-	remote.tag("v1", v1, true)
+	remote := gittest.New(t)
+	v1 := remote.Commit("v1", map[string]string{"gov.cue": "enforcement: \"warn\"\n"})
+	remote.Tag("v1", v1, true)
 	cache := t.TempDir()
-	url := "file://" + filepath.ToSlash(remote.dir)
+	url := "file://" + filepath.ToSlash(remote.Dir)
 	opts := LoadOptions{WorkDir: t.TempDir(), CacheDir: cache}
 	b, err := Load(t.Context(), url+"@v1", opts)
 	if err != nil {
@@ -199,7 +201,7 @@ func TestLoadURL(t *testing.T) {
 		t.Fatalf("cache has %d entries (%v), want one clone", len(entries), err)
 	}
 	// A new commit upstream is found by the fetch of the next load.
-	v2 := remote.commit("v2", map[string]string{"gov.cue": "enforcement: \"off\"\n"})
+	v2 := remote.Commit("v2", map[string]string{"gov.cue": "enforcement: \"off\"\n"})
 	b, err = Load(t.Context(), url+"@master", opts)
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +210,7 @@ func TestLoadURL(t *testing.T) {
 		t.Errorf("after fetch: revision %s enforcement %s, want %s off", b.Revision, b.Config.Enforcement, v2)
 	}
 	// A full SHA already cached needs no remote at all.
-	if err := os.RemoveAll(remote.dir); err != nil {
+	if err := os.RemoveAll(remote.Dir); err != nil {
 		t.Fatal(err)
 	}
 	b, err = Load(t.Context(), url+"@"+v1, opts)

@@ -3,17 +3,19 @@ package bundles
 import (
 	"testing"
 	"testing/fstest"
+
+	"github.com/gov-policy/gov/internal/gittest"
 )
 
 func TestTreeFS(t *testing.T) {
-	r := newTestRepo(t)
-	sha := r.commit("files", map[string]string{
+	r := gittest.New(t)
+	sha := r.Commit("files", map[string]string{
 		"gov.cue":              "enforcement: \"warn\"\n",
 		"policies/a.rego":      "package gov.a\n",
 		"policies/deep/b.rego": "package gov.deep.b\n",
 		"cases/x/request.json": "{}",
 	})
-	c, err := resolveCommit(r.repo, r.dir, sha)
+	c, err := resolveCommit(r.Git, r.Dir, sha)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,46 +1,26 @@
 package evidence
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/gov-policy/gov/internal/gittest"
 )
 
 // testRepo makes a repository with two commits and returns its path and
 // the commits' SHAs.
 func testRepo(t *testing.T) (string, []string) {
 	t.Helper()
-	dir := t.TempDir()
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := gittest.New(t)
 	var shas []string
-	for i, content := range []string{"x = 1\n", "x = 2\n"} {
-		if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := wt.Add("app.py"); err != nil {
-			t.Fatal(err)
-		}
-		when := time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC)
-		h, err := wt.Commit("change", &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@example.com", When: when}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		shas = append(shas, h.String())
+	for _, content := range []string{"x = 1\n", "x = 2\n"} {
+		shas = append(shas, r.Commit("change", map[string]string{"app.py": content}))
 	}
-	return dir, shas
+	return r.Dir, shas
 }
 
 func TestNotes(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/internal/gittest"
 	"github.com/gov-policy/gov/scan"
 )
 
@@ -178,7 +179,7 @@ func TestEvalBadInput(t *testing.T) {
 
 func TestEvalErrorFailsClosed(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"policies/conflict.rego": `package gov.custom.conflict
+	gittest.WriteFiles(t, dir, map[string]string{"policies/conflict.rego": `package gov.custom.conflict
 
 f(_) := 1
 f(_) := 2

@@ -11,16 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/internal/gittest"
 )
 
 const testToken = "s3cret-api-token"
@@ -34,65 +29,13 @@ warn contains msg if {
 }
 `
 
-// writeFiles writes path -> content under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for p, content := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// policyRepo is a Git work tree built with go-git.
-type policyRepo struct {
-	t    *testing.T
-	dir  string
-	repo *git.Repository
-	n    int
-}
-
-func newPolicyRepo(t *testing.T) *policyRepo {
-	t.Helper()
-	dir := t.TempDir()
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &policyRepo{t: t, dir: dir, repo: repo}
-}
-
-// commit writes files, commits them on the current branch and returns the SHA.
-func (r *policyRepo) commit(files map[string]string) string {
-	r.t.Helper()
-	writeFiles(r.t, r.dir, files)
-	wt, err := r.repo.Worktree()
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
-		r.t.Fatal(err)
-	}
-	r.n++
-	sig := &object.Signature{Name: "Ada", Email: "ada@example.com", When: time.Date(2026, 1, 1, 0, r.n, 0, 0, time.UTC)}
-	h, err := wt.Commit("policy", &git.CommitOptions{Author: sig, Committer: sig})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return h.String()
-}
-
 // newTestServer builds a server (not serving) on a bundle directory with the
 // requester policy unless cfg names a bundle.
 func newTestServer(t *testing.T, cfg Config) *Server {
 	t.Helper()
 	if cfg.Bundle == "" {
 		dir := t.TempDir()
-		writeFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
+		gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
 		cfg.Bundle = dir
 	}
 	if cfg.Logger == nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gov-policy/gov/internal/gittest"
 )
 
 func policyVersion(msg string) map[string]string {
@@ -27,14 +29,14 @@ func evalMessage(t *testing.T, h http.Handler) string {
 }
 
 func TestReloadSwapsAndRefusesBadRevisions(t *testing.T) {
-	repo := newPolicyRepo(t)
-	v1 := repo.commit(policyVersion("v1 by"))
-	s := newTestServer(t, Config{Bundle: repo.dir + "@master", WebhookSecret: webhookSecret, PolicyRepo: "Codertocat/Hello-World"})
+	repo := gittest.New(t)
+	v1 := repo.Commit("policy", policyVersion("v1 by"))
+	s := newTestServer(t, Config{Bundle: repo.Dir + "@master", WebhookSecret: webhookSecret, PolicyRepo: "Codertocat/Hello-World"})
 	h := s.Handler()
 	if got := s.Bundle().Revision; got != v1 {
 		t.Fatalf("revision %s, want v1 %s", got, v1)
 	}
-	repo.commit(map[string]string{"policies/requester.rego": brokenPolicy})
+	repo.Commit("policy", map[string]string{"policies/requester.rego": brokenPolicy})
 	if err := s.Reload(t.Context()); err == nil || !strings.Contains(err.Error(), "requester.rego") {
 		t.Fatalf("reload of a broken revision: %v, want an error naming the file", err)
 	}
@@ -53,7 +55,7 @@ func TestReloadSwapsAndRefusesBadRevisions(t *testing.T) {
 	}
 
 	// A good v3, reloaded by a push to the policy repository while serving.
-	v3 := repo.commit(policyVersion("v3 by"))
+	v3 := repo.Commit("policy", policyVersion("v3 by"))
 	base, _ := serve(t, s)
 	body := payload(t, "../testdata/github/webhooks/push.json")
 	if code, result := deliver(t, h, "push", "push-1", body); code != http.StatusAccepted || result != resultQueued {
@@ -82,11 +84,11 @@ func TestReloadSwapsAndRefusesBadRevisions(t *testing.T) {
 }
 
 func TestPollReloads(t *testing.T) {
-	repo := newPolicyRepo(t)
-	repo.commit(policyVersion("v1 by"))
-	s := newTestServer(t, Config{Bundle: repo.dir + "@master", Poll: 20 * time.Millisecond})
+	repo := gittest.New(t)
+	repo.Commit("policy", policyVersion("v1 by"))
+	s := newTestServer(t, Config{Bundle: repo.Dir + "@master", Poll: 20 * time.Millisecond})
 	serve(t, s)
-	v2 := repo.commit(policyVersion("v2 by"))
+	v2 := repo.Commit("policy", policyVersion("v2 by"))
 	waitRevision(t, s, v2)
 }
 
@@ -102,15 +104,15 @@ func waitRevision(t *testing.T, s *Server, rev string) {
 }
 
 func TestStartWithUnreachablePolicyRepo(t *testing.T) {
-	origin := newPolicyRepo(t)
-	v1 := origin.commit(policyVersion("v1 by"))
-	ref := "file://" + filepath.ToSlash(origin.dir) + "@master"
+	origin := gittest.New(t)
+	v1 := origin.Commit("policy", policyVersion("v1 by"))
+	ref := "file://" + filepath.ToSlash(origin.Dir) + "@master"
 	cache := t.TempDir()
 	fresh := newTestServer(t, Config{Bundle: ref, Load: loadOpts(cache)})
 	if st := fresh.Bundle(); st.Revision != v1 || st.Stale {
 		t.Fatalf("first start: %+v, want v1 fresh", st)
 	}
-	if err := os.RemoveAll(origin.dir); err != nil {
+	if err := os.RemoveAll(origin.Dir); err != nil {
 		t.Fatal(err)
 	}
 
@@ -156,6 +158,6 @@ func TestStartWithUnreachablePolicyRepo(t *testing.T) {
 
 func brokenDir(t *testing.T) string {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"policies/requester.rego": brokenPolicy})
+	gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": brokenPolicy})
 	return dir
 }

@@ -2,61 +2,32 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/gov-policy/gov/internal/gittest"
 )
 
 // policyRepo builds a Git policy repository with go-git: each step writes
 // files, commits and tags. It returns the repository directory.
 func policyRepo(t *testing.T, steps []repoStep) string {
 	t.Helper()
-	dir := t.TempDir()
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	when := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i, s := range steps {
+	r := gittest.New(t)
+	for _, s := range steps {
+		files := map[string]string{}
 		for name, content := range s.files {
-			path := filepath.Join(dir, name)
 			if content == "" {
-				if _, err := wt.Remove(name); err != nil {
-					t.Fatal(err)
-				}
-				continue
+				name = "-" + name
 			}
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := wt.Add(name); err != nil {
-				t.Fatal(err)
-			}
+			files[name] = content
 		}
-		sig := &object.Signature{Name: "Policy Author", Email: "author@example.com", When: when.Add(time.Duration(i) * time.Hour)}
-		h, err := wt.Commit(s.message, &git.CommitOptions{Author: sig})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sha := r.Commit(s.message, files)
 		if s.tag != "" {
-			if _, err := repo.CreateTag(s.tag, h, nil); err != nil {
-				t.Fatal(err)
-			}
+			r.Tag(s.tag, sha, false)
 		}
 	}
-	return dir
+	return r.Dir
 }
 
 type repoStep struct {
