@@ -17,32 +17,9 @@ go build -o "$bin/gov" ./cmd/gov
 [ -x "$bin/conftest" ] || GOBIN="$bin" go install github.com/open-policy-agent/conftest@v0.71.1
 [ -x "$bin/opa" ] || GOBIN="$bin" go install github.com/open-policy-agent/opa@v1.22.3
 
-# One policy, the same for all three: deny deleting tests, require approval
-# for protected paths.
-mkdir -p "$work/policy/policies"
-cat > "$work/policy/policies/bench.rego" <<'REGO'
-package gov.bench
-
-deny contains msg if {
-	some f in input.patch.files
-	f.status == "deleted"
-	regex.match(`(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.go$)`, f.path)
-	msg := sprintf("%s: deleting a test is not allowed", [f.path])
-}
-
-require_approval contains msg if {
-	some f in input.patch.files
-	regex.match(`^(\.github/workflows/|auth/|infra/)`, f.path)
-	msg := sprintf("%s: protected path", [f.path])
-}
-REGO
-cat > "$work/policy/policies/bench_test.rego" <<'REGO'
-package gov.bench
-
-test_deleted if count(deny) == 1 with input as {"patch": {"files": [{"path": "tests/a.py", "status": "deleted"}]}}
-REGO
-# The same rules only: gov's built-in library is off in this bundle.
-echo 'library: enabled: false' > "$work/policy/gov.cue"
+# One policy, the same for all three (bench/policy): deny deleting tests,
+# require approval for protected paths; gov's library is off there.
+cp -r bench/policy "$work/policy"
 git -C "$work/policy" init -q
 git -C "$work/policy" add .
 git -C "$work/policy" -c user.name=bench -c user.email=bench@example.com commit -qm policy
