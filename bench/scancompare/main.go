@@ -17,22 +17,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gov-policy/gov/scan/scantest"
 )
-
-type label struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`
-	EndLine int    `json:"end_line"`
-	Rule    string `json:"rule"`
-	Why     string `json:"why"`
-}
-
-type labels struct {
-	Secrets    []label `json:"secrets"`
-	LookAlikes []label `json:"lookalikes"`
-	Files      int     `json:"files"`
-	Bytes      int64   `json:"bytes"`
-}
 
 // hit is one reported location.
 type hit struct {
@@ -45,7 +32,7 @@ func main() {
 	root := flag.String("root", "", "corpus root, stripped from report paths")
 	verbose := flag.Bool("v", false, "list misses and false positives")
 	flag.Parse()
-	var lb labels
+	var lb scantest.Labels
 	if err := readJSON(*labelsPath, &lb); err != nil {
 		fail(err)
 	}
@@ -79,10 +66,10 @@ func main() {
 
 // score counts labels with a hit in their line range, and the distinct
 // lines hit outside every secret label.
-func score(lb labels, hits map[hit]bool) (int, []label, []hit) {
+func score(lb scantest.Labels, hits map[hit]bool) (int, []scantest.Label, []hit) {
 	covered := map[hit]bool{}
 	found := 0
-	var missed []label
+	var missed []scantest.Label
 	for _, l := range lb.Secrets {
 		ok := false
 		for n := l.Line; n <= l.EndLine; n++ {
@@ -144,7 +131,7 @@ func readHits(tool, path, root string) (map[hit]bool, error) {
 	return hits, nil
 }
 
-func ruleTypes(ls []label) int {
+func ruleTypes(ls []scantest.Label) int {
 	seen := map[string]bool{}
 	for _, l := range ls {
 		seen[l.Rule] = true

@@ -16,23 +16,6 @@ import (
 	"github.com/gov-policy/gov/scan/scantest"
 )
 
-// Label locates one planted value: lines Line..EndLine of File.
-type Label struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`
-	EndLine int    `json:"end_line"`
-	Rule    string `json:"rule,omitempty"`
-	Why     string `json:"why,omitempty"`
-}
-
-// Labels is labels.json.
-type Labels struct {
-	Secrets    []Label `json:"secrets"`
-	LookAlikes []Label `json:"lookalikes"`
-	Files      int     `json:"files"`
-	Bytes      int64   `json:"bytes"`
-}
-
 func main() {
 	out := flag.String("o", "", "output directory (created)")
 	files := flag.Int("files", 3000, "number of files")
@@ -57,7 +40,7 @@ func generate(dir string, n int, seed uint64) error {
 		names = append(names, l)
 	}
 	sort.Strings(names)
-	var labels Labels
+	var labels scantest.Labels
 	var positives, lookalikes []scantest.Sample
 	for i := range n {
 		lang := names[r.IntN(len(names))]
@@ -86,7 +69,7 @@ func generate(dir string, n int, seed uint64) error {
 		for j := range body {
 			if s, ok := plantAt[j]; ok {
 				text := scantest.Render(lang, s)
-				l := Label{File: rel, Line: len(lines) + 1, EndLine: len(lines) + strings.Count(text, "\n") + 1, Rule: s.Rule, Why: s.Why}
+				l := scantest.Label{File: rel, Line: len(lines) + 1, EndLine: len(lines) + strings.Count(text, "\n") + 1, Rule: s.Rule, Why: s.Why}
 				if s.Rule != "" {
 					labels.Secrets = append(labels.Secrets, l)
 				} else {
