@@ -26,6 +26,7 @@ type Engine struct {
 	exceptions []exception
 	workflows  []workflowMatcher
 	keys       *inputKeys
+	risk       *riskScorer
 }
 
 // queryTerm is one binding of the prepared query: the elements of one
@@ -36,9 +37,6 @@ type queryTerm struct {
 	pkg  *policyPackage
 	rule string // deny, require_approval, warn, risk_level
 }
-
-// riskVar binds the computed risk level.
-const riskVar = "risk"
 
 // emptyBuiltin reports a built-in package whose sets are empty by
 // construction for b, which is then not queried (each is about a tenth of
@@ -63,7 +61,7 @@ func emptyBuiltin(pkg string, b *bundles.Bundle) bool {
 
 // New compiles the bundle's Rego with the built-in modules, writes the
 // bundle's data to a store and prepares the query that collects every
-// package's deny, require_approval and warn sets and the risk level.
+// package's deny, require_approval and warn sets and the risk level overrides.
 func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 	if b == nil {
 		return nil, fmt.Errorf("engine: no bundle")
@@ -76,6 +74,9 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{b: b, prog: prog, keys: newInputKeys()}
+	if e.risk, err = newRiskScorer(b.Config.Risk); err != nil {
+		return nil, fmt.Errorf("gov.cue: risk.high_risk_paths: %w", err)
+	}
 	if e.exceptions, err = compileExceptions(b.Exceptions); err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 		return nil, err
 	}
 	e.checked = append(e.checked, prog.skipped...)
-	body := ast.NewBody(ast.Equality.Expr(ast.VarTerm(riskVar), listOf(ast.MustParseRef("data.gov.builtin.risk.level"))))
+	body := ast.NewBody()
 	for _, pp := range prog.packages {
 		ref := ast.MustParseRef("data." + pp.name)
 		if len(pp.actions) > 0 {
@@ -101,6 +102,9 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 	slices.Sort(e.checked)
 	// The store keeps OPA values so that policies reading data.gov do not
 	// convert it from Go values on every evaluation.
+	if len(e.terms) == 0 {
+		return e, nil // nothing to query: the decision is the risk level alone
+	}
 	store := inmem.NewFromObjectWithOpts(bundleData(b), inmem.OptReturnASTValuesOnRead(true))
 	e.query, err = rego.New(
 		rego.ParsedQuery(body),

@@ -96,7 +96,11 @@ func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // run evaluates the prepared query and turns its bindings into results.
 func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, error) {
-	input, err := e.keys.input(in)
+	risk := e.risk.level(in.Request, in.Patch)
+	if len(e.terms) == 0 {
+		return &outcome{risk: risk}, nil
+	}
+	input, err := e.keys.input(in, risk)
 	if err != nil {
 		return nil, err
 	}
@@ -115,11 +119,7 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 		return nil, fmt.Errorf("evaluate policies: query returned %d results, want 1", len(rs))
 	}
 	b := rs[0].Bindings
-	out := &outcome{}
-	risk, ok := single(b[riskVar])
-	if out.risk, _ = risk.(string); !ok || !validRisk(out.risk) {
-		return nil, fmt.Errorf("evaluate policies: data.gov.builtin.risk.level is %v, want a risk level", risk)
-	}
+	out := &outcome{risk: risk}
 	override := -1
 	for _, t := range e.terms {
 		v, ok := single(b[t.name])
@@ -165,11 +165,10 @@ func single(v any) (any, bool) {
 	return list[0], true
 }
 
-// inputValue builds the Rego input document directly as OPA values.
-// input.patch has the shape of patch.Patch.Input (see patchValue).
-func inputValue(in Input) (ast.Value, error) { return newInputKeys().input(in) }
-
-func (k *inputKeys) input(in Input) (ast.Value, error) {
+// input builds the Rego input document directly as OPA values.
+// input.patch has the shape of patch.Patch.Input (see patchValue);
+// input.risk_level is the computed risk level.
+func (k *inputKeys) input(in Input, risk string) (ast.Value, error) {
 	p := in.Patch
 	if p == nil {
 		p = &patch.Patch{}
@@ -204,6 +203,7 @@ func (k *inputKeys) input(in Input) (ast.Value, error) {
 		)),
 		k.item("patch", ast.NewTerm(pv)),
 		k.item("findings", ast.ArrayTerm(findings...)),
+		k.item("risk_level", ast.StringTerm(risk)),
 	}
 	if in.PR != nil {
 		pr, err := ast.InterfaceToValue(in.PR)

@@ -15,7 +15,7 @@ type inputKeys struct {
 
 func newInputKeys() *inputKeys {
 	names := [...]string{
-		"request", "patch", "findings", "pr",
+		"request", "patch", "findings", "pr", "risk_level",
 		"request_id", "action_type", "environment", "service_name", "language", "requested_by",
 		"error_context", "patch_content", "metadata",
 		"rule", "file", "line", "fingerprint",

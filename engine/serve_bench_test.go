@@ -37,7 +37,7 @@ func BenchmarkEvalServe(b *testing.B) {
 	b.Run("input", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := e.keys.input(in); err != nil {
+			if _, err := e.keys.input(in, "medium"); err != nil {
 				b.Fatal(err)
 			}
 		}

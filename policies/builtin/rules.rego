@@ -6,7 +6,7 @@
 # Fields: request fields (environment, service_name, language, action_type,
 # requested_by, request_id), dotted paths into the request (error_context.x,
 # metadata.x), stats.files|additions|deletions, lines_changed, risk_level
-# (the computed level), patch_content (each added line) and files (each
+# (input.risk_level, the level gov computed), patch_content (each added line) and files (each
 # changed path). On patch_content and files a positive operator holds when
 # some line/path satisfies it; not_equals and not_in hold when none does.
 package gov.builtin.rules
@@ -127,7 +127,7 @@ _holds(_, _, c) if {
 	_test(c.operator, _value(c.field), c.value)
 }
 
-_value("risk_level") := data.gov.builtin.risk.level
+_value("risk_level") := input.risk_level
 
 _value("lines_changed") := input.patch.stats.additions + input.patch.stats.deletions
 

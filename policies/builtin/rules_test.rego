@@ -19,7 +19,7 @@ _request := {
 	"error_context": {"kind": "NullPointer", "count": 7},
 }
 
-_input := {"request": _request, "patch": _patch}
+_input := {"request": _request, "patch": _patch, "risk_level": "medium"}
 
 _rule(conds) := [{"id": "r1", "message": "m", "action": "deny", "conditions": conds}]
 
