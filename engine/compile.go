@@ -34,6 +34,10 @@ type policyPackage struct {
 	// defaults describe the package's complete (non-contains) action rules,
 	// whose elements cannot be attributed to one rule head.
 	defaults map[string]ruleInfo
+	// gate is the package's applies_to (see gate), nil when any of its
+	// modules (modules counts them, gated those with one) declares none.
+	gate           *gate
+	modules, gated int
 }
 
 // program is the compiled Rego of one bundle plus the built-in modules.
@@ -92,6 +96,15 @@ func compileProgram(b *bundles.Bundle) (*program, error) {
 		if err := p.attribute(m, file, pp); err != nil {
 			return err
 		}
+		g, err := moduleGate(m, file)
+		if err != nil {
+			return err
+		}
+		pp.modules++
+		if g != nil {
+			pp.gated++
+			pp.gate = g // OPA allows one package annotation per package
+		}
 		modules[file] = m
 		return nil
 	}
@@ -129,6 +142,9 @@ func compileProgram(b *bundles.Bundle) (*program, error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		pp := byName[name]
+		if pp.gated < pp.modules {
+			pp.gate = nil
+		}
 		if strings.HasPrefix(name, "gov.") && (len(pp.actions) > 0 || pp.riskOverride) {
 			p.packages = append(p.packages, pp)
 		}

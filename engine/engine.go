@@ -8,7 +8,6 @@ import (
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
@@ -20,8 +19,7 @@ const defaultTimeout = 10 * time.Second
 type Engine struct {
 	b          *bundles.Bundle
 	prog       *program
-	query      rego.PreparedEvalQuery
-	terms      []queryTerm
+	queries    *queries
 	checked    []string
 	exceptions []exception
 	workflows  []workflowMatcher
@@ -62,7 +60,11 @@ func emptyBuiltin(pkg string, b *bundles.Bundle) bool {
 // New compiles the bundle's Rego with the built-in modules, writes the
 // bundle's data to a store and prepares the query that collects every
 // package's deny, require_approval and warn sets and the risk level overrides.
-func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
+func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) { return newEngine(ctx, b, true) }
+
+// newEngine is New; gates false queries every package whatever its
+// applies_to (the reference the gates are tested against).
+func newEngine(ctx context.Context, b *bundles.Bundle, gates bool) (*Engine, error) {
 	if b == nil {
 		return nil, fmt.Errorf("engine: no bundle")
 	}
@@ -84,9 +86,8 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 		return nil, err
 	}
 	e.checked = append(e.checked, prog.skipped...)
-	body := ast.NewBody()
+	var terms []queryTerm
 	for _, pp := range prog.packages {
-		ref := ast.MustParseRef("data." + pp.name)
 		if len(pp.actions) > 0 {
 			e.checked = append(e.checked, pp.name)
 		}
@@ -94,27 +95,15 @@ func New(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
 			if (rule == "risk_level" && !pp.riskOverride) || (rule != "risk_level" && !pp.actions[rule]) {
 				continue
 			}
-			t := queryTerm{name: fmt.Sprintf("t%d", len(e.terms)), pkg: pp, rule: rule}
-			e.terms = append(e.terms, t)
-			body.Append(ast.Equality.Expr(ast.VarTerm(t.name), listOf(ref.Append(ast.StringTerm(rule)))))
+			terms = append(terms, queryTerm{name: fmt.Sprintf("t%d", len(terms)), pkg: pp, rule: rule})
 		}
 	}
 	slices.Sort(e.checked)
 	// The store keeps OPA values so that policies reading data.gov do not
 	// convert it from Go values on every evaluation.
-	if len(e.terms) == 0 {
-		return e, nil // nothing to query: the decision is the risk level alone
-	}
 	store := inmem.NewFromObjectWithOpts(bundleData(b), inmem.OptReturnASTValuesOnRead(true))
-	e.query, err = rego.New(
-		rego.ParsedQuery(body),
-		rego.Compiler(prog.compiler),
-		rego.Store(store),
-		rego.StoreReadAST(true),
-		rego.StrictBuiltinErrors(true),
-	).PrepareForEval(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("prepare policy query: %w", err)
+	if e.queries, err = newQueries(ctx, prog.compiler, store, terms, gates); err != nil {
+		return nil, err
 	}
 	return e, nil
 }

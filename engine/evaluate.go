@@ -97,7 +97,11 @@ func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // run evaluates the prepared query and turns its bindings into results.
 func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, error) {
 	risk := e.risk.level(in.Request, in.Patch)
-	if len(e.terms) == 0 {
+	q, err := e.queries.forPatch(ctx, in.Patch)
+	if err != nil {
+		return nil, err
+	}
+	if len(q.terms) == 0 {
 		return &outcome{risk: risk}, nil
 	}
 	input, err := e.keys.input(in, risk)
@@ -110,7 +114,7 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	cancel := topdown.NewCancel()
 	stop := context.AfterFunc(ctx, cancel.Cancel)
 	defer stop()
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(now),
+	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(now),
 		rego.EvalExternalCancel(cancel), rego.EvalMetrics(metrics.NoOp()))
 	if err != nil {
 		return nil, &EvalError{Err: err}
@@ -121,7 +125,7 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	b := rs[0].Bindings
 	out := &outcome{risk: risk}
 	override := -1
-	for _, t := range e.terms {
+	for _, t := range q.terms {
 		v, ok := single(b[t.name])
 		where := t.pkg.name + "." + t.rule
 		if t.rule == "risk_level" {

@@ -12,6 +12,12 @@
 #                        (default ["*"], every environment); elsewhere they warn
 #   trusted_owners       globs of action owners exempt from SHA pinning
 #                        (e.g. ["actions", "my-org"]); default none
+
+# METADATA
+# scope: package
+# custom:
+#   applies_to:
+#     paths: [".github/workflows/*.yml", ".github/workflows/*.yaml"]
 package gov.lib.cicd.workflows
 
 import data.gov.lib.util

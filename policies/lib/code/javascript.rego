@@ -7,6 +7,12 @@
 #   require_approval_in  environments where these rules require approval
 #                        (default ["production"]); elsewhere they warn
 #   ignore_paths         globs of files not checked (e.g. ["scripts/dev/**"])
+
+# METADATA
+# scope: package
+# custom:
+#   applies_to:
+#     languages: ["javascript", "typescript"]
 package gov.lib.code.javascript
 
 import data.gov.lib.util

@@ -6,6 +6,12 @@
 #   sensitive_fields     field names of PHI/PII (replaces the default list;
 #                        letters, digits and "_" only)
 #   require_approval_in  see sql.rego
+
+# METADATA
+# scope: package
+# custom:
+#   applies_to:
+#     languages: ["python", "go", "javascript", "typescript", "java", "kotlin", "scala", "ruby", "php", "csharp", "rust", "sql", "shell", "swift", "c", "cpp", "groovy"]
 package gov.lib.data.sensitive
 
 import data.gov.lib.util

@@ -13,6 +13,12 @@
 #                        default_registries)
 #   typosquat_targets    extra popular package names to protect
 #   typosquat_ignore     names never reported as typosquats
+
+# METADATA
+# scope: package
+# custom:
+#   applies_to:
+#     paths: ["**/package.json", "**/go.mod", "**/requirements*.txt", "**/requirements/*.txt", "**/constraints.txt", "**/pyproject.toml", "**/pom.xml", "**/Cargo.toml", "**/package-lock.json", "**/npm-shrinkwrap.json", "**/yarn.lock", "**/pnpm-lock.yaml", "**/pip.conf"]
 package gov.lib.dependencies.rules
 
 import data.gov.lib.dependencies.manifests

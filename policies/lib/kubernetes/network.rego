@@ -5,6 +5,12 @@
 # Kubernetes findings as in workloads.rego.
 #
 # Parameters (library: families: kubernetes: ...): see workloads.rego.
+
+# METADATA
+# scope: package
+# custom:
+#   applies_to:
+#     languages: ["yaml", "json", "terraform", "toml"]
 package gov.lib.kubernetes.network
 
 import data.gov.lib.util

@@ -16,6 +16,12 @@
 #   allowed_registries   registries images may come from (e.g. ["ghcr.io/acme",
 #                        "123456789.dkr.ecr.us-east-1.amazonaws.com"]);
 #                        empty (the default) allows any
+
+# METADATA
+# scope: package
+# custom:
+#   applies_to:
+#     languages: ["yaml", "json"]
 package gov.lib.kubernetes.workloads
 
 import data.gov.lib.util

@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gov-policy/gov/engine/patch"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+)
+
+// maxGated is how many gated packages can be left out of a query; the
+// gates of further packages are ignored (they are always queried).
+const maxGated = 64
+
+// maxSubsets bounds the prepared queries kept for combinations of gated
+// packages; past it, the full query serves (correct, only slower).
+const maxSubsets = 256
+
+// queries are the engine's prepared queries: the full one, prepared by New,
+// and those leaving out the gated packages (see gate) that do not apply to
+// a patch, prepared on first use and kept per combination.
+type queries struct {
+	compiler *ast.Compiler
+	store    storage.Store
+	terms    []queryTerm
+	gated    []*policyPackage // bit i of a skip mask is gated[i]
+	full     *preparedQuery
+
+	mu      sync.Mutex // serialises preparing subsets
+	subsets sync.Map   // uint64 skip mask -> *preparedQuery
+	count   atomic.Int32
+}
+
+// preparedQuery binds the listed terms; query is unset when there are none.
+type preparedQuery struct {
+	query rego.PreparedEvalQuery
+	terms []queryTerm
+}
+
+func newQueries(ctx context.Context, c *ast.Compiler, store storage.Store, terms []queryTerm, gates bool) (*queries, error) {
+	q := &queries{compiler: c, store: store, terms: terms}
+	seen := map[*policyPackage]bool{}
+	for _, t := range terms {
+		if gates && t.pkg.gate != nil && !seen[t.pkg] && len(q.gated) < maxGated {
+			seen[t.pkg] = true
+			q.gated = append(q.gated, t.pkg)
+		}
+	}
+	var err error
+	if q.full, err = q.prepare(ctx, 0); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// prepare builds the query of every term whose package is not in skip.
+func (q *queries) prepare(ctx context.Context, skip uint64) (*preparedQuery, error) {
+	pq := &preparedQuery{}
+	body := ast.NewBody()
+	for _, t := range q.terms {
+		if q.skipped(t.pkg, skip) {
+			continue
+		}
+		pq.terms = append(pq.terms, t)
+		ref := ast.MustParseRef("data." + t.pkg.name).Append(ast.StringTerm(t.rule))
+		body.Append(ast.Equality.Expr(ast.VarTerm(t.name), listOf(ref)))
+	}
+	if len(pq.terms) == 0 {
+		return pq, nil // nothing to query: the decision is the risk level alone
+	}
+	var err error
+	pq.query, err = rego.New(
+		rego.ParsedQuery(body),
+		rego.Compiler(q.compiler),
+		rego.Store(q.store),
+		rego.StoreReadAST(true),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare policy query: %w", err)
+	}
+	return pq, nil
+}
+
+func (q *queries) skipped(pp *policyPackage, skip uint64) bool {
+	for i, g := range q.gated {
+		if g == pp {
+			return skip&(1<<i) != 0
+		}
+	}
+	return false
+}
+
+// forPatch returns the query for p: the full one unless some gated
+// package does not apply to p.
+func (q *queries) forPatch(ctx context.Context, p *patch.Patch) (*preparedQuery, error) {
+	var skip uint64
+	for i, pp := range q.gated {
+		if !pp.gate.applies(p) {
+			skip |= 1 << i
+		}
+	}
+	if skip == 0 {
+		return q.full, nil
+	}
+	if pq, ok := q.subsets.Load(skip); ok {
+		return pq.(*preparedQuery), nil
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if pq, ok := q.subsets.Load(skip); ok {
+		return pq.(*preparedQuery), nil
+	}
+	if q.count.Load() >= maxSubsets {
+		return q.full, nil
+	}
+	pq, err := q.prepare(ctx, skip)
+	if err != nil {
+		return nil, err
+	}
+	q.subsets.Store(skip, pq)
+	q.count.Add(1)
+	return pq, nil
+}
