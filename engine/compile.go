@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine/patch"
 	"github.com/gov-policy/gov/policies"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -38,6 +39,11 @@ type policyPackage struct {
 	// modules (modules counts them, gated those with one) declares none.
 	gate           *gate
 	modules, gated int
+	files          []string
+	// library holds when every module of the package is the built-in
+	// library's; omitted when such a package was left out of the compiled
+	// program because it does not apply to the one patch it is for.
+	library, omitted bool
 }
 
 // program is the compiled Rego of one bundle plus the built-in modules.
@@ -72,46 +78,11 @@ func optionalBuiltin(file string) (string, bool) {
 // `deny` truthiness elsewhere keep working; only policies that look inside
 // another rule's elements (`"x" in deny`) would see the wrapper. Tests are
 // never compiled this way: gov test runs the modules unchanged.
-func compileProgram(b *bundles.Bundle) (*program, error) {
+func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 	p := &program{}
-	modules := map[string]*ast.Module{}
-	byName := map[string]*policyPackage{}
-	add := func(file, src string, builtin bool) error {
-		m, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
-		if err != nil {
-			return regoErr(file, err)
-		}
-		if m == nil {
-			return fmt.Errorf("%s: empty module (no package)", file)
-		}
-		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
-		if !builtin && (pkg == "gov.builtin" || strings.HasPrefix(pkg, "gov.builtin.")) {
-			return fmt.Errorf("%s:%d: package %s is reserved for gov's built-in modules", file, m.Package.Location.Row, pkg)
-		}
-		pp := byName[pkg]
-		if pp == nil {
-			pp = &policyPackage{name: pkg, builtin: builtin, actions: map[string]bool{}, defaults: map[string]ruleInfo{}}
-			byName[pkg] = pp
-		}
-		if err := p.attribute(m, file, pp); err != nil {
-			return err
-		}
-		g, err := moduleGate(m, file)
-		if err != nil {
-			return err
-		}
-		pp.modules++
-		if g != nil {
-			pp.gated++
-			pp.gate = g // OPA allows one package annotation per package
-		}
-		modules[file] = m
-		return nil
-	}
+	var srcs []source
 	for _, file := range slices.Sorted(maps.Keys(b.Modules)) {
-		if err := add(file, b.Modules[file], false); err != nil {
-			return nil, err
-		}
+		srcs = append(srcs, source{file: file, text: b.Modules[file]})
 	}
 	builtin := policies.Builtin()
 	for _, file := range slices.Sorted(maps.Keys(builtin)) {
@@ -122,19 +93,57 @@ func compileProgram(b *bundles.Bundle) (*program, error) {
 			p.skipped = append(p.skipped, pkg)
 			continue
 		}
-		if err := add(file, builtin[file], true); err != nil {
-			return nil, err
-		}
+		srcs = append(srcs, source{file: file, text: builtin[file], origin: originBuiltin})
 	}
 	// The built-in policy library is part of every bundle unless gov.cue
 	// turns it off; its families read their tuning from data.gov.config.library.
 	if b.Config.Library.Enabled {
 		lib := policies.Library()
 		for _, file := range slices.Sorted(maps.Keys(lib)) {
-			if err := add(file, lib[file], false); err != nil {
-				return nil, err
-			}
+			srcs = append(srcs, source{file: file, text: lib[file], origin: originLibrary})
 		}
+	}
+	parsed, err := parseModules(srcs)
+	if err != nil {
+		return nil, err
+	}
+	modules := map[string]*ast.Module{}
+	byName := map[string]*policyPackage{}
+	for i, src := range srcs {
+		m, file := parsed[i], src.file
+		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		builtin := src.origin == originBuiltin
+		if !builtin && (pkg == "gov.builtin" || strings.HasPrefix(pkg, "gov.builtin.")) {
+			return nil, fmt.Errorf("%s:%d: package %s is reserved for gov's built-in modules", file, m.Package.Location.Row, pkg)
+		}
+		pp := byName[pkg]
+		if pp == nil {
+			pp = &policyPackage{name: pkg, builtin: builtin, library: true, actions: map[string]bool{}, defaults: map[string]ruleInfo{}}
+			byName[pkg] = pp
+		}
+		pp.library = pp.library && src.origin == originLibrary
+		pp.files = append(pp.files, file)
+		if err := p.attribute(m, file, pp); err != nil {
+			return nil, err
+		}
+		g, err := moduleGate(m, file)
+		if err != nil {
+			return nil, err
+		}
+		pp.modules++
+		if g != nil {
+			pp.gated++
+			pp.gate = g // OPA allows one package annotation per package
+		}
+		modules[file] = m
+	}
+	for _, pp := range byName {
+		if pp.gated < pp.modules {
+			pp.gate = nil
+		}
+	}
+	if only != nil {
+		omitLibraryPackages(byName, modules, only)
 	}
 	p.compiler = ast.NewCompiler()
 	if p.compiler.Compile(modules); p.compiler.Failed() {
@@ -142,9 +151,6 @@ func compileProgram(b *bundles.Bundle) (*program, error) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		pp := byName[name]
-		if pp.gated < pp.modules {
-			pp.gate = nil
-		}
 		if strings.HasPrefix(name, "gov.") && (len(pp.actions) > 0 || pp.riskOverride) {
 			p.packages = append(p.packages, pp)
 		}

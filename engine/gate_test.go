@@ -16,6 +16,7 @@ import (
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine/patch"
 	"github.com/gov-policy/gov/policies"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 func TestGateSkipsPackage(t *testing.T) {
@@ -94,11 +95,11 @@ func TestLibraryGates(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	gated, err := newEngine(ctx, b, true)
+	gated, err := newEngine(ctx, b, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, err := newEngine(ctx, b, false)
+	full, err := newEngine(ctx, b, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,5 +295,102 @@ func TestGateConcurrent(t *testing.T) {
 	}
 	if n := e.queries.count.Load(); n != 7 {
 		t.Errorf("prepared %d subset queries, want 7 (every combination but all three)", n)
+	}
+}
+
+// TestNewFor: an engine for one patch compiles only the library packages
+// that apply to it (or that a kept module reads), decides that patch as
+// New's engine does, and refuses a patch that needs a package it left out.
+func TestNewFor(t *testing.T) {
+	b, err := bundles.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	full := mustEngine(t, b)
+	diffs, err := filepath.Glob("../bundles/default/cases/patches/*.diff")
+	if err != nil || len(diffs) < 10 {
+		t.Fatalf("case patches: %v %v", diffs, err)
+	}
+	for _, name := range diffs {
+		diff, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := patch.Parse(diff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := NewFor(ctx, b, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := Input{Request: Request{Environment: "production", ServiceName: "api"}, Patch: p, Now: testNow}
+		want := mustEval(t, full, in)
+		got := mustEval(t, e, in)
+		if g, w := decisionKey(got), decisionKey(want); g != w {
+			t.Errorf("%s: NewFor\n%s\nNew\n%s", name, g, w)
+		}
+		if !slices.Equal(got.Summary.PolicyTypesChecked, want.Summary.PolicyTypesChecked) {
+			t.Errorf("%s: checked %v, want %v", name, got.Summary.PolicyTypesChecked, want.Summary.PolicyTypesChecked)
+		}
+	}
+	py := mkPatch(patch.File{Path: "app/x.py", Language: "python", Status: patch.StatusModified, Added: added(1, "x = eval(y)")})
+	e, err := NewFor(ctx, b, py)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !omitted(e, "gov.lib.code.golang") || omitted(e, "gov.lib.code.python") {
+		t.Errorf("omitted %v: want gov.lib.code.golang, not gov.lib.code.python", omittedNames(e))
+	}
+	goPatch := mkPatch(patch.File{Path: "main.go", Language: "go", Status: patch.StatusModified, Added: added(1, "x")})
+	if _, err := e.Evaluate(ctx, Input{Patch: goPatch}); err == nil || !strings.Contains(err.Error(), "gov.lib.code.golang") {
+		t.Errorf("go patch on a python engine: %v, want an error naming gov.lib.code.golang", err)
+	}
+	// A bundle module that reads a library package keeps it compiled.
+	b2, err := bundles.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2.Modules = map[string]string{"policies/reads.rego": "package gov.reads\n\nimport data.gov.lib.code.golang\n\nwarn contains sprintf(\"%d go needles\", [count(golang._needles)])\n"}
+	e2, err := NewFor(ctx, b2, py)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if omitted(e2, "gov.lib.code.golang") || !omitted(e2, "gov.lib.code.ruby") {
+		t.Errorf("omitted %v: want gov.lib.code.ruby but not the golang package a module imports", omittedNames(e2))
+	}
+	if d := mustEval(t, e2, Input{Patch: py}); !strings.Contains(messages(d), "go needles") {
+		t.Errorf("violations %v, want the module reading golang's needles", d.Violations)
+	}
+}
+
+func omittedNames(e *Engine) []string {
+	var out []string
+	for _, pp := range e.queries.omitted {
+		out = append(out, pp.name)
+	}
+	return out
+}
+
+func omitted(e *Engine, pkg string) bool { return slices.Contains(omittedNames(e), pkg) }
+
+func TestRefersTo(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want bool
+	}{
+		{"package a\n\nimport data.gov.lib.code.golang\n\nx := 1\n", true},
+		{"package a\n\nx := data.gov.lib.code.golang._needles\n", true},
+		{"package a\n\nx := data.gov.lib.code\n", true},
+		{"package a\n\nx := data.gov.lib[k] if k := input.k\n", true},
+		{"package a\n\nx := data.gov.lib.code.python._needles\n", false},
+		{"package a\n\nx := data.gov.config.library\n", false},
+		{"package a\n\nx := input.patch\n", false},
+	} {
+		m := ast.MustParseModuleWithOpts(tc.src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if got := refersTo(m, "gov.lib.code.golang"); got != tc.want {
+			t.Errorf("%q: refersTo = %v, want %v", tc.src, got, tc.want)
+		}
 	}
 }

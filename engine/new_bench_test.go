@@ -2,26 +2,39 @@ package engine
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine/patch"
 )
 
 // BenchmarkNew is the per-process cost of preparing a bundle (parse and
 // compile its Rego, prepare the query) before the first decision: the
-// embedded bundle with the whole library, and the starter bundle.
+// embedded bundle with the whole library, the same for one Python patch as
+// gov eval prepares it (NewFor: the library packages about other languages,
+// CI and manifests are not compiled), and the starter bundle.
 func BenchmarkNew(b *testing.B) {
 	embedded, err := bundles.LoadEmbedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	diff, err := os.ReadFile("../testdata/patches/python-null-check.diff")
+	if err != nil {
+		b.Fatal(err)
+	}
+	py, err := patch.Parse(diff)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, bc := range []struct {
 		name   string
 		bundle *bundles.Bundle
-	}{{"embedded", embedded}, {"starter", starterBundle(b)}} {
+		only   *patch.Patch
+	}{{"embedded", embedded, nil}, {"embedded-for-python", embedded, py}, {"starter", starterBundle(b), nil}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := New(context.Background(), bc.bundle); err != nil {
+				if _, err := newEngine(context.Background(), bc.bundle, true, bc.only); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -28,6 +28,7 @@ type queries struct {
 	store    storage.Store
 	terms    []queryTerm
 	gated    []*policyPackage // bit i of a skip mask is gated[i]
+	omitted  []*policyPackage // not compiled (see NewFor)
 	full     *preparedQuery
 
 	mu      sync.Mutex // serialises preparing subsets
@@ -41,8 +42,8 @@ type preparedQuery struct {
 	terms []queryTerm
 }
 
-func newQueries(ctx context.Context, c *ast.Compiler, store storage.Store, terms []queryTerm, gates bool) (*queries, error) {
-	q := &queries{compiler: c, store: store, terms: terms}
+func newQueries(ctx context.Context, c *ast.Compiler, store storage.Store, terms []queryTerm, gates bool, omitted []*policyPackage) (*queries, error) {
+	q := &queries{compiler: c, store: store, terms: terms, omitted: omitted}
 	seen := map[*policyPackage]bool{}
 	for _, t := range terms {
 		if gates && t.pkg.gate != nil && !seen[t.pkg] && len(q.gated) < maxGated {
@@ -98,6 +99,11 @@ func (q *queries) skipped(pp *policyPackage, skip uint64) bool {
 // forPatch returns the query for p: the full one unless some gated
 // package does not apply to p.
 func (q *queries) forPatch(ctx context.Context, p *patch.Patch) (*preparedQuery, error) {
+	for _, pp := range q.omitted {
+		if pp.gate.applies(p) {
+			return nil, fmt.Errorf("engine: package %s applies to this patch but was not compiled (the engine was built for another patch)", pp.name)
+		}
+	}
 	var skip uint64
 	for i, pp := range q.gated {
 		if !pp.gate.applies(p) {

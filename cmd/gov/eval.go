@@ -104,7 +104,7 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 			return err
 		}
 	}
-	eng, err := engine.New(ctx, b)
+	eng, err := engine.NewFor(ctx, b, p)
 	r := <-scanned
 	if err != nil {
 		return err

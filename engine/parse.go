@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/gov-policy/gov/engine/patch"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// origin is where a module comes from.
+type origin int
+
+const (
+	originBundle origin = iota
+	originBuiltin
+	originLibrary
+)
+
+type source struct {
+	file, text string
+	origin     origin
+}
+
+// parseModules parses srcs with METADATA on every CPU (parsing is a third
+// of compiling the library); the error is the first source's, in order.
+func parseModules(srcs []source) ([]*ast.Module, error) {
+	mods := make([]*ast.Module, len(srcs))
+	errs := make([]error, len(srcs))
+	var wg sync.WaitGroup
+	next := make(chan int, len(srcs))
+	for i := range srcs {
+		next <- i
+	}
+	close(next)
+	for range min(runtime.GOMAXPROCS(0), len(srcs)) {
+		wg.Go(func() {
+			for i := range next {
+				mods[i], errs[i] = parseModule(srcs[i])
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return mods, nil
+}
+
+func parseModule(src source) (*ast.Module, error) {
+	m, err := ast.ParseModuleWithOpts(src.file, src.text, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+	if err != nil {
+		return nil, regoErr(src.file, err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("%s: empty module (no package)", src.file)
+	}
+	return m, nil
+}
+
+// omitLibraryPackages drops from modules the built-in library's gated
+// packages that do not apply to p and that no kept module refers to (an
+// engine for one patch, as gov eval builds, compiles about half the
+// library for a one-language patch). The library compiles on its own (its
+// tests), so leaving a package out hides no error of the bundle's.
+func omitLibraryPackages(byName map[string]*policyPackage, modules map[string]*ast.Module, p *patch.Patch) {
+	candidates := map[string]*policyPackage{}
+	for name, pp := range byName {
+		if pp.library && pp.gate != nil && !pp.gate.applies(p) {
+			candidates[name] = pp
+		}
+	}
+	// A candidate that a kept module refers to is kept, which may keep others.
+	for changed := true; changed; {
+		changed = false
+		for _, m := range modules {
+			if owner := candidates[strings.TrimPrefix(m.Package.Path.String(), "data.")]; owner != nil {
+				continue
+			}
+			for name := range candidates {
+				if refersTo(m, name) {
+					delete(candidates, name)
+					changed = true
+				}
+			}
+		}
+	}
+	for _, pp := range candidates {
+		pp.omitted = true
+		for _, file := range pp.files {
+			delete(modules, file)
+		}
+	}
+}
+
+// refersTo reports whether m may read package pkg: an import or reference
+// under data.pkg, or a reference with a variable before it could get there
+// (data.gov[x]).
+func refersTo(m *ast.Module, pkg string) bool {
+	target := ast.MustParseRef("data." + pkg)
+	found := false
+	check := func(r ast.Ref) {
+		if found || len(r) == 0 || !r[0].Equal(ast.DefaultRootDocument) {
+			return
+		}
+		prefix := r.ConstantPrefix()
+		if len(prefix) < len(r) && target.HasPrefix(prefix) {
+			found = true // data.gov[x] may be the package
+			return
+		}
+		found = r.HasPrefix(target) || (len(r) < len(target) && target.HasPrefix(r))
+	}
+	for _, imp := range m.Imports {
+		if r, ok := imp.Path.Value.(ast.Ref); ok {
+			check(r)
+		}
+	}
+	ast.WalkRefs(m, func(r ast.Ref) bool {
+		check(r)
+		return found
+	})
+	return found
+}
