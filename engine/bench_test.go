@@ -2,11 +2,9 @@ package engine
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine/patch"
 )
 
 // benchBundle is default-like: the starter policies, the built-in modules
@@ -32,14 +30,7 @@ func benchBundle(b *testing.B) *bundles.Bundle {
 // bundle exactly as `gov eval` loads it (the whole policy library). Parsing the diff is outside the loop; building the input and
 // the whole evaluation are inside.
 func BenchmarkEval(b *testing.B) {
-	diff, err := os.ReadFile("../testdata/patches/large-500.diff")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := patch.Parse(diff)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, diff := parseDiff(b, "../testdata/patches/large-500.diff")
 	if n := p.Stats.Additions + p.Stats.Deletions; n < 400 {
 		b.Fatalf("large-500.diff changes %d lines, want about 500", n)
 	}

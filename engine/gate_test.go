@@ -3,9 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -107,25 +105,15 @@ func TestLibraryGates(t *testing.T) {
 		t.Fatalf("gated packages: %d with gates, %d without; want >= 10 and 0", len(gated.queries.gated), len(full.queries.gated))
 	}
 	var inputs []Input
-	err = fs.WalkDir(os.DirFS("../bundles/default/cases"), ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !strings.HasSuffix(path, ".diff") {
-			return err
-		}
-		diff, err := os.ReadFile(filepath.Join("../bundles/default/cases", path))
-		if err != nil {
-			return err
-		}
-		p, err := patch.Parse(diff)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
+	diffs, err := filepath.Glob("../bundles/default/cases/patches/*.diff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range diffs {
+		p, _ := parseDiff(t, name)
 		for _, env := range []string{"production", "staging"} {
 			inputs = append(inputs, Input{Request: Request{Environment: env, ServiceName: "api"}, Patch: p})
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if len(inputs) < 20 {
 		t.Fatalf("%d case patches, want at least 10", len(inputs)/2)
@@ -313,14 +301,7 @@ func TestNewFor(t *testing.T) {
 		t.Fatalf("case patches: %v %v", diffs, err)
 	}
 	for _, name := range diffs {
-		diff, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := patch.Parse(diff)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, _ := parseDiff(t, name)
 		e, err := NewFor(ctx, b, p)
 		if err != nil {
 			t.Fatal(err)

@@ -33,6 +33,20 @@ func deleted(path string) patch.File {
 	return patch.File{Path: path, Status: patch.StatusDeleted, Removed: added(1, "old")}
 }
 
+// parseDiff reads and parses a diff file, returning its text too.
+func parseDiff(t testing.TB, name string) (*patch.Patch, []byte) {
+	t.Helper()
+	diff, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := patch.Parse(diff)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return p, diff
+}
+
 // mkPatch builds a patch and its stats.
 func mkPatch(files ...patch.File) *patch.Patch {
 	p := &patch.Patch{Files: files}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
@@ -19,14 +18,7 @@ func BenchmarkNew(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	diff, err := os.ReadFile("../testdata/patches/python-null-check.diff")
-	if err != nil {
-		b.Fatal(err)
-	}
-	py, err := patch.Parse(diff)
-	if err != nil {
-		b.Fatal(err)
-	}
+	py, _ := parseDiff(b, "../testdata/patches/python-null-check.diff")
 	for _, bc := range []struct {
 		name   string
 		bundle *bundles.Bundle

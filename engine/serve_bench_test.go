@@ -2,10 +2,7 @@ package engine
 
 import (
 	"context"
-	"os"
 	"testing"
-
-	"github.com/gov-policy/gov/engine/patch"
 )
 
 // servePolicy is bench/serve.sh's policy: deny deleting tests, require
@@ -22,14 +19,7 @@ const servePolicy = "package gov.bench\n\n" +
 // (its policy, the library off, the 23-line auth-change.diff): "input"
 // builds the Rego input only, "evaluate" is the whole Evaluate.
 func BenchmarkEvalServe(b *testing.B) {
-	diff, err := os.ReadFile("../testdata/patches/auth-change.diff")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := patch.Parse(diff)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, diff := parseDiff(b, "../testdata/patches/auth-change.diff")
 	e := mustEngine(b, policyBundle(map[string]string{"policies/bench.rego": servePolicy}))
 	in := Input{Request: Request{RequestID: "bench-1", ActionType: "code_fix", Environment: "staging",
 		ServiceName: "user_service", Language: "python", RequestedBy: "healer-bot", PatchContent: string(diff)},
