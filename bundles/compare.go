@@ -108,8 +108,7 @@ func exceptionMap(b *Bundle) map[string]string {
 // configMap splits the config into its top-level keys.
 func configMap(b *Bundle) map[string]string {
 	out := map[string]string{}
-	m, _ := plain(b.Config).(map[string]any)
-	for k, v := range m {
+	for k, v := range configData(b.Config) {
 		out[k] = mustJSON(v)
 	}
 	return out

@@ -122,7 +122,7 @@ func newEngine(ctx context.Context, b *bundles.Bundle, gates bool, only *patch.P
 	slices.Sort(e.checked)
 	// The store keeps OPA values so that policies reading data.gov do not
 	// convert it from Go values on every evaluation.
-	store := inmem.NewFromObjectWithOpts(bundleData(b), inmem.OptReturnASTValuesOnRead(true))
+	store := inmem.NewFromObjectWithOpts(map[string]any{"gov": b.Data()}, inmem.OptReturnASTValuesOnRead(true))
 	if e.queries, err = newQueries(ctx, prog.compiler, store, terms, gates, omitted); err != nil {
 		return nil, err
 	}
