@@ -12,14 +12,15 @@ import (
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/internal/version"
 )
 
 func newBundleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bundle",
-		Short: "Check a policy bundle and show its history",
+		Short: "Check a policy bundle, show its history, build it for OPA",
 	}
-	cmd.AddCommand(newBundleCheckCmd(), newBundleLogCmd(), newBundleDiffCmd())
+	cmd.AddCommand(newBundleCheckCmd(), newBundleLogCmd(), newBundleDiffCmd(), newBundleBuildCmd())
 	return cmd
 }
 
@@ -46,6 +47,47 @@ func newBundleCheckCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+func newBundleBuildCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "build [BUNDLE]",
+		Short: "Write the bundle as an OPA bundle (.tar.gz) for opa run, opa eval -b and opa test",
+		Long: `Build checks the bundle as gov bundle check does, then writes it as an OPA
+bundle: its policies and tests, gov's built-in modules and (unless gov.cue
+turns it off) the policy library with their tests under gov/, data.gov as
+data.json, and a manifest with the bundle's revision and root gov. OPA then
+evaluates the same Rego; gov's decision combining, exceptions, enforcement and
+workflows are not Rego and are not in it. Policies read input as gov builds it
+(gov eval --print-input shows it, input.risk_level included).`,
+		Example: `  gov bundle build ./policy@v3 --output policy.tar.gz
+  opa test policy.tar.gz
+  opa eval -b policy.tar.gz -i input.json data.gov.lib.code.python.require_approval`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := loadBundle(cmd.Context(), firstArg(args))
+			if err != nil {
+				return err
+			}
+			if _, err := engine.New(cmd.Context(), b); err != nil {
+				return err
+			}
+			ob, err := bundles.BuildOPABundle(b, version.Version)
+			if err != nil {
+				return err
+			}
+			if err := writeOutput(cmd, output, ob.Write); err != nil {
+				return err
+			}
+			if output != "-" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "gov: wrote %s: %d Rego files, revision %s\n", output, len(ob.Files), ob.Revision)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "bundle.tar.gz", "file to write (- for stdout)")
 	return cmd
 }
 
