@@ -76,6 +76,7 @@ func Evaluate(ctx context.Context, in Input, m Membership) (Result, error) {
 		var times []time.Time
 		for _, r := range counted[i] {
 			s.ApprovedBy = append(s.ApprovedBy, r.Login)
+			s.Reviews = append(s.Reviews, engine.StageReview{Login: r.Login, UserID: r.UserID, ReviewID: r.ID, SubmittedAt: r.SubmittedAt.UTC()})
 			times = append(times, r.SubmittedAt)
 			res.Approvals = append(res.Approvals, Approval{Stage: s.Name, Login: r.Login, UserID: r.UserID, ReviewID: r.ID, At: r.SubmittedAt})
 		}

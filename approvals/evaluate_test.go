@@ -302,6 +302,17 @@ func TestApprovalsRecordReviews(t *testing.T) {
 	if !reflect.DeepEqual(res.Approvals, want) {
 		t.Errorf("Approvals = %+v, want %+v", res.Approvals, want)
 	}
+	// The decision's stages carry the reviews behind approved_by (the
+	// evidence names them).
+	wantReviews := [][]engine.StageReview{
+		{{Login: "carol", UserID: carol, ReviewID: 11, SubmittedAt: at(2).UTC()}},
+		{{Login: "bob", UserID: bob, ReviewID: 10, SubmittedAt: at(1).UTC()}},
+	}
+	for i, s := range res.Stages {
+		if !reflect.DeepEqual(s.Reviews, wantReviews[i]) {
+			t.Errorf("stage %s reviews = %+v, want %+v", s.Name, s.Reviews, wantReviews[i])
+		}
+	}
 }
 
 func TestMembershipAskedOncePerTeamAndPerson(t *testing.T) {

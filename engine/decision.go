@@ -1,5 +1,7 @@
 package engine
 
+import "time"
+
 // Decision values.
 const (
 	Allow           = "allow"
@@ -73,6 +75,17 @@ type StageResult struct {
 	TimeoutHours  int      `json:"timeout_hours,omitempty"`
 	ApprovedBy    []string `json:"approved_by"`
 	Satisfied     bool     `json:"satisfied"`
+	// Reviews are the pull-request reviews behind ApprovedBy, when the
+	// approvals came from one (gov pr, gov serve).
+	Reviews []StageReview `json:"reviews,omitempty"`
+}
+
+// StageReview is one approving review counted for a stage.
+type StageReview struct {
+	Login       string    `json:"login"`
+	UserID      int64     `json:"user_id"`
+	ReviewID    int64     `json:"review_id"`
+	SubmittedAt time.Time `json:"submitted_at"`
 }
 
 // Summary counts the evaluation.

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,11 @@ import (
 
 const testPatch = "diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
 
-// testRecord is a decision that needed two approvals, as gov pr records it.
+// reviewedAt is when bob's review of testRecord was submitted.
+var reviewedAt = time.Date(2026, 3, 1, 11, 58, 0, 0, time.UTC)
+
+// testRecord is a decision that needed two approvals, as gov pr records it
+// (the sre stage with the review behind it, the other without).
 func testRecord() Record {
 	return Record{
 		Request: engine.Request{
@@ -38,7 +43,8 @@ func testRecord() Record {
 			Violations: []engine.Violation{{Rule: "paths/protected", Action: "require_approval", Message: "touches app.py", File: "app.py", Line: 1}},
 			Workflow: &engine.WorkflowResult{Name: "prod", Stages: []engine.StageResult{
 				{Name: "review", ApproverRoles: []string{"dev"}, MinApprovals: 1, ApprovedBy: []string{"alice"}, Satisfied: true},
-				{Name: "sre", ApproverRoles: []string{"sre"}, MinApprovals: 1, ApprovedBy: []string{"bob"}, Satisfied: true},
+				{Name: "sre", ApproverRoles: []string{"sre"}, MinApprovals: 1, ApprovedBy: []string{"bob"}, Satisfied: true,
+					Reviews: []engine.StageReview{{Login: "bob", UserID: 42, ReviewID: 9001, SubmittedAt: reviewedAt}}},
 			}},
 		},
 		Bundle:     engine.BundleInfo{Source: "git", Ref: "v1.2.0", Revision: "9f2c"},
@@ -131,11 +137,12 @@ func TestSignRecordVerifies(t *testing.T) {
 	if got.Statement.SubjectDigest != PatchDigest([]byte(testPatch)) || got.Statement.SubjectName != DefaultSubjectName {
 		t.Errorf("subject %s %s", got.Statement.SubjectName, got.Statement.SubjectDigest)
 	}
+	at := reviewedAt
 	wantApprovals := []Approval{
 		{Reviewer: "alice", Stage: "review", HeadSHA: "0123456789abcdef0123456789abcdef01234567"},
-		{Reviewer: "bob", Stage: "sre", HeadSHA: "0123456789abcdef0123456789abcdef01234567"},
+		{Reviewer: "bob", Stage: "sre", HeadSHA: "0123456789abcdef0123456789abcdef01234567", ReviewID: "9001", ApprovedAt: &at},
 	}
-	if len(p.Approvals) != 2 || p.Approvals[0] != wantApprovals[0] || p.Approvals[1] != wantApprovals[1] {
+	if !reflect.DeepEqual(p.Approvals, wantApprovals) {
 		t.Errorf("approvals %+v, want %+v", p.Approvals, wantApprovals)
 	}
 	if p.Requester != "bot:fixer" || p.RequestID != "req-1" || p.Bundle.Ref != "v1.2.0" || p.GovVersion != "test" ||

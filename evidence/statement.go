@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,8 @@ type Approval struct {
 	ReviewID string `json:"review_id,omitempty"`
 	HeadSHA  string `json:"head_sha,omitempty"`
 	Stage    string `json:"stage"`
+	// ApprovedAt is when the review was submitted, when known.
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
 }
 
 // Statement is a parsed gov statement: its one subject (the patch) and its
@@ -83,6 +86,14 @@ func NewPredicate(rec Record, recordFile []byte) Predicate {
 	}
 	if rec.Decision != nil && rec.Decision.Workflow != nil {
 		for _, s := range rec.Decision.Workflow.Stages {
+			if len(s.Reviews) > 0 {
+				for _, r := range s.Reviews {
+					at := r.SubmittedAt.UTC()
+					p.Approvals = append(p.Approvals, Approval{Reviewer: r.Login, ReviewID: strconv.FormatInt(r.ReviewID, 10),
+						HeadSHA: head, Stage: s.Name, ApprovedAt: &at})
+				}
+				continue
+			}
 			for _, by := range s.ApprovedBy {
 				p.Approvals = append(p.Approvals, Approval{Reviewer: by, HeadSHA: head, Stage: s.Name})
 			}
