@@ -242,3 +242,38 @@ func TestLoadURL(t *testing.T) {
 		t.Error("IsRemote misclassifies")
 	}
 }
+
+func TestLoadURLSubdir(t *testing.T) {
+	// URL//SUBDIR@REF: the bundle in a directory of a remote repository
+	// (a monorepo), sharing the clone of the repository's root bundle.
+	remote := gittest.New(t)
+	v1 := remote.Commit("v1", map[string]string{
+		"gov.cue":              "enforcement: \"warn\"\n",
+		"platform/gov/gov.cue": "enforcement: \"off\"\n",
+	})
+	remote.Tag("v1", v1, true)
+	url := "file://" + filepath.ToSlash(remote.Dir)
+	opts := LoadOptions{WorkDir: t.TempDir(), CacheDir: t.TempDir()}
+	b, err := Load(t.Context(), url+"//platform/gov@v1", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Revision != v1 || b.Config.Enforcement != "off" {
+		t.Errorf("subdir bundle: revision %s enforcement %s, want %s off", b.Revision, b.Config.Enforcement, v1)
+	}
+	if b, err = Load(t.Context(), url+"@v1", opts); err != nil || b.Config.Enforcement != "warn" {
+		t.Fatalf("root bundle: %v %v", b, err)
+	}
+	if entries, _ := os.ReadDir(opts.CacheDir); len(entries) != 1 {
+		t.Errorf("cache has %d entries, want one clone for both", len(entries))
+	}
+	for ref, want := range map[string]string{
+		url + "//nowhere@v1":  "directory nowhere does not exist at v1",
+		url + "//../etc@v1":   `subdirectory "../etc" is outside the repository`,
+		url + "///abs/dir@v1": `subdirectory "/abs/dir" is outside the repository`,
+	} {
+		if _, err := Load(t.Context(), ref, opts); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load(%s) = %v, want an error containing %q", ref, err, want)
+		}
+	}
+}

@@ -6,12 +6,15 @@ import (
 )
 
 // bundleRef is a parsed bundle reference: a location (directory or Git URL)
-// and an optional ref after the last "@".
+// and an optional ref after the last "@"; for a URL, an optional
+// subdirectory after "//" (URL//SUBDIR@REF, as go-getter and Terraform
+// write it).
 type bundleRef struct {
 	loc    string
 	ref    string
 	hasRef bool
 	remote bool
+	subdir string
 }
 
 // scpLikeRE matches "user@host:path", Git's scp-like remote syntax.
@@ -31,7 +34,7 @@ func isRemote(loc string) bool {
 // never contains ":" (so "git@host:repo" keeps its user), and an "@" inside
 // a URL's authority ("ssh://git@host/repo") is a user, not a ref.
 func parseBundleRef(s string) bundleRef {
-	r := bundleRef{loc: s, remote: isRemote(s)}
+	r := splitSubdir(bundleRef{loc: s, remote: isRemote(s)})
 	i := strings.LastIndex(s, "@")
 	if i < 0 {
 		return r
@@ -46,7 +49,25 @@ func parseBundleRef(s string) bundleRef {
 			return r
 		}
 	}
-	return bundleRef{loc: s[:i], ref: cand, hasRef: true, remote: isRemote(s[:i])}
+	return splitSubdir(bundleRef{loc: s[:i], ref: cand, hasRef: true, remote: isRemote(s[:i])})
+}
+
+// splitSubdir moves a remote location's "//SUBDIR" suffix into subdir.
+func splitSubdir(r bundleRef) bundleRef {
+	if !r.remote {
+		return r
+	}
+	start := 0
+	if j := strings.Index(r.loc, "://"); j >= 0 {
+		start = j + 3
+		if strings.HasPrefix(r.loc, "file://") {
+			start++ // file:///srv/x: the path's own leading slash
+		}
+	}
+	if i := strings.Index(r.loc[start:], "//"); i >= 0 {
+		r.loc, r.subdir = r.loc[:start+i], r.loc[start+i+2:]
+	}
+	return r
 }
 
 // IsRemote reports whether a bundle reference names a remote repository

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -17,7 +19,8 @@ import (
 // fullSHARE matches a full commit SHA, which names an immutable commit.
 var fullSHARE = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
-// loadURL loads the bundle at the root of a remote repository at r.ref. The
+// loadURL loads the bundle at the root (or r.subdir) of a remote
+// repository at r.ref. The
 // repository is cloned (bare, mirroring branches and tags) into
 // cacheDir/<sha256 of the URL> once and fetched on later loads, except when
 // the ref is a full SHA already present.
@@ -26,11 +29,31 @@ func (v *validator) loadURL(ctx context.Context, source string, r bundleRef, opt
 	if !r.hasRef {
 		ref = "HEAD"
 	}
+	sub, err := cleanSubdir(r.subdir)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", source, err)
+	}
 	repo, err := cachedRepo(ctx, r.loc, ref, opts.CacheDir, opts.Offline)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", source, err)
 	}
-	return v.loadCommit(ctx, repo, r.loc, "", source, ref)
+	return v.loadCommit(ctx, repo, r.loc, sub, source, ref)
+}
+
+// cleanSubdir is a repository-relative directory ("" for the root); it
+// may not leave the repository.
+func cleanSubdir(sub string) (string, error) {
+	if sub == "" {
+		return "", nil
+	}
+	clean := path.Clean(sub)
+	if path.IsAbs(sub) || clean == ".." || strings.HasPrefix(clean, "../") {
+		return "", fmt.Errorf("subdirectory %q is outside the repository", sub)
+	}
+	if clean == "." {
+		return "", nil
+	}
+	return clean, nil
 }
 
 // cachedRepo opens or clones the cached copy of url and fetches when ref may
