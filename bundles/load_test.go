@@ -261,8 +261,12 @@ func TestLoadURLSubdir(t *testing.T) {
 	if b.Revision != v1 || b.Config.Enforcement != "off" {
 		t.Errorf("subdir bundle: revision %s enforcement %s, want %s off", b.Revision, b.Config.Enforcement, v1)
 	}
-	if b, err = Load(t.Context(), url+"@v1", opts); err != nil || b.Config.Enforcement != "warn" {
-		t.Fatalf("root bundle: %v %v", b, err)
+	root, err := Load(t.Context(), url+"@v1", opts)
+	if err != nil || root.Config.Enforcement != "warn" {
+		t.Fatalf("root bundle: %v %v", root, err)
+	}
+	if root.Revision != b.Revision || root.Digest == b.Digest || !strings.HasPrefix(b.Digest, "sha256:") {
+		t.Errorf("digests %s and %s of revision %s: want one revision, two digests", root.Digest, b.Digest, b.Revision)
 	}
 	if entries, _ := os.ReadDir(opts.CacheDir); len(entries) != 1 {
 		t.Errorf("cache has %d entries, want one clone for both", len(entries))

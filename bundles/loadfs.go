@@ -105,6 +105,11 @@ func (v *validator) load(fsys fs.FS, source, ref, revision string) (*Bundle, err
 			return nil, err
 		}
 	}
+	files, err := bundleFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	b.Digest = digest(files)
 	return b, nil
 }
 

@@ -104,8 +104,8 @@ func TestOPABundleOwnPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"gov/builtin/environment.rego", "gov/builtin/environment_test.rego", "gov/builtin/rules.rego",
-		"gov/builtin/rules_test.rego", "policies/main.rego", "policies/main_test.rego", "policies/text.rego"}
+	want := []string{"gov/builtin/environment.rego", "gov/builtin/environment_test.rego", "gov/builtin/risk.rego", "gov/builtin/risk_test.rego",
+		"gov/builtin/rules.rego", "gov/builtin/rules_test.rego", "policies/main.rego", "policies/main_test.rego", "policies/text.rego"}
 	if !slices.Equal(ob.Files, want) {
 		t.Errorf("files %v, want %v (the library is off)", ob.Files, want)
 	}

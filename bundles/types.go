@@ -15,6 +15,11 @@ type Bundle struct {
 	// work tree has uncommitted bundle changes), "sha256:<hex>" for a
 	// directory outside Git, "embedded:<gov version>" for the built-in bundle.
 	Revision string
+	// Digest is "sha256:<hex>" over the files the bundle was loaded from
+	// (config, policies, cases, frameworks): equal digests, equal bundles,
+	// whatever their revisions (two directories of one commit have the same
+	// revision and different digests).
+	Digest string
 
 	Config     Config
 	Roles      map[string]Role

@@ -9,9 +9,11 @@ import (
 	"github.com/gov-policy/gov/bundles"
 )
 
-// Cache keeps prepared engines per bundle revision, least recently used
-// first out. A bundle with no revision or a "+dirty" one is never cached:
-// its content is not pinned by the revision.
+// Cache keeps prepared engines per bundle content (Bundle.Digest), least
+// recently used first out. A bundle without a digest is cached by its
+// revision unless it has none or a "+dirty" one (then its content is not
+// pinned by it); a revision alone does not tell two directories of one
+// commit apart.
 type Cache struct {
 	mu    sync.Mutex
 	size  int
@@ -34,9 +36,12 @@ func NewCache(size int) *Cache {
 
 // Get returns the engine for b's revision, building it on a miss.
 func (c *Cache) Get(ctx context.Context, b *bundles.Bundle) (*Engine, error) {
-	rev := b.Revision
-	if rev == "" || strings.HasSuffix(rev, "+dirty") {
-		return New(ctx, b)
+	rev := b.Digest
+	if rev == "" {
+		rev = b.Revision
+		if rev == "" || strings.HasSuffix(rev, "+dirty") {
+			return New(ctx, b)
+		}
 	}
 	c.mu.Lock()
 	if el, ok := c.byRev[rev]; ok {

@@ -142,6 +142,11 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 			pp.gate = nil
 		}
 	}
+	for i, src := range srcs {
+		if err := foreignRules(parsed[i], src.file, byName); err != nil {
+			return nil, err
+		}
+	}
 	if only != nil {
 		omitLibraryPackages(byName, modules, only)
 	}

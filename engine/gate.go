@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/gov-policy/gov/engine/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -49,9 +50,6 @@ func (g *gate) applies(p *patch.Patch) bool {
 // when there is none.
 func moduleGate(m *ast.Module, file string) (*gate, error) {
 	for _, a := range m.Annotations {
-		if a.Scope != "package" {
-			continue
-		}
 		v, ok := a.Custom["applies_to"]
 		if !ok {
 			continue
@@ -59,6 +57,9 @@ func moduleGate(m *ast.Module, file string) (*gate, error) {
 		where := file
 		if a.Location != nil {
 			where = fmt.Sprintf("%s:%d", file, a.Location.Row)
+		}
+		if a.Scope != "package" {
+			return nil, fmt.Errorf("%s: METADATA custom.applies_to needs scope: package (it is %s)", where, a.Scope)
 		}
 		spec, ok := v.(map[string]any)
 		if !ok || len(spec) == 0 {
@@ -101,4 +102,49 @@ func stringItems(v any) ([]string, error) {
 		out[i] = s
 	}
 	return out, nil
+}
+
+// actionNames are the rules the engine queries in each package.
+var actionNames = map[string]bool{Deny: true, RequireApproval: true, Warn: true, "risk_level": true}
+
+// foreignRules refuses a violation rule defined through a dotted rule name
+// (package gov.a with `b.deny contains ...` adds to data.gov.a.b.deny, which
+// the engine would neither attribute nor always query) and ungates a gated
+// package that another module adds rules to (with a dotted name or as a
+// subpackage): its applies_to speaks only for its own modules.
+func foreignRules(m *ast.Module, file string, byName map[string]*policyPackage) error {
+	own := m.Package.Path
+	for _, r := range m.Rules {
+		hr := r.Head.Ref()
+		if len(hr) < 2 {
+			continue
+		}
+		for _, t := range hr[1:] {
+			if s, ok := t.Value.(ast.String); ok && actionNames[string(s)] {
+				full := r.Ref()
+				return fmt.Errorf("%s:%d: rule %s: define %s in its own package (package %s), not through a dotted rule name",
+					file, r.Location.Row, hr, string(s), strings.TrimPrefix(full[:len(full)-1].String(), "data."))
+			}
+		}
+	}
+	for _, pp := range byName {
+		if pp.gate == nil {
+			continue
+		}
+		target := ast.MustParseRef("data." + pp.name)
+		if own.Equal(target) {
+			continue
+		}
+		if own.HasPrefix(target) {
+			pp.gate = nil // a subpackage
+			continue
+		}
+		for _, r := range m.Rules {
+			if r.Ref().HasPrefix(target) {
+				pp.gate = nil // a dotted rule name reaching into it
+				break
+			}
+		}
+	}
+	return nil
 }

@@ -79,6 +79,11 @@ func TestGateBadAnnotation(t *testing.T) {
 			t.Errorf("%q: New = %v, want an error containing %q", tc.spec, err, tc.want)
 		}
 	}
+	onRule := "package gov.p\n\n# METADATA\n# custom:\n#   applies_to:\n#     languages: [\"go\"]\nwarn contains \"x\"\n"
+	_, err := New(context.Background(), policyBundle(map[string]string{"policies/p.rego": onRule}))
+	if err == nil || !strings.Contains(err.Error(), "policies/p.rego:3: METADATA custom.applies_to needs scope: package (it is rule)") {
+		t.Errorf("applies_to on a rule: %v", err)
+	}
 }
 
 // TestLibraryGates checks the built-in library's applies_to against
@@ -373,5 +378,33 @@ func TestRefersTo(t *testing.T) {
 		if got := refersTo(m, "gov.lib.code.golang"); got != tc.want {
 			t.Errorf("%q: refersTo = %v, want %v", tc.src, got, tc.want)
 		}
+	}
+}
+
+// TestForeignRules: a violation rule defined through a dotted rule name is
+// refused (the engine would not query it as its own package's), and a
+// gated package that another module adds rules to is no longer gated.
+func TestForeignRules(t *testing.T) {
+	gatedGo := "# METADATA\n# scope: package\n# custom:\n#   applies_to:\n#     languages: [\"go\"]\npackage gov.p.golang\n\nwarn contains \"go rule\"\n\nlimit := 1\n"
+	_, err := New(context.Background(), policyBundle(map[string]string{
+		"policies/go.rego":  gatedGo,
+		"policies/dot.rego": "package gov.p\n\ngolang.require_approval contains \"team review\" if true\n",
+	}))
+	if err == nil || !strings.Contains(err.Error(), "policies/dot.rego:3: rule golang.require_approval: define require_approval in its own package (package gov.p.golang)") {
+		t.Errorf("dotted action rule: %v", err)
+	}
+	py := mkPatch(patch.File{Path: "x.py", Language: "python"})
+	for name, other := range map[string]string{
+		"dotted helper": "package gov.p\n\ngolang.limit2 := 2\n",
+		"subpackage":    "package gov.p.golang.extra\n\nx := 1\n",
+	} {
+		e := mustEngine(t, policyBundle(map[string]string{"policies/go.rego": gatedGo, "policies/other.rego": other}))
+		if d := mustEval(t, e, Input{Patch: py}); len(d.Violations) != 1 {
+			t.Errorf("%s: violations %v, want the package evaluated (ungated)", name, d.Violations)
+		}
+	}
+	e := mustEngine(t, policyBundle(map[string]string{"policies/go.rego": gatedGo, "policies/other.rego": "package gov.q\n\nx := data.gov.p.golang.limit\n"}))
+	if d := mustEval(t, e, Input{Patch: py}); len(d.Violations) != 0 {
+		t.Errorf("a module that only reads the package: violations %v, want it still gated", d.Violations)
 	}
 }

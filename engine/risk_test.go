@@ -67,6 +67,8 @@ func TestRiskLevelInput(t *testing.T) {
 	b := policyBundle(map[string]string{"policies/p.rego": `package gov.p
 
 warn contains sprintf("risk is %s", [input.risk_level])
+
+deny contains "risky (old name)" if data.gov.builtin.risk.level in {"high", "critical"}
 `})
 	b.Rules = []bundles.Rule{{ID: "risky", Message: "high risk", Action: RequireApproval,
 		Conditions: []bundles.Condition{{Field: "risk_level", Operator: "in", Value: []any{"high", "critical"}}}}}
@@ -76,7 +78,7 @@ warn contains sprintf("risk is %s", [input.risk_level])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.RiskLevel != "high" || d.Decision != RequireApproval || len(d.Violations) != 2 || !strings.Contains(messages(d), "risk is high") {
+	if d.RiskLevel != "high" || d.Decision != Deny || len(d.Violations) != 3 || !strings.Contains(messages(d), "risk is high") || !strings.Contains(messages(d), "risky (old name)") {
 		t.Errorf("auth change: %s %s %v", d.RiskLevel, d.Decision, d.Violations)
 	}
 	d, err = e.Evaluate(ctx, Input{Request: Request{Environment: "staging"}, Patch: sized(1, "app/x.py")})

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
@@ -131,5 +132,26 @@ func TestCache(t *testing.T) {
 	bad.Modules["policies/a.rego"] = "package gov.a\n\ndeny contains if"
 	if _, err := c.Get(ctx, bad); err == nil || c.Len() != 2 {
 		t.Errorf("bad bundle: err %v len %d", err, c.Len())
+	}
+}
+
+// TestCacheByDigest: two directories of one commit share a revision but
+// not their content; the cache keys by content when the bundle has a digest.
+func TestCacheByDigest(t *testing.T) {
+	c := NewCache(4)
+	ctx := context.Background()
+	mk := func(rev, digest, msg string) *bundles.Bundle {
+		b := policyBundle(map[string]string{"policies/a.rego": "package gov.a\n\nwarn contains \"" + msg + "\"\n"})
+		b.Revision, b.Digest = rev, digest
+		return b
+	}
+	a, _ := c.Get(ctx, mk("c0ffee", "sha256:aa", "from a"))
+	b, _ := c.Get(ctx, mk("c0ffee", "sha256:bb", "from b"))
+	if a.prog == b.prog || !strings.Contains(messages(mustEval(t, b, Input{})), "from b") {
+		t.Error("two contents of one revision shared an engine")
+	}
+	again, _ := c.Get(ctx, mk("c0ffee+dirty", "sha256:aa", "from a"))
+	if again.prog != a.prog {
+		t.Error("the same content (here dirty) was not reused")
 	}
 }

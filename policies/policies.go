@@ -1,7 +1,8 @@
 // Package policies embeds gov's built-in Rego modules: the evaluator of the
-// declarative rules of rules.cue and the per-environment approval rule
-// (the risk level is computed in Go, engine/risk.go, and given to policies
-// as input.risk_level). Every module has a _test.rego beside it.
+// declarative rules of rules.cue, the per-environment approval rule and
+// data.gov.builtin.risk.level (the risk level is computed in Go,
+// engine/risk.go, and given to policies as input.risk_level). Every module
+// has a _test.rego beside it.
 package policies
 
 import (

@@ -26,7 +26,7 @@ func parseAll(t *testing.T, files map[string]string, into map[string]*ast.Module
 
 func TestBuiltinListsModulesAndTests(t *testing.T) {
 	mods, tests := Builtin(), BuiltinTests()
-	for _, name := range []string{"builtin/rules.rego", "builtin/environment.rego"} {
+	for _, name := range []string{"builtin/rules.rego", "builtin/environment.rego", "builtin/risk.rego"} {
 		if _, ok := mods[name]; !ok {
 			t.Errorf("Builtin() lacks %s", name)
 		}
