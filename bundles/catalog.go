@@ -3,10 +3,14 @@ package bundles
 import (
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/gov-policy/gov/policies"
 )
 
 // RuleInfo describes one rule a bundle defines, declarative or Rego.
@@ -137,4 +141,55 @@ func stringList(v any) []string {
 		out = append(out, fmt.Sprint(x))
 	}
 	return out
+}
+
+// EvaluatedRules lists the rules b is evaluated with: its own
+// (RuleCatalog), gov's built-in modules and, unless gov.cue turns them off,
+// the policy library's families. A rule id is listed once. Reports map
+// controls through it, SARIF describes rules with it, gov bundle check
+// lists it.
+func (b *Bundle) EvaluatedRules() ([]RuleInfo, error) {
+	out := b.RuleCatalog()
+	seen := map[string]bool{}
+	for _, r := range out {
+		seen[r.ID] = true
+	}
+	modules := policies.Builtin()
+	// The evaluator of rules.cue fires as the declarative rules above.
+	delete(modules, "builtin/rules.rego")
+	if b.Config.Library.Enabled {
+		for p, src := range policies.Library() {
+			if familyEnabled(b.Config.Library, p) {
+				modules[p] = src
+			}
+		}
+	}
+	parsed := make(map[string]*ast.Module, len(modules))
+	for p, src := range modules {
+		m, err := ast.ParseModuleWithOpts(p, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+		if err != nil {
+			return nil, fmt.Errorf("built-in policy %s: %w", p, err)
+		}
+		parsed[p] = m
+	}
+	lib := &Bundle{Modules: modules, Parsed: parsed}
+	for _, r := range lib.RuleCatalog() {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// familyEnabled reports whether the library family of a module path
+// (lib/<family>/x.rego) is on; gov.cue names families with dashes.
+func familyEnabled(cfg LibraryConfig, file string) bool {
+	family := path.Base(path.Dir(file))
+	for _, name := range []string{family, strings.ReplaceAll(family, "_", "-")} {
+		if on, ok := cfg.Families[name]["enabled"].(bool); ok && !on {
+			return false
+		}
+	}
+	return true
 }

@@ -1,7 +1,10 @@
 package bundles
 
 import (
+	"context"
 	"maps"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -72,5 +75,78 @@ func TestKeptFiles(t *testing.T) {
 	}
 	if _, ok := b.Modules["policies/sub/deep.rego"]; !ok || len(b.Warnings) != 0 {
 		t.Errorf("modules %v warnings %v", slices.Sorted(maps.Keys(b.Modules)), b.Warnings)
+	}
+}
+
+// TestEvaluatedRules: the bundle's own rules, the built-in modules' and
+// the enabled library families', each id once.
+func TestEvaluatedRules(t *testing.T) {
+	dir := t.TempDir()
+	rego := `package gov.acme
+
+# METADATA
+# custom:
+#   id: acme/no-todo
+#   controls: ["SOC2:CC8.1"]
+deny contains "TODO added" if {
+	some f in input.patch.files
+	some a in f.added
+	contains(a.text, "TODO")
+}
+`
+	if err := os.MkdirAll(filepath.Join(dir, "policies"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policies", "todo.rego"), []byte(rego), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Load(context.Background(), dir, LoadOptions{WorkDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(b *Bundle) []string {
+		rules, err := b.EvaluatedRules()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rules {
+			if slices.Contains(out, r.ID) {
+				t.Errorf("rule %s listed twice", r.ID)
+			}
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	tests := []struct {
+		name        string
+		configure   func(*Config)
+		has, hasNot []string
+	}{
+		{"library on", func(*Config) {},
+			[]string{"acme/no-todo", "gov.builtin.environment/require-approval", "secrets/finding", "patch-risk/deleted-test"}, nil},
+		{"library off", func(c *Config) { c.Library.Enabled = false },
+			[]string{"acme/no-todo", "gov.builtin.environment/require-approval"}, []string{"secrets/finding"}},
+		{"family off", func(c *Config) {
+			c.Library.Families = map[string]map[string]any{"patch-risk": {"enabled": false}}
+		}, []string{"secrets/finding"}, []string{"patch-risk/deleted-test"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nb := *b
+			nb.Config.Library = LibraryConfig{Enabled: true}
+			tt.configure(&nb.Config)
+			got := ids(&nb)
+			for _, id := range tt.has {
+				if !slices.Contains(got, id) {
+					t.Errorf("missing %s", id)
+				}
+			}
+			for _, id := range tt.hasNot {
+				if slices.Contains(got, id) {
+					t.Errorf("has %s", id)
+				}
+			}
+		})
 	}
 }

@@ -1,15 +1,9 @@
 package frameworks
 
 import (
-	"fmt"
-	"path"
 	"sort"
-	"strings"
-
-	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/policies"
 )
 
 // Mapping is which rules map to each control of one framework.
@@ -80,53 +74,6 @@ func (f *Framework) ControlsOf(refs []string) []string {
 		}
 	}
 	return out
-}
-
-// BundleRules lists the rules a bundle is evaluated with: its own
-// (RuleCatalog), gov's built-in modules and, unless gov.cue turns them off,
-// the policy library's families. A rule id is listed once.
-func BundleRules(b *bundles.Bundle) ([]bundles.RuleInfo, error) {
-	out := b.RuleCatalog()
-	seen := map[string]bool{}
-	for _, r := range out {
-		seen[r.ID] = true
-	}
-	modules := policies.Builtin()
-	if b.Config.Library.Enabled {
-		for p, src := range policies.Library() {
-			if familyEnabled(b.Config.Library, p) {
-				modules[p] = src
-			}
-		}
-	}
-	parsed := make(map[string]*ast.Module, len(modules))
-	for p, src := range modules {
-		m, err := ast.ParseModuleWithOpts(p, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
-		if err != nil {
-			return nil, fmt.Errorf("frameworks: built-in policy %s: %w", p, err)
-		}
-		parsed[p] = m
-	}
-	lib := &bundles.Bundle{Modules: modules, Parsed: parsed}
-	for _, r := range lib.RuleCatalog() {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-// familyEnabled reports whether the library family of a module path
-// (lib/<family>/x.rego) is on; gov.cue names families with dashes.
-func familyEnabled(cfg bundles.LibraryConfig, file string) bool {
-	family := path.Base(path.Dir(file))
-	for _, name := range []string{family, strings.ReplaceAll(family, "_", "-")} {
-		if on, ok := cfg.Families[name]["enabled"].(bool); ok && !on {
-			return false
-		}
-	}
-	return true
 }
 
 func sortedSet(set map[string]bool) []string {

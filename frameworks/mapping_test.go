@@ -1,11 +1,7 @@
 package frameworks
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"reflect"
-	"slices"
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
@@ -110,76 +106,5 @@ func TestMap(t *testing.T) {
 	}
 	if !reflect.DeepEqual(m.Unknown, []string{"c/typo: SOX:ITGC-XX-9"}) {
 		t.Errorf("Unknown = %v", m.Unknown)
-	}
-}
-
-func TestBundleRules(t *testing.T) {
-	dir := t.TempDir()
-	rego := `package gov.acme
-
-# METADATA
-# custom:
-#   id: acme/no-todo
-#   controls: ["SOC2:CC8.1"]
-deny contains "TODO added" if {
-	some f in input.patch.files
-	some a in f.added
-	contains(a.text, "TODO")
-}
-`
-	if err := os.MkdirAll(filepath.Join(dir, "policies"), 0o750); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "policies", "todo.rego"), []byte(rego), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b, err := bundles.Load(context.Background(), dir, bundles.LoadOptions{WorkDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := func(b *bundles.Bundle) []string {
-		rules, err := BundleRules(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, r := range rules {
-			if slices.Contains(out, r.ID) {
-				t.Errorf("rule %s listed twice", r.ID)
-			}
-			out = append(out, r.ID)
-		}
-		return out
-	}
-	tests := []struct {
-		name        string
-		configure   func(*bundles.Config)
-		has, hasNot []string
-	}{
-		{"library on", func(*bundles.Config) {},
-			[]string{"acme/no-todo", "gov.builtin.environment/require-approval", "secrets/finding", "patch-risk/deleted-test"}, nil},
-		{"library off", func(c *bundles.Config) { c.Library.Enabled = false },
-			[]string{"acme/no-todo", "gov.builtin.environment/require-approval"}, []string{"secrets/finding"}},
-		{"family off", func(c *bundles.Config) {
-			c.Library.Families = map[string]map[string]any{"patch-risk": {"enabled": false}}
-		}, []string{"secrets/finding"}, []string{"patch-risk/deleted-test"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			nb := *b
-			nb.Config.Library = bundles.LibraryConfig{Enabled: true}
-			tt.configure(&nb.Config)
-			got := ids(&nb)
-			for _, id := range tt.has {
-				if !slices.Contains(got, id) {
-					t.Errorf("missing %s", id)
-				}
-			}
-			for _, id := range tt.hasNot {
-				if slices.Contains(got, id) {
-					t.Errorf("has %s", id)
-				}
-			}
-		})
 	}
 }

@@ -103,10 +103,14 @@ type bundleCheckResult struct {
 }
 
 func writeBundleCheck(w io.Writer, format string, b *bundles.Bundle) error {
+	rules, err := b.EvaluatedRules()
+	if err != nil {
+		return err
+	}
 	res := bundleCheckResult{
-		Source: b.Source, Ref: b.Ref, Revision: b.Revision, Rules: b.RuleCatalog(),
+		Source: b.Source, Ref: b.Ref, Revision: b.Revision, Rules: rules,
 		Roles: slices.Sorted(maps.Keys(b.Roles)), Workflow: slices.Sorted(maps.Keys(b.Workflows)), Warnings: b.Warnings,
-		Counts: map[string]int{"policies": len(b.Modules), "tests": len(b.Tests)},
+		Counts: map[string]int{"policies": len(b.Modules), "tests": len(b.Tests), "own_rules": len(b.RuleCatalog())},
 	}
 	if res.Warnings == nil {
 		res.Warnings = []string{}
@@ -116,8 +120,8 @@ func writeBundleCheck(w io.Writer, format string, b *bundles.Bundle) error {
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "bundle %s is valid (revision %s)\n", b.Source, b.Revision)
-	fmt.Fprintf(&sb, "%d policy files, %d test files, %d roles, %d workflows, %d rules\n",
-		len(b.Modules), len(b.Tests), len(b.Roles), len(b.Workflows), len(res.Rules))
+	fmt.Fprintf(&sb, "%d policy files, %d test files, %d roles, %d workflows, %d rules (%d the bundle's, the rest gov's built-in modules and library)\n",
+		len(b.Modules), len(b.Tests), len(b.Roles), len(b.Workflows), len(res.Rules), res.Counts["own_rules"])
 	tw := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
 	for _, r := range res.Rules {
 		loc := r.File
@@ -132,7 +136,7 @@ func writeBundleCheck(w io.Writer, format string, b *bundles.Bundle) error {
 	for _, warn := range res.Warnings {
 		fmt.Fprintf(&sb, "warning: %s\n", warn)
 	}
-	_, err := io.WriteString(w, sb.String())
+	_, err = io.WriteString(w, sb.String())
 	return err
 }
 

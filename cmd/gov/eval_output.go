@@ -21,7 +21,11 @@ func writeDecision(w io.Writer, format string, d *engine.Decision, p *patch.Patc
 	case "json":
 		return writeJSON(w, d)
 	case "sarif":
-		rep, err := sarif.FromDecision(d, p, sarifOptions(b, d.Bundle, "gov/eval/"))
+		opts, err := sarifOptions(b, d.Bundle, "gov/eval/")
+		if err != nil {
+			return err
+		}
+		rep, err := sarif.FromDecision(d, p, opts)
 		if err != nil {
 			return err
 		}
@@ -34,7 +38,10 @@ func writeDecision(w io.Writer, format string, d *engine.Decision, p *patch.Patc
 
 // sarifOptions describes the run; the repository is known inside GitHub
 // Actions (GITHUB_SERVER_URL/GITHUB_REPOSITORY, GITHUB_SHA).
-func sarifOptions(b *bundles.Bundle, bi engine.BundleInfo, automationID string) sarif.Options {
+// The rules are every rule b is evaluated with, the library's included, so
+// that each result's rule carries its METADATA (title, description, help,
+// severity, controls).
+func sarifOptions(b *bundles.Bundle, bi engine.BundleInfo, automationID string) (sarif.Options, error) {
 	opts := sarif.Options{
 		ToolVersion:  version.Version,
 		AutomationID: automationID,
@@ -42,12 +49,15 @@ func sarifOptions(b *bundles.Bundle, bi engine.BundleInfo, automationID string) 
 		Commit:       os.Getenv(envGitHubSHA),
 	}
 	if b != nil {
-		opts.Rules = b.RuleCatalog()
+		var err error
+		if opts.Rules, err = b.EvaluatedRules(); err != nil {
+			return opts, err
+		}
 	}
 	if repo := os.Getenv(envGitHubRepository); repo != "" {
 		opts.RepoURI = envOr(envGitHubServerURL, "https://github.com") + "/" + repo
 	}
-	return opts
+	return opts, nil
 }
 
 // auditDir is --audit-dir, else the bundle's audit.dir.

@@ -102,7 +102,11 @@ func (f *prArtifactFlags) write(ctx context.Context, b *bundles.Bundle, s *evide
 		}
 	}
 	if f.sarifOutput != "" {
-		rep, err := sarif.FromDecision(ev.Decision, p, sarifOptions(b, ev.Decision.Bundle, "gov/pr/"))
+		opts, err := sarifOptions(b, ev.Decision.Bundle, "gov/pr/")
+		if err != nil {
+			return out, err
+		}
+		rep, err := sarif.FromDecision(ev.Decision, p, opts)
 		if err != nil {
 			return out, err
 		}

@@ -74,7 +74,7 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
-	rules, err := frameworks.BundleRules(b)
+	rules, err := b.EvaluatedRules()
 	if err != nil {
 		return err
 	}

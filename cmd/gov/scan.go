@@ -221,7 +221,10 @@ func writeScanSARIF(w io.Writer, fs []scan.Finding, b *bundles.Bundle) error {
 			Fingerprint: f.Fingerprint, Masked: f.Masked, Suppressed: f.Suppressed, SuppressReason: f.SuppressReason,
 		})
 	}
-	opts := sarifOptions(nil, engine.BundleInfo{Source: b.Source, Ref: b.Ref, Revision: b.Revision}, "gov/scan/")
+	opts, err := sarifOptions(nil, engine.BundleInfo{Source: b.Source, Ref: b.Ref, Revision: b.Revision}, "gov/scan/")
+	if err != nil {
+		return err
+	}
 	rep, err := sarif.FromFindings(out, opts)
 	if err != nil {
 		return err
