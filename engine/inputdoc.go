@@ -1,12 +1,23 @@
 package engine
 
-import "github.com/open-policy-agent/opa/v1/ast"
+import (
+	"fmt"
 
-// InputDocument returns the Rego input document exactly as policies see it
-// for in, as plain JSON-shaped values (`gov eval --print-input`; handy for
-// writing policy tests).
-func (e *Engine) InputDocument(in Input) (any, error) {
-	v, err := e.keys.input(in, e.risk.level(in.Request, in.Patch))
+	"github.com/gov-policy/gov/bundles"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// InputDocument returns the Rego input document exactly as policies of
+// bundle b see it for in, as plain JSON-shaped values (`gov eval
+// --print-input`; handy for writing policy tests). It needs only b's
+// configuration (input.risk_level), not its policies, so it works on a
+// bundle whose policies do not compile.
+func InputDocument(b *bundles.Bundle, in Input) (any, error) {
+	risk, err := newRiskScorer(b.Config.Risk)
+	if err != nil {
+		return nil, fmt.Errorf("gov.cue: risk.high_risk_paths: %w", err)
+	}
+	v, err := newInputKeys().input(in, risk.level(in.Request, in.Patch))
 	if err != nil {
 		return nil, err
 	}

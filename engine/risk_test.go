@@ -88,7 +88,7 @@ deny contains "risky (old name)" if data.gov.builtin.risk.level in {"high", "cri
 	if d.RiskLevel != "low" || d.Decision != Allow || !strings.Contains(messages(d), "risk is low") {
 		t.Errorf("app change: %s %s %v", d.RiskLevel, d.Decision, d.Violations)
 	}
-	doc, err := e.InputDocument(Input{Request: Request{Environment: "production"}, Patch: sized(1, "app/x.py")})
+	doc, err := InputDocument(b, Input{Request: Request{Environment: "production"}, Patch: sized(1, "app/x.py")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,9 +93,21 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	scanned := make(chan scanResult, 1)
 	go func() { scanned <- scanPatch(b, p) }()
 	in := engine.Input{Request: req, Patch: p, Enforcement: f.enforcement}
+	if f.printInput {
+		r := <-scanned
+		if r.err != nil {
+			return r.err
+		}
+		in.Findings = r.findings
+		doc, err := engine.InputDocument(b, in)
+		if err != nil {
+			return err
+		}
+		return writeOutput(cmd, f.output, func(w io.Writer) error { return writeJSON(w, doc) })
+	}
 	dir := auditDir(f.auditDir, b)
 	var signer *evidence.Signer
-	if f.sign && !f.printInput {
+	if f.sign {
 		if dir == "" {
 			return usageError{fmt.Errorf("--sign needs --audit-dir (or audit.dir in gov.cue): evidence is kept beside the record")}
 		}
@@ -114,13 +126,6 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	}
 	sc := r.scanner
 	in.Findings = r.findings
-	if f.printInput {
-		doc, err := eng.InputDocument(in)
-		if err != nil {
-			return err
-		}
-		return writeOutput(cmd, f.output, func(w io.Writer) error { return writeJSON(w, doc) })
-	}
 	d, err := eng.Evaluate(ctx, in)
 	if err != nil {
 		return fmt.Errorf("evaluation failed (failing closed): %w", err)
