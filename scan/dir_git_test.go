@@ -2,39 +2,21 @@ package scan_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
-
+	"github.com/gov-policy/gov/internal/gittest"
 	"github.com/gov-policy/gov/scan"
 	"github.com/gov-policy/gov/scan/scantest"
 )
-
-func writeFiles(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 func TestScanDir(t *testing.T) {
 	gen := scantest.New(9)
 	key := "npm_" + gen.S(scantest.Alnum, 36)
 	line := "token = \"" + key + "\"\n"
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
+	gittest.WriteFiles(t, root, map[string]string{
 		"src/app.py":          "import os\n" + line,
 		"src/deep/x/cfg.yaml": "a: 1\n" + line,
 		"testdata/fixture.py": line,
@@ -75,46 +57,24 @@ func TestScanDir(t *testing.T) {
 func TestScanGit(t *testing.T) {
 	gen := scantest.New(10)
 	key := "dckr_pat_" + gen.S(scantest.B64URL, 27)
-	dir := t.TempDir()
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	when := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	commit := func(files map[string]string) plumbing.Hash {
-		writeFiles(t, dir, files)
-		for name := range files {
-			if _, err := wt.Add(name); err != nil {
-				t.Fatal(err)
-			}
-		}
-		when = when.Add(time.Hour)
-		h, err := wt.Commit("change", &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@example.com", When: when}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
-	c1 := commit(map[string]string{"app/config.py": "A = 1\nB = 2\n"})
-	c2 := commit(map[string]string{"app/config.py": "A = 1\nDOCKER = \"" + key + "\"\nB = 2\n"})
-	c3 := commit(map[string]string{"app/config.py": "A = 1\nB = 2\n"})
-	c4 := commit(map[string]string{"app/other.py": "C = 3\n"})
+	repo := gittest.New(t)
+	dir := repo.Dir
+	c1 := repo.Commit("change", map[string]string{"app/config.py": "A = 1\nB = 2\n"})
+	c2 := repo.Commit("change", map[string]string{"app/config.py": "A = 1\nDOCKER = \"" + key + "\"\nB = 2\n"})
+	c3 := repo.Commit("change", map[string]string{"app/config.py": "A = 1\nB = 2\n"})
+	c4 := repo.Commit("change", map[string]string{"app/other.py": "C = 3\n"})
 	s := newScanner(t, scan.Config{})
 	cases := []struct {
 		name, spec string
 		want       []string // commit:file:line
 		commits    int
 	}{
-		{"all history", "", []string{c2.String() + ":app/config.py:2"}, 4},
-		{"range covering the add", c1.String() + ".." + c4.String(), []string{c2.String() + ":app/config.py:2"}, 3},
-		{"range after the add", c2.String() + ".." + c4.String(), nil, 2},
-		{"range ending at the add", c1.String() + ".." + c2.String(), []string{c2.String() + ":app/config.py:2"}, 1},
-		{"open range to HEAD", c3.String() + "..", nil, 1},
-		{"single revision", c2.String(), []string{c2.String() + ":app/config.py:2"}, 2},
+		{"all history", "", []string{c2 + ":app/config.py:2"}, 4},
+		{"range covering the add", c1 + ".." + c4, []string{c2 + ":app/config.py:2"}, 3},
+		{"range after the add", c2 + ".." + c4, nil, 2},
+		{"range ending at the add", c1 + ".." + c2, []string{c2 + ":app/config.py:2"}, 1},
+		{"open range to HEAD", c3 + "..", nil, 1},
+		{"single revision", c2, []string{c2 + ":app/config.py:2"}, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
