@@ -28,7 +28,8 @@ type ruleInfo struct {
 // policyPackage is one package under gov.* that produces violations or
 // overrides the risk level.
 type policyPackage struct {
-	name         string // gov.starter.protected
+	name         string  // gov.starter.protected
+	path         ast.Ref // data.gov.starter.protected
 	builtin      bool
 	actions      map[string]bool
 	riskOverride bool
@@ -118,7 +119,7 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 		}
 		pp := byName[pkg]
 		if pp == nil {
-			pp = &policyPackage{name: pkg, builtin: builtin, library: true, actions: map[string]bool{}, defaults: map[string]ruleInfo{}}
+			pp = &policyPackage{name: pkg, path: m.Package.Path, builtin: builtin, library: true, actions: map[string]bool{}, defaults: map[string]ruleInfo{}}
 			byName[pkg] = pp
 		}
 		pp.library = pp.library && src.origin == originLibrary

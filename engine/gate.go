@@ -39,7 +39,7 @@ func (g *gate) applies(p *patch.Patch) bool {
 	}
 	for i := range p.Files {
 		f := &p.Files[i]
-		if slices.Contains(g.languages, f.Language) || anyGlob(g.paths, f.Path) || (f.OldPath != "" && anyGlob(g.paths, f.OldPath)) {
+		if slices.Contains(g.languages, f.Language) || fileMatches(g.paths, f) {
 			return true
 		}
 	}
@@ -131,16 +131,15 @@ func foreignRules(m *ast.Module, file string, byName map[string]*policyPackage) 
 		if pp.gate == nil {
 			continue
 		}
-		target := ast.MustParseRef("data." + pp.name)
-		if own.Equal(target) {
+		if own.Equal(pp.path) {
 			continue
 		}
-		if own.HasPrefix(target) {
+		if own.HasPrefix(pp.path) {
 			pp.gate = nil // a subpackage
 			continue
 		}
 		for _, r := range m.Rules {
-			if r.Ref().HasPrefix(target) {
+			if r.Ref().HasPrefix(pp.path) {
 				pp.gate = nil // a dotted rule name reaching into it
 				break
 			}

@@ -375,7 +375,7 @@ func TestRefersTo(t *testing.T) {
 		{"package a\n\nx := input.patch\n", false},
 	} {
 		m := ast.MustParseModuleWithOpts(tc.src, ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if got := refersTo(m, "gov.lib.code.golang"); got != tc.want {
+		if got := refersTo(m, ast.MustParseRef("data.gov.lib.code.golang")); got != tc.want {
 			t.Errorf("%q: refersTo = %v, want %v", tc.src, got, tc.want)
 		}
 	}

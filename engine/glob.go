@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/gobwas/glob"
+
+	"github.com/gov-policy/gov/engine/patch"
 )
 
 // pathGlob matches paths the way the Rego policies do with
@@ -48,6 +50,26 @@ func compilePathGlobs(patterns []string) ([]pathGlob, error) {
 func anyGlob(gs []pathGlob, path string) bool {
 	for _, g := range gs {
 		if g.match(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// fileMatches reports whether f's path, or its old path (renames, copies),
+// matches one of gs.
+func fileMatches(gs []pathGlob, f *patch.File) bool {
+	return anyGlob(gs, f.Path) || (f.OldPath != "" && anyGlob(gs, f.OldPath))
+}
+
+// patchMatches reports whether a changed file of p (nil: none) matches one
+// of gs by path or old path.
+func patchMatches(gs []pathGlob, p *patch.Patch) bool {
+	if p == nil {
+		return false
+	}
+	for i := range p.Files {
+		if fileMatches(gs, &p.Files[i]) {
 			return true
 		}
 	}

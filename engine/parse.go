@@ -81,8 +81,8 @@ func omitLibraryPackages(byName map[string]*policyPackage, modules map[string]*a
 			if owner := candidates[strings.TrimPrefix(m.Package.Path.String(), "data.")]; owner != nil {
 				continue
 			}
-			for name := range candidates {
-				if refersTo(m, name) {
+			for name, pp := range candidates {
+				if refersTo(m, pp.path) {
 					delete(candidates, name)
 					changed = true
 				}
@@ -97,11 +97,10 @@ func omitLibraryPackages(byName map[string]*policyPackage, modules map[string]*a
 	}
 }
 
-// refersTo reports whether m may read package pkg: an import or reference
-// under data.pkg, or a reference with a variable before it could get there
-// (data.gov[x]).
-func refersTo(m *ast.Module, pkg string) bool {
-	target := ast.MustParseRef("data." + pkg)
+// refersTo reports whether m may read the package at target (data.gov.x):
+// an import or reference under it, or a reference with a variable before it
+// could get there (data.gov[x]).
+func refersTo(m *ast.Module, target ast.Ref) bool {
 	found := false
 	check := func(r ast.Ref) {
 		if found || len(r) == 0 || !r[0].Equal(ast.DefaultRootDocument) {

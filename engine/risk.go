@@ -64,7 +64,7 @@ func (s *riskScorer) level(r Request, p *patch.Patch) string {
 		case changed >= s.mediumLines:
 			score = 1
 		}
-		if score < 2 && s.riskyPath(p) {
+		if score < 2 && patchMatches(s.paths, p) {
 			score = 2
 		}
 	}
@@ -75,14 +75,4 @@ func (s *riskScorer) level(r Request, p *patch.Patch) string {
 		score++
 	}
 	return riskLevels[min(score, len(riskLevels)-1)]
-}
-
-func (s *riskScorer) riskyPath(p *patch.Patch) bool {
-	for i := range p.Files {
-		f := &p.Files[i]
-		if anyGlob(s.paths, f.Path) || (f.OldPath != "" && anyGlob(s.paths, f.OldPath)) {
-			return true
-		}
-	}
-	return false
 }
