@@ -144,10 +144,15 @@ func TestDirtyRevision(t *testing.T) {
 
 func TestDigestRevision(t *testing.T) {
 	dir := t.TempDir()
-	gittest.WriteFiles(t, dir, map[string]string{"gov.cue": "enforcement: \"warn\"\n", "other.txt": "x"})
+	gittest.WriteFiles(t, dir, map[string]string{"gov.cue": "enforcement: \"warn\"\n", "other.txt": "x",
+		"policies/p.rego": "package gov.p\n", "cases/notes.md": "n"})
 	a := mustLoad(t, dir, dir)
 	if !strings.HasPrefix(a.Revision, "sha256:") || len(a.Revision) != len("sha256:")+64 {
 		t.Fatalf("revision = %q, want sha256:<64 hex>", a.Revision)
+	}
+	// Outside Git the revision is the digest of the same files the loader read.
+	if a.Digest != a.Revision {
+		t.Errorf("digest %s, want the revision %s", a.Digest, a.Revision)
 	}
 	gittest.WriteFiles(t, dir, map[string]string{"other.txt": "y"})
 	if b := mustLoad(t, dir, dir); b.Revision != a.Revision {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"strings"
 )
@@ -67,10 +68,15 @@ func (v *validator) load(fsys fs.FS, source, ref, revision string) (*Bundle, err
 		"rules": &rules, "exceptions": &exceptions,
 	}
 	cs := configs{files: map[string]configFile{}}
+	// read collects every file loaded, for the digest.
+	read := map[string][]byte{}
 	for _, spec := range configSpecs() {
 		name, src, err := readConfig(fsys, spec.base)
 		if err != nil {
 			return nil, err
+		}
+		if name != "" {
+			read[name] = src
 		}
 		if name == "" && spec.base != "gov" {
 			continue // only gov.cue has defaults to fill in
@@ -105,11 +111,13 @@ func (v *validator) load(fsys fs.FS, source, ref, revision string) (*Bundle, err
 			return nil, err
 		}
 	}
-	files, err := bundleFiles(fsys)
-	if err != nil {
-		return nil, err
+	for _, m := range []map[string]string{b.Modules, b.Tests} {
+		for p, src := range m {
+			read[p] = []byte(src)
+		}
 	}
-	b.Digest = digest(files)
+	maps.Copy(read, b.Files)
+	b.Digest = digest(read)
 	return b, nil
 }
 
