@@ -1,8 +1,23 @@
 package bundles
 
 import (
+	"maps"
 	"testing"
+
+	"github.com/gov-policy/gov/policies"
 )
+
+// BenchmarkParseEmbedded is what ParsedEmbedded does once per process:
+// parse gov's built-in modules and the whole library on every CPU.
+func BenchmarkParseEmbedded(b *testing.B) {
+	srcs := policies.Builtin()
+	maps.Copy(srcs, policies.Library())
+	for b.Loop() {
+		if _, err := parseAll(srcs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
 
 func BenchmarkLoadEmbedded(b *testing.B) {
 	for b.Loop() {

@@ -154,6 +154,10 @@ func (b *Bundle) EvaluatedRules() ([]RuleInfo, error) {
 	for _, r := range out {
 		seen[r.ID] = true
 	}
+	embedded, err := ParsedEmbedded()
+	if err != nil {
+		return nil, err
+	}
 	modules := policies.Builtin()
 	// The evaluator of rules.cue fires as the declarative rules above.
 	delete(modules, "builtin/rules.rego")
@@ -164,15 +168,7 @@ func (b *Bundle) EvaluatedRules() ([]RuleInfo, error) {
 			}
 		}
 	}
-	parsed := make(map[string]*ast.Module, len(modules))
-	for p, src := range modules {
-		m, err := ast.ParseModuleWithOpts(p, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
-		if err != nil {
-			return nil, fmt.Errorf("built-in policy %s: %w", p, err)
-		}
-		parsed[p] = m
-	}
-	lib := &Bundle{Modules: modules, Parsed: parsed}
+	lib := &Bundle{Modules: modules, Parsed: embedded}
 	for _, r := range lib.RuleCatalog() {
 		if !seen[r.ID] {
 			seen[r.ID] = true

@@ -1,13 +1,11 @@
 package bundles
 
 import (
-	"fmt"
 	"io"
 	"maps"
 	"slices"
 
 	"github.com/gov-policy/gov/policies"
-	"github.com/open-policy-agent/opa/v1/ast"
 	opabundle "github.com/open-policy-agent/opa/v1/bundle"
 )
 
@@ -31,7 +29,7 @@ type OPABundle struct {
 
 // BuildOPABundle assembles b's OPA bundle; gov is gov's version, recorded
 // in the manifest's metadata.
-func BuildOPABundle(b *Bundle, gov string) (*OPABundle, error) {
+func BuildOPABundle(b *Bundle, gov string) *OPABundle {
 	files := map[string]string{}
 	maps.Copy(files, b.Modules)
 	maps.Copy(files, b.Tests)
@@ -46,19 +44,12 @@ func BuildOPABundle(b *Bundle, gov string) (*OPABundle, error) {
 		add(policies.Library())
 		add(policies.LibraryTests())
 	}
+	// The writer writes each module's source as it is: the bundle's were
+	// parsed by the loader, gov's by its own tests, so none is parsed again.
 	ob := &OPABundle{Revision: b.Revision, Roots: []string{"gov"}}
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		m, err := ast.ParseModuleWithOpts(name, files[name], ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if m == nil {
-			return nil, fmt.Errorf("%s: empty module (no package)", name)
-		}
 		ob.Files = append(ob.Files, name)
-		ob.bundle.Modules = append(ob.bundle.Modules, opabundle.ModuleFile{
-			URL: name, Path: name, Raw: []byte(files[name]), Parsed: m,
-		})
+		ob.bundle.Modules = append(ob.bundle.Modules, opabundle.ModuleFile{URL: name, Path: name, Raw: []byte(files[name])})
 	}
 	roots := slices.Clone(ob.Roots)
 	ob.bundle.Manifest = opabundle.Manifest{
@@ -67,7 +58,7 @@ func BuildOPABundle(b *Bundle, gov string) (*OPABundle, error) {
 		Metadata: map[string]any{"source": b.Source, "ref": b.Ref, "gov_version": gov},
 	}
 	ob.bundle.Data = map[string]any{"gov": b.Data()}
-	return ob, nil
+	return ob
 }
 
 // Write writes the bundle as a gzipped tarball.

@@ -36,10 +36,7 @@ func TestOPABundleEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ob, err := BuildOPABundle(b, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ob := BuildOPABundle(b, "test")
 	read := readOPABundle(t, ob)
 	if read.Manifest.Revision != b.Revision || read.Manifest.Roots == nil || !slices.Equal(*read.Manifest.Roots, []string{"gov"}) {
 		t.Errorf("manifest = %+v, want revision %s and roots [gov]", read.Manifest, b.Revision)
@@ -100,10 +97,7 @@ func TestOPABundleOwnPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ob, err := BuildOPABundle(b, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ob := BuildOPABundle(b, "test")
 	want := []string{"gov/builtin/environment.rego", "gov/builtin/environment_test.rego", "gov/builtin/risk.rego", "gov/builtin/risk_test.rego",
 		"gov/builtin/rules.rego", "gov/builtin/rules_test.rego", "policies/main.rego", "policies/main_test.rego", "policies/text.rego"}
 	if !slices.Equal(ob.Files, want) {

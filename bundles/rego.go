@@ -29,12 +29,9 @@ func readPolicies(fsys fs.FS, b *Bundle) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
-		m, err := ast.ParseModuleWithOpts(p, string(src), regoParserOptions())
+		m, err := parseRego(p, string(src))
 		if err != nil {
-			return regoError(p, err)
-		}
-		if m == nil {
-			return fmt.Errorf("%s: empty module (no package)", p)
+			return err
 		}
 		if pkg := m.Package.Path; len(pkg) < 3 || pkg[1].String() != `"gov"` {
 			return fmt.Errorf("%s:%d: package %s is outside gov.* (use package gov.<name>)", p, m.Package.Location.Row, packageName(m))
@@ -57,6 +54,19 @@ func readPolicies(fsys fs.FS, b *Bundle) error {
 		}
 	}
 	return nil
+}
+
+// parseRego parses one module as the loader does; errors are one line
+// naming file:row.
+func parseRego(p, src string) (*ast.Module, error) {
+	m, err := ast.ParseModuleWithOpts(p, src, regoParserOptions())
+	if err != nil {
+		return nil, regoError(p, err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("%s: empty module (no package)", p)
+	}
+	return m, nil
 }
 
 // regoError makes one line "file:row: code: message" of a parse error.

@@ -81,9 +81,13 @@ func optionalBuiltin(file string) (string, bool) {
 // never compiled this way: gov test runs the modules unchanged.
 func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 	p := &program{}
+	embedded, err := bundles.ParsedEmbedded()
+	if err != nil {
+		return nil, err
+	}
 	var srcs []source
 	for _, file := range slices.Sorted(maps.Keys(b.Modules)) {
-		srcs = append(srcs, source{file: file, text: b.Modules[file]})
+		srcs = append(srcs, source{file: file, text: b.Modules[file], parsed: b.Parsed[file]})
 	}
 	builtin := policies.Builtin()
 	for _, file := range slices.Sorted(maps.Keys(builtin)) {
@@ -94,14 +98,13 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 			p.skipped = append(p.skipped, pkg)
 			continue
 		}
-		srcs = append(srcs, source{file: file, text: builtin[file], origin: originBuiltin})
+		srcs = append(srcs, source{file: file, origin: originBuiltin, parsed: embedded[file]})
 	}
 	// The built-in policy library is part of every bundle unless gov.cue
 	// turns it off; its families read their tuning from data.gov.config.library.
 	if b.Config.Library.Enabled {
-		lib := policies.Library()
-		for _, file := range slices.Sorted(maps.Keys(lib)) {
-			srcs = append(srcs, source{file: file, text: lib[file], origin: originLibrary})
+		for _, file := range slices.Sorted(maps.Keys(policies.Library())) {
+			srcs = append(srcs, source{file: file, origin: originLibrary, parsed: embedded[file]})
 		}
 	}
 	parsed, err := parseModules(srcs)

@@ -2,9 +2,7 @@ package engine
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/gov-policy/gov/engine/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -19,47 +17,35 @@ const (
 	originLibrary
 )
 
+// source is one module to compile: its text, or its parse by the bundle
+// loader or ParsedEmbedded (shared, so copied before the engine rewrites
+// it).
 type source struct {
 	file, text string
 	origin     origin
+	parsed     *ast.Module
 }
 
-// parseModules parses srcs with METADATA on every CPU (parsing is a third
-// of compiling the library); the error is the first source's, in order.
+// parseModules returns each source's module: a copy of its parse when it
+// has one (bundles parse every module they load), else parsed from text
+// (bundles built by hand).
 func parseModules(srcs []source) ([]*ast.Module, error) {
 	mods := make([]*ast.Module, len(srcs))
-	errs := make([]error, len(srcs))
-	var wg sync.WaitGroup
-	next := make(chan int, len(srcs))
-	for i := range srcs {
-		next <- i
-	}
-	close(next)
-	for range min(runtime.GOMAXPROCS(0), len(srcs)) {
-		wg.Go(func() {
-			for i := range next {
-				mods[i], errs[i] = parseModule(srcs[i])
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	for i, src := range srcs {
+		if src.parsed != nil {
+			mods[i] = src.parsed.Copy()
+			continue
 		}
+		m, err := ast.ParseModuleWithOpts(src.file, src.text, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+		if err != nil {
+			return nil, regoErr(src.file, err)
+		}
+		if m == nil {
+			return nil, fmt.Errorf("%s: empty module (no package)", src.file)
+		}
+		mods[i] = m
 	}
 	return mods, nil
-}
-
-func parseModule(src source) (*ast.Module, error) {
-	m, err := ast.ParseModuleWithOpts(src.file, src.text, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
-	if err != nil {
-		return nil, regoErr(src.file, err)
-	}
-	if m == nil {
-		return nil, fmt.Errorf("%s: empty module (no package)", src.file)
-	}
-	return m, nil
 }
 
 // omitLibraryPackages drops from modules the built-in library's gated

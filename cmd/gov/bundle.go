@@ -74,10 +74,7 @@ workflows are not Rego and are not in it. Policies read input as gov builds it
 			if _, err := engine.New(cmd.Context(), b); err != nil {
 				return err
 			}
-			ob, err := bundles.BuildOPABundle(b, version.Version)
-			if err != nil {
-				return err
-			}
+			ob := bundles.BuildOPABundle(b, version.Version)
 			if err := writeOutput(cmd, output, ob.Write); err != nil {
 				return err
 			}
