@@ -78,7 +78,6 @@ func Evaluate(ctx context.Context, in Input, m Membership) (Result, error) {
 			s.ApprovedBy = append(s.ApprovedBy, r.Login)
 			s.Reviews = append(s.Reviews, engine.StageReview{Login: r.Login, UserID: r.UserID, ReviewID: r.ID, SubmittedAt: r.SubmittedAt.UTC()})
 			times = append(times, r.SubmittedAt)
-			res.Approvals = append(res.Approvals, Approval{Stage: s.Name, Login: r.Login, UserID: r.UserID, ReviewID: r.ID, At: r.SubmittedAt})
 		}
 		s.Satisfied = prevOK && len(counted[i]) >= max(s.MinApprovals, 1) && len(blockedBy[i]) == 0
 		if s.Satisfied {

@@ -99,10 +99,9 @@ type Input struct {
 
 // Result is the outcome of counting.
 type Result struct {
-	// Stages are the workflow's stages with ApprovedBy and Satisfied filled.
+	// Stages are the workflow's stages with ApprovedBy, Reviews (the
+	// reviews that counted) and Satisfied filled.
 	Stages []engine.StageResult
-	// Approvals are the reviews that counted, in stage order.
-	Approvals []Approval
 	// Satisfied is true when every stage is satisfied or break-glass applies.
 	Satisfied bool
 	// Pending says what is missing (empty when Satisfied).
@@ -111,15 +110,6 @@ type Result struct {
 	// Ignored lists every review (and break-glass label) that did not count, and why.
 	Ignored  []Ignored
 	Escalate *Escalation
-}
-
-// Approval is one review that counted for a stage.
-type Approval struct {
-	Stage    string
-	Login    string
-	UserID   int64
-	ReviewID int64
-	At       time.Time
 }
 
 // BreakGlass records who applied the break-glass label and when.
