@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/policies"
 	"github.com/open-policy-agent/opa/v1/ast"
 )

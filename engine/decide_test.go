@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 const pathPolicy = `package gov.paths

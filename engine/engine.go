@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )

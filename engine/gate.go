@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 

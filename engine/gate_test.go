@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/policies"
 	"github.com/open-policy-agent/opa/v1/ast"
 )

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gobwas/glob"
 
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 // pathGlob matches paths the way the Rego policies do with

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 // testNow is the evaluation time of the tests.

@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 

@@ -3,7 +3,7 @@ package engine
 import (
 	"testing"
 
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 // BenchmarkNew is the cost of preparing a bundle (compile its Rego,

@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 // defaultRiskPaths are the paths whose change is high risk in every bundle;

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 // sized is a patch changing the given paths with additions lines in all.

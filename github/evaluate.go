@@ -12,7 +12,7 @@ import (
 	"github.com/gov-policy/gov/approvals"
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 // Evaluator decides pull requests: it fetches the PR and its diff,

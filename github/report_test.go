@@ -7,7 +7,7 @@ import (
 
 	"github.com/gov-policy/gov/approvals"
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 func TestDiffFromFilesParses(t *testing.T) {

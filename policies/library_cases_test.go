@@ -7,8 +7,8 @@ import (
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
 	"github.com/gov-policy/gov/engine/policytest"
+	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/scan"
 )
 
@@ -65,7 +65,7 @@ func BenchmarkLibrary(b *testing.B) {
 	req := engine.Request{Environment: "production", ServiceName: "billing", PatchContent: string(diff)}
 	b.ReportAllocs()
 	for b.Loop() {
-		in := engine.Input{Request: req, Patch: p, Findings: engine.FindingsFromScan(sc.ScanPatch(p))}
+		in := engine.Input{Request: req, Patch: p, Findings: scan.PolicyFindings(sc.ScanPatch(p))}
 		if _, err := eng.Evaluate(ctx, in); err != nil {
 			b.Fatal(err)
 		}

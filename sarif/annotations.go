@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 // GitHubAnnotations writes one GitHub Actions workflow command per

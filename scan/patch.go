@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"hash/maphash"
 
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 // ScanPatch scans the added lines of each text file of a patch; findings

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/scan/scantest"
 )
 

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/scan"
 	"github.com/gov-policy/gov/scan/scantest"
 )

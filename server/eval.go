@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
+	"github.com/gov-policy/gov/scan"
 )
 
 // handleEval is POST /v1/eval: a HealingActionRequest in, the decision out
@@ -64,7 +65,7 @@ func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch)
 	cur := s.pol.current()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.EvalTimeout)
 	defer cancel()
-	in := engine.Input{Request: req, Patch: p, Enforcement: s.cfg.Enforcement, Findings: engine.FindingsFromScan(cur.scanner.ScanPatch(p))}
+	in := engine.Input{Request: req, Patch: p, Enforcement: s.cfg.Enforcement, Findings: scan.PolicyFindings(cur.scanner.ScanPatch(p))}
 	d, err := cur.engine.Evaluate(ctx, in)
 	if err == nil && d == nil {
 		err = errors.New("no decision")

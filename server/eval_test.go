@@ -12,8 +12,8 @@ import (
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
 	"github.com/gov-policy/gov/internal/gittest"
+	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/scan"
 )
 
@@ -123,7 +123,7 @@ func TestEvalMatchesEngine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := eng.Evaluate(t.Context(), engine.Input{Request: req, Patch: p, Findings: engine.FindingsFromScan(sc.ScanPatch(p))})
+			want, err := eng.Evaluate(t.Context(), engine.Input{Request: req, Patch: p, Findings: scan.PolicyFindings(sc.ScanPatch(p))})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 )
 
 // Error is the outcome of a request that could not be evaluated. It fails

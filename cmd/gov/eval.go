@@ -10,8 +10,8 @@ import (
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
 	"github.com/gov-policy/gov/evidence"
+	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/scan"
 )
 
@@ -183,5 +183,5 @@ func scanPatch(b *bundles.Bundle, p *patch.Patch) scanResult {
 	if err != nil {
 		return scanResult{err: err}
 	}
-	return scanResult{scanner: sc, findings: engine.FindingsFromScan(sc.ScanPatch(p))}
+	return scanResult{scanner: sc, findings: scan.PolicyFindings(sc.ScanPatch(p))}
 }

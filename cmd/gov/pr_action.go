@@ -12,9 +12,9 @@ import (
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
 	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/github"
+	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/sarif"
 	"github.com/gov-policy/gov/scan"
 )

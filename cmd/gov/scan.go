@@ -13,7 +13,7 @@ import (
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/engine/patch"
+	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/sarif"
 	"github.com/gov-policy/gov/scan"
 )

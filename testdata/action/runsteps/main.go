@@ -16,7 +16,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gov-policy/gov/action"
+	"github.com/gov-policy/gov/internal/action"
 )
 
 func main() {

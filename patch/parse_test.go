@@ -8,7 +8,7 @@ import (
 )
 
 // patchesDir holds the sample healing patches shared by the whole repository.
-const patchesDir = "../../testdata/patches"
+const patchesDir = "../testdata/patches"
 
 func readPatch(t testing.TB, name string) []byte {
 	t.Helper()

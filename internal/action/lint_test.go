@@ -15,7 +15,7 @@ import (
 // repoRoot is the directory above the package (go.mod, action.yml).
 func repoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs("..")
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // repoDir is the pre-patch work tree the sample patches apply to.
-const repoDir = "../../testdata/repo"
+const repoDir = "../testdata/repo"
 
 // treeDigest hashes every path and content under dir, to prove LoadContent
 // never writes.
