@@ -48,32 +48,41 @@ func TestPrefixTable(t *testing.T) {
 	}
 }
 
-func TestControlsOf(t *testing.T) {
+func TestResolve(t *testing.T) {
 	c, err := Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		framework string
-		refs      []string
-		want      []string
+		framework, ref string
+		want           string
+		kind           int
+		group          []string
 	}{
-		{"soc2", []string{"SOC2:CC8.1", "HIPAA:164.312(b)"}, []string{"CC8.1"}},
-		{"hipaa", []string{"HIPAA:164.312(b)"}, []string{"164.312(b)"}},
-		{"hipaa", []string{"HIPAA:164.312(a)(1)"}, []string{"164.312(a)(1)"}},
-		{"pci-dss", []string{"PCI-DSS:6.5"}, []string{"6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.6"}},
-		{"pci-dss", []string{"PCI-DSS:10.2.1"}, []string{"10.2.1", "10.2.1.2"}},
-		{"sox", []string{"SOX:ITGC-CM"}, []string{"ITGC-CM-1", "ITGC-CM-2", "ITGC-CM-3", "ITGC-CM-4", "ITGC-CM-5"}},
-		{"sox", []string{"SOX:ITGC-C"}, nil},
-		{"iso27001", []string{"ISO27001:A.8.3"}, nil},
-		{"iso27001", []string{"ISO27001:A.8.32", "iso27001:A.8.28"}, []string{"A.8.28", "A.8.32"}},
-		{"gdpr", []string{"SOC2:Art.32"}, nil},
+		{"soc2", "SOC2:CC8.1", "CC8.1", refControl, nil},
+		{"soc2", "HIPAA:164.312(b)", "", refOther, nil},
+		{"hipaa", "HIPAA:164.312(b)", "164.312(b)", refControl, nil},
+		{"hipaa", "HIPAA:164.312(a)(1)", "164.312(a)(1)", refControl, nil},
+		{"pci-dss", "PCI-DSS:6.5", "6.5", refGroup, []string{"6.5.1", "6.5.2", "6.5.3", "6.5.4", "6.5.6"}},
+		{"pci-dss", "PCI-DSS:10.2.1", "10.2.1", refControl, nil},
+		{"sox", "SOX:ITGC-CM", "ITGC-CM", refGroup, []string{"ITGC-CM-1", "ITGC-CM-2", "ITGC-CM-3", "ITGC-CM-4", "ITGC-CM-5"}},
+		{"sox", "SOX:ITGC-C", "", refUnknown, nil},
+		{"iso27001", "ISO27001:A.8.3", "", refUnknown, nil},
+		{"iso27001", "iso27001:A.8.28", "A.8.28", refControl, nil},
+		{"gdpr", "SOC2:Art.32", "", refOther, nil},
+		{"gdpr", "GDPR", "", refOther, nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.framework+" "+tt.refs[0], func(t *testing.T) {
+		t.Run(tt.framework+" "+tt.ref, func(t *testing.T) {
 			f, _ := c.Framework(tt.framework)
-			if got := f.ControlsOf(tt.refs); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("ControlsOf(%v) = %v, want %v", tt.refs, got, tt.want)
+			id, kind := f.resolve(tt.ref)
+			if id != tt.want || kind != tt.kind {
+				t.Errorf("resolve(%q) = %q, %d; want %q, %d", tt.ref, id, kind, tt.want, tt.kind)
+			}
+			if kind == refGroup {
+				if got := f.GroupControls(id); !reflect.DeepEqual(got, tt.group) {
+					t.Errorf("GroupControls(%q) = %v, want %v", id, got, tt.group)
+				}
 			}
 		})
 	}
@@ -94,12 +103,15 @@ func TestMap(t *testing.T) {
 	}
 	m := Map(f, rules)
 	want := map[string][]string{
-		"ITGC-CM-1": {"a/tests", "gov.builtin.environment/require-approval"},
-		"ITGC-CM-2": {"a/tests"}, "ITGC-CM-3": {"a/tests"}, "ITGC-CM-4": {"a/tests"}, "ITGC-CM-5": {"a/tests"},
+		"ITGC-CM-1": {"gov.builtin.environment/require-approval"},
 		"ITGC-AC-3": {"b/secret", "secrets/finding"},
 	}
 	if !reflect.DeepEqual(m.Rules, want) {
 		t.Errorf("Rules = %v\nwant %v", m.Rules, want)
+	}
+	// A group reference maps to the group, not to each of its controls.
+	if got := m.Groups; !reflect.DeepEqual(got, map[string][]string{"ITGC-CM": {"a/tests"}}) {
+		t.Errorf("Groups = %v", got)
 	}
 	if got := m.Missing; !reflect.DeepEqual(got, map[string][]string{"ITGC-AC-3": {"secrets/credential-file"}, "ITGC-AC-4": {"acme/review"}}) {
 		t.Errorf("Missing = %v", got)

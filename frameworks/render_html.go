@@ -14,9 +14,11 @@ var reportTemplate string
 
 // htmlData is what report.html.tmpl renders.
 type htmlData struct {
-	R                               *Report
-	Decisions, Violations, Coverage template.HTML
-	Gaps                            []ControlReport
+	R                             *Report
+	Decisions, Findings, Coverage template.HTML
+	Gaps, NoEvidence              []ControlReport
+	// Pages split the population (or the sample) into collapsible pages.
+	Pages []populationPage
 	// ActiveWeeks are the weeks with decisions, for the chart's data table.
 	ActiveWeeks []Week
 }
@@ -27,6 +29,9 @@ type htmlData struct {
 func WriteHTML(w io.Writer, r *Report) error {
 	t, err := template.New("report").Funcs(template.FuncMap{
 		"join":     strings.Join,
+		"duties":   dutiesText,
+		"bg":       breakGlassText,
+		"status":   statusText,
 		"date":     func(t any) string { return formatTime(t, "2006-01-02") },
 		"datetime": func(t any) string { return formatTime(t, "2006-01-02 15:04 UTC") },
 	}).Parse(reportTemplate)
@@ -36,7 +41,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	d := htmlData{
 		R:          r,
 		Decisions:  decisionsChart(r.Weeks),
-		Violations: violationsChart(r.Controls),
+		Findings:   findingsChart(r.Controls),
 		Coverage:   coverageChart(r.Totals),
 	}
 	for _, w := range r.Weeks {
@@ -45,14 +50,48 @@ func WriteHTML(w io.Writer, r *Report) error {
 		}
 	}
 	for _, c := range r.Controls {
-		if c.Status == StatusGap {
+		switch c.Status {
+		case StatusGap:
 			d.Gaps = append(d.Gaps, c)
+		case StatusNoEvidence:
+			d.NoEvidence = append(d.NoEvidence, c)
 		}
 	}
+	d.Pages = pages(r.Population, populationPageSize)
 	if err := t.Execute(w, d); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
+}
+
+// populationPageSize is the number of decisions per collapsible page.
+const populationPageSize = 200
+
+// populationPage is one collapsible page of the population table.
+type populationPage struct {
+	From, To int // 1-based, inclusive
+	Rows     []DecisionRow
+	Open     bool
+}
+
+func pages(rows []DecisionRow, size int) []populationPage {
+	var out []populationPage
+	for i := 0; i < len(rows); i += size {
+		j := min(i+size, len(rows))
+		out = append(out, populationPage{From: i + 1, To: j, Rows: rows[i:j], Open: i == 0})
+	}
+	return out
+}
+
+// statusText is how the HTML report words a control status.
+func statusText(status string) string {
+	switch status {
+	case StatusEvidenced:
+		return "✓ Evidence in period"
+	case StatusNoEvidence:
+		return "No evidence in period"
+	}
+	return "✗ Gap"
 }
 
 func formatTime(v any, layout string) string {

@@ -42,19 +42,26 @@ func TestWriteCSV(t *testing.T) {
 	}
 	tests := []struct{ control, column, want string }{
 		{"CC8.1", "framework", "soc2"},
-		{"CC8.1", "status", "covered"},
+		{"CC8.1", "status", "evidenced"},
 		{"CC8.1", "evidence", "decisions;approvals;signatures"},
 		{"CC8.1", "policies", "code/python-eval;gov.builtin.environment/require-approval"},
 		{"CC8.1", "decisions", "5"},
-		{"CC8.1", "violations", "2"},
+		{"CC8.1", "findings", "2"},
+		{"CC8.1", "changes_blocked", "0"},
+		{"CC8.1", "sent_to_approval", "1"},
 		{"CC8.1", "approvals", "3"},
+		{"CC8.1", "duties_checked", "1"},
+		{"CC8.1", "duties_failed", "0"},
 		{"CC8.1", "exceptions", "1"},
-		{"CC8.1", "signed_evidence", "1"},
+		{"CC8.1", "evidence_present", "1"},
+		{"CC8.1", "evidence_valid", "0"},
 		{"CC8.1", "period_since", "2026-03-01T00:00:00Z"},
 		{"CC8.1", "period_until", "2026-03-25T12:00:00Z"},
-		{"CC6.1", "violations_by_rule", "secrets/finding=2"},
+		{"CC6.1", "findings_by_rule", "secrets/finding=2"},
+		{"CC6.1", "changes_blocked", "2"},
 		{"CC6.1", "title", "Logical access security software, infrastructure and architectures"},
-		{"CC6.2", "status", "gap"},
+		{"CC6.2", "status", "evidenced"},
+		{"CC6.6", "status", "gap"},
 		{"CC6.2", "policies", ""},
 	}
 	for _, tt := range tests {
@@ -82,7 +89,7 @@ func TestWriteJSON(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"framework", "generated_at", "period", "audit_dir", "bundle", "empty", "totals", "weeks", "controls", "unknown_controls", "skipped_records"} {
+	for _, key := range []string{"framework", "generated_at", "period", "audit_dir", "bundle", "empty", "totals", "weeks", "controls", "unknown_controls", "skipped_records", "population", "evidence", "segregation_of_duties", "bundle_revisions", "groups", "filter"} {
 		if _, ok := doc[key]; !ok {
 			t.Errorf("no %q", key)
 		}
@@ -155,15 +162,21 @@ func TestWriteHTML(t *testing.T) {
 		{"total-allow", "2"},
 		{"total-deny", "2"},
 		{"total-require-approval", "1"},
-		{"total-violations", "4"},
+		{"total-findings", "4"},
+		{"total-blocked", "2"},
+		{"total-to-approval", "1"},
 		{"total-approvals", "3"},
 		{"total-exceptions", "1"},
-		{"total-signed", "1"},
-		{"total-covered", "3 / 12"},
-		{"total-gaps", "9"},
+		{"evidence-present", "1"},
+		{"evidence-unsigned", "4"},
+		{"total-evidenced", "8 / 12"},
+		{"total-no-evidence", "0"},
+		{"total-gaps", "4"},
+		{"duties-checked", "1"},
+		{"duties-failed", "0"},
 		{"chart-decisions-title", "Decisions per week"},
-		{"chart-violations-title", "Violations by control"},
-		{"chart-coverage-title", "Control coverage"},
+		{"chart-findings-title", "Findings by control"},
+		{"chart-coverage-title", "Control evidence"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
@@ -176,7 +189,7 @@ func TestWriteHTML(t *testing.T) {
 			}
 		})
 	}
-	for _, chart := range []string{"chart-decisions", "chart-violations", "chart-coverage"} {
+	for _, chart := range []string{"chart-decisions", "chart-findings", "chart-coverage"} {
 		n := ids[chart]
 		if n == nil || n.Data != "svg" || attr(n, "role") != "img" {
 			t.Errorf("#%s is not an accessible inline svg", chart)
@@ -187,18 +200,21 @@ func TestWriteHTML(t *testing.T) {
 	if got := countRects(ids["chart-decisions"], "stroke-width", "0.5") - 3; got != 5 {
 		t.Errorf("%d decision segments, want 5", got)
 	}
-	if got := text(ids["chart-violations"]); !strings.Contains(got, "CC6.1") || !strings.Contains(got, "CC8.1") {
-		t.Errorf("violations chart labels: %q", got)
+	if got := text(ids["chart-findings"]); !strings.Contains(got, "CC6.1") || !strings.Contains(got, "CC8.1") {
+		t.Errorf("findings chart labels: %q", got)
 	}
-	if got := text(ids["chart-coverage"]); !strings.Contains(got, "Mapped: 3 (25%)") || !strings.Contains(got, "Gap: 9 (75%)") {
+	if got := text(ids["chart-coverage"]); !strings.Contains(got, "Evidence in period: 8 (67%)") || !strings.Contains(got, "Gap: 4 (33%)") {
 		t.Errorf("coverage chart labels: %q", got)
 	}
 	row := ids["control-CC8.1"]
-	if row == nil || !strings.Contains(text(row), "✓ Covered") || !strings.Contains(text(row), "code/python-eval (1)") {
+	if row == nil || !strings.Contains(text(row), "✓ Evidence in period") || !strings.Contains(text(row), "code/python-eval (1)") {
 		t.Errorf("CC8.1 row = %q", text(row))
 	}
-	if gap := ids["control-CC6.2"]; gap == nil || !strings.Contains(text(gap), "✗ Gap") {
-		t.Error("CC6.2 is not shown as a gap")
+	if gap := ids["control-CC6.6"]; gap == nil || !strings.Contains(text(gap), "✗ Gap") {
+		t.Error("CC6.6 is not shown as a gap")
+	}
+	if ids["evidence-not-verified"] == nil {
+		t.Error("the report does not say its evidence was not verified")
 	}
 	if !strings.Contains(raw, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.json: truncated audit record") {
 		t.Error("the skipped record is not named")

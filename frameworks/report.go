@@ -22,28 +22,65 @@ type Options struct {
 	// Bundle names that bundle in the report.
 	Bundle engine.BundleInfo
 	Store  evidence.Store
-	// Since starts the period (zero: every record); Now ends it (zero: time.Now()).
-	Since, Now time.Time
+	// Since starts the period (zero: every record); Until ends it (zero:
+	// Now). Now is when the report is made (zero: time.Now()).
+	Since, Until, Now time.Time
+	// Filter keeps only the decisions it matches.
+	Filter Filter
+	// Verify, when set, verifies each record's signed evidence with these
+	// options (the same check as `gov audit verify`); nil reports the
+	// evidence as present but not verified.
+	Verify *evidence.VerifyOptions
+	// Changes, when set, describes the policy changes between two bundle
+	// revisions in force during the period (from the bundle's Git history).
+	Changes func(from, to string) ([]string, error)
 }
 
-// Report is a framework's controls with the evidence the audit directory
-// holds for them over a period. Its JSON form is `gov report --format json`;
-// field names are the contract.
+// Filter narrows a report to one repository, service or environment ("" = any).
+type Filter struct {
+	Repository  string `json:"repository,omitempty"`
+	Service     string `json:"service,omitempty"`
+	Environment string `json:"environment,omitempty"`
+}
+
+func (f Filter) match(r DecisionRow) bool {
+	return (f.Repository == "" || strings.EqualFold(f.Repository, r.Repository)) &&
+		(f.Service == "" || f.Service == r.Service) &&
+		(f.Environment == "" || f.Environment == r.Environment)
+}
+
+// Report is a framework's controls with the evidence the audit store holds
+// for them over a period, and the population of decisions behind it. Its
+// JSON form is `gov report --format json`; field names are the contract.
 type Report struct {
 	Framework   FrameworkInfo     `json:"framework"`
 	GeneratedAt time.Time         `json:"generated_at"`
 	Period      Period            `json:"period"`
+	Filter      Filter            `json:"filter"`
 	AuditDir    string            `json:"audit_dir"`
 	Bundle      engine.BundleInfo `json:"bundle"`
 	// Empty is true when the period holds no readable record.
 	Empty  bool   `json:"empty"`
 	Totals Totals `json:"totals"`
+	// Evidence is the state of the decisions' signed evidence.
+	Evidence EvidenceSummary `json:"evidence"`
+	// Duties sums the segregation-of-duties checks of the population.
+	Duties DutiesSummary `json:"segregation_of_duties"`
+	// Revisions are the bundle revisions decisions were made under, oldest first.
+	Revisions []Revision `json:"bundle_revisions"`
 	// Weeks are the decisions per week (Monday, UTC) across the period.
 	Weeks    []Week          `json:"weeks"`
 	Controls []ControlReport `json:"controls"`
+	// Groups are the group references of rule METADATA ("SOX:ITGC-CM"),
+	// reported once each rather than against each control of the group.
+	Groups []GroupReport `json:"groups"`
 	// UnknownControls are rule METADATA references with this framework's
 	// prefix that name no control of it ("rule: SOC2:CC9.9").
 	UnknownControls []string `json:"unknown_controls"`
+	// Population is every decision of the period (after the filter), oldest first.
+	Population []DecisionRow `json:"population"`
+	// Sample is the auditor's random sample of the population, when drawn.
+	Sample *Sample `json:"sample,omitempty"`
 	// Skipped names each record that could not be read (never counted).
 	Skipped []string `json:"skipped_records"`
 }
@@ -68,15 +105,67 @@ type Totals struct {
 	Allow           int `json:"allow"`
 	Deny            int `json:"deny"`
 	RequireApproval int `json:"require_approval"`
-	Violations      int `json:"violations"`
-	Approvals       int `json:"approvals"`
-	Exceptions      int `json:"exceptions"`
-	SignedEvidence  int `json:"signed_evidence"`
-	Findings        int `json:"findings"`
-	Skipped         int `json:"skipped_records"`
-	Controls        int `json:"controls"`
-	Covered         int `json:"controls_covered"`
-	Gaps            int `json:"controls_gaps"`
+	// Violations counts every policy finding (blocked, sent to approval or
+	// warned; waived ones included).
+	Violations int `json:"violations"`
+	// Blocked and SentToApproval count the findings gov enforced as deny
+	// and as require_approval: the controls operating.
+	Blocked        int `json:"changes_blocked"`
+	SentToApproval int `json:"sent_to_approval"`
+	Approvals      int `json:"approvals"`
+	BreakGlass     int `json:"break_glass"`
+	Exceptions     int `json:"exceptions"`
+	Findings       int `json:"secret_findings"`
+	Skipped        int `json:"skipped_records"`
+	Controls       int `json:"controls"`
+	// Evidenced controls have evidence in the period; NoEvidence ones are
+	// mapped (rules or evidence gov produces) but have none in the period;
+	// Gaps have nothing in gov that evidences them.
+	Evidenced  int `json:"controls_evidenced"`
+	NoEvidence int `json:"controls_no_evidence"`
+	Gaps       int `json:"controls_gaps"`
+}
+
+// EvidenceSummary counts the decisions' signed evidence. Verified is false
+// when the report was built without a key or identity: then only Present
+// and Unsigned are known and nothing was checked.
+type EvidenceSummary struct {
+	Verified   bool              `json:"verified"`
+	Valid      int               `json:"valid"`
+	Failed     int               `json:"failed"`
+	Unsigned   int               `json:"unsigned"`
+	Present    int               `json:"present_not_verified"`
+	Failures   []EvidenceFailure `json:"failures"`
+	VerifiedBy string            `json:"verified_with,omitempty"`
+}
+
+// EvidenceFailure is one record whose evidence did not verify.
+type EvidenceFailure struct {
+	Record    string `json:"record"`
+	RequestID string `json:"request_id"`
+	Reason    string `json:"reason"`
+}
+
+// DutiesSummary sums the segregation-of-duties checks.
+type DutiesSummary struct {
+	// Checked counts decisions with approvals or break-glass.
+	Checked    int      `json:"checked"`
+	Passed     int      `json:"passed"`
+	Failed     int      `json:"failed"`
+	Failures   []string `json:"failures"`
+	BreakGlass []string `json:"break_glass"`
+}
+
+// Revision is one bundle revision decisions were made under in the period.
+type Revision struct {
+	Revision  string    `json:"revision"`
+	First     time.Time `json:"first"`
+	Last      time.Time `json:"last"`
+	Decisions int       `json:"decisions"`
+	// Changes are the policy changes from the previous revision, when the
+	// bundle's history is known; ChangesError says why they are not.
+	Changes      []string `json:"changes,omitempty"`
+	ChangesError string   `json:"changes_error,omitempty"`
 }
 
 // Week counts the decisions of one week.
@@ -92,8 +181,13 @@ func (w Week) Total() int { return w.Allow + w.Deny + w.RequireApproval }
 
 // Control statuses.
 const (
-	StatusCovered = "covered" // at least one rule maps to the control
-	StatusGap     = "gap"     // no rule maps to it
+	// StatusEvidenced: the period holds evidence for the control.
+	StatusEvidenced = "evidenced"
+	// StatusNoEvidence: rules or gov's evidence map to the control, but the
+	// period holds none.
+	StatusNoEvidence = "no_evidence"
+	// StatusGap: nothing in gov evidences the control.
+	StatusGap = "gap"
 )
 
 // ControlReport is one control and its evidence.
@@ -110,24 +204,44 @@ type ControlReport struct {
 	// Decisions counts the records whose violations touch the control, or
 	// every record when the control is evidenced by decisions.
 	Decisions int `json:"decisions"`
-	// Violations counts the violations that touch the control (waived
-	// ones included), by rule in ViolationsByRule.
+	// Violations counts the findings that touch the control (waived ones
+	// included), by rule in ViolationsByRule; Blocked and SentToApproval
+	// those gov enforced as deny and as require_approval.
 	Violations       int            `json:"violations"`
+	Blocked          int            `json:"changes_blocked"`
+	SentToApproval   int            `json:"sent_to_approval"`
 	ViolationsByRule map[string]int `json:"violations_by_rule"`
-	// Approvals counts approved_by entries of the workflow stages of the
-	// records counted in Decisions, or of every record when the control is
-	// evidenced by approvals.
-	Approvals int `json:"approvals"`
+	// Approvals counts the approvals of the records counted in Decisions,
+	// or of every record when the control is evidenced by approvals;
+	// DutiesChecked and DutiesFailed their segregation-of-duties checks,
+	// BreakGlass the break-glass uses among them.
+	Approvals     int `json:"approvals"`
+	DutiesChecked int `json:"duties_checked"`
+	DutiesFailed  int `json:"duties_failed"`
+	BreakGlass    int `json:"break_glass"`
 	// Exceptions counts the touching violations an exception was applied to.
 	Exceptions int `json:"exceptions"`
-	// SignedEvidence counts the records (as for Approvals, with signatures)
-	// that have a <digest>.sigstore.json beside them.
-	SignedEvidence int `json:"signed_evidence"`
+	// EvidenceValid, EvidenceFailed and EvidencePresent count the signed
+	// evidence of the records counted (as for Approvals, with signatures):
+	// verified, failing verification, and present but not verified.
+	EvidenceValid   int `json:"evidence_valid"`
+	EvidenceFailed  int `json:"evidence_failed"`
+	EvidencePresent int `json:"evidence_present_not_verified"`
 }
 
-// Build reads the audit directory and builds the report. Records that
-// cannot be read are skipped and returned in bad (each naming its file)
-// and listed in Report.Skipped; err is an I/O error.
+// GroupReport is one group reference and the findings of its rules.
+type GroupReport struct {
+	ID         string         `json:"id"`
+	Controls   []string       `json:"controls"`
+	Policies   []string       `json:"policies"`
+	Violations int            `json:"violations"`
+	ByRule     map[string]int `json:"violations_by_rule"`
+}
+
+// Build reads the audit store and builds the report. Records that cannot
+// be read are skipped and returned in bad (each naming its file) and
+// listed in Report.Skipped; err is an I/O error or an error of the
+// verification options.
 func Build(opts Options) (r *Report, bad []error, err error) {
 	f := opts.Framework
 	if f == nil {
@@ -137,14 +251,25 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	until := opts.Until
+	if until.IsZero() {
+		until = now
+	}
 	r = &Report{
 		Framework:   FrameworkInfo{ID: f.ID, Name: f.Name, Version: f.Version, Prefix: f.Prefix},
 		GeneratedAt: now.UTC(),
-		Period:      Period{Until: now.UTC()},
+		Period:      Period{Until: until.UTC()},
+		Filter:      opts.Filter,
 		AuditDir:    opts.Store.Dir,
 		Bundle:      opts.Bundle,
 		Skipped:     []string{},
+		Population:  []DecisionRow{},
+		Revisions:   []Revision{},
+		Groups:      []GroupReport{},
 	}
+	r.Evidence.Verified = opts.Verify != nil
+	r.Evidence.Failures = []EvidenceFailure{}
+	r.Duties.Failures, r.Duties.BreakGlass = []string{}, []string{}
 	if !opts.Since.IsZero() {
 		since := opts.Since.UTC()
 		r.Period.Since = &since
@@ -153,11 +278,20 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 	r.UnknownControls = append([]string{}, m.Unknown...)
 	acc := newAccumulator(f, m)
 	bad, err = opts.Store.Walk(opts.Since, func(e evidence.Entry, rec evidence.Record) error {
-		signed, err := hasSignature(e.Path)
+		if rec.Time.After(until) {
+			return nil
+		}
+		ev, err := evidenceOf(e.Path, opts.Verify)
 		if err != nil {
 			return err
 		}
-		acc.add(rec, signed)
+		row := rowOf(e, rec, ev)
+		if !opts.Filter.match(row) {
+			return nil
+		}
+		r.Population = append(r.Population, row)
+		r.count(row)
+		acc.add(rec, row)
 		return nil
 	})
 	if err != nil {
@@ -166,20 +300,104 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 	for _, b := range bad {
 		r.Skipped = append(r.Skipped, b.Error())
 	}
-	r.Controls = acc.controls
+	r.Controls = acc.finish()
+	r.Groups = acc.groups()
 	r.Totals = acc.totals
 	r.Totals.Skipped = len(bad)
 	r.Empty = acc.totals.Records == 0
 	for _, c := range r.Controls {
 		r.Totals.Controls++
-		if c.Status == StatusCovered {
-			r.Totals.Covered++
-		} else {
+		switch c.Status {
+		case StatusEvidenced:
+			r.Totals.Evidenced++
+		case StatusNoEvidence:
+			r.Totals.NoEvidence++
+		default:
 			r.Totals.Gaps++
 		}
 	}
-	r.Weeks = weeks(acc.byWeek, opts.Since, acc.first, acc.last, now)
+	r.Weeks = weeks(acc.byWeek, opts.Since, acc.first, acc.last, until)
+	r.Revisions = revisions(r.Population, opts.Changes)
 	return r, bad, nil
+}
+
+// count adds one row to the evidence and duties summaries.
+func (r *Report) count(row DecisionRow) {
+	switch row.Evidence {
+	case EvidenceVerified:
+		r.Evidence.Valid++
+	case EvidenceFailed:
+		r.Evidence.Failed++
+		r.Evidence.Failures = append(r.Evidence.Failures, EvidenceFailure{Record: row.Record, RequestID: row.RequestID, Reason: row.EvidenceReason})
+	case EvidenceUnsigned:
+		r.Evidence.Unsigned++
+	case EvidenceSigned:
+		r.Evidence.Present++
+	}
+	if row.Duties != nil {
+		r.Duties.Checked++
+		if row.Duties.OK() {
+			r.Duties.Passed++
+		} else {
+			r.Duties.Failed++
+			r.Duties.Failures = append(r.Duties.Failures, row.RequestID+": "+strings.Join(row.Duties.Problems, "; "))
+		}
+	}
+	if bg := row.BreakGlass; bg != nil {
+		r.Duties.BreakGlass = append(r.Duties.BreakGlass, row.RequestID+": "+bg.Reason)
+	}
+}
+
+// evidenceOf is the state of a record's signed evidence: verified with o,
+// or, without o, signed (present) or unsigned.
+func evidenceOf(recordPath string, o *evidence.VerifyOptions) (evidence.RecordEvidence, error) {
+	if o != nil {
+		return evidence.VerifyRecord(recordPath, *o)
+	}
+	signed, err := hasSignature(recordPath)
+	if err != nil {
+		return evidence.RecordEvidence{}, err
+	}
+	if signed {
+		return evidence.RecordEvidence{State: EvidenceSigned}, nil
+	}
+	return evidence.RecordEvidence{State: EvidenceUnsigned}, nil
+}
+
+// revisions lists the bundle revisions of the population, oldest first,
+// with the policy changes between consecutive ones when changes is set.
+func revisions(rows []DecisionRow, changes func(from, to string) ([]string, error)) []Revision {
+	out := []Revision{}
+	at := map[string]int{}
+	for _, row := range rows {
+		i, ok := at[row.Bundle]
+		if !ok {
+			i = len(out)
+			at[row.Bundle] = i
+			out = append(out, Revision{Revision: row.Bundle, First: row.Time, Last: row.Time})
+		}
+		rv := &out[i]
+		rv.Decisions++
+		if row.Time.Before(rv.First) {
+			rv.First = row.Time
+		}
+		if row.Time.After(rv.Last) {
+			rv.Last = row.Time
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].First.Before(out[j].First) })
+	if changes == nil {
+		return out
+	}
+	for i := 1; i < len(out); i++ {
+		cs, err := changes(out[i-1].Revision, out[i].Revision)
+		if err != nil {
+			out[i].ChangesError = err.Error()
+			continue
+		}
+		out[i].Changes = cs
+	}
+	return out
 }
 
 // hasSignature reports whether a record has its signed evidence beside it.

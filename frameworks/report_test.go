@@ -29,8 +29,8 @@ func fixtureRecords() []evidence.Record {
 	env := engine.Violation{Rule: "gov.builtin.environment/require-approval", Action: "require_approval"}
 	eval := engine.Violation{Rule: "code/python-eval", Action: "deny", Controls: []string{"SOC2:CC8.1", "SOC2:CC9.9"}, Exception: "tools/**"}
 	approved := &engine.WorkflowResult{Name: "production_change", Stages: []engine.StageResult{
-		{Name: "SRE", ApprovedBy: []string{"alice", "bob"}, Satisfied: true},
-		{Name: "Security", ApprovedBy: []string{"carol"}, Satisfied: true},
+		{Name: "SRE", ApproverRoles: []string{"sre"}, ApprovedBy: []string{"alice", "bob"}, Satisfied: true},
+		{Name: "Security", ApproverRoles: []string{"security"}, ApprovedBy: []string{"carol"}, Satisfied: true},
 	}}
 	return []evidence.Record{
 		rec("r-before", time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC), "deny", []engine.Violation{secret}, nil), // before the period
@@ -117,33 +117,37 @@ func TestReportNumbers(t *testing.T) {
 	if len(r.Skipped) != 1 || r.Totals.Skipped != 1 {
 		t.Errorf("skipped = %v (%d)", r.Skipped, r.Totals.Skipped)
 	}
-	wantTotals := Totals{Records: 5, Allow: 2, Deny: 2, RequireApproval: 1, Violations: 4, Approvals: 3,
-		Exceptions: 1, SignedEvidence: 1, Skipped: 1, Controls: 12, Covered: 3, Gaps: 9}
+	wantTotals := Totals{Records: 5, Allow: 2, Deny: 2, RequireApproval: 1, Violations: 4, Blocked: 2, SentToApproval: 1,
+		Approvals: 3, Exceptions: 1, Skipped: 1, Controls: 12, Evidenced: 8, Gaps: 4}
 	if r.Totals != wantTotals {
 		t.Errorf("totals = %+v\nwant     %+v", r.Totals, wantTotals)
 	}
 	if r.Empty {
 		t.Error("report is empty")
 	}
+	if e := r.Evidence; e.Verified || e.Present != 1 || e.Unsigned != 4 || e.Valid != 0 || e.Failed != 0 {
+		t.Errorf("evidence = %+v, want not verified, 1 present, 4 unsigned", e)
+	}
 	tests := []struct {
-		id                                                   string
-		status                                               string
-		policies                                             string
-		decisions, violations, approvals, exceptions, signed int
-		byRule                                               string
+		id, status, policies                                                    string
+		decisions, findings, blocked, toApproval, approvals, exceptions, signed int
+		byRule                                                                  string
 	}{
-		// CC6.1 (scans): r2's two secret findings.
-		{"CC6.1", StatusCovered, "secrets/finding", 1, 2, 0, 0, 0, "secrets/finding=2"},
+		// CC6.1 (scans): r2's two secret findings, both blocked.
+		{"CC6.1", StatusEvidenced, "secrets/finding", 1, 2, 2, 0, 0, 0, 0, "secrets/finding=2"},
 		// CC7.1 (decisions, scans): mapped, every record counts, none touches it.
-		{"CC7.1", StatusCovered, "cicd/unpinned-action", 5, 0, 3, 0, 1, ""},
-		// CC7.2 (decisions): a gap, yet every decision is its evidence.
-		{"CC7.2", StatusGap, "", 5, 0, 3, 0, 1, ""},
-		// CC7.4 (approvals): a gap evidenced by every approval given.
-		{"CC7.4", StatusGap, "", 0, 0, 3, 0, 0, ""},
-		// CC8.1 (decisions, approvals, signatures): catalog policy and METADATA.
-		{"CC8.1", StatusCovered, "code/python-eval,gov.builtin.environment/require-approval", 5, 2, 3, 1, 1,
+		{"CC7.1", StatusEvidenced, "cicd/unpinned-action", 5, 0, 0, 0, 3, 0, 1, ""},
+		// CC7.2 (decisions): no rule, yet every decision is its evidence.
+		{"CC7.2", StatusEvidenced, "", 5, 0, 0, 0, 3, 0, 1, ""},
+		// CC7.4 (approvals): evidenced by every approval given.
+		{"CC7.4", StatusEvidenced, "", 0, 0, 0, 0, 3, 0, 0, ""},
+		// CC8.1 (decisions, approvals, signatures): catalog policy and
+		// METADATA; the waived python-eval finding blocked nothing.
+		{"CC8.1", StatusEvidenced, "code/python-eval,gov.builtin.environment/require-approval", 5, 2, 0, 1, 3, 1, 1,
 			"code/python-eval=1,gov.builtin.environment/require-approval=1"},
-		{"CC6.2", StatusGap, "", 0, 0, 3, 0, 0, ""},
+		{"CC6.2", StatusEvidenced, "", 0, 0, 0, 0, 3, 0, 0, ""},
+		// CC6.6 (scans) has no rule: nothing in gov evidences it.
+		{"CC6.6", StatusGap, "", 0, 0, 0, 0, 0, 0, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
@@ -152,11 +156,11 @@ func TestReportNumbers(t *testing.T) {
 			for _, rule := range SortedRules(c.ViolationsByRule) {
 				by = append(by, rule+"="+strconv.Itoa(c.ViolationsByRule[rule]))
 			}
-			got := []any{c.Status, strings.Join(c.Policies, ","), c.Decisions, c.Violations, c.Approvals, c.Exceptions, c.SignedEvidence, strings.Join(by, ",")}
-			want := []any{tt.status, tt.policies, tt.decisions, tt.violations, tt.approvals, tt.exceptions, tt.signed, tt.byRule}
+			got := []any{c.Status, strings.Join(c.Policies, ","), c.Decisions, c.Violations, c.Blocked, c.SentToApproval, c.Approvals, c.Exceptions, c.EvidencePresent, strings.Join(by, ",")}
+			want := []any{tt.status, tt.policies, tt.decisions, tt.findings, tt.blocked, tt.toApproval, tt.approvals, tt.exceptions, tt.signed, tt.byRule}
 			for i := range got {
 				if got[i] != want[i] {
-					t.Errorf("(status, policies, decisions, violations, approvals, exceptions, signed, by rule) = %v\nwant %v", got, want)
+					t.Errorf("(status, policies, decisions, findings, blocked, to approval, approvals, exceptions, signed, by rule) = %v\nwant %v", got, want)
 					break
 				}
 			}
@@ -210,8 +214,12 @@ func TestReportEmpty(t *testing.T) {
 			if !r.Empty || r.Totals.Records != 0 || len(bad) != 0 {
 				t.Errorf("empty = %v, totals %+v, bad %v", r.Empty, r.Totals, bad)
 			}
-			if len(r.Controls) != 12 || r.Totals.Covered != 3 {
-				t.Errorf("controls = %d, covered %d", len(r.Controls), r.Totals.Covered)
+			// Mapped controls without a record say so; they are not "covered".
+			if len(r.Controls) != 12 || r.Totals.Evidenced != 0 || r.Totals.NoEvidence != 8 || r.Totals.Gaps != 4 {
+				t.Errorf("controls = %d, totals %+v", len(r.Controls), r.Totals)
+			}
+			if c := control(t, r, "CC6.1"); c.Status != StatusNoEvidence {
+				t.Errorf("CC6.1 (a rule mapped, no record) = %s, want %s", c.Status, StatusNoEvidence)
 			}
 			if len(r.Weeks) != 5 {
 				t.Errorf("weeks = %+v, want the period's 5 weeks with zeros", r.Weeks)
