@@ -64,7 +64,7 @@ func auditRecords() []evidence.Record {
 		), pr("acme/web", 9, "3333333333333333333333333333333333333333")),
 		// a4: break-glass by a holder.
 		rec("a4", "production", "dave", at(12, 9), &engine.Decision{Decision: engine.Allow,
-			Reason: `BREAK-GLASS: label "gov/break-glass" added by carol at 2026-04-12T09:30:00Z; approvals bypassed (was: production needs approval)`,
+			Reason:   `BREAK-GLASS: label "gov/break-glass" added by carol at 2026-04-12T09:30:00Z; approvals bypassed (was: production needs approval)`,
 			Workflow: &engine.WorkflowResult{Name: "production_change", Stages: []engine.StageResult{stage("SRE", "sre", 1)}},
 		}, pr("acme/app", 10, "4444444444444444444444444444444444444444")),
 		// a5: staging, nothing to approve.

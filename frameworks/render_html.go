@@ -39,10 +39,10 @@ func WriteHTML(w io.Writer, r *Report) error {
 		return fmt.Errorf("report template: %w", err)
 	}
 	d := htmlData{
-		R:          r,
-		Decisions:  decisionsChart(r.Weeks),
-		Findings:   findingsChart(r.Controls),
-		Coverage:   coverageChart(r.Totals),
+		R:         r,
+		Decisions: decisionsChart(r.Weeks),
+		Findings:  findingsChart(r.Controls),
+		Coverage:  coverageChart(r.Totals),
 	}
 	for _, w := range r.Weeks {
 		if w.Total() > 0 {
