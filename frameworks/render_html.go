@@ -64,8 +64,13 @@ func WriteHTML(w io.Writer, r *Report) error {
 	return nil
 }
 
-// populationPageSize is the number of decisions per collapsible page.
-const populationPageSize = 200
+// populationPageSize is the number of decisions per collapsible page; up
+// to populationOpenLimit decisions every page starts open (so that the page
+// prints whole), above it only the first.
+const (
+	populationPageSize  = 200
+	populationOpenLimit = 2000
+)
 
 // populationPage is one collapsible page of the population table.
 type populationPage struct {
@@ -78,7 +83,7 @@ func pages(rows []DecisionRow, size int) []populationPage {
 	var out []populationPage
 	for i := 0; i < len(rows); i += size {
 		j := min(i+size, len(rows))
-		out = append(out, populationPage{From: i + 1, To: j, Rows: rows[i:j], Open: i == 0})
+		out = append(out, populationPage{From: i + 1, To: j, Rows: rows[i:j], Open: i == 0 || len(rows) <= populationOpenLimit})
 	}
 	return out
 }
