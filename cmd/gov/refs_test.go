@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gov-policy/gov/internal/gittest"
 )
@@ -118,5 +120,47 @@ func TestBundleHistoryCommands(t *testing.T) {
 	}
 	if got := run("bundle", "diff", dir+"@v2", dir+"@v2"); got != "no policy changes\n" {
 		t.Errorf("bundle diff of a ref with itself: %q", got)
+	}
+}
+
+// TestReportPolicyVersions: gov report names each bundle revision decisions
+// were made under and, for a bundle read from Git, what changed between them.
+func TestReportPolicyVersions(t *testing.T) {
+	dir := policyRepo(t, []repoStep{
+		{message: "config only", tag: "v1", files: map[string]string{"gov.cue": "library: enabled: false\n"}},
+		{message: "deny CI edits", tag: "v2", files: map[string]string{"policies/ci.rego": workflowRego}},
+	})
+	audit := t.TempDir()
+	patchFile := filepath.Join("..", "..", "testdata", "patches", "workflow-change.diff")
+	for i, ref := range []string{"v1", "v2"} {
+		if i > 0 {
+			time.Sleep(1100 * time.Millisecond) // records are timed to the second
+		}
+		var out, errb bytes.Buffer
+		runWith([]string{"eval", "--bundle", dir + "@" + ref, "--patch", patchFile, "--env", "staging", "--audit-dir", audit}, nil, &out, &errb)
+		if errb.Len() > 0 {
+			t.Fatalf("eval at %s: %s", ref, errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := runWith([]string{"report", "--framework", "soc2", "--bundle", dir, "--audit-dir", audit}, nil, &out, &errb); code != 0 {
+		t.Fatalf("report exit %d: %s", code, errb.String())
+	}
+	var r struct {
+		Revisions []struct {
+			Revision  string   `json:"revision"`
+			Decisions int      `json:"decisions"`
+			Changes   []string `json:"changes"`
+		} `json:"bundle_revisions"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Revisions) != 2 || r.Revisions[0].Decisions != 1 || r.Revisions[1].Decisions != 1 {
+		t.Fatalf("revisions = %+v", r.Revisions)
+	}
+	got := strings.Join(r.Revisions[1].Changes, "\n")
+	if !strings.Contains(got, "rule custom/no-ci-edits added") {
+		t.Errorf("changes from v1 to v2 = %q, want the rule added", got)
 	}
 }
