@@ -73,10 +73,15 @@ type PR struct {
 	LabelEvents       []LabelEvent
 }
 
-// Membership answers whether a user is an active member of a team. An error
-// means "cannot confirm": the approval is not counted and the reason says why.
+// Membership answers the two questions role holding needs, both by
+// numeric user id. An error means "cannot confirm": an approval is not
+// counted, a request for changes still blocks, and the reason says why.
 type Membership interface {
-	InTeam(ctx context.Context, org, slug string, userID int64, login string) (bool, error)
+	// TeamMembers returns the ids of the active members of team org/slug:
+	// the complete list (every page), or an error, never a partial list.
+	TeamMembers(ctx context.Context, org, slug string) ([]int64, error)
+	// UserID returns the id of the account that holds login now.
+	UserID(ctx context.Context, login string) (int64, error)
 }
 
 // Input is everything Evaluate looks at.
@@ -108,8 +113,21 @@ type Result struct {
 	Pending    string
 	BreakGlass *BreakGlass
 	// Ignored lists every review (and break-glass label) that did not count, and why.
-	Ignored  []Ignored
+	Ignored []Ignored
+	// Blockers are the requests for changes that hold a stage back.
+	Blockers []Blocker
 	Escalate *Escalation
+}
+
+// Blocker is a CHANGES_REQUESTED review that blocks a stage: its author
+// holds the stage's role, or it could not be checked whether they do
+// (Unverified says why; such a request blocks all the same).
+type Blocker struct {
+	Stage      string
+	Login      string
+	UserID     int64
+	ReviewID   int64
+	Unverified string
 }
 
 // BreakGlass records who applied the break-glass label and when.
@@ -126,6 +144,20 @@ type Ignored struct {
 	UserID   int64
 	ReviewID int64 // 0 for a label event
 	Reason   string
+}
+
+// Who names the author of what was ignored for people: the login; for a
+// review without one, a deleted account (GitHub shows such reviews with no
+// user); for a label event without one, "label".
+func (ig Ignored) Who() string {
+	switch {
+	case ig.Login != "":
+		return ig.Login
+	case ig.ReviewID != 0:
+		return "deleted account"
+	default:
+		return "label"
+	}
 }
 
 // Escalation asks the caller to post one escalation comment.
