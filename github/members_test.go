@@ -43,8 +43,8 @@ func teamFailures() []struct {
 		{"timeout", githubtest.Fault{Path: path, Delay: githubtest.Duration(5 * time.Second)}, "members of team acme/oncall: Get"},
 		{"garbage body", githubtest.Fault{Path: path, Body: "<html>unicorn</html>"}, "members of team acme/oncall: GitHub's answer is not the JSON expected"},
 		{"null body", githubtest.Fault{Path: path, Body: "null"}, "members of team acme/oncall: GitHub answered 200 with an empty body"},
-		{"an object instead of a list", githubtest.Fault{Path: path, Body: `{"message": "ok"}`}, "GitHub's answer is not the JSON expected"},
-		{"entries without ids", githubtest.Fault{Path: path, Body: `[{"login": "gina"}]`}, "page 1 entry 1 is not an account with an id"},
+		{"an object instead of a list", githubtest.Fault{Path: path, Body: `{"message": "ok"}`}, "members of team acme/oncall: GitHub's answer is not the JSON expected"},
+		{"entries without ids", githubtest.Fault{Path: path, Body: `[{"login": "gina"}]`}, "members of team acme/oncall: page 1 entry 1 is not an account with an id"},
 		{"the second page fails (cut-off list)", githubtest.Fault{Path: path, Query: "page=2", Status: 502}, "members of team acme/oncall: GitHub answered 502"},
 	}
 }

@@ -1,0 +1,52 @@
+package github
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/github/githubtest"
+)
+
+// TestUnverifiableBlockerBlocksOnGitHub: the SRE role is team acme/sre or
+// team acme/oncall; bob (acme/sre) approves and gina requests changes.
+// Whenever acme/oncall cannot be listed, gina might be an SRE, so her
+// request blocks and the pending reason names her and why; the PR is
+// allowed only when the listing shows she is not in the team.
+func TestUnverifiableBlockerBlocksOnGitHub(t *testing.T) {
+	gina := githubtest.User{Login: "gina", ID: 7}
+	evaluate := func(t *testing.T, fault *githubtest.Fault) *engine.Decision {
+		t.Helper()
+		fx := fixture()
+		fx.Teams["acme/oncall"] = bigTeam(150)
+		fx.PRs[0].Reviews = append(fx.PRs[0].Reviews,
+			githubtest.Review{ID: 11, User: gina, State: "CHANGES_REQUESTED", CommitID: headSHA, SubmittedAt: t0.Add(2 * time.Hour)})
+		srv := serve(t, fx)
+		if fault != nil {
+			srv.AddFault(*fault)
+		}
+		c, _ := newTestClient(t, srv, clientTimeout(srv))
+		ev := newEvaluator(t, c)
+		ev.Bundle.Roles = map[string]bundles.Role{"sre": {Members: []string{"team:acme/sre", "team:acme/oncall"}, Permissions: []string{"approve"}}}
+		out, err := ev.Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Decision
+	}
+	if d := evaluate(t, nil); d.Decision != engine.Allow {
+		t.Fatalf("with every team listed: %s: %s (pending %q)", d.Decision, d.Reason, d.PendingReason)
+	}
+	for _, tt := range teamFailures() {
+		t.Run(tt.name, func(t *testing.T) {
+			d := evaluate(t, &tt.fault)
+			want := `changes requested by gina (stage "SRE review"; gina could not be checked, so the request counts: team acme/oncall unverifiable: ` + tt.err
+			if d.Decision != engine.RequireApproval || d.Allowed || !strings.HasPrefix(d.PendingReason, want) {
+				t.Errorf("%s (allowed %v): pending %q\nwant prefix %q", d.Decision, d.Allowed, d.PendingReason, want)
+			}
+		})
+	}
+}
