@@ -50,3 +50,21 @@ func TestUnverifiableBlockerBlocksOnGitHub(t *testing.T) {
 		})
 	}
 }
+
+// TestDeletedReviewerWords: a review by a deleted account ("user": null)
+// does not count, and the comment says whose it was, not "label".
+func TestDeletedReviewerWords(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Reviews = append(fx.PRs[0].Reviews,
+		githubtest.Review{ID: 12, State: "APPROVED", CommitID: headSHA, SubmittedAt: t0.Add(time.Hour)})
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	out, err := newEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := RenderComment(out.Decision, out.Approvals, nil)
+	if want := "- deleted account (review 12): the reviewer's account was deleted (GitHub shows no user)"; !strings.Contains(got, want) || strings.Contains(got, "label (review") {
+		t.Errorf("comment lacks %q:\n%s", want, got)
+	}
+}

@@ -158,7 +158,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		drain(resp)
 		if limit.Wait > t.maxWait || attempt >= maxRetries {
-			limit.Bound = max(t.maxWait, 0)
+			limit.Bound, limit.Waits = max(t.maxWait, 0), attempt
 			return nil, limit
 		}
 		if err := t.sleep(req.Context(), limit.Wait); err != nil {
@@ -204,7 +204,7 @@ func drain(resp *http.Response) {
 }
 
 // RateLimitError is returned when GitHub's rate limit would need a longer
-// wait than allowed.
+// wait than allowed, or still holds after maxRetries waits.
 type RateLimitError struct {
 	// Kind is "primary" (X-RateLimit-Remaining: 0) or "secondary" (Retry-After).
 	Kind     string
@@ -213,18 +213,25 @@ type RateLimitError struct {
 	Reset    time.Time
 	Wait     time.Duration
 	Bound    time.Duration
+	// Waits is how many times the client had already waited for this request.
+	Waits int
 }
 
 func (e *RateLimitError) Error() string {
 	what := "secondary rate limit"
+	when := fmt.Sprintf("retry after %s (at %s)", e.Wait.Round(time.Second), e.Reset.UTC().Format(time.RFC3339))
 	if e.Kind == "primary" {
 		what = "primary rate limit exhausted"
 		if e.Limit != "" || e.Resource != "" {
 			what += fmt.Sprintf(" (%s requests/hour, resource %s)", orDash(e.Limit), orDash(e.Resource))
 		}
+		when = fmt.Sprintf("resets at %s (in %s)", e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second))
 	}
-	return fmt.Sprintf("GitHub %s: resets at %s (in %s), beyond the %s wait bound",
-		what, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second), e.Bound)
+	if e.Waits > 0 && e.Wait <= e.Bound {
+		// A wait within the bound: the client gave up because waiting did not help.
+		return fmt.Sprintf("GitHub %s: still limited after %d waits, gave up; %s", what, e.Waits, when)
+	}
+	return fmt.Sprintf("GitHub %s: %s, beyond the %s wait bound", what, when, e.Bound)
 }
 
 func orDash(s string) string {

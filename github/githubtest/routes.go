@@ -132,6 +132,9 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, p *PR) {
 	for i, rv := range p.Reviews {
 		out[i] = &gh.PullRequestReview{ID: gh.Int64(rv.ID), User: ghUser(rv.User), State: gh.String(rv.State),
 			CommitID: gh.String(rv.CommitID), SubmittedAt: ts(rv.SubmittedAt)}
+		if rv.User == (User{}) {
+			out[i].User = nil // a deleted account: GitHub answers "user": null
+		}
 	}
 	page(w, r, out)
 }
