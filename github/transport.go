@@ -12,14 +12,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Cache holds ETag-validated GET responses. It may be shared by several
 // Clients (a long-running server); entries are keyed by URL, Accept header
 // and a digest of the credentials, so clients never see each other's data.
+// It is bounded: the least recently used entry goes first, and a body
+// larger than maxCachedBody is not kept.
 type Cache struct {
-	mu      sync.Mutex
-	entries map[string]cached
+	entries *lru.Cache[string, cached]
 }
 
 type cached struct {
@@ -28,20 +31,39 @@ type cached struct {
 	body   []byte
 }
 
-// NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{entries: map[string]cached{}} }
+// DefaultCacheEntries bounds a Cache from NewCache: with bodies of at most
+// maxCachedBody (team member pages are about 120 KB) a full cache stays
+// in the tens of megabytes in practice.
+const DefaultCacheEntries = 512
 
-func (c *Cache) get(k string) (cached, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[k]
-	return e, ok
+// maxCachedBody is the largest body kept (a larger diff is fetched whole).
+const maxCachedBody = 1 << 20
+
+// NewCache returns an empty cache of DefaultCacheEntries entries.
+func NewCache() *Cache { return NewCacheSize(DefaultCacheEntries) }
+
+// NewCacheSize returns an empty cache of at most entries entries
+// (DefaultCacheEntries when entries <= 0).
+func NewCacheSize(entries int) *Cache {
+	if entries <= 0 {
+		entries = DefaultCacheEntries
+	}
+	c, err := lru.New[string, cached](entries)
+	if err != nil { // only for a size <= 0, excluded above
+		panic(err)
+	}
+	return &Cache{entries: c}
 }
 
+// Len is the number of responses held.
+func (c *Cache) Len() int { return c.entries.Len() }
+
+func (c *Cache) get(k string) (cached, bool) { return c.entries.Get(k) }
+
 func (c *Cache) put(k string, e cached) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.entries[k] = e
+	if len(e.body) <= maxCachedBody {
+		c.entries.Add(k, e)
+	}
 }
 
 // Stats counts the API calls of one Client.
