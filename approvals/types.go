@@ -4,12 +4,15 @@
 // The counting rules, each one a named test case, are the security contract:
 // only APPROVED reviews on the current head commit count; the PR author and
 // the authors or committers of its commits never approve it; people are
-// compared by numeric GitHub user id; the latest review of a person wins
-// (COMMENTED does not change it; DISMISSED leaves nothing); a role holder's
-// CHANGES_REQUESTED blocks the stage; one person counts once per stage and
-// in one stage only unless the workflow allows the same approver; bots count
-// only with allow_bots and an app:<slug> member; a team membership that
-// cannot be confirmed does not count. Stages are satisfied in order:
+// compared by numeric GitHub user id (a team's member ids, a user: login
+// resolved to its id or pinned as user:LOGIN#ID); the latest review of a
+// person wins (COMMENTED does not change it; DISMISSED leaves nothing); a
+// role holder's CHANGES_REQUESTED blocks the stage; one person counts once
+// per stage and in one stage only unless the workflow allows the same
+// approver; bots count only with allow_bots and an app:<slug> member; a
+// member that cannot be checked does not make an approval count, and a
+// CHANGES_REQUESTED by someone who might be that member blocks all the
+// same. Stages are satisfied in order:
 // approvals for a later stage are counted and listed, but that stage is not
 // satisfied until every earlier one is. Break-glass is honoured only from the
 // label event of a holder of the break_glass permission.
