@@ -164,3 +164,10 @@ func TestDeletedReviewerWords(t *testing.T) {
 		t.Errorf("a label event without actor is %q", who)
 	}
 }
+
+// TestPinnedMemberMention: escalations mention a pinned member by login.
+func TestPinnedMemberMention(t *testing.T) {
+	if got := mentions(bundlesRole("user:carol#3", "team:acme/sre")); got != "@carol @acme/sre" {
+		t.Errorf("mentions = %q", got)
+	}
+}

@@ -68,3 +68,20 @@ func TestDeletedReviewerWords(t *testing.T) {
 		t.Errorf("comment lacks %q:\n%s", want, got)
 	}
 }
+
+// TestPendingTeamMemberDoesNotApprove: eve was invited to acme/sre but has
+// not accepted; GitHub does not list her, so her approval does not count.
+func TestPendingTeamMemberDoesNotApprove(t *testing.T) {
+	fx := fixture()
+	fx.TeamPending = map[string][]string{"acme/sre": {"eve"}}
+	fx.PRs[0].Reviews = []githubtest.Review{{ID: 12, User: eve, State: "APPROVED", CommitID: headSHA, SubmittedAt: t0.Add(time.Hour)}}
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	out, err := newEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Decision.Decision != engine.RequireApproval || len(out.Approvals.Ignored) != 1 || out.Approvals.Ignored[0].Reason != "not in role sre" {
+		t.Errorf("%s: ignored %+v", out.Decision.Decision, out.Approvals.Ignored)
+	}
+}
