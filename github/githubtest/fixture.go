@@ -1,7 +1,9 @@
 // Package githubtest is a fake GitHub REST API (an httptest server) for
 // tests: pull requests with diff, files, commits, reviews and label events,
-// teams, comments and statuses; ETag/304, pagination, rate-limit answers
-// and the GHES /api/v3 prefix. It records every request.
+// teams (member lists and memberships), users, comments and statuses;
+// ETag/304, pagination, rate-limit answers, injected faults (error
+// answers, garbage bodies, delays) and the GHES /api/v3 prefix. It records
+// every request.
 package githubtest
 
 import (
