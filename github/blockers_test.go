@@ -18,7 +18,7 @@ import (
 // allowed only when the listing shows she is not in the team.
 func TestUnverifiableBlockerBlocksOnGitHub(t *testing.T) {
 	gina := githubtest.User{Login: "gina", ID: 7}
-	evaluate := func(t *testing.T, fault *githubtest.Fault) *engine.Decision {
+	evaluate := func(t *testing.T, fault *githubtest.Fault, members ...string) *engine.Decision {
 		t.Helper()
 		fx := fixture()
 		fx.Teams["acme/oncall"] = bigTeam(150)
@@ -30,7 +30,10 @@ func TestUnverifiableBlockerBlocksOnGitHub(t *testing.T) {
 		}
 		c, _ := newTestClient(t, srv, clientTimeout(srv))
 		ev := newEvaluator(t, c)
-		ev.Bundle.Roles = map[string]bundles.Role{"sre": {Members: []string{"team:acme/sre", "team:acme/oncall"}, Permissions: []string{"approve"}}}
+		if len(members) == 0 {
+			members = []string{"team:acme/sre", "team:acme/oncall"}
+		}
+		ev.Bundle.Roles = map[string]bundles.Role{"sre": {Members: members, Permissions: []string{"approve"}}}
 		out, err := ev.Evaluate(context.Background(), repo, 7, engine.Request{}, "")
 		if err != nil {
 			t.Fatal(err)
@@ -48,6 +51,17 @@ func TestUnverifiableBlockerBlocksOnGitHub(t *testing.T) {
 				t.Errorf("%s (allowed %v): pending %q\nwant prefix %q", d.Decision, d.Allowed, d.PendingReason, want)
 			}
 		})
+	}
+	// A user: member whose login cannot be resolved: gina might be that
+	// account under another login, so her request blocks as well.
+	members := []string{"team:acme/sre", "user:oncall-lead"}
+	if d := evaluate(t, nil, members...); d.Decision != engine.RequireApproval ||
+		d.PendingReason != `changes requested by gina (stage "SRE review"; gina could not be checked, so the request counts: user oncall-lead unverifiable: user oncall-lead: no such account (404): the login was renamed or deleted)` {
+		t.Errorf("unresolvable user member: %s, pending %q", d.Decision, d.PendingReason)
+	}
+	d := evaluate(t, &githubtest.Fault{Path: "/users/bob", Status: 500}, "team:acme/sre", "user:bob")
+	if d.Decision != engine.RequireApproval || !strings.Contains(d.PendingReason, "user bob unverifiable: user bob: GitHub answered 500") {
+		t.Errorf("user lookup failing: %s, pending %q", d.Decision, d.PendingReason)
 	}
 }
 

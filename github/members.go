@@ -71,7 +71,7 @@ func (c *Client) TeamMembers(ctx context.Context, org, slug string) ([]int64, er
 		var list []member
 		next, err := c.getJSON(ctx, u, &list)
 		if errors.Is(err, ErrNotFound) {
-			return nil, fmt.Errorf("%s: not found (404): a wrong slug, or a secret team the credentials cannot see: %w", op, ErrNotFound)
+			return nil, &opError{msg: op + ": not found (404): a wrong slug, or a secret team the credentials cannot see", err: err}
 		}
 		if err != nil {
 			return nil, apiError(op, permMembersRead, err)
@@ -104,7 +104,7 @@ func (c *Client) UserID(ctx context.Context, login string) (int64, error) {
 	var u member
 	_, err := c.getJSON(ctx, "users/"+url.PathEscape(login), &u)
 	if errors.Is(err, ErrNotFound) {
-		return 0, fmt.Errorf("%s: no such account (404): the login was renamed or deleted: %w", op, ErrNotFound)
+		return 0, &opError{msg: op + ": no such account (404): the login was renamed or deleted", err: err}
 	}
 	if err != nil {
 		return 0, apiError(op, "none (public profile)", err)

@@ -71,6 +71,9 @@ func TestTeamMembersFailClosed(t *testing.T) {
 			if ids != nil {
 				t.Errorf("a failed listing returned %d ids", len(ids))
 			}
+			if strings.Contains(tt.err, "(404)") != errors.Is(err, ErrNotFound) {
+				t.Errorf("ErrNotFound wrapped: %v, for %v", errors.Is(err, ErrNotFound), err)
+			}
 			if strings.Contains(err.Error(), testToken) {
 				t.Errorf("error shows the token: %v", err)
 			}
