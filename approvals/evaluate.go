@@ -91,6 +91,9 @@ func Evaluate(ctx context.Context, in Input, m Membership) (Result, error) {
 		prevOK = s.Satisfied
 		res.Stages[i] = s
 	}
+	for _, b := range blockedBy {
+		res.Blockers = append(res.Blockers, b...)
+	}
 	res.Ignored = append(res.Ignored, alreadyCounted(stages, cands, counted, res.Stages, in.AllowSameApprover)...)
 	res.Satisfied = len(stages) > 0 && res.Stages[len(stages)-1].Satisfied
 
@@ -129,19 +132,22 @@ func notInRole(stages []engine.StageResult, unverified []string) string {
 	return why
 }
 
-// stageBlockers lists, per stage, the role holders whose latest review
-// requests changes.
-func stageBlockers(ctx context.Context, c *checker, stages []engine.StageResult, blockers []Review) ([][]string, error) {
-	out := make([][]string, len(stages))
+// stageBlockers lists, per stage, the requests for changes that block it:
+// by a holder of the stage's role, or by someone of whom that cannot be
+// checked (a team not listed, a login not resolved). An unverifiable
+// blocker blocks: not knowing must never let a change in.
+func stageBlockers(ctx context.Context, c *checker, stages []engine.StageResult, blockers []Review) ([][]Blocker, error) {
+	out := make([][]Blocker, len(stages))
 	for _, r := range blockers {
 		p := person{id: r.UserID, login: r.Login, bot: isBot(r.Login, r.IsBot)}
 		for i, s := range stages {
-			role, _, err := c.holdsAny(ctx, p, s.ApproverRoles)
+			role, unverified, err := c.holdsAny(ctx, p, s.ApproverRoles)
 			if err != nil {
 				return nil, err
 			}
-			if role != "" {
-				out[i] = append(out[i], r.Login)
+			if role != "" || len(unverified) > 0 {
+				out[i] = append(out[i], Blocker{Stage: s.Name, Login: r.Login, UserID: r.UserID, ReviewID: r.ID,
+					Unverified: strings.Join(unverified, "; ")})
 			}
 		}
 	}
@@ -228,7 +234,7 @@ func alreadyCounted(stages []engine.StageResult, cands []candidate, counted [][]
 }
 
 // pending names what the first unsatisfied stage is missing.
-func pending(stages []engine.StageResult, blockedBy [][]string, none bool) string {
+func pending(stages []engine.StageResult, blockedBy [][]Blocker, none bool) string {
 	if none {
 		return "the workflow has no stage"
 	}
@@ -237,7 +243,7 @@ func pending(stages []engine.StageResult, blockedBy [][]string, none bool) strin
 			continue
 		}
 		if len(blockedBy[i]) > 0 {
-			return fmt.Sprintf("changes requested by %s (stage %q)", strings.Join(blockedBy[i], ", "), s.Name)
+			return blockedReason(s.Name, blockedBy[i])
 		}
 		need := max(s.MinApprovals, 1) - len(s.ApprovedBy)
 		if need <= 0 {
@@ -258,4 +264,21 @@ func pending(stages []engine.StageResult, blockedBy [][]string, none bool) strin
 		return fmt.Sprintf("waiting for %d%s %s %s (stage %q)", need, more, noun, from, s.Name)
 	}
 	return ""
+}
+
+// blockedReason names who requested changes and, for those whose role
+// could not be checked, why their request counts anyway.
+func blockedReason(stage string, bs []Blocker) string {
+	var who, why []string
+	for _, b := range bs {
+		who = append(who, b.Login)
+		if b.Unverified != "" {
+			why = append(why, fmt.Sprintf("%s could not be checked, so the request counts: %s", b.Login, b.Unverified))
+		}
+	}
+	more := ""
+	if len(why) > 0 {
+		more = "; " + strings.Join(why, "; ")
+	}
+	return fmt.Sprintf("changes requested by %s (stage %q%s)", strings.Join(who, ", "), stage, more)
 }

@@ -48,10 +48,10 @@ func TestCountingRules(t *testing.T) {
 			ignored:    []string{"alice-renamed#10: self-approval"},
 		},
 		{
-			name:       "a login equal to a role member's but another user id is that member (login is resolved through the review's user)",
+			name:       "a login equal to a role member's but another user id is not that member (user: members are compared by id)",
 			in:         input(oneStage("security"), approve(10, 333, "carol", 1)),
-			satisfied:  true,
-			approvedBy: [][]string{{"carol"}},
+			approvedBy: [][]string{{}},
+			ignored:    []string{"carol#10: not in role security"},
 		},
 		{
 			name:       "a committer of the PR does not approve it",
@@ -311,20 +311,19 @@ func TestApprovalsRecordReviews(t *testing.T) {
 	}
 }
 
-func TestMembershipAskedOncePerTeamAndPerson(t *testing.T) {
+// TestMembershipAskedOncePerTeam: each team is listed and each login
+// resolved once per evaluation, however many people and stages are checked.
+func TestMembershipAskedOncePerTeam(t *testing.T) {
 	wf := engine.WorkflowResult{Name: "w", Stages: []engine.StageResult{
-		stage("one", 1, "sre"), stage("two", 1, "sre"), stage("three", 1, "ghosts"),
+		stage("one", 1, "sre"), stage("two", 1, "sre", "security"), stage("three", 1, "ghosts"),
 	}}
 	teams := newFakeTeams()
-	in := input(wf, approve(10, zed, "zed", 1), review(11, frank, "frank", ChangesRequested, head, 2))
+	in := input(wf, approve(10, zed, "zed", 1), review(11, frank, "frank", ChangesRequested, head, 2),
+		approve(12, 20, "u20", 3), approve(13, 21, "u21", 4), review(14, 22, "u22", ChangesRequested, head, 5))
 	mustEvaluate(t, in, teams)
-	for k, n := range teams.calls {
-		if n != 1 {
-			t.Errorf("membership %s asked %d times, want once", k, n)
-		}
-	}
-	if len(teams.calls) == 0 {
-		t.Fatal("membership never asked")
+	want := map[string]int{"team acme/sre": 1, "team acme/ghost": 1, "user carol": 1}
+	if !reflect.DeepEqual(teams.calls, want) {
+		t.Errorf("calls = %v, want %v", teams.calls, want)
 	}
 }
 
@@ -337,9 +336,14 @@ func TestNoMembershipSourceDoesNotCount(t *testing.T) {
 
 type cancellingTeams struct{ cancel context.CancelFunc }
 
-func (c cancellingTeams) InTeam(context.Context, string, string, int64, string) (bool, error) {
+func (c cancellingTeams) TeamMembers(context.Context, string, string) ([]int64, error) {
 	c.cancel()
-	return false, fmt.Errorf("request cancelled")
+	return nil, fmt.Errorf("request cancelled")
+}
+
+func (c cancellingTeams) UserID(context.Context, string) (int64, error) {
+	c.cancel()
+	return 0, fmt.Errorf("request cancelled")
 }
 
 func TestEvaluateFailsWhenCancelled(t *testing.T) {

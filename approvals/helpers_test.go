@@ -33,28 +33,46 @@ var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 
-// fakeTeams answers team membership from a table and counts the questions.
+// fakeTeams answers team member lists and login ids from tables and
+// counts the questions.
 type fakeTeams struct {
 	members map[string][]int64
-	errs    map[string]error
+	logins  map[string]int64
+	errs    map[string]error // by ORG/SLUG or login
 	calls   map[string]int
 }
 
 func newFakeTeams() *fakeTeams {
 	return &fakeTeams{
 		members: map[string][]int64{"acme/sre": {bob, frank}, "acme/sec": {carol}},
+		logins:  map[string]int64{"alice": alice, "bob": bob, "carol": carol, "dave": dave, "frank": frank, "zed": zed, "gina": gina},
 		errs:    map[string]error{"acme/ghost": fmt.Errorf("403 Forbidden: token lacks read:org")},
 		calls:   map[string]int{},
 	}
 }
 
-func (f *fakeTeams) InTeam(_ context.Context, org, slug string, id int64, login string) (bool, error) {
+func (f *fakeTeams) TeamMembers(_ context.Context, org, slug string) ([]int64, error) {
 	team := org + "/" + slug
-	f.calls[fmt.Sprintf("%s:%d", team, id)]++
+	f.calls["team "+team]++
 	if err := f.errs[team]; err != nil {
-		return false, err
+		return nil, err
 	}
-	return containsID(f.members[team], id), nil
+	if _, ok := f.members[team]; !ok {
+		return nil, fmt.Errorf("team %s: not found (404)", team)
+	}
+	return f.members[team], nil
+}
+
+func (f *fakeTeams) UserID(_ context.Context, login string) (int64, error) {
+	f.calls["user "+login]++
+	if err := f.errs[login]; err != nil {
+		return 0, err
+	}
+	id, ok := f.logins[login]
+	if !ok {
+		return 0, fmt.Errorf("user %s: not found (404)", login)
+	}
+	return id, nil
 }
 
 func roles() map[string]bundles.Role {

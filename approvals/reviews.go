@@ -40,7 +40,7 @@ func latestReviews(reviews []Review) (map[int64]Review, []Ignored) {
 		r.State = state
 		if r.UserID == 0 {
 			if state == Approved {
-				ignored = append(ignored, ignore(r, "reviewer has no GitHub user id"))
+				ignored = append(ignored, ignore(r, "the reviewer's account was deleted (GitHub shows no user)"))
 			}
 			continue
 		}

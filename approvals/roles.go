@@ -2,8 +2,10 @@ package approvals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gov-policy/gov/bundles"
@@ -20,32 +22,30 @@ func isBot(login string, flagged bool) bool {
 	return flagged || strings.HasSuffix(strings.ToLower(login), "[bot]")
 }
 
-type teamKey struct {
-	org, slug string
-	id        int64
-}
-
-type teamAnswer struct {
-	in  bool
+// answer memoises one lookup: a team's member ids or a login's id.
+type answer struct {
+	ids map[int64]bool
 	err error
 }
 
-// checker decides role holding. Team answers are memoised so that no
-// membership is asked twice within one evaluation.
+// checker decides role holding by numeric user id. Every team is listed and
+// every login resolved at most once per evaluation, however many people
+// are checked, so the API cost does not grow with the number of reviewers.
 type checker struct {
 	m         Membership
 	roles     map[string]bundles.Role
 	allowBots bool
-	memo      map[teamKey]teamAnswer
+	teams     map[string]answer
+	users     map[string]answer
 }
 
 func newChecker(m Membership, roles map[string]bundles.Role, allowBots bool) *checker {
-	return &checker{m: m, roles: roles, allowBots: allowBots, memo: map[teamKey]teamAnswer{}}
+	return &checker{m: m, roles: roles, allowBots: allowBots, teams: map[string]answer{}, users: map[string]answer{}}
 }
 
-// holds reports whether p holds role. When it does not and a team
-// membership could not be confirmed, unverified says why; err is only the
-// context's error.
+// holds reports whether p holds role. When it does not and a member entry
+// could not be checked (a team not listed, a login not resolved),
+// unverified says why; err is only the context's error.
 func (c *checker) holds(ctx context.Context, p person, role string) (ok bool, unverified []string, err error) {
 	r, defined := c.roles[role]
 	if !defined {
@@ -53,49 +53,99 @@ func (c *checker) holds(ctx context.Context, p person, role string) (ok bool, un
 	}
 	for _, m := range r.Members {
 		kind, name, _ := strings.Cut(m, ":")
+		var a answer
 		switch kind {
 		case "user":
-			if !p.bot && strings.EqualFold(name, p.login) {
-				return true, nil, nil
+			if p.bot {
+				continue
 			}
+			a = c.user(ctx, name)
 		case "app":
 			if p.bot && c.allowBots && strings.EqualFold(name+"[bot]", p.login) {
 				return true, nil, nil
 			}
+			continue
 		case "team":
 			if p.bot {
 				continue
 			}
-			org, slug, found := strings.Cut(name, "/")
-			if !found || c.m == nil {
-				unverified = append(unverified, fmt.Sprintf("team %s unverifiable: no membership source", name))
-				continue
-			}
-			in, terr := c.inTeam(ctx, org, slug, p)
-			if cerr := ctx.Err(); cerr != nil {
-				return false, nil, cerr
-			}
-			if terr != nil {
-				unverified = append(unverified, fmt.Sprintf("team %s unverifiable: %v", name, terr))
-				continue
-			}
-			if in {
-				return true, nil, nil
-			}
+			a = c.team(ctx, name)
+		default:
+			continue
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return false, nil, cerr
+		}
+		if a.err != nil {
+			unverified = append(unverified, fmt.Sprintf("%s %s unverifiable: %v", kind, name, a.err))
+			continue
+		}
+		if a.ids[p.id] {
+			return true, nil, nil
 		}
 	}
 	return false, unverified, nil
 }
 
-func (c *checker) inTeam(ctx context.Context, org, slug string, p person) (bool, error) {
-	k := teamKey{strings.ToLower(org), strings.ToLower(slug), p.id}
-	if a, ok := c.memo[k]; ok {
-		return a.in, a.err
+// user resolves a user: member, "LOGIN" or "LOGIN#ID". A pinned id is
+// taken as it is (a login given up and re-registered by someone else
+// cannot inherit it); a bare login is resolved to the id of the account
+// that holds it now.
+func (c *checker) user(ctx context.Context, name string) answer {
+	login, pinned, hasID := strings.Cut(name, "#")
+	if hasID {
+		id, err := strconv.ParseInt(pinned, 10, 64)
+		if err != nil || id <= 0 {
+			return answer{err: fmt.Errorf("%q is not a numeric user id", pinned)}
+		}
+		return answer{ids: map[int64]bool{id: true}}
 	}
-	in, err := c.m.InTeam(ctx, org, slug, p.id, p.login)
-	c.memo[k] = teamAnswer{in, err}
-	return in, err
+	k := strings.ToLower(login)
+	if a, ok := c.users[k]; ok {
+		return a
+	}
+	a := answer{err: errNoSource}
+	if c.m != nil {
+		id, err := c.m.UserID(ctx, login)
+		switch {
+		case err != nil:
+			a = answer{err: err}
+		case id <= 0:
+			a = answer{err: fmt.Errorf("login %s resolved to no user id", login)}
+		default:
+			a = answer{ids: map[int64]bool{id: true}}
+		}
+	}
+	c.users[k] = a
+	return a
 }
+
+// team lists a team: member, "ORG/SLUG".
+func (c *checker) team(ctx context.Context, name string) answer {
+	k := strings.ToLower(name)
+	if a, ok := c.teams[k]; ok {
+		return a
+	}
+	org, slug, found := strings.Cut(name, "/")
+	a := answer{err: errNoSource}
+	switch {
+	case !found || org == "" || slug == "":
+		a = answer{err: fmt.Errorf("want ORG/SLUG")}
+	case c.m != nil:
+		ids, err := c.m.TeamMembers(ctx, org, slug)
+		a = answer{err: err}
+		if err == nil {
+			a.ids = make(map[int64]bool, len(ids))
+			for _, id := range ids {
+				a.ids[id] = true
+			}
+		}
+	}
+	c.teams[k] = a
+	return a
+}
+
+var errNoSource = errors.New("no membership source")
 
 // holdsAny reports the first of roles that p holds.
 func (c *checker) holdsAny(ctx context.Context, p person, roles []string) (string, []string, error) {
@@ -131,7 +181,8 @@ func mentions(r bundles.Role) string {
 	for _, m := range r.Members {
 		kind, name, _ := strings.Cut(m, ":")
 		if kind == "user" || kind == "team" {
-			out = append(out, "@"+name)
+			login, _, _ := strings.Cut(name, "#")
+			out = append(out, "@"+login)
 		}
 	}
 	return strings.Join(out, " ")

@@ -4,12 +4,15 @@
 // The counting rules, each one a named test case, are the security contract:
 // only APPROVED reviews on the current head commit count; the PR author and
 // the authors or committers of its commits never approve it; people are
-// compared by numeric GitHub user id; the latest review of a person wins
-// (COMMENTED does not change it; DISMISSED leaves nothing); a role holder's
-// CHANGES_REQUESTED blocks the stage; one person counts once per stage and
-// in one stage only unless the workflow allows the same approver; bots count
-// only with allow_bots and an app:<slug> member; a team membership that
-// cannot be confirmed does not count. Stages are satisfied in order:
+// compared by numeric GitHub user id (a team's member ids, a user: login
+// resolved to its id or pinned as user:LOGIN#ID); the latest review of a
+// person wins (COMMENTED does not change it; DISMISSED leaves nothing); a
+// role holder's CHANGES_REQUESTED blocks the stage; one person counts once
+// per stage and in one stage only unless the workflow allows the same
+// approver; bots count only with allow_bots and an app:<slug> member; a
+// member that cannot be checked does not make an approval count, and a
+// CHANGES_REQUESTED by someone who might be that member blocks all the
+// same. Stages are satisfied in order:
 // approvals for a later stage are counted and listed, but that stage is not
 // satisfied until every earlier one is. Break-glass is honoured only from the
 // label event of a holder of the break_glass permission.
@@ -73,10 +76,15 @@ type PR struct {
 	LabelEvents       []LabelEvent
 }
 
-// Membership answers whether a user is an active member of a team. An error
-// means "cannot confirm": the approval is not counted and the reason says why.
+// Membership answers the two questions role holding needs, both by
+// numeric user id. An error means "cannot confirm": an approval is not
+// counted, a request for changes still blocks, and the reason says why.
 type Membership interface {
-	InTeam(ctx context.Context, org, slug string, userID int64, login string) (bool, error)
+	// TeamMembers returns the ids of the active members of team org/slug:
+	// the complete list (every page), or an error, never a partial list.
+	TeamMembers(ctx context.Context, org, slug string) ([]int64, error)
+	// UserID returns the id of the account that holds login now.
+	UserID(ctx context.Context, login string) (int64, error)
 }
 
 // Input is everything Evaluate looks at.
@@ -108,8 +116,21 @@ type Result struct {
 	Pending    string
 	BreakGlass *BreakGlass
 	// Ignored lists every review (and break-glass label) that did not count, and why.
-	Ignored  []Ignored
+	Ignored []Ignored
+	// Blockers are the requests for changes that hold a stage back.
+	Blockers []Blocker
 	Escalate *Escalation
+}
+
+// Blocker is a CHANGES_REQUESTED review that blocks a stage: its author
+// holds the stage's role, or it could not be checked whether they do
+// (Unverified says why; such a request blocks all the same).
+type Blocker struct {
+	Stage      string
+	Login      string
+	UserID     int64
+	ReviewID   int64
+	Unverified string
 }
 
 // BreakGlass records who applied the break-glass label and when.
@@ -126,6 +147,20 @@ type Ignored struct {
 	UserID   int64
 	ReviewID int64 // 0 for a label event
 	Reason   string
+}
+
+// Who names the author of what was ignored for people: the login; for a
+// review without one, a deleted account (GitHub shows such reviews with no
+// user); for a label event without one, "label".
+func (ig Ignored) Who() string {
+	switch {
+	case ig.Login != "":
+		return ig.Login
+	case ig.ReviewID != 0:
+		return "deleted account"
+	default:
+		return "label"
+	}
 }
 
 // Escalation asks the caller to post one escalation comment.

@@ -64,6 +64,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	comments map[string][]*gh.IssueComment
+	memo     map[string]memo // team member lists and login ids (members.go)
 }
 
 // New builds a client. It reads the App private key file, if any, and
@@ -121,7 +122,7 @@ func New(opts Options) (*Client, error) {
 			return nil, fmt.Errorf("--github-url %s: %w", opts.BaseURL, err)
 		}
 	}
-	return &Client{gh: g, tr: tr, commentAuthor: opts.CommentAuthor, comments: map[string][]*gh.IssueComment{}}, nil
+	return &Client{gh: g, tr: tr, commentAuthor: opts.CommentAuthor, comments: map[string][]*gh.IssueComment{}, memo: map[string]memo{}}, nil
 }
 
 // enterpriseRoot adds /api/v3 to a GHES host URL, as go-github does.

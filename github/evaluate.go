@@ -41,7 +41,8 @@ type Evaluation struct {
 // environment, when empty, comes from the bundle's branch map, and its
 // patch is the PR's diff. Calls: the PR, its diff, and only when approval
 // is required its commits, reviews and (when the break-glass label is on
-// the PR) its issue events, plus team memberships.
+// the PR) its issue events, plus each team checked (one call a page) and
+// each unpinned user: member checked (one call).
 func (e Evaluator) Evaluate(ctx context.Context, repo Repo, number int, req engine.Request, enforcement string) (*Evaluation, error) {
 	pr, err := e.Source.GetPR(ctx, repo, number)
 	if err != nil {

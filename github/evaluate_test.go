@@ -26,13 +26,13 @@ func newEvaluator(t *testing.T, c *Client) Evaluator {
 }
 
 // TestEvaluatorAPIBudget: a production PR with no team to check (the
-// approver is named as a user) costs 4 calls, none repeated: the PR, its
-// diff (same URL, diff media type), commits and reviews.
+// approver is named as a user with a pinned id) costs 4 calls, none
+// repeated: the PR, its diff (same URL, diff media type), commits and reviews.
 func TestEvaluatorAPIBudget(t *testing.T) {
 	srv := serve(t, fixture())
 	c, _ := newTestClient(t, srv, nil)
 	ev := newEvaluator(t, c)
-	ev.Bundle.Roles = map[string]bundles.Role{"sre": {Members: []string{"user:bob"}, Permissions: []string{"approve"}}}
+	ev.Bundle.Roles = map[string]bundles.Role{"sre": {Members: []string{"user:bob#2"}, Permissions: []string{"approve"}}}
 	out, err := ev.Evaluate(context.Background(), repo, 7, engine.Request{}, "")
 	if err != nil {
 		t.Fatal(err)

@@ -195,35 +195,3 @@ func TestDiffTooLarge(t *testing.T) {
 		}
 	}
 }
-
-func TestMembership(t *testing.T) {
-	tests := []struct {
-		name, team, login string
-		in                bool
-		err               string
-	}{
-		{name: "member", team: "acme/sre", login: "bob", in: true},
-		{name: "not a member (404)", team: "acme/sre", login: "eve"},
-		{name: "unknown team (404)", team: "acme/none", login: "bob"},
-		{name: "missing scope (403) names the permission", team: "acme/secret", login: "bob",
-			err: "membership of bob in team acme/secret: forbidden (403): the credentials lack the permission members:read (GitHub App or fine-grained token) or read:org (classic token scope)"},
-	}
-	srv := serve(t, fixture())
-	c, _ := newTestClient(t, srv, nil)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			org, slug, _ := strings.Cut(tt.team, "/")
-			in, err := c.InTeam(context.Background(), org, slug, 0, tt.login)
-			if tt.err != "" {
-				var pe *PermissionError
-				if err == nil || err.Error() != tt.err || !errors.As(err, &pe) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil || in != tt.in {
-				t.Errorf("InTeam = %v, %v; want %v", in, err, tt.in)
-			}
-		})
-	}
-}

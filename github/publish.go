@@ -3,7 +3,6 @@ package github
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,28 +11,6 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 )
-
-// Membership answers team membership (approvals.Membership).
-type Membership interface {
-	InTeam(ctx context.Context, org, slug string, userID int64, login string) (bool, error)
-}
-
-var _ Membership = (*Client)(nil)
-
-// InTeam asks GET /orgs/{org}/teams/{slug}/memberships/{login}: active
-// membership is true, 404 is false, anything else is an error (a 403 names
-// the missing permission) so that the approval is not counted.
-func (c *Client) InTeam(ctx context.Context, org, slug string, _ int64, login string) (bool, error) {
-	m, _, err := c.gh.Teams.GetTeamMembershipBySlug(ctx, org, slug, login)
-	if err != nil {
-		if statusOf(err) == http.StatusNotFound {
-			return false, nil
-		}
-		return false, apiError(fmt.Sprintf("membership of %s in team %s/%s", login, org, slug),
-			"members:read (classic token scope: read:org)", err)
-	}
-	return m.GetState() == "active", nil
-}
 
 // StatusContext is the one commit status gov sets.
 const StatusContext = "gov/policy"

@@ -41,7 +41,14 @@ func TestRateLimit(t *testing.T) {
 		{
 			name:   "secondary limit with Retry-After beyond the bound",
 			limits: []githubtest.RateLimit{{Status: 429, RetryAfter: 600}},
-			err:    "GitHub secondary rate limit: resets at 2026-03-01T09:10:00Z (in 10m0s), beyond the 1m0s wait bound",
+			err:    "GitHub secondary rate limit: retry after 10m0s (at 2026-03-01T09:10:00Z), beyond the 1m0s wait bound",
+		},
+		{
+			name: "primary limit again after each wait: say so, not that the wait is beyond the bound",
+			limits: []githubtest.RateLimit{
+				{Status: 403, Reset: t0.Add(5 * time.Second)}, {Status: 403, Reset: t0.Add(5 * time.Second)}, {Status: 403, Reset: t0.Add(5 * time.Second)},
+			},
+			err: "GitHub primary rate limit exhausted (5000 requests/hour, resource core): still limited after 2 waits, gave up; resets at 2026-03-01T09:00:05Z (in 6s)",
 		},
 		{
 			name:   "a configured bound",
@@ -54,7 +61,7 @@ func TestRateLimit(t *testing.T) {
 			limits: []githubtest.RateLimit{
 				{Status: 403, RetryAfter: 1}, {Status: 403, RetryAfter: 1}, {Status: 403, RetryAfter: 1},
 			},
-			err: "GitHub secondary rate limit",
+			err: "pull request acme/app#7: GitHub secondary rate limit: still limited after 2 waits, gave up; retry after 1s (at 2026-03-01T09:00:01Z)",
 		},
 	}
 	for _, tt := range tests {

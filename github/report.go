@@ -74,7 +74,7 @@ func RenderComment(d *engine.Decision, res *approvals.Result, notes []string) st
 	if res != nil && len(res.Ignored) > 0 {
 		fmt.Fprintf(&b, "<details><summary>Not counted (%d)</summary>\n\n", len(res.Ignored))
 		for _, ig := range res.Ignored {
-			who := "label"
+			who := ig.Who()
 			if ig.Login != "" {
 				who = code(ig.Login)
 			}

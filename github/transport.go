@@ -12,14 +12,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Cache holds ETag-validated GET responses. It may be shared by several
 // Clients (a long-running server); entries are keyed by URL, Accept header
 // and a digest of the credentials, so clients never see each other's data.
+// It is bounded: the least recently used entry goes first, and a body
+// larger than maxCachedBody is not kept.
 type Cache struct {
-	mu      sync.Mutex
-	entries map[string]cached
+	entries *lru.Cache[string, cached]
 }
 
 type cached struct {
@@ -28,20 +31,39 @@ type cached struct {
 	body   []byte
 }
 
-// NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{entries: map[string]cached{}} }
+// DefaultCacheEntries bounds a Cache from NewCache: with bodies of at most
+// maxCachedBody (team member pages are about 120 KB) a full cache stays
+// in the tens of megabytes in practice.
+const DefaultCacheEntries = 512
 
-func (c *Cache) get(k string) (cached, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[k]
-	return e, ok
+// maxCachedBody is the largest body kept (a larger diff is fetched whole).
+const maxCachedBody = 1 << 20
+
+// NewCache returns an empty cache of DefaultCacheEntries entries.
+func NewCache() *Cache { return NewCacheSize(DefaultCacheEntries) }
+
+// NewCacheSize returns an empty cache of at most entries entries
+// (DefaultCacheEntries when entries <= 0).
+func NewCacheSize(entries int) *Cache {
+	if entries <= 0 {
+		entries = DefaultCacheEntries
+	}
+	c, err := lru.New[string, cached](entries)
+	if err != nil { // only for a size <= 0, excluded above
+		panic(err)
+	}
+	return &Cache{entries: c}
 }
 
+// Len is the number of responses held.
+func (c *Cache) Len() int { return c.entries.Len() }
+
+func (c *Cache) get(k string) (cached, bool) { return c.entries.Get(k) }
+
 func (c *Cache) put(k string, e cached) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.entries[k] = e
+	if len(e.body) <= maxCachedBody {
+		c.entries.Add(k, e)
+	}
 }
 
 // Stats counts the API calls of one Client.
@@ -158,7 +180,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		drain(resp)
 		if limit.Wait > t.maxWait || attempt >= maxRetries {
-			limit.Bound = max(t.maxWait, 0)
+			limit.Bound, limit.Waits = max(t.maxWait, 0), attempt
 			return nil, limit
 		}
 		if err := t.sleep(req.Context(), limit.Wait); err != nil {
@@ -204,7 +226,7 @@ func drain(resp *http.Response) {
 }
 
 // RateLimitError is returned when GitHub's rate limit would need a longer
-// wait than allowed.
+// wait than allowed, or still holds after maxRetries waits.
 type RateLimitError struct {
 	// Kind is "primary" (X-RateLimit-Remaining: 0) or "secondary" (Retry-After).
 	Kind     string
@@ -213,18 +235,25 @@ type RateLimitError struct {
 	Reset    time.Time
 	Wait     time.Duration
 	Bound    time.Duration
+	// Waits is how many times the client had already waited for this request.
+	Waits int
 }
 
 func (e *RateLimitError) Error() string {
 	what := "secondary rate limit"
+	when := fmt.Sprintf("retry after %s (at %s)", e.Wait.Round(time.Second), e.Reset.UTC().Format(time.RFC3339))
 	if e.Kind == "primary" {
 		what = "primary rate limit exhausted"
 		if e.Limit != "" || e.Resource != "" {
 			what += fmt.Sprintf(" (%s requests/hour, resource %s)", orDash(e.Limit), orDash(e.Resource))
 		}
+		when = fmt.Sprintf("resets at %s (in %s)", e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second))
 	}
-	return fmt.Sprintf("GitHub %s: resets at %s (in %s), beyond the %s wait bound",
-		what, e.Reset.UTC().Format(time.RFC3339), e.Wait.Round(time.Second), e.Bound)
+	if e.Waits > 0 && e.Wait <= e.Bound {
+		// A wait within the bound: the client gave up because waiting did not help.
+		return fmt.Sprintf("GitHub %s: still limited after %d waits, gave up; %s", what, e.Waits, when)
+	}
+	return fmt.Sprintf("GitHub %s: %s, beyond the %s wait bound", what, when, e.Bound)
 }
 
 func orDash(s string) string {

@@ -235,7 +235,7 @@ func printPR(w io.Writer, format string, ev *github.Evaluation) error {
 			}
 		}
 		for _, ig := range r.Ignored {
-			fmt.Fprintf(&b, "  not counted: %s: %s\n", orLabel(ig.Login), ig.Reason)
+			fmt.Fprintf(&b, "  not counted: %s: %s\n", ig.Who(), ig.Reason)
 		}
 		if e := r.Escalate; e != nil {
 			fmt.Fprintf(&b, "escalation due: stage %d %q to %s %s\n", e.Stage, e.StageName, e.Role, e.Mention)
@@ -246,13 +246,6 @@ func printPR(w io.Writer, format string, ev *github.Evaluation) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func orLabel(login string) string {
-	if login == "" {
-		return "label"
-	}
-	return login
 }
 
 // statusTarget is --target-url, else the Actions run.

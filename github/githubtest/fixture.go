@@ -1,7 +1,9 @@
 // Package githubtest is a fake GitHub REST API (an httptest server) for
 // tests: pull requests with diff, files, commits, reviews and label events,
-// teams, comments and statuses; ETag/304, pagination, rate-limit answers
-// and the GHES /api/v3 prefix. It records every request.
+// teams (member lists and memberships), users, comments and statuses;
+// ETag/304, pagination, rate-limit answers, injected faults (error
+// answers, garbage bodies, delays) and the GHES /api/v3 prefix. It records
+// every request.
 package githubtest
 
 import (
@@ -21,14 +23,62 @@ type Fixture struct {
 	// Token, when set, is the only credential accepted (else 401).
 	Token string `json:"token,omitempty"`
 	PRs   []PR   `json:"prs"`
-	// Teams maps ORG/SLUG to member logins.
+	// Teams maps ORG/SLUG to the logins of its active members.
 	Teams map[string][]string `json:"teams,omitempty"`
-	// TeamStatus forces an answer for a team's membership queries (403: the
-	// token lacks read:org).
+	// TeamPending maps ORG/SLUG to logins invited but not yet members: the
+	// membership endpoint says "pending", the members list leaves them out.
+	TeamPending map[string][]string `json:"team_pending,omitempty"`
+	// TeamStatus forces an answer for a team's membership and members
+	// queries (403: the token lacks read:org; 404: a secret team or a wrong slug).
 	TeamStatus map[string]int `json:"team_status,omitempty"`
+	// Users are accounts GET /users/{login} knows besides those the PRs
+	// name. A login that appears nowhere is 404 there; as a team member it
+	// gets a stable id of its own (UserID).
+	Users []User `json:"users,omitempty"`
+	// Faults answer matching requests instead of the fixture.
+	Faults []Fault `json:"faults,omitempty"`
 	// Poster is the account comments are created as (default github-actions[bot]).
 	Poster *User `json:"poster,omitempty"`
 }
+
+// Fault is a failure the fake answers with: a status with a GitHub error
+// body or a raw body (garbage), rate-limit headers, or a delay longer than
+// the client waits.
+type Fault struct {
+	// Path matches the request path (without the /api/v3 prefix) exactly;
+	// Query, when set, must occur in the raw query (e.g. "page=2").
+	Path  string `json:"path"`
+	Query string `json:"query,omitempty"`
+	// Status defaults to 200 (with Body: a garbage answer).
+	Status int `json:"status,omitempty"`
+	// Body, when set, is sent as it is instead of a GitHub error message.
+	Body string `json:"body,omitempty"`
+	// RetryAfter sets Retry-After (a secondary rate limit); Reset sets
+	// X-RateLimit-Remaining: 0 and X-RateLimit-Reset (a primary one).
+	RetryAfter int       `json:"retry_after,omitempty"`
+	Reset      time.Time `json:"reset,omitempty"`
+	// Delay holds the answer back (or until the client gives up).
+	Delay Duration `json:"delay,omitempty"`
+	// Times is how many requests the fault answers; 0 means all.
+	Times int `json:"times,omitempty"`
+}
+
+// Duration is a time.Duration written as "1.5s" in JSON.
+type Duration time.Duration
+
+// UnmarshalJSON reads "300ms", "2s", ...
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	*d = Duration(v)
+	return err
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // User is a GitHub account.
 type User struct {

@@ -3,6 +3,7 @@ package githubtest
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,6 +23,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
 	mux.HandleFunc("POST /repos/{owner}/{repo}/statuses/{sha}", s.createStatus)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/memberships/{user}", s.membership)
+	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/members", s.teamMembers)
+	mux.HandleFunc("GET /users/{login}", s.user)
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.installationToken)
 }
 
@@ -129,6 +132,9 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, p *PR) {
 	for i, rv := range p.Reviews {
 		out[i] = &gh.PullRequestReview{ID: gh.Int64(rv.ID), User: ghUser(rv.User), State: gh.String(rv.State),
 			CommitID: gh.String(rv.CommitID), SubmittedAt: ts(rv.SubmittedAt)}
+		if rv.User == (User{}) {
+			out[i].User = nil // a deleted account: GitHub answers "user": null
+		}
 	}
 	page(w, r, out)
 }
@@ -236,23 +242,112 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(in)
 }
 
+// teamStatus answers a forced status for the team of the path.
+func (s *Server) teamStatus(w http.ResponseWriter, r *http.Request) (string, bool) {
+	team := r.PathValue("org") + "/" + r.PathValue("slug")
+	code := s.fx.TeamStatus[team]
+	if code == 0 {
+		return team, false
+	}
+	if code == http.StatusForbidden {
+		w.Header().Set("X-Accepted-OAuth-Scopes", "read:org")
+		w.Header().Set("X-Accepted-GitHub-Permissions", "members=read")
+	}
+	writeError(w, code, http.StatusText(code))
+	return team, true
+}
+
 func (s *Server) membership(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	team := r.PathValue("org") + "/" + r.PathValue("slug")
-	if code := s.fx.TeamStatus[team]; code != 0 {
-		if code == http.StatusForbidden {
-			w.Header().Set("X-Accepted-OAuth-Scopes", "read:org")
-			w.Header().Set("X-Accepted-GitHub-Permissions", "members=read")
-		}
-		writeError(w, code, http.StatusText(code))
+	team, forced := s.teamStatus(w, r)
+	if forced {
 		return
 	}
-	for _, m := range s.fx.Teams[team] {
-		if strings.EqualFold(m, r.PathValue("user")) {
-			writeJSON(w, r, &gh.Membership{State: gh.String("active"), Role: gh.String("member")})
-			return
+	for state, logins := range map[string][]string{"active": s.fx.Teams[team], "pending": s.fx.TeamPending[team]} {
+		for _, m := range logins {
+			if strings.EqualFold(m, r.PathValue("user")) {
+				writeJSON(w, r, &gh.Membership{State: gh.String(state), Role: gh.String("member")})
+				return
+			}
 		}
 	}
 	writeError(w, http.StatusNotFound, "Not Found")
+}
+
+// teamMembers lists a team's active members (pending ones are not members
+// yet), paginated.
+func (s *Server) teamMembers(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	team, forced := s.teamStatus(w, r)
+	if forced {
+		return
+	}
+	if _, ok := s.fx.Teams[team]; !ok {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	out := make([]*gh.User, len(s.fx.Teams[team]))
+	for i, login := range s.fx.Teams[team] {
+		out[i] = ghUser(User{Login: login, ID: s.userID(login)})
+	}
+	page(w, r, out)
+}
+
+func (s *Server) user(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.lookup(r.PathValue("login"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	writeJSON(w, r, ghUser(u))
+}
+
+// lookup finds an account the fixture names, by login.
+func (s *Server) lookup(login string) (User, bool) {
+	users := append([]User{s.poster()}, s.fx.Users...)
+	for _, p := range s.fx.PRs {
+		users = append(users, p.Author)
+		for _, c := range p.Commits {
+			for _, u := range []*User{c.Author, c.Committer} {
+				if u != nil {
+					users = append(users, *u)
+				}
+			}
+		}
+		for _, rv := range p.Reviews {
+			users = append(users, rv.User)
+		}
+		for _, e := range p.Events {
+			users = append(users, e.Actor)
+		}
+		for _, c := range p.Comments {
+			users = append(users, c.User)
+		}
+	}
+	for _, u := range users {
+		if u.ID != 0 && strings.EqualFold(u.Login, login) {
+			return u, true
+		}
+	}
+	return User{}, false
+}
+
+// userID is the id of login: the fixture's, else one derived from the login.
+func (s *Server) userID(login string) int64 {
+	if u, ok := s.lookup(login); ok {
+		return u.ID
+	}
+	return UserID(login)
+}
+
+// UserID is the stable id the fake gives a login the fixture does not name
+// (1,000,000 and up, so it never equals a fixture's small ids).
+func UserID(login string) int64 {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(strings.ToLower(login)))
+	return 1_000_000 + int64(h.Sum32()%1_000_000_000)
 }

@@ -42,6 +42,7 @@ type Server struct {
 	requests  []Request
 	statuses  []Status
 	limits    []RateLimit
+	faults    []Fault
 	commentID int64
 	appTokens int
 }
@@ -53,7 +54,7 @@ func New(fx Fixture) *Server { return start(fx, "") }
 func NewEnterprise(fx Fixture) *Server { return start(fx, "/api/v3") }
 
 func start(fx Fixture, prefix string) *Server {
-	s := &Server{fx: fx, prefix: prefix, commentID: 9000}
+	s := &Server{fx: fx, prefix: prefix, commentID: 9000, faults: append([]Fault(nil), fx.Faults...)}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -73,6 +74,10 @@ func start(fx Fixture, prefix string) *Server {
 			return
 		}
 		if s.limited(rec) || !s.authorized(rec, r) {
+			return
+		}
+		if f, ok := s.fault(strings.TrimPrefix(r.URL.Path, prefix), r.URL.RawQuery); ok {
+			answerFault(rec, r, f)
 			return
 		}
 		r2 := r.Clone(r.Context())
@@ -165,6 +170,62 @@ func (s *Server) RateLimitNext(ls ...RateLimit) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limits = append(s.limits, ls...)
+}
+
+// AddFault makes the fake answer requests matching f with f.
+func (s *Server) AddFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, f)
+}
+
+// fault finds the first fault matching path and query and uses it up.
+func (s *Server) fault(path, query string) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.Path != path || !strings.Contains(query, f.Query) {
+			continue
+		}
+		if f.Times > 0 {
+			s.faults[i].Times--
+			if s.faults[i].Times == 0 {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			}
+		}
+		return f, true
+	}
+	return Fault{}, false
+}
+
+func answerFault(w http.ResponseWriter, r *http.Request, f Fault) {
+	if f.Delay > 0 {
+		select {
+		case <-time.After(time.Duration(f.Delay)):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	status := f.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	if !f.Reset.IsZero() {
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Resource", "core")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(f.Reset.Unix(), 10))
+	}
+	if f.Body == "" {
+		writeError(w, status, http.StatusText(status))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(f.Body))
 }
 
 func (s *Server) limited(w http.ResponseWriter) bool {
