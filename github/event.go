@@ -8,17 +8,39 @@ import (
 )
 
 // Event is what gov needs from a pull_request or pull_request_review
-// webhook payload (GITHUB_EVENT_PATH in Actions).
+// webhook payload (GITHUB_EVENT_PATH in Actions). Every action re-evaluates
+// the PR; "edited" matters when it changed the base (PreviousBase).
 type Event struct {
 	Repo    Repo
 	Number  int
 	HeadSHA string
 	BaseRef string
 	Action  string
+	// Label is the label of a labeled/unlabeled action.
+	Label string
+	// SenderID and SenderLogin are who caused the event (who added a label).
+	SenderID    int64
+	SenderLogin string
+	// PreviousBase is the base branch before an "edited" action retargeted the PR.
+	PreviousBase string
 }
 
 type eventPayload struct {
-	Action      *string `json:"action"`
+	Action *string `json:"action"`
+	Label  *struct {
+		Name string `json:"name"`
+	} `json:"label"`
+	Sender *struct {
+		Login string `json:"login"`
+		ID    int64  `json:"id"`
+	} `json:"sender"`
+	Changes *struct {
+		Base *struct {
+			Ref *struct {
+				From string `json:"from"`
+			} `json:"ref"`
+		} `json:"base"`
+	} `json:"changes"`
 	PullRequest *struct {
 		Number *int `json:"number"`
 		Head   *struct {
@@ -67,6 +89,15 @@ func DecodeEvent(name string, data []byte) (Event, error) {
 	}
 	if p.PullRequest.Base != nil && p.PullRequest.Base.Ref != nil {
 		ev.BaseRef = *p.PullRequest.Base.Ref
+	}
+	if p.Label != nil {
+		ev.Label = p.Label.Name
+	}
+	if p.Sender != nil {
+		ev.SenderID, ev.SenderLogin = p.Sender.ID, p.Sender.Login
+	}
+	if c := p.Changes; c != nil && c.Base != nil && c.Base.Ref != nil {
+		ev.PreviousBase = c.Base.Ref.From
 	}
 	return ev, nil
 }

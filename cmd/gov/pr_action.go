@@ -168,29 +168,6 @@ func writeActionOutputs(d *engine.Decision, art prArtifacts) error {
 	return f.Close()
 }
 
-// diffRecorder keeps the diff the evaluator fetched (or rebuilt from the
-// files list), so the record and SARIF describe exactly what was decided.
-type diffRecorder struct {
-	*github.Client
-	diff string
-}
-
-func (r *diffRecorder) GetDiff(ctx context.Context, repo github.Repo, number int) (string, error) {
-	d, err := r.Client.GetDiff(ctx, repo, number)
-	if err == nil {
-		r.diff = d
-	}
-	return d, err
-}
-
-func (r *diffRecorder) ListFiles(ctx context.Context, repo github.Repo, number int) ([]github.File, error) {
-	fs, err := r.Client.ListFiles(ctx, repo, number)
-	if err == nil {
-		r.diff = github.DiffFromFiles(fs)
-	}
-	return fs, err
-}
-
 func copyFile(from, to string) error {
 	data, err := os.ReadFile(from)
 	if err != nil {

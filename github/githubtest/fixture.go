@@ -39,11 +39,14 @@ type User struct {
 
 // PR is one pull request.
 type PR struct {
-	Number    int       `json:"number"`
-	Title     string    `json:"title,omitempty"`
-	Author    User      `json:"author"`
-	Head      string    `json:"head"`
-	Base      string    `json:"base,omitempty"`
+	Number int    `json:"number"`
+	Title  string `json:"title,omitempty"`
+	Author User   `json:"author"`
+	Head   string `json:"head"`
+	Base   string `json:"base,omitempty"`
+	// BaseSHA is the base branch's commit; it defaults to one made from
+	// the PR number, so every PR's base...head comparison is its own.
+	BaseSHA   string    `json:"base_sha,omitempty"`
 	Labels    []string  `json:"labels,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	// ChangedFiles defaults to len(Files).

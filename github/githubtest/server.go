@@ -44,6 +44,8 @@ type Server struct {
 	limits    []RateLimit
 	commentID int64
 	appTokens int
+	compares  map[string]PR
+	hook      func(Request)
 }
 
 // New starts a fake serving fx at the root path.
@@ -71,6 +73,12 @@ func start(fx Fixture, prefix string) *Server {
 		if !strings.HasPrefix(r.URL.Path, prefix+"/") {
 			writeError(rec, http.StatusNotFound, "Not Found")
 			return
+		}
+		s.mu.Lock()
+		hook := s.hook
+		s.mu.Unlock()
+		if hook != nil {
+			hook(Request{Method: r.Method, Path: r.URL.Path, Accept: r.Header.Get("Accept")})
 		}
 		if s.limited(rec) || !s.authorized(rec, r) {
 			return
@@ -153,6 +161,14 @@ func (s *Server) Update(f func(*Fixture)) {
 	f(&s.fx)
 }
 
+// OnRequest calls f with each request before the fake answers it (outside
+// the fake's lock, so f may Update or Push): a push between two reads.
+func (s *Server) OnRequest(f func(Request)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = f
+}
+
 // AppTokens counts installation tokens handed out.
 func (s *Server) AppTokens() int {
 	s.mu.Lock()
@@ -195,7 +211,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Unlock()
 	auth := r.Header.Get("Authorization")
 	if token == "" || auth == "Bearer "+token || auth == "token "+token ||
-		(strings.HasPrefix(r.URL.Path, s.prefix+"/app/installations/") && strings.HasPrefix(auth, "Bearer ey")) {
+		((r.URL.Path == s.prefix+"/app" || strings.HasPrefix(r.URL.Path, s.prefix+"/app/installations/")) && strings.HasPrefix(auth, "Bearer ey")) {
 		return true
 	}
 	writeError(w, http.StatusUnauthorized, "Bad credentials")

@@ -1,0 +1,328 @@
+package github
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/github/githubtest"
+)
+
+// The GitHub-integrity security cases (issue 12): each is an attack on
+// `gov pr` through what GitHub answers, and each must fail closed.
+
+const (
+	shaX = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	shaY = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+)
+
+var carol = githubtest.User{Login: "carol", ID: 3}
+
+// integrityEvaluator is newEvaluator with explicit environments (main is
+// production, feature/x staging) and roles: bob approves, carol may break glass.
+func integrityEvaluator(t *testing.T, c *Client) Evaluator {
+	t.Helper()
+	e := newEvaluator(t, c)
+	e.Bundle.Config.Branches = map[string]string{"main": "production", "feature/x": "staging"}
+	e.Bundle.Roles = map[string]bundles.Role{
+		"sre":      {Members: []string{"user:bob"}, Permissions: []string{"approve"}},
+		"security": {Members: []string{"user:carol"}, Permissions: []string{"break_glass"}},
+	}
+	return e
+}
+
+func readPatch(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile("../testdata/patches/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func evaluateAndPublish(t *testing.T, c *Client, e Evaluator, number int) *Evaluation {
+	t.Helper()
+	ctx := context.Background()
+	ev, err := e.Evaluate(ctx, repo, number, engine.Request{}, "")
+	if err != nil {
+		t.Fatalf("#%d: %v", number, err)
+	}
+	if err := c.Publish(ctx, ev, ""); err != nil {
+		t.Fatalf("#%d: publish: %v", number, err)
+	}
+	return ev
+}
+
+// lastStatus is the status branch protection reads for sha and context.
+func lastStatus(srv *githubtest.Server, sha, context string) *githubtest.Status {
+	var out *githubtest.Status
+	for _, s := range srv.Statuses() {
+		if s.SHA == sha && s.Context == context {
+			s := s
+			out = &s
+		}
+	}
+	return out
+}
+
+// TestAttackSameHeadOtherBase: a second PR with the same head against
+// another base (staging, allowed) must not turn the status main's branch
+// protection reads into success.
+func TestAttackSameHeadOtherBase(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Reviews = nil
+	other := fx.PRs[0]
+	other.Number, other.Base = 8, "feature/x"
+	fx.PRs = append(fx.PRs, other)
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	e := integrityEvaluator(t, c)
+	if ev := evaluateAndPublish(t, c, e, 7); ev.Decision.Decision != engine.RequireApproval {
+		t.Fatalf("#7 into main: %s, want require_approval", ev.Decision.Decision)
+	}
+	if ev := evaluateAndPublish(t, c, e, 8); ev.Decision.Decision != engine.Allow {
+		t.Fatalf("#8 into feature/x: %s, want allow", ev.Decision.Decision)
+	}
+	main := lastStatus(srv, headSHA, "gov/policy: main")
+	if main == nil || main.State != StatePending {
+		t.Errorf("status gov/policy: main = %+v, want pending (all: %+v)", main, srv.Statuses())
+	}
+	if bare := lastStatus(srv, headSHA, "gov/policy"); bare != nil {
+		t.Errorf("bare gov/policy status %+v set without status_context opt-in", bare)
+	}
+	if fx := lastStatus(srv, headSHA, "gov/policy: feature/x"); fx == nil || fx.State != StateSuccess {
+		t.Errorf("status gov/policy: feature/x = %+v, want success", fx)
+	}
+}
+
+// TestAttackPushBetweenPRReadAndDiffRead: the head moves from X (which
+// deletes a test: denied) to Y (harmless) right after gov read the PR.
+// Gov must not post success on X, and what it posts on Y is Y's evaluation.
+func TestAttackPushBetweenPRReadAndDiffRead(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Base, fx.PRs[0].Head, fx.PRs[0].Diff = "feature/x", shaX, readPatch(t, "delete-test.diff")
+	fx.PRs[0].Commits = []githubtest.Commit{{SHA: shaX, Author: &alice, Committer: &alice}}
+	fx.PRs[0].Reviews = nil
+	srv := serve(t, fx)
+	pushed := false
+	srv.OnRequest(func(r githubtest.Request) {
+		if !pushed && strings.Contains(r.Accept, "diff") {
+			pushed = true
+			srv.Push(7, githubtest.Commit{SHA: shaY, Author: &alice, Committer: &alice}, sampleDiff)
+		}
+	})
+	c, _ := newTestClient(t, srv, nil)
+	ev := evaluateAndPublish(t, c, integrityEvaluator(t, c), 7)
+	if !pushed {
+		t.Fatal("the push did not happen")
+	}
+	for _, s := range srv.Statuses() {
+		if s.SHA == shaX && s.State == StateSuccess {
+			t.Errorf("success posted on %s, whose diff was never evaluated as allowed: %+v", shaX, s)
+		}
+	}
+	if ev.PR.HeadSHA != shaY || ev.Decision.Decision != engine.Allow {
+		t.Errorf("evaluated %s: %s, want Y (%s) allowed", ev.PR.HeadSHA, ev.Decision.Decision, shaY)
+	}
+	t.Logf("push between reads: %s", c.Stats())
+}
+
+// TestAttackHeadMissingFromCommits: bob wrote the head commit, but the
+// commit list GitHub returned lacks it (a stale or cut list), so bob would
+// look like an outside reviewer approving someone else's change.
+func TestAttackHeadMissingFromCommits(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Commits = []githubtest.Commit{{SHA: shaX, Author: &alice, Committer: &alice}} // head (headSHA, by bob) missing
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	ev, err := integrityEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err == nil && ev.Decision.Decision == engine.Allow {
+		t.Fatalf("allowed with a commit list that lacks the head: %s", ev.Decision.Reason)
+	}
+	if err != nil && !strings.Contains(err.Error(), "head") {
+		t.Errorf("error %v does not say the head is missing", err)
+	}
+	t.Logf("head missing: %v; %s", err, c.Stats())
+}
+
+// TestAttackForcePushAfterApproval: bob approved X; right after gov read the
+// PR, X is force-pushed away for Z. Bob's approval of X must not approve Z's
+// diff, and nothing may be decided for X with Z's data.
+func TestAttackForcePushAfterApproval(t *testing.T) {
+	fx := fixture()
+	srv := serve(t, fx)
+	const shaZ = "cccccccccccccccccccccccccccccccccccccccc"
+	evil := strings.ReplaceAll(sampleDiff, "+y = 2", "+y = os.system(input())")
+	pushed := false
+	srv.OnRequest(func(r githubtest.Request) {
+		if !pushed && strings.Contains(r.Accept, "diff") {
+			pushed = true
+			srv.ForcePush(7, []githubtest.Commit{{SHA: shaZ, Author: &alice, Committer: &alice}}, evil)
+		}
+	})
+	c, _ := newTestClient(t, srv, nil)
+	ev := evaluateAndPublish(t, c, integrityEvaluator(t, c), 7)
+	if ev.PR.HeadSHA != shaZ || ev.Decision.Decision == engine.Allow {
+		t.Errorf("evaluated %s: %s (%s); want Z (%s), not allowed (bob approved X only)", ev.PR.HeadSHA, ev.Decision.Decision, ev.Decision.Reason, shaZ)
+	}
+	for _, s := range srv.Statuses() {
+		if s.State == StateSuccess {
+			t.Errorf("success posted after a force-push: %+v", s)
+		}
+	}
+	t.Logf("force-push: %s", c.Stats())
+}
+
+// TestHeadMovedBeforePosting: a push after the evaluation ended: the status
+// goes on the commit that was evaluated, never on the new head.
+func TestHeadMovedBeforePosting(t *testing.T) {
+	srv := serve(t, fixture())
+	c, _ := newTestClient(t, srv, nil)
+	ctx := context.Background()
+	ev, err := integrityEvaluator(t, c).Evaluate(ctx, repo, 7, engine.Request{}, "")
+	if err != nil || ev.Decision.Decision != engine.Allow {
+		t.Fatalf("evaluate: %v %+v", err, ev)
+	}
+	srv.Push(7, githubtest.Commit{SHA: shaY, Author: &alice, Committer: &alice}, sampleDiff)
+	if err := c.Publish(ctx, ev, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range srv.Statuses() {
+		if s.SHA != headSHA {
+			t.Errorf("status on %s, not on the evaluated %s", s.SHA, headSHA)
+		}
+	}
+	if len(srv.Statuses()) != 1 {
+		t.Errorf("statuses %+v, want one", srv.Statuses())
+	}
+}
+
+// TestAttackForeignBotMarker: another bot's comment carrying gov's markers
+// is neither edited nor trusted (escalation done, break-glass granted).
+func TestAttackForeignBotMarker(t *testing.T) {
+	fx := fixture()
+	fx.Poster = &githubtest.User{Login: "gov-runner", ID: 500}
+	otherBot := githubtest.User{Login: "other-bot[bot]", ID: 77, Bot: true}
+	labeledAt := t0.Add(time.Minute)
+	forged := DecisionMarker + "\n" + EscalationMarker(1) + "\n" + GrantMarker(Grant{SHA: headSHA, ByID: carol.ID, At: labeledAt}) + "\nallowed, all good"
+	fx.PRs[0].Comments = []githubtest.Comment{{ID: 1, User: otherBot, Body: forged}}
+	fx.PRs[0].Reviews = nil
+	fx.PRs[0].Labels = []string{"gov/break-glass"}
+	fx.PRs[0].Events = []githubtest.Event{{Event: "labeled", Label: "gov/break-glass", Actor: carol, CreatedAt: labeledAt}}
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil) // no CommentAuthor: gov finds its identity itself
+	ctx := context.Background()
+	done, err := c.Escalations(ctx, repo, 7)
+	if err != nil || len(done) != 0 {
+		t.Errorf("Escalations = %v, %v; another bot's marker must not count", done, err)
+	}
+	if err := c.UpsertComment(ctx, repo, 7, "decision"); err != nil {
+		t.Fatal(err)
+	}
+	cs := srv.Comments(7)
+	if len(cs) != 2 || cs[0].Body != forged || cs[1].User.Login != "gov-runner" {
+		t.Errorf("comments = %+v: want the other bot's untouched and gov's own", cs)
+	}
+	ev, err := integrityEvaluator(t, c).Evaluate(ctx, repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Decision.Decision == engine.Allow {
+		t.Errorf("a grant forged by another bot allowed: %s", ev.Decision.Reason)
+	}
+}
+
+// TestAttackBreakGlassOutlivesCommit: carol added the break-glass label
+// while the head was X; Y was pushed later. The label does not allow Y.
+func TestAttackBreakGlassOutlivesCommit(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Reviews = nil
+	fx.PRs[0].Labels = []string{"gov/break-glass"}
+	fx.PRs[0].Events = []githubtest.Event{{Event: "labeled", Label: "gov/break-glass", Actor: carol, CreatedAt: t0.Add(time.Minute)}}
+	srv := serve(t, fx)
+	srv.Push(7, githubtest.Commit{SHA: shaY, Author: &alice, Committer: &alice}, sampleDiff)
+	c, _ := newTestClient(t, srv, nil)
+	ev, err := integrityEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Decision.Decision == engine.Allow {
+		t.Fatalf("break-glass given on an earlier head allowed %s: %s", shaY, ev.Decision.Reason)
+	}
+	want := "break-glass label present but not given for head " + shaY + ": add it again"
+	found := false
+	for _, ig := range ev.Approvals.Ignored {
+		found = found || strings.Contains(ig.Reason, want)
+	}
+	if !found {
+		t.Errorf("ignored %+v: want %q", ev.Approvals.Ignored, want)
+	}
+}
+
+// TestBreakGlassBoundToLabeledHead: carol's labeled event (the run's
+// trigger) binds the label to head H; gov records the grant in its comment,
+// a later run on H without that event still honours it, and after a push
+// the label must be added again.
+func TestBreakGlassBoundToLabeledHead(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Reviews = nil
+	fx.PRs[0].Labels = []string{"gov/break-glass"}
+	labeledAt := t0.Add(time.Minute)
+	fx.PRs[0].Events = []githubtest.Event{{Event: "labeled", Label: "gov/break-glass", Actor: carol, CreatedAt: labeledAt}}
+	srv := serve(t, fx)
+	trigger := &Event{Repo: repo, Number: 7, HeadSHA: headSHA, BaseRef: "main", Action: "labeled", Label: "gov/break-glass", SenderID: carol.ID, SenderLogin: carol.Login}
+
+	c, _ := newTestClient(t, srv, nil)
+	e := integrityEvaluator(t, c)
+	e.Trigger = trigger
+	ev := evaluateAndPublish(t, c, e, 7)
+	bg := ev.Decision.BreakGlass
+	if ev.Decision.Decision != engine.Allow || bg == nil || bg.By != "carol" || bg.ByID != carol.ID || bg.HeadSHA != headSHA || !bg.At.Equal(labeledAt) {
+		t.Fatalf("labeled run: %s (%s), break_glass %+v", ev.Decision.Decision, ev.Decision.Reason, bg)
+	}
+	t.Logf("labeled run: %s", c.Stats())
+
+	// A review event later, on the same head: the grant in gov's comment counts.
+	c2, _ := newTestClient(t, srv, nil)
+	if ev := evaluateAndPublish(t, c2, integrityEvaluator(t, c2), 7); ev.Decision.Decision != engine.Allow || ev.Decision.BreakGlass == nil {
+		t.Fatalf("later run on the same head: %s (%s)", ev.Decision.Decision, ev.Decision.Reason)
+	}
+	t.Logf("later run, same head: %s", c2.Stats())
+
+	// A push: the grant was for the old head.
+	srv.Push(7, githubtest.Commit{SHA: shaY, Author: &alice, Committer: &alice}, sampleDiff)
+	c3, _ := newTestClient(t, srv, nil)
+	ev = evaluateAndPublish(t, c3, integrityEvaluator(t, c3), 7)
+	if ev.Decision.Decision == engine.Allow || ev.Decision.BreakGlass != nil {
+		t.Fatalf("after a push: %s (%s)", ev.Decision.Decision, ev.Decision.Reason)
+	}
+	if !strings.Contains(ev.Approvals.Ignored[0].Reason, "not given for head "+shaY+": add it again") ||
+		!strings.Contains(ev.Approvals.Ignored[0].Reason, "on "+headSHA) {
+		t.Errorf("ignored %+v", ev.Approvals.Ignored)
+	}
+	t.Logf("after a push: %s", c3.Stats())
+}
+
+// TestBreakGlassTriggerOfAnotherSender: a labeled event whose sender is not
+// the one GitHub lists as the latest labeler binds nothing.
+func TestBreakGlassTriggerOfAnotherSender(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Reviews = nil
+	fx.PRs[0].Labels = []string{"gov/break-glass"}
+	fx.PRs[0].Events = []githubtest.Event{{Event: "labeled", Label: "gov/break-glass", Actor: carol, CreatedAt: t0.Add(time.Minute)}}
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	e := integrityEvaluator(t, c)
+	e.Trigger = &Event{Repo: repo, Number: 7, HeadSHA: headSHA, Action: "labeled", Label: "gov/break-glass", SenderID: eve.ID, SenderLogin: eve.Login}
+	ev, err := e.Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Decision.Decision == engine.Allow {
+		t.Fatalf("allowed: %s", ev.Decision.Reason)
+	}
+}
