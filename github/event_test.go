@@ -62,3 +62,26 @@ func readRef(t *testing.T, name string) string {
 	}
 	return string(data)
 }
+
+// TestDecodeEventLabelAndRetarget: a labeled event names the label and who
+// added it (the break-glass binding); an edited event that retargeted the
+// PR names the previous base (the PR is decided again for the new one).
+func TestDecodeEventLabelAndRetarget(t *testing.T) {
+	ev, err := DecodeEvent("labeled", []byte(readRef(t, "pull_request_labeled.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Action != "labeled" || ev.Label == "" || ev.SenderLogin != "Codertocat" || ev.SenderID != 21031067 {
+		t.Errorf("labeled event = %+v", ev)
+	}
+	edited := `{"action": "edited", "changes": {"base": {"ref": {"from": "develop"}, "sha": {"from": "` + headSHA + `"}}},
+		"pull_request": {"number": 3, "head": {"sha": "` + headSHA + `"}, "base": {"ref": "main"}},
+		"repository": {"full_name": "acme/app"}, "sender": {"login": "alice", "id": 1}}`
+	ev, err = DecodeEvent("edited", []byte(edited))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Action != "edited" || ev.PreviousBase != "develop" || ev.BaseRef != "main" || ev.Number != 3 {
+		t.Errorf("edited event = %+v", ev)
+	}
+}

@@ -326,3 +326,68 @@ func TestBreakGlassTriggerOfAnotherSender(t *testing.T) {
 		t.Fatalf("allowed: %s", ev.Decision.Reason)
 	}
 }
+
+// TestAttackRetargetDuringEvaluation: the PR is retargeted from feature/x
+// (staging: allowed) to main while gov reads it. gov starts over and
+// decides it for main; nothing says success for main.
+func TestAttackRetargetDuringEvaluation(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Base, fx.PRs[0].Reviews = "feature/x", nil
+	srv := serve(t, fx)
+	moved := false
+	srv.OnRequest(func(r githubtest.Request) {
+		if !moved && strings.Contains(r.Accept, "diff") {
+			moved = true
+			srv.Update(func(f *githubtest.Fixture) { f.PRs[0].Base = "main" })
+		}
+	})
+	c, _ := newTestClient(t, srv, nil)
+	ev := evaluateAndPublish(t, c, integrityEvaluator(t, c), 7)
+	if ev.PR.BaseRef != "main" || ev.Decision.Decision != engine.RequireApproval || ev.StatusContext != "gov/policy: main" {
+		t.Errorf("evaluated for %s: %s, context %q; want main, require_approval", ev.PR.BaseRef, ev.Decision.Decision, ev.StatusContext)
+	}
+	for _, s := range srv.Statuses() {
+		if s.State == StateSuccess {
+			t.Errorf("success posted: %+v", s)
+		}
+	}
+	if len(ev.Notes) != 1 || !strings.Contains(ev.Notes[0], "base changed from feature/x to main") {
+		t.Errorf("notes %q", ev.Notes)
+	}
+}
+
+// TestStatusContextOptIn: gov.cue status_context: "gov/policy" keeps the
+// bare context (one status for every base branch, by choice).
+func TestStatusContextOptIn(t *testing.T) {
+	srv := serve(t, fixture())
+	c, _ := newTestClient(t, srv, nil)
+	e := integrityEvaluator(t, c)
+	e.Bundle.Config.StatusContext = "gov/policy"
+	evaluateAndPublish(t, c, e, 7)
+	if st := srv.Statuses(); len(st) != 1 || st[0].Context != "gov/policy" {
+		t.Errorf("statuses %+v, want one bare gov/policy", st)
+	}
+}
+
+// TestMovingForeverFailsClosed: a PR whose head moves on every read is
+// never decided: gov gives up after MaxAttempts and posts nothing.
+func TestMovingForeverFailsClosed(t *testing.T) {
+	srv := serve(t, fixture())
+	n := 0
+	srv.OnRequest(func(r githubtest.Request) {
+		if strings.Contains(r.Accept, "diff") {
+			n++
+			sha := strings.Repeat(string(rune('a'+n)), 40)
+			srv.Push(7, githubtest.Commit{SHA: sha, Author: &alice, Committer: &alice}, sampleDiff)
+		}
+	})
+	c, _ := newTestClient(t, srv, nil)
+	_, err := integrityEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err == nil || !strings.Contains(err.Error(), "kept moving while gov read it") || n != MaxAttempts {
+		t.Errorf("err = %v after %d attempts, want a failure after %d", err, n, MaxAttempts)
+	}
+	if len(srv.Statuses()) != 0 {
+		t.Errorf("statuses %+v", srv.Statuses())
+	}
+	t.Logf("moving forever: %s", c.Stats())
+}

@@ -58,7 +58,7 @@ approval is required, count the reviews against the selected workflow's stages.
 The environment is --env, else the bundle's base-branch map (gov.cue branches).
 With --audit-dir the decision is recorded (and with --sign, signed); with
 --sarif-output it is also written as SARIF. In GitHub Actions the step outputs
-decision, allowed, sarif-file and evidence-file are written to $GITHUB_OUTPUT.
+decision, allowed, sarif-file, evidence-file, head-sha and ref are written to $GITHUB_OUTPUT.
 Exit codes: 0 allowed (approved or break-glass), 1 denied, 2 error, 3 approval pending.`,
 		Example: `  GITHUB_TOKEN=... gov pr --repo acme/app --pr 42
   gov pr --repo acme/app --pr 42 --github-url https://ghe.example.com/api/v3 --format json
@@ -133,7 +133,7 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 			return err
 		}
 	}
-	if err := writeActionOutputs(ev.Decision, art); err != nil {
+	if err := writeActionOutputs(ev, art); err != nil {
 		return err
 	}
 	if code := engine.ExitCode(ev.Decision); code != 0 {

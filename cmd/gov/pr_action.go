@@ -141,16 +141,20 @@ func prRequest(req engine.Request, ev *github.Evaluation, b *bundles.Bundle, dif
 	return req
 }
 
-// writeActionOutputs appends the step outputs to $GITHUB_OUTPUT, when set.
-func writeActionOutputs(d *engine.Decision, art prArtifacts) error {
+// writeActionOutputs appends the step outputs to $GITHUB_OUTPUT, when set:
+// the decision, the files written, and the head commit evaluated with the
+// PR's ref (where upload-sarif attributes the results).
+func writeActionOutputs(ev *github.Evaluation, art prArtifacts) error {
 	path := envOr(envGitHubOutput, "")
 	if path == "" {
 		return nil
 	}
+	d := ev.Decision
 	var b strings.Builder
 	for _, kv := range [][2]string{
 		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed)},
 		{"sarif-file", art.sarif}, {"evidence-file", art.evidence},
+		{"head-sha", ev.PR.HeadSHA}, {"ref", fmt.Sprintf("refs/pull/%d/head", ev.PR.Number)},
 	} {
 		if strings.ContainsAny(kv[1], "\r\n") {
 			return fmt.Errorf("$%s: output %s has a line break", envGitHubOutput, kv[0])
