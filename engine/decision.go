@@ -31,11 +31,12 @@ type Decision struct {
 	Violations       []Violation     `json:"violations"`
 	Workflow         *WorkflowResult `json:"workflow,omitempty"`
 	PendingReason    string          `json:"pending_reason,omitempty"`
-	// BreakGlass is set when the break-glass label allowed the change.
-	BreakGlass *BreakGlass `json:"break_glass,omitempty"`
 	Summary          Summary         `json:"summary"`
 	EvaluatedAt      string          `json:"evaluated_at"`
 	DurationMS       float64         `json:"duration_ms"`
+
+	// BreakGlass is set when the break-glass label allowed the change.
+	BreakGlass *BreakGlass `json:"break_glass,omitempty"`
 }
 
 // BundleInfo names the policy version a decision was made under.
