@@ -108,6 +108,12 @@ func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engi
 	if err != nil {
 		return nil, fmt.Errorf("diff of %s#%d: %w", repo, number, err)
 	}
+	// A diff naming fewer files than the PR changed was cut off somewhere:
+	// evaluated as incomplete, never allowed by default.
+	if incomplete == "" && len(p.Files) < pr.ChangedFiles {
+		incomplete = fmt.Sprintf("GitHub's diff names %d of the PR's %d changed files", len(p.Files), pr.ChangedFiles)
+		ev.Notes = append(ev.Notes, incomplete)
+	}
 	d, err := e.Engine.Evaluate(ctx, engine.Input{Request: req, Patch: p, PR: prInput(repo, pr), Enforcement: enforcement})
 	if err != nil {
 		return nil, fmt.Errorf("evaluation failed (failing closed): %w", err)

@@ -391,3 +391,18 @@ func TestMovingForeverFailsClosed(t *testing.T) {
 	}
 	t.Logf("moving forever: %s", c.Stats())
 }
+
+// TestAttackTruncatedDiff: GitHub's diff lists fewer files than the PR
+// changed (a cut-off answer): what is missing was never evaluated, so the
+// change is not allowed by default.
+func TestAttackTruncatedDiff(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Base, fx.PRs[0].Reviews = "feature/x", nil
+	fx.PRs[0].Files = append(fx.PRs[0].Files, githubtest.File{Path: "tests/test_app.py", Status: "removed", Deletions: 20})
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	ev := evaluateAndPublish(t, c, integrityEvaluator(t, c), 7)
+	if ev.Decision.Decision == engine.Allow || !strings.Contains(ev.Decision.Reason, "GitHub's diff names 1 of the PR's 2 changed files") {
+		t.Errorf("%s: %s", ev.Decision.Decision, ev.Decision.Reason)
+	}
+}
