@@ -26,8 +26,10 @@ type prFlags struct {
 	post, verbose       bool
 	timeout, maxWait    time.Duration
 	artifacts           prArtifactFlags
-	// event is the Actions event payload of this PR, when there is one.
+	// event is the Actions event payload of this PR, when there is one;
+	// group the merge_group payload instead.
 	event *github.Event
+	group *github.MergeGroup
 }
 
 func (f *prFlags) AddFlags(cmd *cobra.Command) {
@@ -59,6 +61,8 @@ The environment is --env, else the bundle's base-branch map (gov.cue branches).
 With --audit-dir the decision is recorded (and with --sign, signed); with
 --sarif-output it is also written as SARIF. In GitHub Actions the step outputs
 decision, allowed, sarif-file, evidence-file, head-sha and ref are written to $GITHUB_OUTPUT.
+On a merge_group event (merge queue) every PR of the group is decided at its own
+head and the status goes on the group's commit.
 Exit codes: 0 allowed (approved or break-glass), 1 denied, 2 error, 3 approval pending.`,
 		Example: `  GITHUB_TOKEN=... gov pr --repo acme/app --pr 42
   gov pr --repo acme/app --pr 42 --github-url https://ghe.example.com/api/v3 --format json
@@ -113,6 +117,9 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.group != nil {
+		return runMergeGroup(ctx, cmd, f, github.Evaluator{Source: client, Members: client, Engine: eng, Bundle: b}, client, req)
+	}
 	ev, err := github.Evaluator{Source: client, Members: client, Engine: eng, Bundle: b, Trigger: f.event}.Evaluate(ctx, repo, f.number, req, f.enforcement)
 	if err != nil && envOr(envGitHubToken, "") == "" && envOr(envGitHubAppID, "") == "" {
 		return fmt.Errorf("%w (no credentials: set %s or %s)", err, envGitHubToken, envGitHubAppID)
@@ -150,6 +157,13 @@ func (f *prFlags) target() (github.Repo, error) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return github.Repo{}, fmt.Errorf("$%s: %w", envGitHubEventPath, err)
+		}
+		if g, ok, err := github.DecodeMergeGroup(p, data); ok && f.number == 0 {
+			if err != nil {
+				return github.Repo{}, err
+			}
+			f.group = &g
+			return g.Repo, nil
 		}
 		if ev, err = github.DecodeEvent(p, data); err != nil {
 			return github.Repo{}, err

@@ -145,17 +145,22 @@ func prRequest(req engine.Request, ev *github.Evaluation, b *bundles.Bundle, dif
 // the decision, the files written, and the head commit evaluated with the
 // PR's ref (where upload-sarif attributes the results).
 func writeActionOutputs(ev *github.Evaluation, art prArtifacts) error {
+	d := ev.Decision
+	return appendOutputs([][2]string{
+		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed)},
+		{"sarif-file", art.sarif}, {"evidence-file", art.evidence},
+		{"head-sha", ev.PR.HeadSHA}, {"ref", fmt.Sprintf("refs/pull/%d/head", ev.PR.Number)},
+	})
+}
+
+// appendOutputs appends NAME=VALUE lines to $GITHUB_OUTPUT, when set.
+func appendOutputs(kvs [][2]string) error {
 	path := envOr(envGitHubOutput, "")
 	if path == "" {
 		return nil
 	}
-	d := ev.Decision
 	var b strings.Builder
-	for _, kv := range [][2]string{
-		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed)},
-		{"sarif-file", art.sarif}, {"evidence-file", art.evidence},
-		{"head-sha", ev.PR.HeadSHA}, {"ref", fmt.Sprintf("refs/pull/%d/head", ev.PR.Number)},
-	} {
+	for _, kv := range kvs {
 		if strings.ContainsAny(kv[1], "\r\n") {
 			return fmt.Errorf("$%s: output %s has a line break", envGitHubOutput, kv[0])
 		}

@@ -3,6 +3,7 @@ package githubtest
 import (
 	"cmp"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -114,4 +115,36 @@ func (s *Server) app(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, r, &gh.App{Slug: gh.String(slug), Name: gh.String(slug)})
+}
+
+// graphql answers the one GraphQL query gov sends: the merge queue of a
+// branch (repository.mergeQueue(branch).entries).
+func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var in struct {
+		Query     string            `json:"query"`
+		Variables map[string]string `json:"variables"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || !strings.Contains(in.Query, "mergeQueue") {
+		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
+		return
+	}
+	if !strings.EqualFold(in.Variables["owner"]+"/"+in.Variables["name"], s.fx.Repo) {
+		writeJSON(w, r, map[string]any{"data": map[string]any{"repository": nil},
+			"errors": []map[string]string{{"message": "Could not resolve to a Repository"}}})
+		return
+	}
+	nodes := []map[string]any{}
+	for _, e := range s.fx.MergeQueue {
+		p := s.pr(e.PR)
+		if p == nil || p.Base != in.Variables["branch"] {
+			continue
+		}
+		head := cmp.Or(e.PRHead, p.Head)
+		nodes = append(nodes, map[string]any{"position": len(nodes) + 1, "headCommit": map[string]string{"oid": e.GroupSHA},
+			"pullRequest": map[string]any{"number": p.Number, "headRefOid": head, "baseRefName": p.Base}})
+	}
+	writeJSON(w, r, map[string]any{"data": map[string]any{"repository": map[string]any{"mergeQueue": map[string]any{
+		"entries": map[string]any{"totalCount": len(nodes), "nodes": nodes}}}}})
 }

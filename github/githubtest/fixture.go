@@ -28,6 +28,16 @@ type Fixture struct {
 	TeamStatus map[string]int `json:"team_status,omitempty"`
 	// Poster is the account comments are created as (default github-actions[bot]).
 	Poster *User `json:"poster,omitempty"`
+	// MergeQueue is the merge queue (GraphQL mergeQueue.entries), in order.
+	MergeQueue []QueueEntry `json:"merge_queue,omitempty"`
+}
+
+// QueueEntry is one merge queue entry: a PR and its merge group's commit.
+type QueueEntry struct {
+	PR       int    `json:"pr"`
+	GroupSHA string `json:"group_sha"`
+	// PRHead is the head the PR was queued with (default its head).
+	PRHead string `json:"pr_head,omitempty"`
 }
 
 // User is a GitHub account.

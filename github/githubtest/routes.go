@@ -26,6 +26,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /repos/{owner}/{repo}/compare/{basehead...}", s.compare)
 	mux.HandleFunc("GET /user", s.user)
 	mux.HandleFunc("GET /app", s.app)
+	mux.HandleFunc("POST /graphql", s.graphql)
 }
 
 // installationToken hands out the fixture's token to a GitHub App that

@@ -63,6 +63,10 @@ func start(fx Fixture, prefix string) *Server {
 			s.writeState(w)
 			return
 		}
+		graphql := "/graphql"
+		if prefix == "/api/v3" {
+			graphql = "/api/graphql"
+		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			s.mu.Lock()
@@ -70,7 +74,7 @@ func start(fx Fixture, prefix string) *Server {
 				IfNoneMatch: r.Header.Get("If-None-Match"), Authorization: r.Header.Get("Authorization"), Status: rec.status})
 			s.mu.Unlock()
 		}()
-		if !strings.HasPrefix(r.URL.Path, prefix+"/") {
+		if !strings.HasPrefix(r.URL.Path, prefix+"/") && r.URL.Path != graphql {
 			writeError(rec, http.StatusNotFound, "Not Found")
 			return
 		}
@@ -86,6 +90,9 @@ func start(fx Fixture, prefix string) *Server {
 		r2 := r.Clone(r.Context())
 		r2.Header.Set("X-Original-Path", r.URL.Path)
 		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
+		if r.URL.Path == graphql {
+			r2.URL.Path = "/graphql"
+		}
 		mux.ServeHTTP(rec, r2)
 	}))
 	s.URL = s.srv.URL + prefix
