@@ -228,7 +228,7 @@ func TestWebhookEvaluatesPR(t *testing.T) {
 		{"decided and published", 0, 0, false, 2}, // the PR, and again to check it did not move
 		{"500s retried, then decided", 2, 0, false, 4},
 		{"500s on every attempt: status error", 99, 0, true, 3},
-		{"timeouts on every attempt: status error", 0, 300 * time.Millisecond, true, 3},
+		{"timeouts on every attempt: status error", 0, 1200 * time.Millisecond, true, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,7 +247,7 @@ func TestWebhookEvaluatesPR(t *testing.T) {
 				return false
 			})
 			s := newTestServer(t, Config{WebhookSecret: webhookSecret, GitHub: githubFor(px.URL + "/api/v3"),
-				MaxAttempts: 3, RetryBase: time.Millisecond, JobTimeout: 150 * time.Millisecond})
+				MaxAttempts: 3, RetryBase: time.Millisecond, JobTimeout: time.Second})
 			base, _ := serve(t, s)
 			body := payload(t, "../testdata/github/webhooks/pull_request_opened.json")
 			req, _ := http.NewRequest(http.MethodPost, base+"/webhook", strings.NewReader(string(body)))
