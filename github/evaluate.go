@@ -128,7 +128,10 @@ func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engi
 		approvals.Apply(d, *res)
 		ev.Approvals = res
 	}
-	return ev, e.unmoved(ctx, repo, pr)
+	if err := e.unmoved(ctx, repo, pr); err != nil {
+		return nil, err
+	}
+	return ev, nil
 }
 
 // unmoved reads the PR again: a new head, base branch or base commit means
