@@ -10,9 +10,10 @@ import (
 	"github.com/gov-policy/gov/engine"
 )
 
-// breakGlass honours the break-glass label only when it is still on the PR
-// and its latest "labeled" event was made by a holder of the break_glass
-// permission. Anything else is reported, never honoured.
+// breakGlass honours the break-glass label only when it is still on the PR,
+// its latest "labeled" event was made by a holder of the break_glass
+// permission, and that event was given for the PR's current head (a push
+// needs the label again). Anything else is reported, never honoured.
 func breakGlass(ctx context.Context, c *checker, in Input) (*BreakGlass, []Ignored, error) {
 	label := in.BreakGlassLabel
 	if label == "" {
@@ -61,7 +62,16 @@ func breakGlass(ctx context.Context, c *checker, in Input) (*BreakGlass, []Ignor
 		}
 		return nil, reject(why), nil
 	}
-	return &BreakGlass{Label: label, ByLogin: p.login, ByID: p.id, At: added.At}, nil, nil
+	if added.HeadSHA != in.PR.HeadSHA {
+		on := "an unknown head"
+		if added.HeadSHA != "" {
+			on = added.HeadSHA
+		}
+		return nil, []Ignored{{Login: p.login, UserID: p.id, Reason: fmt.Sprintf(
+			"break-glass label present but not given for head %s: add it again (label %q added by %s at %s on %s)",
+			in.PR.HeadSHA, label, p.login, added.At.UTC().Format(time.RFC3339), on)}}, nil
+	}
+	return &BreakGlass{Label: label, ByLogin: p.login, ByID: p.id, At: added.At, HeadSHA: added.HeadSHA}, nil, nil
 }
 
 // escalation asks for one escalation of the first unsatisfied stage once its

@@ -7,7 +7,7 @@ import (
 )
 
 func labeled(by int64, login string, added bool, min int) LabelEvent {
-	return LabelEvent{Label: DefaultBreakGlassLabel, ActorID: by, ActorLogin: login, Added: added, At: at(min)}
+	return LabelEvent{Label: DefaultBreakGlassLabel, ActorID: by, ActorLogin: login, Added: added, At: at(min), HeadSHA: head}
 }
 
 func TestBreakGlass(t *testing.T) {
@@ -68,6 +68,18 @@ func TestBreakGlass(t *testing.T) {
 			ignored: "team acme/ghost unverifiable: 403",
 		},
 		{
+			name:    "label given on an earlier head does not allow the pushed one",
+			labels:  []string{DefaultBreakGlassLabel},
+			events:  []LabelEvent{{Label: DefaultBreakGlassLabel, ActorID: carol, ActorLogin: "carol", Added: true, At: at(3), HeadSHA: "0123456789012345678901234567890123456789"}},
+			ignored: "break-glass label present but not given for head " + head + ": add it again (label \"gov/break-glass\" added by carol at",
+		},
+		{
+			name:    "label whose head is unknown does not break glass",
+			labels:  []string{DefaultBreakGlassLabel},
+			events:  []LabelEvent{{Label: DefaultBreakGlassLabel, ActorID: carol, ActorLogin: "carol", Added: true, At: at(3)}},
+			ignored: "not given for head " + head + ": add it again (label \"gov/break-glass\" added by carol at 2026-03-01T09:03:00Z on an unknown head)",
+		},
+		{
 			name:   "another label added by a holder does not break glass",
 			labels: []string{"gov/other"},
 			events: []LabelEvent{{Label: "gov/other", ActorID: carol, ActorLogin: "carol", Added: true, At: at(3)}},
@@ -104,7 +116,7 @@ func TestBreakGlassCustomLabel(t *testing.T) {
 	in := input(oneStage("sre"))
 	in.BreakGlassLabel = "emergency"
 	in.PR.Labels = []string{"Emergency"}
-	in.PR.LabelEvents = []LabelEvent{{Label: "emergency", ActorID: carol, ActorLogin: "carol", Added: true, At: at(1)}}
+	in.PR.LabelEvents = []LabelEvent{{Label: "emergency", ActorID: carol, ActorLogin: "carol", Added: true, At: at(1), HeadSHA: head}}
 	res := mustEvaluate(t, in, newFakeTeams())
 	if res.BreakGlass == nil || res.BreakGlass.Label != "emergency" {
 		t.Fatalf("break-glass = %+v", res.BreakGlass)

@@ -23,8 +23,9 @@ func Apply(d *engine.Decision, r Result) {
 	case r.BreakGlass != nil:
 		bg := r.BreakGlass
 		d.Decision, d.Allowed, d.PendingReason = engine.Allow, true, ""
-		d.Reason = fmt.Sprintf("BREAK-GLASS: label %q added by %s at %s; approvals bypassed (was: %s)",
-			bg.Label, bg.ByLogin, bg.At.UTC().Format(time.RFC3339), d.Reason)
+		d.Reason = fmt.Sprintf("BREAK-GLASS: label %q added by %s at %s for head %s; approvals bypassed (was: %s)",
+			bg.Label, bg.ByLogin, bg.At.UTC().Format(time.RFC3339), bg.HeadSHA, d.Reason)
+		d.BreakGlass = &engine.BreakGlass{Label: bg.Label, By: bg.ByLogin, ByID: bg.ByID, At: bg.At.UTC(), HeadSHA: bg.HeadSHA}
 		d.Summary.Passed = true
 	case r.Satisfied:
 		var by []string

@@ -15,7 +15,8 @@
 // same. Stages are satisfied in order:
 // approvals for a later stage are counted and listed, but that stage is not
 // satisfied until every earlier one is. Break-glass is honoured only from the
-// label event of a holder of the break_glass permission.
+// label event of a holder of the break_glass permission, and only for the
+// head commit it was added on.
 package approvals
 
 import (
@@ -56,6 +57,9 @@ type LabelEvent struct {
 	ActorIsBot bool
 	Added      bool
 	At         time.Time
+	// HeadSHA is the PR head the label was added on, when known (GitHub's
+	// issue events carry none; gov binds it from the labeled event).
+	HeadSHA string
 }
 
 // PR holds the pull-request facts approvals depend on.
@@ -133,12 +137,14 @@ type Blocker struct {
 	Unverified string
 }
 
-// BreakGlass records who applied the break-glass label and when.
+// BreakGlass records who applied the break-glass label, when, and the
+// head commit it was given for (the only one it allows).
 type BreakGlass struct {
 	Label   string
 	ByLogin string
 	ByID    int64
 	At      time.Time
+	HeadSHA string
 }
 
 // Ignored is a review or label event that did not count.

@@ -53,6 +53,9 @@ type Config struct {
 	Scanner         ScannerConfig                `json:"scanner"`
 	BreakGlassLabel string                       `json:"break_glass_label"`
 	DefaultWorkflow string                       `json:"default_workflow,omitempty"`
+	// StatusContext is "gov/policy" when the bundle opts in to one commit
+	// status for every base branch; empty means "gov/policy: <base>".
+	StatusContext string `json:"status_context,omitempty"`
 	// Risk tunes risk_level computation.
 	Risk RiskConfig `json:"risk"`
 }

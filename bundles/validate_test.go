@@ -109,6 +109,8 @@ func TestBadInputs(t *testing.T) {
 			`workflows.cue:1:28: workflows.w.escalate_to: unknown role "boss"`},
 		{"unknown default workflow", map[string]string{"gov.cue": "default_workflow: \"nope\"\n"},
 			`gov.cue:1:1: default_workflow: unknown workflow "nope"`},
+		{"status context other than the bare one", map[string]string{"gov.cue": "status_context: \"gov/policy: main\"\n"},
+			`gov.cue:1:17: status_context: conflicting values "gov/policy: main" and "gov/policy"`},
 		{"bad date", map[string]string{"exceptions.cue": "exceptions: [{rule: \"r\", expires: \"2026-02-30\", reason: \"x\", approved_by: \"user:c\"}]\n"},
 			`exceptions.cue:1:26: exceptions.0.expires: invalid date "2026-02-30"`},
 		{"two formats", map[string]string{"gov.cue": "", "gov.yaml": ""},

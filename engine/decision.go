@@ -34,6 +34,9 @@ type Decision struct {
 	Summary          Summary         `json:"summary"`
 	EvaluatedAt      string          `json:"evaluated_at"`
 	DurationMS       float64         `json:"duration_ms"`
+
+	// BreakGlass is set when the break-glass label allowed the change.
+	BreakGlass *BreakGlass `json:"break_glass,omitempty"`
 }
 
 // BundleInfo names the policy version a decision was made under.
@@ -86,6 +89,16 @@ type StageReview struct {
 	UserID      int64     `json:"user_id"`
 	ReviewID    int64     `json:"review_id"`
 	SubmittedAt time.Time `json:"submitted_at"`
+}
+
+// BreakGlass records who broke glass, when, and the head commit it was
+// given for: the only commit it allows.
+type BreakGlass struct {
+	Label   string    `json:"label"`
+	By      string    `json:"by"`
+	ByID    int64     `json:"by_id"`
+	At      time.Time `json:"at"`
+	HeadSHA string    `json:"head_sha"`
 }
 
 // Summary counts the evaluation.

@@ -35,8 +35,11 @@ type Predicate struct {
 	Decision  *engine.Decision  `json:"decision"`
 	Bundle    engine.BundleInfo `json:"bundle"`
 	Approvals []Approval        `json:"approvals"`
-	Requester string            `json:"requester,omitempty"`
-	RequestID string            `json:"request_id,omitempty"`
+	// BreakGlass repeats decision.break_glass (who, when, which head) so
+	// that an auditor sees it first.
+	BreakGlass *engine.BreakGlass `json:"break_glass,omitempty"`
+	Requester  string             `json:"requester,omitempty"`
+	RequestID  string             `json:"request_id,omitempty"`
 	// Time is when the decision was made (UTC, RFC 3339).
 	Time       time.Time `json:"time"`
 	GovVersion string    `json:"gov_version,omitempty"`
@@ -79,6 +82,9 @@ func NewPredicate(rec Record, recordFile []byte) Predicate {
 	}
 	if p.RequestID == "" && rec.Decision != nil {
 		p.RequestID = rec.Decision.RequestID
+	}
+	if rec.Decision != nil {
+		p.BreakGlass = rec.Decision.BreakGlass
 	}
 	head := headSHA(rec.Request.Metadata)
 	if !isCommitSHA(head) {

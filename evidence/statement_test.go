@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -72,6 +73,11 @@ func TestPredicateMatchesSchema(t *testing.T) {
 		Summary:    engine.Summary{ErrorCount: 1, PolicyTypesChecked: []string{"secrets"}}}
 	denied.Bundle = engine.BundleInfo{}
 	denied.Request.Metadata = map[string]any{"head_sha": "not-a-sha"}
+	broken := testRecord()
+	d := *broken.Decision
+	d.BreakGlass = &engine.BreakGlass{Label: "gov/break-glass", By: "carol", ByID: 3, At: time.Date(2026, 3, 1, 9, 1, 0, 0, time.UTC),
+		HeadSHA: "1111111111111111111111111111111111111111"}
+	broken.Decision = &d
 	for _, tc := range []struct {
 		name           string
 		rec            Record
@@ -81,6 +87,7 @@ func TestPredicateMatchesSchema(t *testing.T) {
 	}{
 		{name: "approved by two stages", rec: testRecord(), wantApprovals: 2, wantRevision: "9f2c", wantHeadSHAKey: true},
 		{name: "denied without workflow, bundle from the decision", rec: denied, wantRevision: "embedded:abc"},
+		{name: "break-glass: who, when and the head", rec: broken, wantApprovals: 2, wantRevision: "9f2c", wantHeadSHAKey: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, inst := statementPredicate(t, tc.rec)
@@ -97,6 +104,12 @@ func TestPredicateMatchesSchema(t *testing.T) {
 			p := inst.(map[string]any)
 			if got := len(p["approvals"].([]any)); got != tc.wantApprovals {
 				t.Errorf("%d approvals, want %d", got, tc.wantApprovals)
+			}
+			if bg := tc.rec.Decision.BreakGlass; bg != nil {
+				got, _ := p["break_glass"].(map[string]any)
+				if got["by"] != bg.By || got["head_sha"] != bg.HeadSHA || got["at"] != "2026-03-01T09:01:00Z" {
+					t.Errorf("predicate break_glass = %v, want %+v", p["break_glass"], bg)
+				}
 			}
 			if p["bundle"].(map[string]any)["revision"] != tc.wantRevision {
 				t.Errorf("bundle %v, want revision %s", p["bundle"], tc.wantRevision)

@@ -38,10 +38,13 @@ type Options struct {
 	Cache *Cache
 	// MaxWait bounds a rate-limit wait; 0 means DefaultMaxWait, negative never waits.
 	MaxWait time.Duration
-	// CommentAuthor is the login gov comments as (e.g. github-actions[bot]).
-	// Only comments by this login, or by any bot when it is empty, are taken
-	// as gov's own when editing the decision comment or finding escalations.
+	// CommentAuthor is the login gov comments as (GOV_COMMENT_AUTHOR). When
+	// empty, gov finds its own identity once per client (Identity): only
+	// comments by that account are gov's own.
 	CommentAuthor string
+	// Actions says the token may be the Actions GITHUB_TOKEN, whose
+	// comments are written by github-actions[bot] (GET /user refuses it).
+	Actions bool
 	// Sleep and Now replace the clock (tests).
 	Sleep func(context.Context, time.Duration) error
 	Now   func() time.Time
@@ -58,13 +61,17 @@ type AppAuth struct {
 // for one evaluation: it remembers what it fetched (no call is repeated)
 // and counts its calls; share a Cache across clients for conditional requests.
 type Client struct {
-	gh            *gh.Client
+	gh *gh.Client
+	// app answers as the GitHub App itself (JWT), nil under a token.
+	app           *gh.Client
 	tr            *transport
 	commentAuthor string
+	actions       bool
 
 	mu       sync.Mutex
 	comments map[string][]*gh.IssueComment
 	memo     map[string]memo // team member lists and login ids (members.go)
+	identity *Identity
 }
 
 // New builds a client. It reads the App private key file, if any, and
@@ -93,6 +100,7 @@ func New(opts Options) (*Client, error) {
 	}
 	apiRoot := strings.TrimRight(opts.BaseURL, "/")
 	var rt http.RoundTripper = tr
+	var appClient *gh.Client
 	switch {
 	case opts.Token != "" && opts.App != nil:
 		return nil, fmt.Errorf("github: give a token or a GitHub App, not both")
@@ -101,14 +109,19 @@ func New(opts Options) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("github app private key: %w", err)
 		}
-		itr, err := ghinstallation.New(tr, opts.App.AppID, opts.App.InstallationID, key)
+		atr, err := ghinstallation.NewAppsTransport(tr, opts.App.AppID, key)
 		if err != nil {
 			return nil, fmt.Errorf("github app private key %s: %w", opts.App.PrivateKeyFile, err)
 		}
+		itr := ghinstallation.NewFromAppsTransport(atr, opts.App.InstallationID)
 		if apiRoot != "" {
-			itr.BaseURL = enterpriseRoot(apiRoot)
+			atr.BaseURL = enterpriseRoot(apiRoot)
+			itr.BaseURL = atr.BaseURL
 		}
 		rt = itr
+		ac := *hc
+		ac.Transport = atr
+		appClient = gh.NewClient(&ac)
 	}
 	client := *hc
 	client.Transport = rt
@@ -121,8 +134,14 @@ func New(opts Options) (*Client, error) {
 		if g, err = g.WithEnterpriseURLs(apiRoot, apiRoot); err != nil {
 			return nil, fmt.Errorf("--github-url %s: %w", opts.BaseURL, err)
 		}
+		if appClient != nil {
+			if appClient, err = appClient.WithEnterpriseURLs(apiRoot, apiRoot); err != nil {
+				return nil, fmt.Errorf("--github-url %s: %w", opts.BaseURL, err)
+			}
+		}
 	}
-	return &Client{gh: g, tr: tr, commentAuthor: opts.CommentAuthor, comments: map[string][]*gh.IssueComment{}, memo: map[string]memo{}}, nil
+	return &Client{gh: g, app: appClient, tr: tr, commentAuthor: opts.CommentAuthor, actions: opts.Actions,
+		comments: map[string][]*gh.IssueComment{}, memo: map[string]memo{}}, nil
 }
 
 // enterpriseRoot adds /api/v3 to a GHES host URL, as go-github does.

@@ -14,8 +14,8 @@ import (
 // not know (or does not show to these credentials).
 var ErrNotFound = errors.New("not found")
 
-// ErrDiffTooLarge is returned by GetDiff when GitHub refuses to render the
-// diff (too many files or lines); callers evaluate from ListFiles instead.
+// ErrDiffTooLarge is returned by CompareDiff when GitHub refuses to render
+// the diff (too many files or lines); callers evaluate from CompareFiles instead.
 var ErrDiffTooLarge = errors.New("GitHub will not return the diff of this PR (too large)")
 
 // PermissionError says which permission the credentials lack.

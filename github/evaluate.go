@@ -24,31 +24,72 @@ type Evaluator struct {
 	Bundle  *bundles.Bundle
 	// Now is the clock for escalation timeouts; nil means time.Now.
 	Now func() time.Time
+	// Trigger is the event that started this run (nil on the command
+	// line): a "labeled" event binds the break-glass label to its head.
+	Trigger *Event
 }
 
 // Evaluation is the outcome for one PR.
 type Evaluation struct {
-	Repo     Repo
-	PR       *PullRequest
-	Decision *engine.Decision
+	Repo Repo
+	// PR is the pull request as read; PR.HeadSHA is the commit evaluated,
+	// the only one the status may be posted on.
+	PR *PullRequest
+	// Diff is exactly what was evaluated: the diff of PR.BaseSHA...PR.HeadSHA
+	// (or one rebuilt from that comparison's files list).
+	Diff string
+	// StatusContext is the commit status gov reports through for the PR's
+	// base branch (StatusContextFor).
+	StatusContext string
+	Decision      *engine.Decision
 	// Approvals is nil when no approval was counted.
 	Approvals *approvals.Result
 	// Notes say what was evaluated differently (files list instead of diff).
 	Notes []string
 }
 
+// MaxAttempts bounds how often Evaluate starts over because the PR moved.
+const MaxAttempts = 3
+
+// movedError says the PR changed while gov read it: what was read does not
+// belong to one head, so the evaluation starts over.
+type movedError struct{ why string }
+
+func (e *movedError) Error() string { return e.why }
+
 // Evaluate decides PR number of repo. req carries the request flags; its
 // environment, when empty, comes from the bundle's branch map, and its
-// patch is the PR's diff. Calls: the PR, its diff, and only when approval
-// is required its commits, reviews and (when the break-glass label is on
-// the PR) its issue events, plus each team checked (one call a page) and
-// each unpinned user: member checked (one call).
+// patch is the diff of the PR's base_sha...head_sha. Everything read must
+// belong to that head: the commit list must hold it, and the PR is read
+// again at the end; when the head, the base branch or its commit moved in
+// between, the evaluation starts over (at most MaxAttempts times, then it
+// fails). Calls: the PR, its diff, and only when approval is required its
+// commits, reviews and (when the break-glass label is on the PR) its issue
+// events and gov's comments, plus each team checked (one call a page) and
+// each unpinned user: member checked (one call); then the PR again.
 func (e Evaluator) Evaluate(ctx context.Context, repo Repo, number int, req engine.Request, enforcement string) (*Evaluation, error) {
+	var moved []string
+	for range MaxAttempts {
+		ev, err := e.evaluate(ctx, repo, number, req, enforcement)
+		var me *movedError
+		if !errors.As(err, &me) {
+			if ev != nil && len(moved) > 0 {
+				ev.Notes = append(ev.Notes, fmt.Sprintf("started over %d time(s): %s", len(moved), strings.Join(moved, "; ")))
+			}
+			return ev, err
+		}
+		moved = append(moved, me.why)
+	}
+	return nil, fmt.Errorf("%s#%d kept moving while gov read it (%s); failing closed, run gov again", repo, number, strings.Join(moved, "; "))
+}
+
+// evaluate is one attempt of Evaluate.
+func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engine.Request, enforcement string) (*Evaluation, error) {
 	pr, err := e.Source.GetPR(ctx, repo, number)
 	if err != nil {
 		return nil, err
 	}
-	ev := &Evaluation{Repo: repo, PR: pr}
+	ev := &Evaluation{Repo: repo, PR: pr, StatusContext: StatusContextFor(e.Bundle.Config, pr.BaseRef)}
 	diff, incomplete, err := e.diff(ctx, repo, pr)
 	if err != nil {
 		return nil, err
@@ -63,9 +104,16 @@ func (e Evaluator) Evaluate(ctx context.Context, repo Repo, number int, req engi
 		req.RequestedBy = pr.AuthorLogin
 	}
 	req.PatchContent = diff
+	ev.Diff = diff
 	p, err := patch.Parse([]byte(diff))
 	if err != nil {
 		return nil, fmt.Errorf("diff of %s#%d: %w", repo, number, err)
+	}
+	// A diff naming fewer files than the PR changed was cut off somewhere:
+	// evaluated as incomplete, never allowed by default.
+	if incomplete == "" && len(p.Files) < pr.ChangedFiles {
+		incomplete = fmt.Sprintf("GitHub's diff names %d of the PR's %d changed files", len(p.Files), pr.ChangedFiles)
+		ev.Notes = append(ev.Notes, incomplete)
 	}
 	d, err := e.Engine.Evaluate(ctx, engine.Input{Request: req, Patch: p, PR: prInput(repo, pr), Enforcement: enforcement})
 	if err != nil {
@@ -73,43 +121,84 @@ func (e Evaluator) Evaluate(ctx context.Context, repo Repo, number int, req engi
 	}
 	approvals.Incomplete(d, incomplete, e.Bundle)
 	ev.Decision = d
-	if d.Decision != engine.RequireApproval || d.Workflow == nil {
-		return ev, nil
+	if d.Decision == engine.RequireApproval && d.Workflow != nil {
+		res, err := e.count(ctx, repo, pr, d.Workflow)
+		if err != nil {
+			return nil, err
+		}
+		approvals.Apply(d, *res)
+		ev.Approvals = res
 	}
-	res, err := e.count(ctx, repo, pr, d.Workflow)
-	if err != nil {
+	if err := e.unmoved(ctx, repo, pr); err != nil {
 		return nil, err
 	}
-	approvals.Apply(d, *res)
-	ev.Approvals = res
 	return ev, nil
 }
 
-// diff returns the PR's diff, or one rebuilt from the files list (with a
-// note) when GitHub will not render it or the PR has more files than listed.
-func (e Evaluator) diff(ctx context.Context, repo Repo, pr *PullRequest) (string, string, error) {
-	if pr.ChangedFiles <= MaxFiles {
-		d, err := e.Source.GetDiff(ctx, repo, pr.Number)
-		if err == nil {
-			return d, "", nil
-		}
-		if !errors.Is(err, ErrDiffTooLarge) {
-			return "", "", err
-		}
+// unmoved reads the PR again: a new head, base branch or base commit means
+// that what was read may belong to another change.
+func (e Evaluator) unmoved(ctx context.Context, repo Repo, pr *PullRequest) error {
+	now, err := e.Source.GetPR(ctx, repo, pr.Number)
+	if err != nil {
+		return err
 	}
-	files, err := e.Source.ListFiles(ctx, repo, pr.Number)
+	switch {
+	case now.HeadSHA != pr.HeadSHA:
+		return &movedError{fmt.Sprintf("head moved from %s to %s", short(pr.HeadSHA), short(now.HeadSHA))}
+	case now.BaseRef != pr.BaseRef:
+		return &movedError{fmt.Sprintf("base changed from %s to %s", pr.BaseRef, now.BaseRef)}
+	case now.BaseSHA != pr.BaseSHA:
+		return &movedError{fmt.Sprintf("base %s moved from %s to %s", pr.BaseRef, short(pr.BaseSHA), short(now.BaseSHA))}
+	}
+	return nil
+}
+
+// diff returns the diff of base_sha...head_sha, or one rebuilt from that
+// comparison's files list (with a note) when GitHub will not render it;
+// the note says how many of the PR's files the list held.
+func (e Evaluator) diff(ctx context.Context, repo Repo, pr *PullRequest) (string, string, error) {
+	d, err := e.Source.CompareDiff(ctx, repo, pr.BaseSHA, pr.HeadSHA)
+	if err == nil {
+		return d, "", nil
+	}
+	if !errors.Is(err, ErrDiffTooLarge) {
+		return "", "", err
+	}
+	files, err := e.Source.CompareFiles(ctx, repo, pr.BaseSHA, pr.HeadSHA)
 	if err != nil {
 		return "", "", err
 	}
 	if len(files) == 0 {
-		return "", "", fmt.Errorf("%s#%d: GitHub returned neither the diff nor the files list", repo, pr.Number)
+		return "", "", fmt.Errorf("%s#%d: GitHub returned neither the diff nor the files list of %s...%s", repo, pr.Number, short(pr.BaseSHA), short(pr.HeadSHA))
 	}
-	note := fmt.Sprintf("GitHub did not return the diff: evaluated from the files list (%d of %d files)", len(files), pr.ChangedFiles)
+	note := fmt.Sprintf("GitHub did not return the diff: evaluated from the files list (%d of %d files)", len(files), max(pr.ChangedFiles, len(files)))
 	return DiffFromFiles(files), note, nil
 }
 
-func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *engine.WorkflowResult) (*approvals.Result, error) {
+// commits lists the PR's commits and checks they end at the head read: a
+// complete list without the head, or a longer list than the PR has, was
+// read from another head.
+func (e Evaluator) commits(ctx context.Context, repo Repo, pr *PullRequest) ([]Commit, error) {
 	commits, err := e.Source.ListCommits(ctx, repo, pr.Number)
+	if err != nil {
+		return nil, err
+	}
+	if len(commits) > pr.Commits {
+		return nil, &movedError{fmt.Sprintf("GitHub listed %d commits of %s#%d, which has %d", len(commits), repo, pr.Number, pr.Commits)}
+	}
+	if len(commits) < pr.Commits {
+		return commits, nil // cut off: no review counts (approvals.PR.CommitsIncomplete)
+	}
+	for _, c := range commits {
+		if c.SHA == pr.HeadSHA {
+			return commits, nil
+		}
+	}
+	return nil, &movedError{fmt.Sprintf("GitHub's commit list of %s#%d lacks the head %s", repo, pr.Number, short(pr.HeadSHA))}
+}
+
+func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *engine.WorkflowResult) (*approvals.Result, error) {
+	commits, err := e.commits(ctx, repo, pr)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +214,9 @@ func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *en
 	for _, l := range pr.Labels {
 		if strings.EqualFold(l, label) {
 			if events, err = e.Source.ListLabelEvents(ctx, repo, pr.Number); err != nil {
+				return nil, err
+			}
+			if err := e.bindBreakGlass(ctx, repo, pr, label, events); err != nil {
 				return nil, err
 			}
 			break
@@ -156,6 +248,17 @@ func prInput(repo Repo, pr *PullRequest) map[string]any {
 		"head_sha": pr.HeadSHA, "head_ref": pr.HeadRef, "base_ref": pr.BaseRef, "labels": labels,
 		"changed_files": pr.ChangedFiles, "url": pr.HTMLURL,
 	}
+}
+
+// StatusContextFor is the commit status gov reports through for a base
+// branch: "gov/policy: <base>", so that a PR with the same head into
+// another branch never sets the status that base's protection reads; the
+// bare "gov/policy" only when gov.cue opts in (status_context).
+func StatusContextFor(cfg bundles.Config, base string) string {
+	if cfg.StatusContext == StatusContext {
+		return StatusContext
+	}
+	return StatusContext + ": " + base
 }
 
 // EnvironmentFor maps a base branch through gov.cue branches: an exact key

@@ -5,20 +5,43 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Event is what gov needs from a pull_request or pull_request_review
-// webhook payload (GITHUB_EVENT_PATH in Actions).
+// webhook payload (GITHUB_EVENT_PATH in Actions). Every action re-evaluates
+// the PR; "edited" matters when it changed the base (PreviousBase).
 type Event struct {
 	Repo    Repo
 	Number  int
 	HeadSHA string
 	BaseRef string
 	Action  string
+	// Label is the label of a labeled/unlabeled action.
+	Label string
+	// SenderID and SenderLogin are who caused the event (who added a label).
+	SenderID    int64
+	SenderLogin string
+	// PreviousBase is the base branch before an "edited" action retargeted the PR.
+	PreviousBase string
 }
 
 type eventPayload struct {
-	Action      *string `json:"action"`
+	Action *string `json:"action"`
+	Label  *struct {
+		Name string `json:"name"`
+	} `json:"label"`
+	Sender *struct {
+		Login string `json:"login"`
+		ID    int64  `json:"id"`
+	} `json:"sender"`
+	Changes *struct {
+		Base *struct {
+			Ref *struct {
+				From string `json:"from"`
+			} `json:"ref"`
+		} `json:"base"`
+	} `json:"changes"`
 	PullRequest *struct {
 		Number *int `json:"number"`
 		Head   *struct {
@@ -68,5 +91,47 @@ func DecodeEvent(name string, data []byte) (Event, error) {
 	if p.PullRequest.Base != nil && p.PullRequest.Base.Ref != nil {
 		ev.BaseRef = *p.PullRequest.Base.Ref
 	}
+	if p.Label != nil {
+		ev.Label = p.Label.Name
+	}
+	if p.Sender != nil {
+		ev.SenderID, ev.SenderLogin = p.Sender.ID, p.Sender.Login
+	}
+	if c := p.Changes; c != nil && c.Base != nil && c.Base.Ref != nil {
+		ev.PreviousBase = c.Base.Ref.From
+	}
 	return ev, nil
+}
+
+// DecodeMergeGroup decodes a merge_group payload; ok is false when the
+// payload is not one (no merge_group field).
+func DecodeMergeGroup(name string, data []byte) (g MergeGroup, ok bool, err error) {
+	var p struct {
+		Action     string `json:"action"`
+		MergeGroup *struct {
+			HeadSHA string `json:"head_sha"`
+			BaseRef string `json:"base_ref"`
+		} `json:"merge_group"`
+		Repository *struct {
+			FullName string `json:"full_name"`
+		} `json:"repository"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil || p.MergeGroup == nil {
+		return g, false, nil // not a merge group; DecodeEvent says what is wrong
+	}
+	switch {
+	case p.Action != "checks_requested":
+		return g, true, fmt.Errorf("%s: merge_group action %q: gov decides checks_requested only", name, p.Action)
+	case len(p.MergeGroup.HeadSHA) < 40:
+		return g, true, fmt.Errorf("%s: field merge_group.head_sha is missing", name)
+	case !strings.HasPrefix(p.MergeGroup.BaseRef, "refs/heads/"):
+		return g, true, fmt.Errorf("%s: field merge_group.base_ref %q is not a branch", name, p.MergeGroup.BaseRef)
+	case p.Repository == nil:
+		return g, true, fmt.Errorf("%s: field repository.full_name is missing", name)
+	}
+	repo, err := ParseRepo(p.Repository.FullName)
+	if err != nil {
+		return g, true, fmt.Errorf("%s: field repository.full_name: %w", name, err)
+	}
+	return MergeGroup{Repo: repo, HeadSHA: p.MergeGroup.HeadSHA, BaseRef: strings.TrimPrefix(p.MergeGroup.BaseRef, "refs/heads/")}, true, nil
 }

@@ -62,3 +62,47 @@ func readRef(t *testing.T, name string) string {
 	}
 	return string(data)
 }
+
+// TestDecodeEventLabelAndRetarget: a labeled event names the label and who
+// added it (the break-glass binding); an edited event that retargeted the
+// PR names the previous base (the PR is decided again for the new one).
+func TestDecodeEventLabelAndRetarget(t *testing.T) {
+	ev, err := DecodeEvent("labeled", []byte(readRef(t, "pull_request_labeled.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Action != "labeled" || ev.Label == "" || ev.SenderLogin != "Codertocat" || ev.SenderID != 21031067 {
+		t.Errorf("labeled event = %+v", ev)
+	}
+	edited := `{"action": "edited", "changes": {"base": {"ref": {"from": "develop"}, "sha": {"from": "` + headSHA + `"}}},
+		"pull_request": {"number": 3, "head": {"sha": "` + headSHA + `"}, "base": {"ref": "main"}},
+		"repository": {"full_name": "acme/app"}, "sender": {"login": "alice", "id": 1}}`
+	ev, err = DecodeEvent("edited", []byte(edited))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Action != "edited" || ev.PreviousBase != "develop" || ev.BaseRef != "main" || ev.Number != 3 {
+		t.Errorf("edited event = %+v", ev)
+	}
+}
+
+func TestDecodeMergeGroup(t *testing.T) {
+	ok := `{"action": "checks_requested", "merge_group": {"head_sha": "` + headSHA + `", "base_ref": "refs/heads/main"}, "repository": {"full_name": "acme/app"}}`
+	g, isGroup, err := DecodeMergeGroup("e.json", []byte(ok))
+	if err != nil || !isGroup || g != (MergeGroup{Repo: repo, HeadSHA: headSHA, BaseRef: "main"}) {
+		t.Errorf("DecodeMergeGroup = %+v, %v, %v", g, isGroup, err)
+	}
+	if _, isGroup, err := DecodeMergeGroup("e.json", []byte(readRef(t, "pull_request_opened.json"))); isGroup || err != nil {
+		t.Errorf("a pull_request payload: %v, %v", isGroup, err)
+	}
+	for _, tt := range []struct{ payload, err string }{
+		{`{"action": "destroyed", "merge_group": {}}`, `merge_group action "destroyed": gov decides checks_requested only`},
+		{`{"action": "checks_requested", "merge_group": {"base_ref": "refs/heads/main"}}`, "field merge_group.head_sha is missing"},
+		{`{"action": "checks_requested", "merge_group": {"head_sha": "` + headSHA + `", "base_ref": "main"}}`, `merge_group.base_ref "main" is not a branch`},
+		{`{"action": "checks_requested", "merge_group": {"head_sha": "` + headSHA + `", "base_ref": "refs/heads/main"}}`, "field repository.full_name is missing"},
+	} {
+		if _, isGroup, err := DecodeMergeGroup("e.json", []byte(tt.payload)); !isGroup || err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("%s: %v, %v; want %q", tt.payload, isGroup, err, tt.err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 const (
 	testToken = "ghp_SECRETtoken000000000000000000000000"
 	headSHA   = "1111111111111111111111111111111111111111"
+	baseSHA   = "0000000000000000000000000000000000000b5e"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -32,7 +33,7 @@ const sampleDiff = `diff --git a/app.py b/app.py
 
 func fixture() githubtest.Fixture {
 	pr := githubtest.PR{
-		Number: 7, Title: "fix", Author: alice, Head: headSHA, Base: "main", Labels: []string{"bug"},
+		Number: 7, Title: "fix", Author: alice, Head: headSHA, Base: "main", BaseSHA: baseSHA, Labels: []string{"bug"},
 		CreatedAt: t0, Diff: sampleDiff,
 		Files:   []githubtest.File{{Path: "app.py", Additions: 1, Patch: "@@ -1 +1,2 @@\n x = 1\n+y = 2"}},
 		Commits: []githubtest.Commit{{SHA: headSHA, Author: &alice, Committer: &githubtest.User{Login: "web-flow", ID: 19864447}}},
@@ -63,7 +64,7 @@ func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
 func newTestClient(t *testing.T, srv *githubtest.Server, mod func(*Options)) (*Client, *sleeps) {
 	t.Helper()
 	sl := &sleeps{}
-	opts := Options{Token: testToken, BaseURL: srv.URL, HTTPClient: srv.Client(), Sleep: sl.sleep, Now: func() time.Time { return t0 }}
+	opts := Options{Token: testToken, BaseURL: srv.URL, HTTPClient: srv.Client(), Sleep: sl.sleep, Now: func() time.Time { return t0 }, Actions: true}
 	if mod != nil {
 		mod(&opts)
 	}

@@ -12,24 +12,23 @@ import (
 	"github.com/gov-policy/gov/approvals"
 )
 
-// MaxFiles is the most files GitHub lists for one PR; a PR with more cannot
-// be evaluated completely.
-const MaxFiles = 3000
-
 // MaxCommits is the most commits GitHub lists for one PR.
 const MaxCommits = 250
 
 // PullRequest holds the facts of a PR that gov evaluates.
 type PullRequest struct {
-	Number       int
-	Title        string
-	State        string
-	AuthorID     int64
-	AuthorLogin  string
-	AuthorIsBot  bool
-	HeadSHA      string
-	HeadRef      string
-	BaseRef      string
+	Number      int
+	Title       string
+	State       string
+	AuthorID    int64
+	AuthorLogin string
+	AuthorIsBot bool
+	HeadSHA     string
+	HeadRef     string
+	BaseRef     string
+	// BaseSHA is the base branch's commit when the PR was read: the diff
+	// evaluated is exactly base_sha...head_sha.
+	BaseSHA      string
 	Labels       []string
 	CreatedAt    time.Time
 	ChangedFiles int
@@ -48,7 +47,7 @@ type Commit struct {
 	CommitterLogin string
 }
 
-// File is one changed file as the files API lists it; Patch is empty for
+// File is one changed file as the compare API lists it; Patch is empty for
 // binary files and for large ones GitHub truncates.
 type File struct {
 	Path, PreviousPath, Status string
@@ -56,16 +55,22 @@ type File struct {
 	Patch                      string
 }
 
-// PRSource reads a pull request.
+// PRSource reads a pull request. The change itself is read by commit
+// (base...head), never by PR number, so it is the change of the head read.
 type PRSource interface {
 	GetPR(ctx context.Context, repo Repo, number int) (*PullRequest, error)
 	ListCommits(ctx context.Context, repo Repo, number int) ([]Commit, error)
 	ListReviews(ctx context.Context, repo Repo, number int) ([]approvals.Review, error)
-	ListFiles(ctx context.Context, repo Repo, number int) ([]File, error)
-	// GetDiff returns the unified diff, or ErrDiffTooLarge.
-	GetDiff(ctx context.Context, repo Repo, number int) (string, error)
+	// CompareDiff returns the unified diff of base...head, or ErrDiffTooLarge.
+	CompareDiff(ctx context.Context, repo Repo, base, head string) (string, error)
+	// CompareFiles lists the files changed in base...head (GitHub lists at
+	// most MaxCompareFiles).
+	CompareFiles(ctx context.Context, repo Repo, base, head string) ([]File, error)
 	// ListLabelEvents returns the labeled and unlabeled issue events.
 	ListLabelEvents(ctx context.Context, repo Repo, number int) ([]approvals.LabelEvent, error)
+	// BreakGlassGrants returns the break-glass grants gov recorded in its
+	// own comments (GrantMarker).
+	BreakGlassGrants(ctx context.Context, repo Repo, number int) ([]Grant, error)
 }
 
 var _ PRSource = (*Client)(nil)
@@ -89,28 +94,53 @@ func (c *Client) GetPR(ctx context.Context, repo Repo, number int) (*PullRequest
 	out := &PullRequest{
 		Number: p.GetNumber(), Title: p.GetTitle(), State: p.GetState(),
 		AuthorID: p.GetUser().GetID(), AuthorLogin: p.GetUser().GetLogin(), AuthorIsBot: p.GetUser().GetType() == "Bot",
-		HeadSHA: p.GetHead().GetSHA(), HeadRef: p.GetHead().GetRef(), BaseRef: p.GetBase().GetRef(),
+		HeadSHA: p.GetHead().GetSHA(), HeadRef: p.GetHead().GetRef(), BaseRef: p.GetBase().GetRef(), BaseSHA: p.GetBase().GetSHA(),
 		CreatedAt: p.GetCreatedAt().Time, ChangedFiles: p.GetChangedFiles(), Commits: p.GetCommits(), HTMLURL: p.GetHTMLURL(),
 	}
 	for _, l := range p.Labels {
 		out.Labels = append(out.Labels, l.GetName())
 	}
-	if out.HeadSHA == "" || out.AuthorID == 0 {
-		return nil, fmt.Errorf("pull request %s#%d: GitHub's answer lacks head.sha or user.id", repo, number)
+	if out.HeadSHA == "" || out.BaseSHA == "" || out.BaseRef == "" || out.AuthorID == 0 {
+		return nil, fmt.Errorf("pull request %s#%d: GitHub's answer lacks head.sha, base.sha, base.ref or user.id", repo, number)
 	}
 	return out, nil
 }
 
-// GetDiff fetches the raw diff (Accept: application/vnd.github.v3.diff).
-func (c *Client) GetDiff(ctx context.Context, repo Repo, number int) (string, error) {
-	d, _, err := c.gh.PullRequests.GetRaw(ctx, repo.Owner, repo.Name, number, gh.RawOptions{Type: gh.Diff})
+// MaxCompareFiles is the most files the compare API lists.
+const MaxCompareFiles = 300
+
+const permContentsRead = "contents:read (classic token scope: repo)"
+
+func compareOp(what string, repo Repo, base, head string) string {
+	return fmt.Sprintf("%s of %s %s...%s", what, repo, short(base), short(head))
+}
+
+// CompareDiff fetches the raw diff of base...head (GET
+// /repos/{o}/{r}/compare/{base}...{head}, Accept: application/vnd.github.v3.diff).
+func (c *Client) CompareDiff(ctx context.Context, repo Repo, base, head string) (string, error) {
+	d, _, err := c.gh.Repositories.CompareCommitsRaw(ctx, repo.Owner, repo.Name, base, head, gh.RawOptions{Type: gh.Diff})
 	if err != nil {
 		if s := statusOf(err); s == http.StatusNotAcceptable || s == http.StatusUnprocessableEntity {
-			return "", fmt.Errorf("%s: %w", prOp("diff", repo, number), ErrDiffTooLarge)
+			return "", fmt.Errorf("%s: %w", compareOp("diff", repo, base, head), ErrDiffTooLarge)
 		}
-		return "", apiError(prOp("diff", repo, number), permPullsRead, err)
+		return "", apiError(compareOp("diff", repo, base, head), permContentsRead, err)
 	}
 	return d, nil
+}
+
+// CompareFiles lists the files of base...head from the comparison (its
+// first page lists the files of the whole comparison, at most MaxCompareFiles).
+func (c *Client) CompareFiles(ctx context.Context, repo Repo, base, head string) ([]File, error) {
+	cmp, _, err := c.gh.Repositories.CompareCommits(ctx, repo.Owner, repo.Name, base, head, &gh.ListOptions{PerPage: 1})
+	if err != nil {
+		return nil, apiError(compareOp("files", repo, base, head), permContentsRead, err)
+	}
+	out := make([]File, len(cmp.Files))
+	for i, f := range cmp.Files {
+		out[i] = File{Path: f.GetFilename(), PreviousPath: f.GetPreviousFilename(), Status: f.GetStatus(),
+			Additions: f.GetAdditions(), Deletions: f.GetDeletions(), Patch: f.GetPatch()}
+	}
+	return out, nil
 }
 
 // paginate fetches every page of a list endpoint, 100 items a page.
@@ -163,22 +193,6 @@ func (c *Client) ListReviews(ctx context.Context, repo Repo, number int) ([]appr
 			ID: r.GetID(), UserID: r.GetUser().GetID(), Login: r.GetUser().GetLogin(), State: strings.ToUpper(r.GetState()),
 			CommitID: r.GetCommitID(), SubmittedAt: r.GetSubmittedAt().Time, IsBot: r.GetUser().GetType() == "Bot",
 		}
-	}
-	return out, nil
-}
-
-// ListFiles lists the changed files (GitHub lists at most MaxFiles).
-func (c *Client) ListFiles(ctx context.Context, repo Repo, number int) ([]File, error) {
-	fs, err := paginate(ctx, MaxFiles, func(o *gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
-		return c.gh.PullRequests.ListFiles(ctx, repo.Owner, repo.Name, number, o)
-	})
-	if err != nil {
-		return nil, apiError(prOp("files", repo, number), permPullsRead, err)
-	}
-	out := make([]File, len(fs))
-	for i, f := range fs {
-		out[i] = File{Path: f.GetFilename(), PreviousPath: f.GetPreviousFilename(), Status: f.GetStatus(),
-			Additions: f.GetAdditions(), Deletions: f.GetDeletions(), Patch: f.GetPatch()}
 	}
 	return out, nil
 }

@@ -21,14 +21,14 @@ func TestReadPR(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &PullRequest{Number: 7, Title: "fix", State: "open", AuthorID: 1, AuthorLogin: "alice", HeadSHA: headSHA,
-		HeadRef: "feature", BaseRef: "main", Labels: []string{"bug"}, CreatedAt: t0, ChangedFiles: 1, Commits: 1,
+		HeadRef: "feature", BaseRef: "main", BaseSHA: baseSHA, Labels: []string{"bug"}, CreatedAt: t0, ChangedFiles: 1, Commits: 1,
 		HTMLURL: "https://github.example/acme/app/pull/7"}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("GetPR = %+v\nwant %+v", p, want)
 	}
-	diff, err := c.GetDiff(ctx, repo, 7)
+	diff, err := c.CompareDiff(ctx, repo, baseSHA, headSHA)
 	if err != nil || diff != sampleDiff {
-		t.Errorf("GetDiff = %q, %v", diff, err)
+		t.Errorf("CompareDiff = %q, %v", diff, err)
 	}
 	reviews, err := c.ListReviews(ctx, repo, 7)
 	wantReviews := []approvals.Review{{ID: 10, UserID: 2, Login: "bob", State: "APPROVED", CommitID: headSHA, SubmittedAt: t0.Add(time.Hour)}}
@@ -51,9 +51,9 @@ func TestReadPR(t *testing.T) {
 	if !reflect.DeepEqual(facts.CommitAuthorIDs, []int64{1, 19864447}) || facts.HeadSHA != headSHA || facts.AuthorID != 1 {
 		t.Errorf("Facts = %+v", facts)
 	}
-	files, err := c.ListFiles(ctx, repo, 7)
+	files, err := c.CompareFiles(ctx, repo, baseSHA, headSHA)
 	if err != nil || len(files) != 1 || files[0].Path != "app.py" || files[0].Additions != 1 {
-		t.Errorf("ListFiles = %+v, %v", files, err)
+		t.Errorf("CompareFiles = %+v, %v", files, err)
 	}
 	// GHES: every request went under /api/v3, with the token.
 	for _, r := range srv.Requests() {
@@ -71,7 +71,7 @@ func TestAPIBudgetOfOneEvaluation(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []func() error{
-		func() error { _, err := c.GetDiff(ctx, repo, 7); return err },
+		func() error { _, err := c.CompareDiff(ctx, repo, baseSHA, headSHA); return err },
 		func() error { _, err := c.ListCommits(ctx, repo, 7); return err },
 		func() error { _, err := c.ListReviews(ctx, repo, 7); return err },
 		func() error { _, err := c.ListLabelEvents(ctx, repo, 7); return err },
@@ -84,7 +84,7 @@ func TestAPIBudgetOfOneEvaluation(t *testing.T) {
 	if st.Calls != 5 || len(srv.Requests()) != 5 {
 		t.Errorf("calls = %d (server saw %d), want 5: %s", st.Calls, len(srv.Requests()), st)
 	}
-	if st.Endpoints["GET /api/v3/repos/acme/app/pulls/7"] != 2 { // the PR and its diff
+	if st.Endpoints["GET /api/v3/repos/acme/app/pulls/7"] != 1 || st.Endpoints["GET /api/v3/repos/acme/app/compare/"+baseSHA+"..."+headSHA] != 1 {
 		t.Errorf("endpoints = %v", st.Endpoints)
 	}
 }
@@ -189,7 +189,7 @@ func TestDiffTooLarge(t *testing.T) {
 		fx.PRs[0].DiffStatus = status
 		srv := serve(t, fx)
 		c, _ := newTestClient(t, srv, nil)
-		_, err := c.GetDiff(context.Background(), repo, 7)
+		_, err := c.CompareDiff(context.Background(), repo, baseSHA, headSHA)
 		if !errors.Is(err, ErrDiffTooLarge) {
 			t.Errorf("status %d: err = %v, want ErrDiffTooLarge", status, err)
 		}

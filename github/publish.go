@@ -12,7 +12,8 @@ import (
 	gh "github.com/google/go-github/v60/github"
 )
 
-// StatusContext is the one commit status gov sets.
+// StatusContext is the name of gov's commit statuses: "gov/policy: <base>"
+// per base branch, the bare name only by opt-in (StatusContextFor).
 const StatusContext = "gov/policy"
 
 // Commit status states.
@@ -36,7 +37,7 @@ func EscalationMarker(stage int) string { return fmt.Sprintf("%s%d -->", escalat
 
 // Publisher reports a decision on the PR.
 type Publisher interface {
-	SetStatus(ctx context.Context, repo Repo, sha, state, description, targetURL string) error
+	SetStatus(ctx context.Context, repo Repo, sha, statusContext, state, description, targetURL string) error
 	UpsertComment(ctx context.Context, repo Repo, number int, body string) error
 	Escalations(ctx context.Context, repo Repo, number int) ([]int, error)
 	PostEscalation(ctx context.Context, repo Repo, number, stage int, body string) error
@@ -47,14 +48,14 @@ var _ Publisher = (*Client)(nil)
 // maxDescription is GitHub's limit for a status description.
 const maxDescription = 140
 
-// SetStatus sets the gov/policy commit status on sha.
-func (c *Client) SetStatus(ctx context.Context, repo Repo, sha, state, description, targetURL string) error {
-	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(StatusContext), Description: gh.String(truncate(oneLine(description), maxDescription))}
+// SetStatus sets the commit status named context (StatusContextFor) on sha.
+func (c *Client) SetStatus(ctx context.Context, repo Repo, sha, statusContext, state, description, targetURL string) error {
+	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(statusContext), Description: gh.String(truncate(oneLine(description), maxDescription))}
 	if targetURL != "" {
 		st.TargetURL = gh.String(targetURL)
 	}
 	if _, _, err := c.gh.Repositories.CreateStatus(ctx, repo.Owner, repo.Name, sha, st); err != nil {
-		return apiError(fmt.Sprintf("status %s on %s@%s", StatusContext, repo, short(sha)), "statuses:write (classic token scope: repo:status)", err)
+		return apiError(fmt.Sprintf("status %s on %s@%s", statusContext, repo, short(sha)), "statuses:write (classic token scope: repo:status)", err)
 	}
 	return nil
 }
@@ -91,9 +92,13 @@ func (c *Client) ownComments(ctx context.Context, repo Repo, number int) ([]*gh.
 	if err != nil {
 		return nil, apiError(prOp("comments", repo, number), permIssuesRead, err)
 	}
+	id, err := c.Identity(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var own []*gh.IssueComment
 	for _, cm := range all {
-		if c.isOwn(cm.GetUser()) {
+		if id.owns(cm.GetUser().GetLogin(), cm.GetUser().GetID()) {
 			own = append(own, cm)
 		}
 	}
@@ -101,14 +106,6 @@ func (c *Client) ownComments(ctx context.Context, repo Repo, number int) ([]*gh.
 	c.comments[key] = own
 	c.mu.Unlock()
 	return own, nil
-}
-
-// isOwn: a comment anyone could write with gov's marker must not steer gov.
-func (c *Client) isOwn(u *gh.User) bool {
-	if c.commentAuthor != "" {
-		return strings.EqualFold(u.GetLogin(), c.commentAuthor)
-	}
-	return u.GetType() == "Bot"
 }
 
 func (c *Client) remember(repo Repo, number int, cm *gh.IssueComment) {
@@ -184,12 +181,13 @@ func (c *Client) PostEscalation(ctx context.Context, repo Repo, number, stage in
 	return nil
 }
 
-// Publish reports an evaluation on its PR: the gov/policy status on the
-// head commit, the decision comment edited in place, and the escalation
-// comment of an overdue stage, once.
+// Publish reports an evaluation on its PR: the status of its base branch on
+// the head commit that was evaluated (never a later one), the decision
+// comment edited in place, and the escalation comment of an overdue stage,
+// once.
 func (c *Client) Publish(ctx context.Context, ev *Evaluation, targetURL string) error {
 	state, desc := StatusFor(ev.Decision)
-	if err := c.SetStatus(ctx, ev.Repo, ev.PR.HeadSHA, state, desc, targetURL); err != nil {
+	if err := c.SetStatus(ctx, ev.Repo, ev.PR.HeadSHA, ev.StatusContext, state, desc, targetURL); err != nil {
 		return err
 	}
 	if err := c.UpsertComment(ctx, ev.Repo, ev.PR.Number, RenderComment(ev.Decision, ev.Approvals, ev.Notes)); err != nil {

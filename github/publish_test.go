@@ -13,14 +13,14 @@ func TestSetStatus(t *testing.T) {
 	srv := serve(t, fixture())
 	c, _ := newTestClient(t, srv, nil)
 	long := strings.Repeat("é", 200)
-	if err := c.SetStatus(context.Background(), repo, headSHA, StatePending, long, "https://ci.example/run/1"); err != nil {
+	if err := c.SetStatus(context.Background(), repo, headSHA, "gov/policy: main", StatePending, long, "https://ci.example/run/1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.SetStatus(context.Background(), repo, headSHA, StateSuccess, "approved\nby bob", ""); err != nil {
+	if err := c.SetStatus(context.Background(), repo, headSHA, "gov/policy: main", StateSuccess, "approved\nby bob", ""); err != nil {
 		t.Fatal(err)
 	}
 	got := srv.Statuses()
-	if len(got) != 2 || got[0].Context != "gov/policy" || got[0].State != "pending" || got[0].SHA != headSHA || got[0].TargetURL != "https://ci.example/run/1" {
+	if len(got) != 2 || got[0].Context != "gov/policy: main" || got[0].State != "pending" || got[0].SHA != headSHA || got[0].TargetURL != "https://ci.example/run/1" {
 		t.Fatalf("statuses = %+v", got)
 	}
 	if n := len([]rune(got[0].Description)); n != 140 || !strings.HasSuffix(got[0].Description, "…") {
@@ -57,9 +57,9 @@ func TestUpsertCommentEditsInPlace(t *testing.T) {
 	for _, r := range srv.Requests() {
 		methods = append(methods, r.Method)
 	}
-	want := []string{"GET", "POST", "GET", "PATCH", "PATCH"}
+	want := []string{"GET", "GET", "POST", "GET", "GET", "PATCH", "PATCH"}
 	if !reflect.DeepEqual(methods, want) {
-		t.Errorf("requests = %v, want %v (comments listed once per client)", methods, want)
+		t.Errorf("requests = %v, want %v (identity and comments read once per client)", methods, want)
 	}
 }
 

@@ -33,9 +33,10 @@ func RenderComment(d *engine.Decision, res *approvals.Result, notes []string) st
 	var b strings.Builder
 	b.WriteString(DecisionMarker + "\n")
 	fmt.Fprintf(&b, "### gov/policy: %s\n\n", verdicts[d.Decision])
-	if res != nil && res.BreakGlass != nil {
-		fmt.Fprintf(&b, "> [!CAUTION]\n> **BREAK-GLASS**: label `%s` added by `%s` at %s. Approvals were bypassed; this is recorded in the evidence.\n\n",
-			res.BreakGlass.Label, res.BreakGlass.ByLogin, res.BreakGlass.At.UTC().Format("2006-01-02 15:04 UTC"))
+	if bg := breakGlassOf(res); bg != nil {
+		// The grant marker lets later runs on this head honour the label.
+		fmt.Fprintf(&b, "%s\n> [!CAUTION]\n> **BREAK-GLASS**: label `%s` added by `%s` at %s for head `%s`. Approvals were bypassed; this is recorded in the evidence.\n\n",
+			GrantMarker(Grant{SHA: bg.HeadSHA, ByID: bg.ByID, At: bg.At}), bg.Label, bg.ByLogin, bg.At.UTC().Format("2006-01-02 15:04 UTC"), short(bg.HeadSHA))
 	}
 	fmt.Fprintf(&b, "**Reason:** %s\n\n", cell(d.Reason))
 	if len(d.Violations) > 0 {
@@ -90,6 +91,13 @@ func RenderComment(d *engine.Decision, res *approvals.Result, notes []string) st
 	}
 	fmt.Fprintf(&b, "<sub>bundle %s at %s</sub>\n", code(d.Bundle.Source), code(d.Bundle.Revision))
 	return b.String()
+}
+
+func breakGlassOf(res *approvals.Result) *approvals.BreakGlass {
+	if res == nil {
+		return nil
+	}
+	return res.BreakGlass
 }
 
 // cell keeps text on one line and out of table syntax and mentions.

@@ -61,8 +61,12 @@ run 0 sign=none  # builds gov
 run 0 sign=key "signing-key=$key_dir/k.key"
 [ "$(output decision)" = require_approval ] || fail "decision $(output decision)"
 [ "$(output allowed)" = false ] || fail "allowed $(output allowed)"
-[ "$(last_status)" = "pending gov/policy" ] || fail "status $(last_status)"
+[ "$(last_status)" = "pending gov/policy: main" ] || fail "status $(last_status)"
 sarif=$(output sarif-file)
+# SARIF goes on the PR's head commit and ref, not on the base checkout.
+[ "$(output 'with.Upload SARIF.sha')" = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa ] || fail "upload-sarif sha $(output 'with.Upload SARIF.sha')"
+[ "$(output 'with.Upload SARIF.ref')" = refs/pull/3/head ] || fail "upload-sarif ref $(output 'with.Upload SARIF.ref')"
+[ "$(output 'with.Upload SARIF.sarif_file')" = "$sarif" ] || fail "upload-sarif sarif_file $(output 'with.Upload SARIF.sarif_file')"
 jq -e '.version == "2.1.0" and (.runs | length == 1) and .runs[0].tool.driver.name == "gov"
   and (.runs[0].automationDetails.id | startswith("gov/pr/"))' "$sarif" >/dev/null || fail "SARIF $sarif"
 "$RUNNER_TEMP/gov-action/gov" audit verify "$(output evidence-file)" --key "$key_dir/k.pub" \
@@ -74,7 +78,7 @@ curl -fsS "$api/_fake/state" | jq -e '[.comments["3"][] | select(.body | contain
 event pull_request_synchronize.json 2
 run 1 sign=none
 [ "$(output decision)" = deny ] || fail "decision $(output decision)"
-[ "$(last_status)" = "failure gov/policy" ] || fail "status $(last_status)"
+[ "$(last_status)" = "failure gov/policy: main" ] || fail "status $(last_status)"
 
 # 3. An error (no such bundle) fails the job with gov's exit status 2.
 run 2 sign=none "bundle=$tmp/missing"

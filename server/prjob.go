@@ -65,7 +65,7 @@ func (s *Server) evaluatePR(ctx context.Context, target github.Event, delivery s
 		return false, err
 	}
 	cur := s.pol.current()
-	ev, err := github.Evaluator{Source: client, Members: client, Engine: cur.engine, Bundle: cur.bundle}.
+	ev, err := github.Evaluator{Source: client, Members: client, Engine: cur.engine, Bundle: cur.bundle, Trigger: &target}.
 		Evaluate(ctx, target.Repo, target.Number, engine.Request{RequestID: "github-delivery-" + delivery}, s.cfg.Enforcement)
 	if err == nil {
 		err = client.Publish(ctx, ev, s.cfg.TargetURL)
@@ -92,7 +92,8 @@ func (s *Server) setErrorStatus(ctx context.Context, target github.Event, cause 
 	if err != nil {
 		return err
 	}
-	return client.SetStatus(ctx, target.Repo, target.HeadSHA, github.StateError,
+	sc := github.StatusContextFor(s.pol.current().bundle.Config, target.BaseRef)
+	return client.SetStatus(ctx, target.Repo, target.HeadSHA, sc, github.StateError,
 		"gov could not evaluate: "+oneLine(cause.Error()), s.cfg.TargetURL)
 }
 

@@ -32,7 +32,9 @@ func fakeGitHub(t *testing.T) *githubtest.Server {
 		t.Fatal(err)
 	}
 	author := githubtest.User{Login: "Codertocat", ID: 21031067}
-	fake := githubtest.NewEnterprise(githubtest.Fixture{Repo: "Codertocat/Hello-World", Token: ghToken, PRs: []githubtest.PR{{
+	// The token is a person's (GET /user answers): gov's own comments are theirs.
+	poster := githubtest.User{Login: "gov-server", ID: 900}
+	fake := githubtest.NewEnterprise(githubtest.Fixture{Repo: "Codertocat/Hello-World", Token: ghToken, Poster: &poster, PRs: []githubtest.PR{{
 		Number: 2, Title: "Update the README with new information.", Author: author, Head: headSHA, Base: "master",
 		CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Diff: string(diff),
 		Commits: []githubtest.Commit{{SHA: headSHA, Author: &author, Committer: &author}},
@@ -223,10 +225,10 @@ func TestWebhookEvaluatesPR(t *testing.T) {
 		wantError bool
 		wantGets  int64
 	}{
-		{"decided and published", 0, 0, false, 1},
-		{"500s retried, then decided", 2, 0, false, 3},
+		{"decided and published", 0, 0, false, 2}, // the PR, and again to check it did not move
+		{"500s retried, then decided", 2, 0, false, 4},
 		{"500s on every attempt: status error", 99, 0, true, 3},
-		{"timeouts on every attempt: status error", 0, 300 * time.Millisecond, true, 3},
+		{"timeouts on every attempt: status error", 0, 1200 * time.Millisecond, true, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,7 +247,7 @@ func TestWebhookEvaluatesPR(t *testing.T) {
 				return false
 			})
 			s := newTestServer(t, Config{WebhookSecret: webhookSecret, GitHub: githubFor(px.URL + "/api/v3"),
-				MaxAttempts: 3, RetryBase: time.Millisecond, JobTimeout: 150 * time.Millisecond})
+				MaxAttempts: 3, RetryBase: time.Millisecond, JobTimeout: time.Second})
 			base, _ := serve(t, s)
 			body := payload(t, "../testdata/github/webhooks/pull_request_opened.json")
 			req, _ := http.NewRequest(http.MethodPost, base+"/webhook", strings.NewReader(string(body)))
@@ -262,8 +264,8 @@ func TestWebhookEvaluatesPR(t *testing.T) {
 				t.Fatalf("webhook answered %d after %s: want 202 at once", resp.StatusCode, time.Since(start))
 			}
 			st := waitStatus(t, s, fake)
-			if st.SHA != headSHA || st.Context != github.StatusContext {
-				t.Errorf("status %+v: want gov/policy on the head commit", st)
+			if st.SHA != headSHA || st.Context != github.StatusContext+": master" {
+				t.Errorf("status %+v: want gov/policy: master on the head commit", st)
 			}
 			if (st.State == github.StateError) != tt.wantError || st.State == github.StateSuccess && tt.wantError {
 				t.Errorf("status %q (%s), want error=%v", st.State, st.Description, tt.wantError)

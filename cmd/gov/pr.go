@@ -26,6 +26,10 @@ type prFlags struct {
 	post, verbose       bool
 	timeout, maxWait    time.Duration
 	artifacts           prArtifactFlags
+	// event is the Actions event payload of this PR, when there is one;
+	// group the merge_group payload instead.
+	event *github.Event
+	group *github.MergeGroup
 }
 
 func (f *prFlags) AddFlags(cmd *cobra.Command) {
@@ -56,7 +60,9 @@ approval is required, count the reviews against the selected workflow's stages.
 The environment is --env, else the bundle's base-branch map (gov.cue branches).
 With --audit-dir the decision is recorded (and with --sign, signed); with
 --sarif-output it is also written as SARIF. In GitHub Actions the step outputs
-decision, allowed, sarif-file and evidence-file are written to $GITHUB_OUTPUT.
+decision, allowed, sarif-file, evidence-file, head-sha and ref are written to $GITHUB_OUTPUT.
+On a merge_group event (merge queue) every PR of the group is decided at its own
+head and the status goes on the group's commit.
 Exit codes: 0 allowed (approved or break-glass), 1 denied, 2 error, 3 approval pending.`,
 		Example: `  GITHUB_TOKEN=... gov pr --repo acme/app --pr 42
   gov pr --repo acme/app --pr 42 --github-url https://ghe.example.com/api/v3 --format json
@@ -111,8 +117,10 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if err != nil {
 		return err
 	}
-	src := &diffRecorder{Client: client}
-	ev, err := github.Evaluator{Source: src, Members: client, Engine: eng, Bundle: b}.Evaluate(ctx, repo, f.number, req, f.enforcement)
+	if f.group != nil {
+		return runMergeGroup(ctx, cmd, f, github.Evaluator{Source: client, Members: client, Engine: eng, Bundle: b}, client, req)
+	}
+	ev, err := github.Evaluator{Source: client, Members: client, Engine: eng, Bundle: b, Trigger: f.event}.Evaluate(ctx, repo, f.number, req, f.enforcement)
 	if err != nil && envOr(envGitHubToken, "") == "" && envOr(envGitHubAppID, "") == "" {
 		return fmt.Errorf("%w (no credentials: set %s or %s)", err, envGitHubToken, envGitHubAppID)
 	}
@@ -123,7 +131,7 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 		return err
 	}
 	// Evidence first: a status that lets the PR in always has its record.
-	art, err := f.artifacts.write(ctx, b, signer, ev, req, src.diff)
+	art, err := f.artifacts.write(ctx, b, signer, ev, req, ev.Diff)
 	if err != nil {
 		return err
 	}
@@ -132,7 +140,7 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 			return err
 		}
 	}
-	if err := writeActionOutputs(ev.Decision, art); err != nil {
+	if err := writeActionOutputs(ev, art); err != nil {
 		return err
 	}
 	if code := engine.ExitCode(ev.Decision); code != 0 {
@@ -142,14 +150,22 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 }
 
 // target resolves --repo/--pr, then GITHUB_EVENT_PATH and GITHUB_REPOSITORY.
+// The event is kept as the run's trigger when it is about that PR.
 func (f *prFlags) target() (github.Repo, error) {
+	var ev github.Event
 	if p := envOr(envGitHubEventPath, ""); p != "" && (f.number == 0 || f.repo == "") {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return github.Repo{}, fmt.Errorf("$%s: %w", envGitHubEventPath, err)
 		}
-		ev, err := github.DecodeEvent(p, data)
-		if err != nil {
+		if g, ok, err := github.DecodeMergeGroup(p, data); ok && f.number == 0 {
+			if err != nil {
+				return github.Repo{}, err
+			}
+			f.group = &g
+			return g.Repo, nil
+		}
+		if ev, err = github.DecodeEvent(p, data); err != nil {
 			return github.Repo{}, err
 		}
 		if f.number == 0 {
@@ -169,6 +185,9 @@ func (f *prFlags) target() (github.Repo, error) {
 	if err != nil {
 		return r, usageError{fmt.Errorf("--repo: %w", err)}
 	}
+	if ev.Number == f.number && strings.EqualFold(ev.Repo.String(), r.String()) {
+		f.event = &ev
+	}
 	return r, nil
 }
 
@@ -186,12 +205,10 @@ func githubOptions(url string, maxWait time.Duration) (github.Options, error) {
 	if maxWait <= 0 {
 		maxWait = -1 // never wait
 	}
-	opts := github.Options{Token: envOr(envGitHubToken, ""), BaseURL: url, CommentAuthor: envOr(envCommentAuthor, ""), MaxWait: maxWait}
+	opts := github.Options{Token: envOr(envGitHubToken, ""), BaseURL: url, CommentAuthor: envOr(envCommentAuthor, ""), MaxWait: maxWait,
+		Actions: envOr(envGitHubActions, "") == "true"}
 	if opts.BaseURL == "" {
 		opts.BaseURL = envOr(envGitHubAPIURL, "")
-	}
-	if opts.CommentAuthor == "" && envOr(envGitHubActions, "") == "true" && opts.Token != "" {
-		opts.CommentAuthor = "github-actions[bot]"
 	}
 	if id := envOr(envGitHubAppID, ""); id != "" {
 		app := &github.AppAuth{PrivateKeyFile: envOr(envGitHubAppPrivateKey, "")}
@@ -225,9 +242,12 @@ func printPR(w io.Writer, format string, ev *github.Evaluation) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "pull request: %s#%d at %s (base %s, author %s)\n", ev.Repo, ev.PR.Number, shortSHA(ev.PR.HeadSHA), ev.PR.BaseRef, ev.PR.AuthorLogin)
+	if t := ev.StatusContext; t != "" {
+		fmt.Fprintf(&b, "status: %s on %s\n", t, ev.PR.HeadSHA)
+	}
 	if r := ev.Approvals; r != nil {
 		if r.BreakGlass != nil {
-			fmt.Fprintf(&b, "BREAK-GLASS: label %q added by %s at %s\n", r.BreakGlass.Label, r.BreakGlass.ByLogin, r.BreakGlass.At.UTC().Format(time.RFC3339))
+			fmt.Fprintf(&b, "BREAK-GLASS: label %q added by %s at %s for head %s\n", r.BreakGlass.Label, r.BreakGlass.ByLogin, r.BreakGlass.At.UTC().Format(time.RFC3339), r.BreakGlass.HeadSHA)
 		}
 		for _, s := range r.Stages {
 			if len(s.ApprovedBy) > 0 {

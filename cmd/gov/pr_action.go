@@ -141,17 +141,26 @@ func prRequest(req engine.Request, ev *github.Evaluation, b *bundles.Bundle, dif
 	return req
 }
 
-// writeActionOutputs appends the step outputs to $GITHUB_OUTPUT, when set.
-func writeActionOutputs(d *engine.Decision, art prArtifacts) error {
+// writeActionOutputs appends the step outputs to $GITHUB_OUTPUT, when set:
+// the decision, the files written, and the head commit evaluated with the
+// PR's ref (where upload-sarif attributes the results).
+func writeActionOutputs(ev *github.Evaluation, art prArtifacts) error {
+	d := ev.Decision
+	return appendOutputs([][2]string{
+		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed)},
+		{"sarif-file", art.sarif}, {"evidence-file", art.evidence},
+		{"head-sha", ev.PR.HeadSHA}, {"ref", fmt.Sprintf("refs/pull/%d/head", ev.PR.Number)},
+	})
+}
+
+// appendOutputs appends NAME=VALUE lines to $GITHUB_OUTPUT, when set.
+func appendOutputs(kvs [][2]string) error {
 	path := envOr(envGitHubOutput, "")
 	if path == "" {
 		return nil
 	}
 	var b strings.Builder
-	for _, kv := range [][2]string{
-		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed)},
-		{"sarif-file", art.sarif}, {"evidence-file", art.evidence},
-	} {
+	for _, kv := range kvs {
 		if strings.ContainsAny(kv[1], "\r\n") {
 			return fmt.Errorf("$%s: output %s has a line break", envGitHubOutput, kv[0])
 		}
@@ -166,29 +175,6 @@ func writeActionOutputs(d *engine.Decision, art prArtifacts) error {
 		return fmt.Errorf("$%s: %w", envGitHubOutput, err)
 	}
 	return f.Close()
-}
-
-// diffRecorder keeps the diff the evaluator fetched (or rebuilt from the
-// files list), so the record and SARIF describe exactly what was decided.
-type diffRecorder struct {
-	*github.Client
-	diff string
-}
-
-func (r *diffRecorder) GetDiff(ctx context.Context, repo github.Repo, number int) (string, error) {
-	d, err := r.Client.GetDiff(ctx, repo, number)
-	if err == nil {
-		r.diff = d
-	}
-	return d, err
-}
-
-func (r *diffRecorder) ListFiles(ctx context.Context, repo github.Repo, number int) ([]github.File, error) {
-	fs, err := r.Client.ListFiles(ctx, repo, number)
-	if err == nil {
-		r.diff = github.DiffFromFiles(fs)
-	}
-	return fs, err
 }
 
 func copyFile(from, to string) error {

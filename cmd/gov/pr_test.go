@@ -15,7 +15,7 @@ import (
 // cmdGitHub drives the fake GitHub API from a script (registered in
 // main_test.go as "github"):
 //
-//	github start FIXTURE   start the fake (GHES paths); sets GITHUB_API_URL and GITHUB_TOKEN
+//	github start FIXTURE   start the fake (GHES paths); sets GITHUB_API_URL, GITHUB_TOKEN and GITHUB_ACTIONS
 //	github statuses               print the commit statuses set: STATE CONTEXT DESCRIPTION
 //	github comments N             print PR N's comments, "----" between them
 //	github calls                  print the API requests: METHOD PATH STATUS, then the count
@@ -35,6 +35,9 @@ func cmdGitHub(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Defer(srv.Close)
 		ts.Setenv("GITHUB_API_URL", srv.URL)
 		ts.Setenv("GITHUB_TOKEN", fx.Token)
+		// The fake's token writes as github-actions[bot] and GET /user
+		// refuses it, as with the Actions GITHUB_TOKEN.
+		ts.Setenv("GITHUB_ACTIONS", "true")
 		return
 	}
 	st := fakeState(ts)

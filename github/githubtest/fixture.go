@@ -39,6 +39,16 @@ type Fixture struct {
 	Faults []Fault `json:"faults,omitempty"`
 	// Poster is the account comments are created as (default github-actions[bot]).
 	Poster *User `json:"poster,omitempty"`
+	// MergeQueue is the merge queue (GraphQL mergeQueue.entries), in order.
+	MergeQueue []QueueEntry `json:"merge_queue,omitempty"`
+}
+
+// QueueEntry is one merge queue entry: a PR and its merge group's commit.
+type QueueEntry struct {
+	PR       int    `json:"pr"`
+	GroupSHA string `json:"group_sha"`
+	// PRHead is the head the PR was queued with (default its head).
+	PRHead string `json:"pr_head,omitempty"`
 }
 
 // Fault is a failure the fake answers with: a status with a GitHub error
@@ -89,11 +99,14 @@ type User struct {
 
 // PR is one pull request.
 type PR struct {
-	Number    int       `json:"number"`
-	Title     string    `json:"title,omitempty"`
-	Author    User      `json:"author"`
-	Head      string    `json:"head"`
-	Base      string    `json:"base,omitempty"`
+	Number int    `json:"number"`
+	Title  string `json:"title,omitempty"`
+	Author User   `json:"author"`
+	Head   string `json:"head"`
+	Base   string `json:"base,omitempty"`
+	// BaseSHA is the base branch's commit; it defaults to one made from
+	// the PR number, so every PR's base...head comparison is its own.
+	BaseSHA   string    `json:"base_sha,omitempty"`
 	Labels    []string  `json:"labels,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	// ChangedFiles defaults to len(Files).

@@ -24,8 +24,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /repos/{owner}/{repo}/statuses/{sha}", s.createStatus)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/memberships/{user}", s.membership)
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/members", s.teamMembers)
-	mux.HandleFunc("GET /users/{login}", s.user)
+	mux.HandleFunc("GET /users/{login}", s.userByLogin)
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.installationToken)
+	mux.HandleFunc("GET /repos/{owner}/{repo}/compare/{basehead...}", s.compare)
+	mux.HandleFunc("GET /user", s.user)
+	mux.HandleFunc("GET /app", s.app)
+	mux.HandleFunc("POST /graphql", s.graphql)
 }
 
 // installationToken hands out the fixture's token to a GitHub App that
@@ -82,7 +86,7 @@ func (s *Server) getPR(w http.ResponseWriter, r *http.Request, p *PR) {
 	out := &gh.PullRequest{
 		Number: gh.Int(p.Number), Title: gh.String(p.Title), State: gh.String("open"), User: ghUser(p.Author),
 		Head:      &gh.PullRequestBranch{SHA: gh.String(p.Head), Ref: gh.String("feature")},
-		Base:      &gh.PullRequestBranch{Ref: gh.String(p.Base)},
+		Base:      &gh.PullRequestBranch{Ref: gh.String(p.Base), SHA: gh.String(baseSHA(p))},
 		CreatedAt: ts(p.CreatedAt), ChangedFiles: gh.Int(changed), Commits: gh.Int(commits),
 		HTMLURL: gh.String(fmt.Sprintf("https://github.example/%s/pull/%d", s.fx.Repo, p.Number)),
 	}
@@ -142,17 +146,22 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, p *PR) {
 func (s *Server) listFiles(w http.ResponseWriter, r *http.Request, p *PR) {
 	out := make([]*gh.CommitFile, len(p.Files))
 	for i, f := range p.Files {
-		status := f.Status
-		if status == "" {
-			status = "modified"
-		}
-		out[i] = &gh.CommitFile{Filename: gh.String(f.Path), Status: gh.String(status), Additions: gh.Int(f.Additions),
-			Deletions: gh.Int(f.Deletions), Patch: gh.String(f.Patch)}
-		if f.Previous != "" {
-			out[i].PreviousFilename = gh.String(f.Previous)
-		}
+		out[i] = ghFile(f)
 	}
 	page(w, r, out)
+}
+
+func ghFile(f File) *gh.CommitFile {
+	status := f.Status
+	if status == "" {
+		status = "modified"
+	}
+	out := &gh.CommitFile{Filename: gh.String(f.Path), Status: gh.String(status), Additions: gh.Int(f.Additions),
+		Deletions: gh.Int(f.Deletions), Patch: gh.String(f.Patch)}
+	if f.Previous != "" {
+		out.PreviousFilename = gh.String(f.Previous)
+	}
+	return out
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *PR) {
@@ -295,7 +304,8 @@ func (s *Server) teamMembers(w http.ResponseWriter, r *http.Request) {
 	page(w, r, out)
 }
 
-func (s *Server) user(w http.ResponseWriter, r *http.Request) {
+// userByLogin answers GET /users/{login} for the accounts the fixture names.
+func (s *Server) userByLogin(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.lookup(r.PathValue("login"))

@@ -45,6 +45,8 @@ type Server struct {
 	faults    []Fault
 	commentID int64
 	appTokens int
+	compares  map[string]PR
+	hook      func(Request)
 }
 
 // New starts a fake serving fx at the root path.
@@ -62,6 +64,10 @@ func start(fx Fixture, prefix string) *Server {
 			s.writeState(w)
 			return
 		}
+		graphql := "/graphql"
+		if prefix == "/api/v3" {
+			graphql = "/api/graphql"
+		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			s.mu.Lock()
@@ -69,9 +75,15 @@ func start(fx Fixture, prefix string) *Server {
 				IfNoneMatch: r.Header.Get("If-None-Match"), Authorization: r.Header.Get("Authorization"), Status: rec.status})
 			s.mu.Unlock()
 		}()
-		if !strings.HasPrefix(r.URL.Path, prefix+"/") {
+		if !strings.HasPrefix(r.URL.Path, prefix+"/") && r.URL.Path != graphql {
 			writeError(rec, http.StatusNotFound, "Not Found")
 			return
+		}
+		s.mu.Lock()
+		hook := s.hook
+		s.mu.Unlock()
+		if hook != nil {
+			hook(Request{Method: r.Method, Path: r.URL.Path, Accept: r.Header.Get("Accept")})
 		}
 		if s.limited(rec) || !s.authorized(rec, r) {
 			return
@@ -83,6 +95,9 @@ func start(fx Fixture, prefix string) *Server {
 		r2 := r.Clone(r.Context())
 		r2.Header.Set("X-Original-Path", r.URL.Path)
 		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
+		if r.URL.Path == graphql {
+			r2.URL.Path = "/graphql"
+		}
 		mux.ServeHTTP(rec, r2)
 	}))
 	s.URL = s.srv.URL + prefix
@@ -156,6 +171,14 @@ func (s *Server) Update(f func(*Fixture)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f(&s.fx)
+}
+
+// OnRequest calls f with each request before the fake answers it (outside
+// the fake's lock, so f may Update or Push): a push between two reads.
+func (s *Server) OnRequest(f func(Request)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = f
 }
 
 // AppTokens counts installation tokens handed out.
@@ -256,7 +279,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Unlock()
 	auth := r.Header.Get("Authorization")
 	if token == "" || auth == "Bearer "+token || auth == "token "+token ||
-		(strings.HasPrefix(r.URL.Path, s.prefix+"/app/installations/") && strings.HasPrefix(auth, "Bearer ey")) {
+		((r.URL.Path == s.prefix+"/app" || strings.HasPrefix(r.URL.Path, s.prefix+"/app/installations/")) && strings.HasPrefix(auth, "Bearer ey")) {
 		return true
 	}
 	writeError(w, http.StatusUnauthorized, "Bad credentials")

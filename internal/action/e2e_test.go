@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,12 +170,30 @@ func TestActionEndToEnd(t *testing.T) {
 			case tt.failedStep != "" && (res.Failed == nil || res.Failed.Label != tt.failedStep || res.Failed.ExitCode != tt.exitCode):
 				t.Fatalf("failed step %+v, want %s with exit status %d", res.Failed, tt.failedStep, tt.exitCode)
 			}
+			uploads := 0
 			for _, s := range res.Steps {
+				if s.Label == `"Upload SARIF"` {
+					uploads++
+				}
 				if s.Label == `"Set up Go"` || s.Label == `"Upload SARIF"` {
 					if !s.Skipped {
 						t.Errorf("uses step %s ran", s.Label)
 					}
 				}
+				// The workflow checks out the base commit: SARIF must name
+				// the PR's head commit that gov evaluated, and the PR's ref.
+				if s.Label == `"Upload SARIF"` && tt.decision != "" {
+					head := fx.PRs[tt.pr-1].Head
+					if s.With["sha"] != head || s.With["ref"] != fmt.Sprintf("refs/pull/%d/head", tt.pr) || s.With["sarif_file"] != res.Outputs["sarif-file"] {
+						t.Errorf("upload-sarif with %v, want sha %s and ref refs/pull/%d/head", s.With, head, tt.pr)
+					}
+					if res.Outputs["head-sha"] != head {
+						t.Errorf("output head-sha = %q, want %s", res.Outputs["head-sha"], head)
+					}
+				}
+			}
+			if uploads != 1 && res.Failed == nil {
+				t.Errorf("no step \"Upload SARIF\" among %+v", res.Steps)
 			}
 			if got := res.Outputs["decision"]; got != tt.decision {
 				t.Errorf("output decision = %q, want %q", got, tt.decision)
@@ -189,9 +208,9 @@ func TestActionEndToEnd(t *testing.T) {
 			switch {
 			case tt.status == "" && len(sts) > 0:
 				t.Errorf("statuses set: %+v", sts)
-			case tt.status != "" && (len(sts) != 1 || sts[0].State != tt.status || sts[0].Context != "gov/policy" ||
+			case tt.status != "" && (len(sts) != 1 || sts[0].State != tt.status || sts[0].Context != "gov/policy: main" ||
 				sts[0].TargetURL != "https://github.example/acme/app/actions/runs/77"):
-				t.Errorf("statuses set: %+v, want one %s gov/policy linking to the run", sts, tt.status)
+				t.Errorf("statuses set: %+v, want one %s \"gov/policy: main\" linking to the run", sts, tt.status)
 			}
 			if tt.status != "" {
 				// One decision comment, edited in place by later runs.

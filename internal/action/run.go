@@ -54,6 +54,8 @@ type StepResult struct {
 	Skipped  bool
 	ExitCode int
 	Outputs  map[string]string
+	// With is a skipped uses step's inputs as they would have been passed.
+	With map[string]string
 }
 
 // Run runs m's steps in order. A step that exits non-zero fails the
@@ -89,6 +91,14 @@ func (r *Runner) Run(ctx context.Context, m *Metadata) (*Result, error) {
 		sr := StepResult{Label: s.Label()}
 		if s.Uses != "" || (r.Skip != nil && r.Skip(s)) {
 			sr.Skipped = true
+			if s.Uses != "" {
+				sr.With = map[string]string{}
+				for k, v := range s.With {
+					if sr.With[k], err = expand(v, vars); err != nil {
+						return nil, fmt.Errorf("%s:%d: %s: with.%s: %w", m.Path, s.Line, s.Label(), k, err)
+					}
+				}
+			}
 			res.Steps = append(res.Steps, sr)
 			continue
 		}

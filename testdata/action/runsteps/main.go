@@ -3,8 +3,9 @@
 //
 //	runsteps [-skip ID] [-token T] ACTION_DIR [INPUT=VALUE...]
 //
-// It prints the action's outputs as NAME=VALUE on stdout and exits with
-// the failing step's exit status (0 when every step passed).
+// It prints the action's outputs as NAME=VALUE on stdout, then the inputs
+// each skipped uses step would have been given as with.LABEL.KEY=VALUE, and
+// exits with the failing step's exit status (0 when every step passed).
 package main
 
 import (
@@ -65,6 +66,14 @@ func main() {
 	for _, s := range res.Steps {
 		if s.Skipped {
 			fmt.Fprintf(os.Stderr, "runsteps: skipped %s\n", s.Label)
+		}
+		keys := make([]string, 0, len(s.With))
+		for k := range s.With {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Printf("with.%s.%s=%s\n", strings.Trim(s.Label, `"`), k, s.With[k])
 		}
 	}
 	if res.Failed != nil {
