@@ -96,6 +96,9 @@ func (s *Scanner) candidates(path string, data []byte) []candidate {
 // that line on) and returns the offset up to which r has now been run.
 func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) int {
 	if r.anchored {
+		if r.wordStart && offset > 0 && isWordByte(data[offset-1]) {
+			return offset + 1
+		}
 		if m := r.re.FindSubmatchIndex(data[offset:lineEnd(data, offset)]); m != nil {
 			addCandidate(r, data, offset, m, cands)
 		}
@@ -129,7 +132,7 @@ func addCandidate(r *rule, data []byte, base int, m []int, cands *[]candidate) {
 		return
 	}
 	secret := string(data[base+ss : base+se])
-	if !r.accepts(secret) || isPlaceholder(secret) {
+	if !r.accepts(secret) || (r.keyBlock && lowVariety(secret)) || (!r.keyBlock && isPlaceholder(secret)) {
 		return
 	}
 	c := candidate{rule: r, start: base + ss, end: base + se, loc: base + ss, secret: secret}
@@ -194,6 +197,10 @@ func (s *Scanner) findings(path string, data []byte, lineMap []int, cands []cand
 		out = append(out, f)
 	}
 	return out
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // lineEnd is the offset of the newline ending the line holding offset (or

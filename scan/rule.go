@@ -38,6 +38,13 @@ type ruleSpec struct {
 	// only at each keyword occurrence (with a leading ^), which is far
 	// cheaper than searching the whole line.
 	anchored bool
+	// wordStart anchored rules match only where the keyword starts a word
+	// (the byte before it is not a letter, digit or underscore).
+	wordStart bool
+	// keyBlock rules capture a long key body, where a run such as "xxXx"
+	// is chance, not a placeholder: only a body of one or two repeated
+	// characters (and the rule's check) marks a stand-in.
+	keyBlock bool
 	// allowRegexes drop a finding whose secret matches; allowPaths (regexes
 	// over the slash path) drop every finding of the rule in that file;
 	// stopwords drop a secret containing one (case-insensitively).

@@ -48,3 +48,24 @@ func TestMaskedKeyIsOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyBodyWithXRunIsReported: a real key body may hold "xxXx" by chance
+// (about 1 key in 1,000); that is not a placeholder, and the key must be
+// reported. Only a body of repeated characters is a stand-in.
+func TestKeyBodyWithXRunIsReported(t *testing.T) {
+	s := newScanner(t, scan.Config{})
+	gen := scantest.New(31)
+	body := gen.S(scantest.B64, 600) + "xxXx" + gen.S(scantest.B64, 200)
+	var b strings.Builder
+	for len(body) > 64 {
+		b.WriteString(body[:64] + "\n")
+		body = body[64:]
+	}
+	b.WriteString(body + "\n")
+	for _, label := range []string{"RSA PRIVATE KEY", "PRIVATE KEY", "OPENSSH PRIVATE KEY"} {
+		text := "-----BEGIN " + label + "-----\n" + b.String() + "-----END " + label + "-----\n"
+		if fs := s.ScanBytes("id_key", []byte(text)); len(fs) != 1 {
+			t.Errorf("%s with an xxXx run: %d findings, want 1", label, len(fs))
+		}
+	}
+}
