@@ -99,7 +99,7 @@ func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) 
 		if r.wordStart && offset > 0 && isWordByte(data[offset-1]) {
 			return offset + 1
 		}
-		if m := r.re.FindSubmatchIndex(data[offset:lineEnd(data, offset)]); m != nil {
+		if m := r.regex().FindSubmatchIndex(data[offset:lineEnd(data, offset)]); m != nil {
 			addCandidate(r, data, offset, m, cands)
 		}
 		return offset + 1
@@ -107,7 +107,7 @@ func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) 
 	ls := bytes.LastIndexByte(data[:offset], '\n') + 1
 	if r.multiline {
 		end := min(len(data), ls+multilineWindow)
-		m := r.re.FindSubmatchIndex(data[ls:end])
+		m := r.regex().FindSubmatchIndex(data[ls:end])
 		if m == nil {
 			return lineEnd(data, offset) + 1
 		}
@@ -121,7 +121,7 @@ func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) 
 
 // collect runs r over data[from:to] and records accepted matches.
 func collect(r *rule, data []byte, from, to int, cands *[]candidate) {
-	for _, m := range r.re.FindAllSubmatchIndex(data[from:to], -1) {
+	for _, m := range r.regex().FindAllSubmatchIndex(data[from:to], -1) {
 		addCandidate(r, data, from, m, cands)
 	}
 }
