@@ -11,7 +11,8 @@ const uuidRe = `[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9
 // named is a rule for a credential with no distinctive shape of its own,
 // recognised by the service's name on the left of an assignment on the same
 // line (`fastly_api_token = "..."`, `"algoliaAdminKey": "..."`). The names
-// are the prefilter's keywords; value is the credential's shape. Values
+// are the prefilter's keywords and the regex is anchored at each (cheap on
+// long lines); value is the credential's shape. Values
 // must mix letters and digits (a word or a number is not a key).
 func named(id, description string, names []string, value string, entropy float64) ruleSpec {
 	alt := make([]string, len(names))
@@ -19,7 +20,8 @@ func named(id, description string, names []string, value string, entropy float64
 		alt[i] = regexp.QuoteMeta(n)
 	}
 	return ruleSpec{id: id, description: description, keywords: names,
-		regex: `(?i)(?:` + strings.Join(alt, "|") + `)[\w.-]{0,30}?["'\]]?\s*(?:=|:=|:|=>|\?=|,)\s*["'\x60]?(?-i:(` +
+		anchored: true,
+		regex: `(?i)^(?:` + strings.Join(alt, "|") + `)[\w.-]{0,30}?["'\]]?\s*(?:=|:=|:|=>|\?=|,)\s*["'\x60]?(?-i:(` +
 			value + `))(?:[^A-Za-z0-9_=+/-]|$)`,
 		entropy: entropy, check: lettersAndDigits}
 }

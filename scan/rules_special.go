@@ -25,17 +25,18 @@ func specialRules() []ruleSpec {
 			entropy:  4.0},
 		{id: "kubernetes-bootstrap-token", description: "Kubernetes bootstrap token",
 			keywords: []string{"token"},
-			regex:    `(?i)token[\w-]{0,10}["']?(?:\s*(?:=|:=|:)\s*|\s+)["']?(?-i:([a-z0-9]{6}\.[a-z0-9]{16}))(?:[^A-Za-z0-9_.-]|$)`,
+			anchored: true,
+			regex:    `(?i)^token[\w-]{0,10}["']?(?:\s*(?:=|:=|:)\s*|\s+)["']?(?-i:([a-z0-9]{6}\.[a-z0-9]{16}))(?:[^A-Za-z0-9_.-]|$)`,
 			entropy:  3.0, check: lettersAndDigits},
 		{id: "netrc-password", description: ".netrc machine password",
 			keywords:  []string{"machine"},
-			regex:     `\bmachine[ \t]+[^\s]+(?:\s+(?:login|account|port)[ \t]+[^\s]+){0,3}\s+password[ \t]+([^\s"']{3,128})`,
+			regex:     `^[^\n]*?\bmachine[ \t]+[^\s]+(?:\s+(?:login|account|port)[ \t]+[^\s]+){0,3}\s+password[ \t]+([^\s"']{3,128})`,
 			multiline: true, entropy: 2.0, check: passwordValue},
 		{id: "connection-string-password", description: "ODBC, ADO.NET or JDBC connection string with a password",
-			keywords: []string{"password", "pwd"},
+			keywords: []string{"password=", "pwd="},
 			regex: `(?i)(?:server|data source|datasource|driver|host|address|addr|initial catalog|database|user id|userid|uid)\s*=[^;\n]{0,200};[^\n]{0,300}?` +
-				`\b(?:password|pwd)\s*=\s*(?:\{([^}\n]{3,128})\}|'([^'\n]{3,128})'|([^;"'\s<>{}]{3,128}))` +
-				`|(?i)\b(?:password|pwd)\s*=\s*(?:\{([^}\n]{3,128})\}|([^;"'\s<>{}]{3,128}))\s*;[^\n]{0,300}?\b(?:server|data source|host|initial catalog|database|user id|uid)\s*=`,
+				`\b(?:password|pwd)=\s*(?:\{([^}\n]{3,128})\}|'([^'\n]{3,128})'|([^;"'\s<>{}]{3,128}))` +
+				`|(?i)\b(?:password|pwd)=\s*(?:\{([^}\n]{3,128})\}|([^;"'\s<>{}]{3,128}))\s*;[^\n]{0,300}?\b(?:server|data source|host|initial catalog|database|user id|uid)\s*=`,
 			entropy: 2.0, check: passwordValue},
 		{id: "nuget-config-password", description: "NuGet package source password",
 			keywords: []string{"password"},
@@ -56,7 +57,7 @@ func specialRules() []ruleSpec {
 			entropy:  2.5},
 		{id: "kubernetes-secret-yaml", description: "Kubernetes Secret manifest with data values",
 			keywords: []string{"kind: secret"},
-			regex: `(?s)\bkind:[ \t]*["']?Secret["']?[ \t]*\n.{0,400}?\n[ \t]*(?:data|stringData):[ \t]*\n` +
+			regex: `(?s)^[^\n]*?\bkind:[ \t]*["']?Secret["']?[ \t]*\n.{0,400}?\n[ \t]*(?:data|stringData):[ \t]*\n` +
 				`((?:[ \t]+[\w.-]+:[ \t]*["']?[A-Za-z0-9+/=._-]{8,}["']?[ \t]*\n)+)`,
 			multiline: true, entropy: 3.5, check: kubeSecretData},
 		{id: "jwt-base64", description: "base64-encoded JSON Web Token",
