@@ -33,7 +33,9 @@ var formats = []struct {
 		return "service:\n  region: eu-west-1\n  " + strings.ToLower(n) + ": \"" + v + "\"\n  replicas: 3\n"
 	}},
 	{".py", func(n, v string) string { return "import os\n\n" + n + " = \"" + v + "\"\nTIMEOUT = 30\n" }},
-	{".json", func(n, v string) string { return "{\n  \"region\": \"eu-west-1\",\n  \"" + n + "\": \"" + v + "\"\n}\n" }},
+	{".json", func(n, v string) string {
+		return "{\n  \"region\": \"eu-west-1\",\n  \"" + n + "\": \"" + v + "\"\n}\n"
+	}},
 	{".go", func(n, v string) string {
 		return "package config\n\nconst (\n\t" + camel(n) + " = \"" + v + "\"\n\tretries = 3\n)\n"
 	}},
