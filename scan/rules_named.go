@@ -13,7 +13,9 @@ const uuidRe = `[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9
 // line (`fastly_api_token = "..."`, `"algoliaAdminKey": "..."`). The names
 // are the prefilter's keywords and the regex is anchored at each (cheap on
 // long lines); value is the credential's shape. Values
-// must mix letters and digits (a word or a number is not a key).
+// must mix letters and digits (a word or a number is not a key); the
+// service's name is strong context, so the entropy floor is at most 3.0
+// bits (a random 32-hex key falls under 3.2 about once in 200).
 func named(id, description string, names []string, value string, entropy float64) ruleSpec {
 	alt := make([]string, len(names))
 	for i, n := range names {
@@ -23,7 +25,7 @@ func named(id, description string, names []string, value string, entropy float64
 		anchored: true,
 		regex: `(?i)^(?:` + strings.Join(alt, "|") + `)[\w.-]{0,30}?["'\]]?\s*(?:=|:=|:|=>|\?=|,)\s*["'\x60]?(?-i:(` +
 			value + `))(?:[^A-Za-z0-9_=+/-]|$)`,
-		entropy: entropy, check: lettersAndDigits}
+		entropy: min(entropy, 3.0), check: lettersAndDigits}
 }
 
 // lettersAndDigits accepts a value holding at least one letter and one digit.
