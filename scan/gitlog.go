@@ -27,7 +27,9 @@ var errNoGitBinary = errors.New("git binary unavailable")
 // gitCmd runs git in dir with a sanitised environment: GIT_DIR and friends
 // from the caller's environment must not redirect it to another repository.
 func gitCmd(ctx context.Context, git, dir string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, git, append([]string{"-C", dir}, args...)...)
+	// git is the binary found on PATH; args are fixed flags and resolved
+	// commit hashes (gitRevs), never raw user text.
+	cmd := exec.CommandContext(ctx, git, append([]string{"-C", dir}, args...)...) //nolint:gosec // see above
 	env := make([]string, 0, len(os.Environ()))
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GIT_") {
@@ -142,7 +144,7 @@ func (s *Scanner) scanGitLog(ctx context.Context, repoDir, rangeSpec string, pro
 	case perr != nil:
 		return nil, st, fmt.Errorf("scan git %s: %w", repoDir, perr)
 	case werr != nil:
-		return nil, st, fmt.Errorf("scan git %s: git log: %v: %s", repoDir, werr, firstLine(stderr.String()))
+		return nil, st, fmt.Errorf("scan git %s: git log: %w: %s", repoDir, werr, firstLine(stderr.String()))
 	}
 	return p.out, st, nil
 }

@@ -37,7 +37,7 @@ var errTruncated = errors.New("git log output ends inside a hunk")
 func (p *logParser) run() error {
 	for {
 		line, err := p.readLine()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			p.flushFile()
 			p.endCommit()
 			return nil
@@ -100,7 +100,7 @@ func (p *logParser) hunk(header []byte) error {
 	n := newStart
 	for oldN > 0 || newN > 0 {
 		line, err := p.readLine()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return fmt.Errorf("commit %s: %s: %w", p.commit, p.path, errTruncated)
 		}
 		if err != nil {
@@ -195,8 +195,8 @@ func (p *logParser) readLine() ([]byte, error) {
 	if err == nil {
 		return line[:len(line)-1], nil
 	}
-	if err != bufio.ErrBufferFull {
-		if err == io.EOF && len(line) > 0 {
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		if errors.Is(err, io.EOF) && len(line) > 0 {
 			return line, nil
 		}
 		return nil, err
@@ -207,11 +207,11 @@ func (p *logParser) readLine() ([]byte, error) {
 		if len(p.line) <= MaxFileSize {
 			p.line = append(p.line, line...)
 		}
-		switch err {
-		case nil:
+		switch {
+		case err == nil:
 			return bytes.TrimSuffix(p.line, []byte{'\n'}), nil
-		case bufio.ErrBufferFull:
-		case io.EOF:
+		case errors.Is(err, bufio.ErrBufferFull):
+		case errors.Is(err, io.EOF):
 			return p.line, nil
 		default:
 			return nil, err

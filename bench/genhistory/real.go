@@ -41,13 +41,13 @@ func realHistory(w *bufio.Writer, tree string, maxFiles, commits int) error {
 	}
 	for c := 1; c < commits; c++ {
 		header(fmt.Sprintf("change %d", c))
-		switch k := r.IntN(50); {
-		case k == 0: // delete a file
+		switch r.IntN(50) {
+		case 0: // delete a file
 			i := r.IntN(len(paths))
 			fmt.Fprintf(w, "D %s\n", paths[i])
 			delete(files, paths[i])
 			paths = append(paths[:i], paths[i+1:]...)
-		case k == 1: // rename a file
+		case 1: // rename a file
 			i := r.IntN(len(paths))
 			to := strings.TrimSuffix(paths[i], ".go") + "_v2.go"
 			if _, ok := files[to]; !ok {
@@ -56,7 +56,7 @@ func realHistory(w *bufio.Writer, tree string, maxFiles, commits int) error {
 				delete(files, paths[i])
 				paths[i] = to
 			}
-		case k == 2: // add a file
+		case 2: // add a file
 			p := fmt.Sprintf("internal/gen/file%05d.go", c)
 			files[p] = edit(r, files[paths[r.IntN(len(paths))]], 5, c%97 == 0)
 			paths = append(paths, p)

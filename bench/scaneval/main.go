@@ -50,7 +50,7 @@ type label struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(fmt.Errorf("usage: scaneval gen|score ..."))
+		fail(fmt.Errorf("usage: scaneval gen -o DIR | score -dir DIR TOOL=REPORT"))
 	}
 	switch os.Args[1] {
 	case "gen":
@@ -224,7 +224,7 @@ func score(args []string) {
 	totals := tally{n: make([]int, len(tools)), hit: make([]int, len(tools))}
 	fps := make([]int, len(tools))
 	negatives := 0
-	var fpFiles [][]string = make([][]string, len(tools))
+	fpFiles := make([][]string, len(tools))
 	for _, l := range labels {
 		if !l.Secret {
 			negatives++
