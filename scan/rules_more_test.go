@@ -23,6 +23,7 @@ func TestNewRulesLookAlikes(t *testing.T) {
 		{"vault address", `vault_addr = "https://vault.internal:8200"`},
 		{"netrc with a variable password", `machine github.com login bot password $GITHUB_TOKEN`},
 		{"netrc with a default password", `machine localhost login admin password admin`},
+		{"struct fields named like netrc", "type netrcLine struct {\n\tmachine  string\n\tlogin    string\n\tpassword string\n}"},
 		{"connection string without password", `Server=db;Database=app;Integrated Security=true;`},
 		{"connection string with variable", `Server=db;Database=app;User Id=sa;Password=$(DB_PASSWORD);`},
 		{"curl with env token", `curl -H "Authorization: Bearer $TOKEN" https://api.github.com`},

@@ -30,7 +30,7 @@ func specialRules() []ruleSpec {
 			entropy:  3.0, check: lettersAndDigits},
 		{id: "netrc-password", description: ".netrc machine password",
 			keywords:  []string{"machine"},
-			regex:     `^[^\n]*?\bmachine[ \t]+[^\s]+(?:\s+(?:login|account|port)[ \t]+[^\s]+){0,3}\s+password[ \t]+([^\s"']{3,128})`,
+			regex:     `^[^\n]*?\bmachine[ \t]+(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+(?::\d+)?(?:\s+(?:login|account|port)[ \t]+[^\s]+){0,3}\s+password[ \t]+([^\s"']{3,128})`,
 			multiline: true, entropy: 2.0, check: passwordValue},
 		{id: "connection-string-password", description: "ODBC, ADO.NET or JDBC connection string with a password",
 			keywords: []string{"password=", "pwd="},
