@@ -53,8 +53,14 @@ func TestScanDir(t *testing.T) {
 }
 
 // TestScanGit builds a history: commit 1 clean, commit 2 adds a secret,
-// commit 3 removes it, commit 4 adds an unrelated line.
+// commit 3 removes it, commit 4 adds an unrelated line. It runs over the
+// git binary and over the go-git fallback.
 func TestScanGit(t *testing.T) {
+	t.Run("git binary", testScanGit)
+	t.Run("go-git", func(t *testing.T) { scan.UseGoGit(t); testScanGit(t) })
+}
+
+func testScanGit(t *testing.T) {
 	gen := scantest.New(10)
 	key := "dckr_pat_" + gen.S(scantest.B64URL, 27)
 	repo := gittest.New(t)

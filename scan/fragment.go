@@ -96,7 +96,10 @@ func (s *Scanner) candidates(path string, data []byte) []candidate {
 // that line on) and returns the offset up to which r has now been run.
 func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) int {
 	if r.anchored {
-		if m := r.re.FindSubmatchIndex(data[offset:lineEnd(data, offset)]); m != nil {
+		if r.wordStart && offset > 0 && isWordByte(data[offset-1]) {
+			return offset + 1
+		}
+		if m := r.regex().FindSubmatchIndex(data[offset:lineEnd(data, offset)]); m != nil {
 			addCandidate(r, data, offset, m, cands)
 		}
 		return offset + 1
@@ -104,7 +107,7 @@ func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) 
 	ls := bytes.LastIndexByte(data[:offset], '\n') + 1
 	if r.multiline {
 		end := min(len(data), ls+multilineWindow)
-		m := r.re.FindSubmatchIndex(data[ls:end])
+		m := r.regex().FindSubmatchIndex(data[ls:end])
 		if m == nil {
 			return lineEnd(data, offset) + 1
 		}
@@ -118,7 +121,7 @@ func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) 
 
 // collect runs r over data[from:to] and records accepted matches.
 func collect(r *rule, data []byte, from, to int, cands *[]candidate) {
-	for _, m := range r.re.FindAllSubmatchIndex(data[from:to], -1) {
+	for _, m := range r.regex().FindAllSubmatchIndex(data[from:to], -1) {
 		addCandidate(r, data, from, m, cands)
 	}
 }
@@ -129,7 +132,7 @@ func addCandidate(r *rule, data []byte, base int, m []int, cands *[]candidate) {
 		return
 	}
 	secret := string(data[base+ss : base+se])
-	if !r.accepts(secret) || isPlaceholder(secret) {
+	if !r.accepts(secret) || (r.keyBlock && lowVariety(secret)) || (!r.keyBlock && isPlaceholder(secret)) {
 		return
 	}
 	c := candidate{rule: r, start: base + ss, end: base + se, loc: base + ss, secret: secret}
@@ -194,6 +197,10 @@ func (s *Scanner) findings(path string, data []byte, lineMap []int, cands []cand
 		out = append(out, f)
 	}
 	return out
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // lineEnd is the offset of the newline ending the line holding offset (or

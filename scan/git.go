@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -27,6 +28,9 @@ func (s *Scanner) ScanGit(ctx context.Context, repoDir, rangeSpec string, progre
 
 // ScanGitStats is ScanGit that also reports what was scanned.
 func (s *Scanner) ScanGitStats(ctx context.Context, repoDir, rangeSpec string, progress func(done, total int)) ([]Finding, Stats, error) {
+	if fs, st, err := s.scanGitLog(ctx, repoDir, rangeSpec, progress); !errors.Is(err, errNoGitBinary) {
+		return fs, st, err
+	}
 	var st Stats
 	repo, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
@@ -224,6 +228,10 @@ func commitList(repo *git.Repository, rangeSpec string) ([]plumbing.Hash, error)
 
 func resolve(repo *git.Repository, rev string) (plumbing.Hash, error) {
 	h, err := repo.ResolveRevision(plumbing.Revision(rev))
+	if errors.Is(err, io.EOF) {
+		// go-git says only "EOF" when a rev~N or rev^N walks past the root.
+		return plumbing.ZeroHash, fmt.Errorf("git revision %q: no such commit", rev)
+	}
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("git revision %q: %w", rev, err)
 	}

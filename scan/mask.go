@@ -16,11 +16,16 @@ const maxStars = 24
 // quarter of it, followed by stars for the rest and, for long secrets, its
 // length: "AKIA****************".
 func mask(secret string) string {
+	// A key block's body starts with a newline: the preview starts at its
+	// first visible byte, so a table row stays one line.
+	full := len(secret)
+	secret = strings.TrimLeft(secret, " \t\r\n")
 	n := len(secret)
 	show := min(4, n/4)
-	// Never cut a UTF-8 sequence: show only ASCII bytes.
+	// Never cut a UTF-8 sequence nor show a control byte: show only
+	// printable ASCII.
 	for i := 0; i < show; i++ {
-		if secret[i] >= 0x80 {
+		if secret[i] <= ' ' || secret[i] >= 0x7f {
 			show = i
 			break
 		}
@@ -30,7 +35,7 @@ func mask(secret string) string {
 	b.WriteString(secret[:show])
 	b.WriteString(strings.Repeat("*", min(stars, maxStars)))
 	if stars > maxStars {
-		fmt.Fprintf(&b, "(%d chars)", n)
+		fmt.Fprintf(&b, "(%d chars)", full)
 	}
 	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // RuleInfo describes a rule for documentation and SARIF.
@@ -38,6 +39,13 @@ type ruleSpec struct {
 	// only at each keyword occurrence (with a leading ^), which is far
 	// cheaper than searching the whole line.
 	anchored bool
+	// wordStart anchored rules match only where the keyword starts a word
+	// (the byte before it is not a letter, digit or underscore).
+	wordStart bool
+	// keyBlock rules capture a long key body, where a run such as "xxXx"
+	// is chance, not a placeholder: only a body of one or two repeated
+	// characters (and the rule's check) marks a stand-in.
+	keyBlock bool
 	// allowRegexes drop a finding whose secret matches; allowPaths (regexes
 	// over the slash path) drop every finding of the rule in that file;
 	// stopwords drop a secret containing one (case-insensitively).
@@ -54,25 +62,33 @@ type ruleSpec struct {
 type rule struct {
 	ruleSpec
 	caseKeywords []string // keywords as written, for caseSensitive rules
-	re           *regexp.Regexp
+	once         sync.Once
+	re           *regexp.Regexp // set by regex()
 	allowRe      []*regexp.Regexp
 	allowPathRe  []*regexp.Regexp
 	pathRe       *regexp.Regexp
 	priority     int // lower wins overlaps; generic rules are last
 }
 
-func compileRule(spec ruleSpec, priority int) (*rule, error) {
+// compileRule checks and prepares a rule. The main regex of a built-in rule
+// is compiled on first use (a patch touching few rules then compiles few of
+// them: most of `gov scan --patch` on a small patch was compiling); extra
+// rules from a file (eager) are compiled here so a bad regex fails New.
+func compileRule(spec ruleSpec, priority int, eager bool) (*rule, error) {
 	if spec.id == "" {
 		return nil, fmt.Errorf("rule without id")
 	}
-	re, err := regexp.Compile(spec.regex)
-	if err != nil {
-		return nil, fmt.Errorf("rule %q: regex: %w", spec.id, err)
+	r := &rule{ruleSpec: spec, priority: priority}
+	if eager {
+		re, err := regexp.Compile(spec.regex)
+		if err != nil {
+			return nil, fmt.Errorf("rule %q: regex: %w", spec.id, err)
+		}
+		if spec.secretGroup < 0 || spec.secretGroup > re.NumSubexp() {
+			return nil, fmt.Errorf("rule %q: secretGroup %d out of range (regex has %d groups)", spec.id, spec.secretGroup, re.NumSubexp())
+		}
+		r.once.Do(func() { r.re = re })
 	}
-	if spec.secretGroup < 0 || spec.secretGroup > re.NumSubexp() {
-		return nil, fmt.Errorf("rule %q: secretGroup %d out of range (regex has %d groups)", spec.id, spec.secretGroup, re.NumSubexp())
-	}
-	r := &rule{ruleSpec: spec, re: re, priority: priority}
 	if spec.generic {
 		r.priority += 1 << 20
 	}
@@ -102,6 +118,7 @@ func compileRule(spec ruleSpec, priority int) (*rule, error) {
 		r.allowPathRe = append(r.allowPathRe, are)
 	}
 	if spec.pathRegex != "" {
+		var err error
 		if r.pathRe, err = regexp.Compile(spec.pathRegex); err != nil {
 			return nil, fmt.Errorf("rule %q: path: %w", spec.id, err)
 		}
@@ -112,6 +129,14 @@ func compileRule(spec ruleSpec, priority int) (*rule, error) {
 	}
 	r.stopwords = stop
 	return r, nil
+}
+
+// regex returns the rule's compiled regex. Built-in regexes are fixed
+// text that TestBuiltinRegexesCompile compiles, so MustCompile cannot fail
+// at run time.
+func (r *rule) regex() *regexp.Regexp {
+	r.once.Do(func() { r.re = regexp.MustCompile(r.ruleSpec.regex) })
+	return r.re
 }
 
 // appliesTo reports whether the rule scans the file at path at all.

@@ -4,7 +4,8 @@ package scan
 // match overlapping text on one line, the earlier one is reported.
 func builtinRules() []ruleSpec {
 	var all []ruleSpec
-	for _, group := range [][]ruleSpec{cloudRules(), vcsRules(), keyRules(), chatRules(), paymentRules(), saasRules(), genericRules()} {
+	for _, group := range [][]ruleSpec{cloudRules(), vcsRules(), keyRules(), chatRules(), paymentRules(), saasRules(),
+		tokenRules(), specialRules(), namedRules(), genericRules()} {
 		all = append(all, group...)
 	}
 	return all
@@ -30,6 +31,7 @@ func cloudRules() []ruleSpec {
 			keywords: []string{"private_key"},
 			regex:    `"private_key"\s*:\s*"(-----BEGIN (?:RSA )?PRIVATE KEY-----\\n[A-Za-z0-9+/=\\]{64,}?)\\n-----END`,
 			entropy:  4.5,
+			keyBlock: true,
 		},
 		{
 			id: "gcp-api-key", description: "Google Cloud / Firebase API key",
@@ -51,8 +53,8 @@ func cloudRules() []ruleSpec {
 		},
 		{
 			id: "azure-storage-account-key", description: "Azure storage account key",
-			keywords: []string{"accountkey"},
-			regex:    `(?i)AccountKey\s*=\s*([A-Za-z0-9+/]{86}==)`,
+			keywords: []string{"accountkey", "account_key", "account-key", "storagekey", "storage_key", "storage-key"},
+			regex:    `(?i)(?:AccountKey\s*=\s*|(?:account|storage)[\w.-]{0,20}?key["'\]]?\s*(?:=|:=|:|=>)\s*["'\x60]?)([A-Za-z0-9+/]{86}==)`,
 			entropy:  4.5,
 		},
 		{
@@ -142,7 +144,7 @@ func vcsRules() []ruleSpec {
 		{
 			id: "gitlab-pat", description: "GitLab personal access token",
 			keywords: []string{"glpat-"},
-			regex:    `\b(glpat-[A-Za-z0-9_.-]{20,64})(?:[^A-Za-z0-9_.-]|$)`,
+			regex:    `\b(glpat-[A-Za-z0-9_.-]{20,300})(?:[^A-Za-z0-9_.-]|$)`,
 			entropy:  3.5,
 		},
 		{

@@ -7,12 +7,22 @@ import (
 	"strings"
 )
 
-// urlPasswordStopwords are passwords of local development defaults and
-// documentation, not leaks.
-func urlPasswordStopwords() []string {
-	return []string{"password", "passwd", "pass", "secret", "changeme", "postgres",
-		"mysql", "root", "admin", "guest", "example", "redis", "rabbitmq", "user"}
+// defaultPasswords are whole passwords of local development defaults and
+// documentation, not leaks. They are matched as the whole password: a real
+// password that merely contains one ("Rootbeer9xQ7vLk") is still reported.
+var defaultPasswords = map[string]bool{}
+
+func init() {
+	for _, p := range strings.Fields(`password passwd pass secret changeme postgres mysql root admin guest
+		example redis rabbitmq user test testing pwd dbpass dbpassword mypassword yourpassword mysecretpassword
+		secretpassword p@ssw0rd p@ssword passw0rd password1 password123 pass123 admin123 root123 123456 12345678
+		foobar foo bar letmein qwerty default docker postgrespassword devpassword testpassword sa`) {
+		defaultPasswords[p] = true
+	}
 }
+
+// notDefaultPassword rejects a URL password that is a known default.
+func notDefaultPassword(pw string) bool { return !defaultPasswords[strings.ToLower(pw)] }
 
 // genericRules: JWTs, connection URLs with passwords, and high-entropy
 // values assigned to secret-looking names.
@@ -27,17 +37,17 @@ func genericRules() []ruleSpec {
 		},
 		{
 			id: "database-url-password", description: "database connection URL with a password",
-			keywords:  []string{"postgres://", "postgresql://", "mysql://", "mariadb://", "mongodb://", "mongodb+srv://", "mssql://", "sqlserver://", "cockroachdb://"},
-			regex:     `(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|cockroachdb)://[^:@/\s"'<>]{1,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
-			entropy:   2.0,
-			stopwords: urlPasswordStopwords(),
+			keywords: []string{"postgres://", "postgresql://", "mysql://", "mariadb://", "mongodb://", "mongodb+srv://", "mssql://", "sqlserver://", "cockroachdb://"},
+			regex:    `(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|cockroachdb)://[^:@/\s"'<>]{1,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
+			entropy:  2.0,
+			check:    notDefaultPassword,
 		},
 		{
 			id: "broker-url-password", description: "Redis, AMQP or other broker URL with a password",
-			keywords:  []string{"redis://", "rediss://", "amqp://", "amqps://", "nats://", "kafka://"},
-			regex:     `(?i)\b(?:rediss?|amqps?|nats|kafka)://[^:@/\s"'<>]{0,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
-			entropy:   2.0,
-			stopwords: urlPasswordStopwords(),
+			keywords: []string{"redis://", "rediss://", "amqp://", "amqps://", "nats://", "kafka://"},
+			regex:    `(?i)\b(?:rediss?|amqps?|nats|kafka)://[^:@/\s"'<>]{0,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]{2,}`,
+			entropy:  2.0,
+			check:    notDefaultPassword,
 		},
 		{
 			id: "generic-secret", description: "high-entropy value assigned to a secret-looking name",

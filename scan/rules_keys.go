@@ -10,6 +10,7 @@ func privateKey(id, description, label string) ruleSpec {
 		keywords:  []string{"begin " + strings.ToLower(label)},
 		regex:     `(?s)-----BEGIN ` + label + `-----(.{64,}?)-----END ` + label + `-----`,
 		multiline: true,
+		keyBlock:  true,
 		entropy:   4.0,
 		check:     keyBody,
 	}
@@ -38,6 +39,12 @@ func keyRules() []ruleSpec {
 		privateKey("private-key-pgp", "PGP private key block", "PGP PRIVATE KEY BLOCK"),
 		privateKey("private-key-pkcs8", "PKCS#8 private key", "PRIVATE KEY"),
 		privateKey("private-key-pkcs8-encrypted", "encrypted PKCS#8 private key", "ENCRYPTED PRIVATE KEY"),
+		{
+			id: "private-key-other", description: "private key block of another kind (SSH2, PuTTY-converted, vendor labels)",
+			keywords:  []string{"private key"},
+			regex:     `(?s)-----BEGIN [A-Z0-9 _-]{1,40} PRIVATE KEY(?: BLOCK)?-----(.{64,}?)-----END [A-Z0-9 _-]{0,40}PRIVATE KEY`,
+			multiline: true, keyBlock: true, entropy: 4.0, check: keyBody,
+		},
 	}
 }
 
@@ -47,7 +54,7 @@ func chatRules() []ruleSpec {
 		{
 			id: "slack-bot-token", description: "Slack bot token",
 			keywords: []string{"xoxb-"},
-			regex:    `\b(xoxb-\d{9,13}-\d{9,13}-[A-Za-z0-9]{20,34})\b`,
+			regex:    `\b(xoxb-\d{9,13}-\d{9,13}-[A-Za-z0-9]{20,34}|xoxb-\d{8,14}-[A-Za-z0-9]{18,26})\b`,
 			entropy:  3.0,
 		},
 		{

@@ -89,9 +89,11 @@ func TestRulePositives(t *testing.T) {
 					if f.Rule != sample.Rule {
 						t.Errorf("rule %s, want %s", f.Rule, sample.Rule)
 					}
-					// A key block is reported at its BEGIN line, anything else at line 2.
+					// A block (a key, a manifest) is reported at its first line
+					// (-----BEGIN, kind: Secret), anything else at line 2.
 					wantLine := 2
-					if i := strings.Index(text, "-----BEGIN"); sample.Multiline() && i >= 0 {
+					first, _, _ := strings.Cut(sample.Value, "\n")
+					if i := strings.Index(text, first); sample.Multiline() && i >= 0 {
 						wantLine = strings.Count(text[:i], "\n") + 1
 					}
 					if f.Line != wantLine || f.Column < 1 || f.File != path {

@@ -74,6 +74,7 @@ const multilineWindow = 64 << 10
 // exclude globs.
 func New(cfg Config) (*Scanner, error) {
 	specs := builtinRules()
+	builtin := len(specs)
 	if cfg.ExtraRulesFile != "" {
 		extra, err := loadRulesFile(cfg.ExtraRulesFile)
 		if err != nil {
@@ -90,7 +91,7 @@ func New(cfg Config) (*Scanner, error) {
 			return nil, fmt.Errorf("rule %q: duplicate rule id", spec.id)
 		}
 		seen[spec.id] = true
-		r, err := compileRule(spec, i)
+		r, err := compileRule(spec, i, i >= builtin)
 		if err != nil {
 			return nil, err
 		}

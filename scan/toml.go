@@ -91,7 +91,7 @@ func parseRules(path string, data []byte) ([]ruleSpec, error) {
 			spec.stopwords = append(spec.stopwords, al.Stopwords...)
 		}
 		// Validate here so the error names the file as well as the rule.
-		if _, err := compileRule(spec, 0); err != nil {
+		if _, err := compileRule(spec, 0, true); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		specs = append(specs, spec)

@@ -1,7 +1,8 @@
 // Command genhistory writes a `git fast-import` stream of a synthetic
 // repository history of about -mb megabytes of file content (commits that
 // each add or rewrite a few source files), with a few planted secrets, for
-// bounded-memory checks of `gov scan --git`.
+// bounded-memory checks of `gov scan --git`. With -tree it writes instead a
+// history that looks like a working project's (see realHistory).
 //
 //	go run ./bench/genhistory -mb 1024 | git -C repo fast-import
 package main
@@ -19,8 +20,22 @@ func main() {
 	mb := flag.Int("mb", 1024, "approximate total size of the blobs in MB")
 	fileKB := flag.Int("file-kb", 256, "size of each file version in KB")
 	perCommit := flag.Int("files-per-commit", 4, "files written per commit")
+	tree := flag.String("tree", "", "import real .go files from this directory, then make -commits small edits (ignores -mb)")
+	maxFiles := flag.Int("max-files", 4000, "with -tree: files imported")
+	commits := flag.Int("commits", 1500, "with -tree: commits")
 	flag.Parse()
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	if *tree != "" {
+		err := realHistory(w, *tree, *maxFiles, *commits)
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "genhistory:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	r := rand.New(rand.NewPCG(1, 2))
 	total := *mb << 20
 	written, commit := 0, 0

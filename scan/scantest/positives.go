@@ -8,7 +8,7 @@ func same(rule, name, secret string) Sample {
 // Positives returns one fresh fake secret for every built-in rule.
 func (g *Gen) Positives() []Sample {
 	var out []Sample
-	for _, f := range g.positiveMakers() {
+	for _, f := range append(g.positiveMakers(), g.moreMakers()...) {
 		out = append(out, f())
 	}
 	return out
