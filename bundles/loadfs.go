@@ -100,6 +100,7 @@ func (v *validator) load(fsys fs.FS, source, ref, revision string) (*Bundle, err
 			b.ruleLines = append(b.ruleLines, f.lookup([]string{"rules", fmt.Sprint(i)}).Pos().Line())
 		}
 	}
+	b.Config.withImplicitEnvironments()
 	if err := checkBundle(b, cs); err != nil {
 		return nil, err
 	}

@@ -53,6 +53,9 @@ type Config struct {
 	Scanner         ScannerConfig                `json:"scanner"`
 	BreakGlassLabel string                       `json:"break_glass_label"`
 	DefaultWorkflow string                       `json:"default_workflow,omitempty"`
+	// DefaultEnvironment is the environment of a request that names none
+	// (see Config.Environment).
+	DefaultEnvironment string `json:"default_environment,omitempty"`
 	// Risk tunes risk_level computation.
 	Risk RiskConfig `json:"risk"`
 }
