@@ -147,3 +147,23 @@ func TestLibraryCoverage(t *testing.T) {
 		}
 	}
 }
+
+// gov test runs the program gov eval compiles: a policy reading another
+// package's deny set by value passes its Rego test and its case alike.
+func TestRunsTheEvalProgram(t *testing.T) {
+	b := load(t, fstest.MapFS{
+		"policies/a.rego":      {Data: []byte("package gov.a\n\ndeny contains \"ci edited\" if {\n\tsome f in input.patch.files\n\tstartswith(f.path, \".github/\")\n}\n")},
+		"policies/a_test.rego": {Data: []byte("package gov.a_test\n\ntest_a if data.gov.a.deny == {\"ci edited\"} with input as {\"patch\": {\"files\": [{\"path\": \".github/x\"}]}}\n")},
+		"policies/b.rego":      {Data: []byte("package gov.b\n\ndeny contains \"b: a says ci edited\" if \"ci edited\" in data.gov.a.deny\n")},
+		"policies/b_test.rego": {Data: []byte("package gov.b_test\n\ntest_b if \"b: a says ci edited\" in data.gov.b.deny with input as {\"patch\": {\"files\": [{\"path\": \".github/x\"}]}}\n")},
+		"cases/ci.diff":        {Data: []byte(ciDiff)},
+		"cases/b.yaml":         {Data: []byte("request: {environment: staging}\npatch_file: ci.diff\nexpect: {decision: deny, rules: [gov.b.deny, gov.a.deny]}\n")},
+	})
+	rep, err := Run(context.Background(), b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Tests) != 2 || len(rep.Cases) != 1 {
+		t.Fatalf("report: %+v", rep)
+	}
+}
