@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path"
 	"strings"
+	"time"
 )
 
 // configSpec names one config file of a bundle and its schema definition.
@@ -106,6 +107,11 @@ func (v *validator) load(fsys fs.FS, source, ref, revision string) (*Bundle, err
 	}
 	if err := readPolicies(fsys, b); err != nil {
 		return nil, err
+	}
+	if f := cs.files["exceptions"]; f.name != "" {
+		if err := checkExceptions(b, f, read[f.name], v.added, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	for _, dir := range []string{"cases", "frameworks"} {
 		if err := readTree(fsys, dir, b.Files); err != nil {

@@ -21,6 +21,9 @@ var schemaFS embed.FS
 type validator struct {
 	ctx    *cue.Context
 	schema cue.Value
+	// added dates the lines of the bundle being loaded (exception expiry
+	// ceilings); nil outside Git.
+	added addedDates
 }
 
 func newValidator() (*validator, error) {

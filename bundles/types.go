@@ -53,6 +53,9 @@ type Config struct {
 	Scanner         ScannerConfig                `json:"scanner"`
 	BreakGlassLabel string                       `json:"break_glass_label"`
 	DefaultWorkflow string                       `json:"default_workflow,omitempty"`
+	// ExceptionMaxDays bounds an exception's expiry: at most this many days
+	// after the commit that added it (0: defaultExceptionMaxDays).
+	ExceptionMaxDays int `json:"exception_max_days,omitempty"`
 	// DefaultEnvironment is the environment of a request that names none
 	// (see Config.Environment).
 	DefaultEnvironment string `json:"default_environment,omitempty"`
