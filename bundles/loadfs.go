@@ -108,6 +108,9 @@ func (v *validator) load(fsys fs.FS, source, ref, revision string) (*Bundle, err
 	if err := readPolicies(fsys, b); err != nil {
 		return nil, err
 	}
+	if err := strayRego(fsys); err != nil {
+		return nil, err
+	}
 	if f := cs.files["exceptions"]; f.name != "" {
 		if err := checkExceptions(b, f, read[f.name], v.added, time.Now()); err != nil {
 			return nil, err

@@ -133,12 +133,27 @@ func TestBadInputs(t *testing.T) {
 			`exceptions.cue:1:26: exceptions.0.expires: invalid date "2026-02-30"`},
 		{"two formats", map[string]string{"gov.cue": "", "gov.yaml": ""},
 			`gov.cue and gov.yaml: two formats of the same file; keep one`},
+		// YAML and JSON syntax errors carry the parser's own line.
+		{"yaml syntax", map[string]string{"roles.yaml": "roles:\n  sre:\n    members: [\"team:a/sre\"\n"},
+			`roles.yaml:2: did not find expected ',' or ']'`},
+		{"yaml tab", map[string]string{"roles.yaml": "roles:\n  sre:\n\tmembers: [x]\n"},
+			`roles.yaml:3: found character that cannot start any token`},
+		{"json syntax", map[string]string{"gov.json": "{\"enforcement\": \"warn\",\n}\n"},
+			`gov.json:2:1: invalid JSON for file "gov.json"`},
 		{"cue syntax", map[string]string{"gov.cue": "enforcement: \n}\n"},
 			`gov.cue:2:1: expected operand, found '}'`},
 		{"rego parse error", map[string]string{"policies/x.rego": "package gov.x\n\ndeny contains msg if {\n\tmsg := \n}\n"},
 			`policies/x.rego:5: rego_parse_error: unexpected } token`},
 		{"rego package outside gov", map[string]string{"policies/x.rego": "package acme.x\n\ndeny contains \"no\"\n"},
-			`policies/x.rego:1: package acme.x is outside gov.* (use package gov.<name>)`},
+			`policies/x.rego:1: package acme.x is outside gov.*: gov evaluates the deny, require_approval and warn sets of packages gov.<name> only (use package gov.<name>, e.g. package gov.x)`},
+		// conftest's default package and layout are refused with the layout
+		// explained, not loaded as a valid bundle that checks nothing.
+		{"conftest package main", map[string]string{"policies/k8s/deny.rego": "package main\n\ndeny contains \"no\"\n"},
+			`policies/k8s/deny.rego:1: package main is outside gov.*: gov evaluates the deny, require_approval and warn sets of packages gov.<name> only (use package gov.<name>, e.g. package gov.k8s.deny)`},
+		{"conftest layout", map[string]string{"policy/deny.rego": "package main\n\ndeny contains \"no\"\n"},
+			`policy/deny.rego: gov reads Rego only from policies/ (policies/**/*.rego, packages gov.<name>, with a _test.rego beside each); move it to policies/deny.rego`},
+		{"rego at the top", map[string]string{"gov.cue": "", "authz.rego": "package gov.authz\n"},
+			`authz.rego: gov reads Rego only from policies/ (policies/**/*.rego, packages gov.<name>, with a _test.rego beside each); move it to policies/authz.rego`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
