@@ -78,6 +78,9 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := storeExists(f.audit.store(b.Config.Audit).Dir); err != nil {
+		return err
+	}
 	r, bad, err := frameworks.Build(frameworks.Options{
 		Framework: fw, Rules: rules, Store: f.audit.store(b.Config.Audit), Since: since, Now: now,
 		Bundle: engine.BundleInfo{Source: b.Source, Ref: b.Ref, Revision: b.Revision},
