@@ -112,7 +112,10 @@ func TestRunFilterAndTodo(t *testing.T) {
 
 func TestBadCases(t *testing.T) {
 	for name, c := range map[string]struct{ yaml, want string }{
-		"unknown field":   {"name: x\nrequest: {}\npatch: x\nexpect: {decision: deny}\nbogus: 1\n", `cases/c.yaml: unknown field "bogus"`},
+		"unknown field":   {"name: x\nrequest: {}\npatch: x\nexpect: {decision: deny}\nbogus: 1\n", `cases/c.yaml:5:1: unknown key "bogus" (keys: enforcement, expect, name, now, patch, patch_file, request)`},
+		"nested unknown":  {"request:\n  envirnment: prod\npatch: x\nexpect: {decision: deny}\n", `cases/c.yaml:2:3: request: unknown key "envirnment"`},
+		"expect typo":     {"request: {}\npatch: x\nexpect:\n  decision: deny\n  rule: [a]\n", `cases/c.yaml:5:3: expect: unknown key "rule"`},
+		"yaml syntax":     {"request: {\npatch: x\n", `cases/c.yaml: line 2: did not find expected ',' or '}'`},
 		"bad decision":    {"request: {}\npatch: x\nexpect: {decision: maybe}\n", `expect.decision must be allow, deny or require_approval, not "maybe"`},
 		"no patch":        {"request: {}\nexpect: {decision: deny}\n", "give exactly one of patch_file and patch"},
 		"bad request key": {"request: {environment: 5}\npatch: x\nexpect: {decision: deny}\n", "cases/c.yaml:"},
@@ -122,6 +125,10 @@ func TestBadCases(t *testing.T) {
 			_, err := Run(context.Background(), b, Options{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want %q", err, c.want)
+			}
+			// gov bundle check finds the same without running anything.
+			if err := CheckCases(b); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("CheckCases: %v, want %q", err, c.want)
 			}
 		})
 	}
