@@ -2,6 +2,7 @@ package bundles
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -168,5 +169,27 @@ func TestBadInputs(t *testing.T) {
 				t.Errorf("error is not one line: %q", err)
 			}
 		})
+	}
+}
+
+// Declarative rules report where each is written, in every format.
+func TestDeclarativeRulePositions(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"rules.cue":  {"rules.cue": "rules: [\n\t{id: \"a\", action: \"warn\", conditions: []},\n\n\t{\n\t\tid: \"b\", action: \"deny\", conditions: []\n\t},\n]\n"},
+		"rules.yaml": {"rules.yaml": "rules:\n- id: a\n  action: warn\n  conditions: []\n\n- id: b\n  action: deny\n  conditions: []\n"},
+		"rules.json": {"rules.json": "{\"rules\": [\n{\"id\": \"a\", \"action\": \"warn\", \"conditions\": []},\n\n{\"id\": \"b\", \"action\": \"deny\", \"conditions\": []}\n]}\n"},
+	} {
+		b, err := LoadFS(mapFS(files), "t", "", "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range b.RuleCatalog()[:2] {
+			got = append(got, r.File+":"+strconv.Itoa(r.Line))
+		}
+		want := map[string][]string{"rules.cue": {"rules.cue:2", "rules.cue:4"}, "rules.yaml": {"rules.yaml:2", "rules.yaml:6"}, "rules.json": {"rules.json:2", "rules.json:4"}}[name]
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: positions %v, want %v", name, got, want)
+		}
 	}
 }
