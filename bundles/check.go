@@ -3,7 +3,6 @@ package bundles
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +33,9 @@ func checkBundle(b *Bundle, cs configs) error {
 			return refError(gov, []string{"default_workflow"}, "workflow", d)
 		}
 	}
+	if err := checkEnvironments(b, gov, wf); err != nil {
+		return err
+	}
 	seen := map[string]int{}
 	for i, r := range b.Rules {
 		at := []string{"rules", strconv.Itoa(i)}
@@ -47,39 +49,14 @@ func checkBundle(b *Bundle, cs configs) error {
 			}
 		}
 		for j, c := range r.Conditions {
-			if err := checkCondition(c); err != nil {
-				return locError(rf, append(at, "conditions", strconv.Itoa(j), "value"), err.Error())
+			if key, err := checkCondition(c); err != nil {
+				return locError(rf, append(at, "conditions", strconv.Itoa(j), key), err.Error())
 			}
 		}
 	}
 	for i, e := range b.Exceptions {
 		if _, err := time.Parse(time.DateOnly, e.Expires); err != nil {
 			return locError(ef, []string{"exceptions", strconv.Itoa(i), "expires"}, fmt.Sprintf("invalid date %q", e.Expires))
-		}
-	}
-	return nil
-}
-
-// checkCondition checks that a condition's value suits its operator.
-func checkCondition(c Condition) error {
-	switch c.Operator {
-	case "regex":
-		s, ok := c.Value.(string)
-		if !ok {
-			return fmt.Errorf("regex wants a string, got %T", c.Value)
-		}
-		if _, err := regexp.Compile(s); err != nil {
-			return fmt.Errorf("invalid regex: %w", err)
-		}
-	case "in", "not_in":
-		if _, ok := c.Value.([]any); !ok {
-			return fmt.Errorf("%s wants a list, got %T", c.Operator, c.Value)
-		}
-	case "gt", "lt":
-		switch c.Value.(type) {
-		case int, int64, float64, uint64:
-		default:
-			return fmt.Errorf("%s wants a number, got %T", c.Operator, c.Value)
 		}
 	}
 	return nil
@@ -99,3 +76,43 @@ func locError(cf configFile, elems []string, msg string) error {
 }
 
 func joinPath(elems []string) string { return strings.Join(elems, ".") }
+
+// checkEnvironments checks that every name standing for an environment
+// (default_environment, branches values, workflow and stage conditions) is
+// a declared one: the set is closed, and a name outside it would match
+// nothing and quietly turn its setting off.
+func checkEnvironments(b *Bundle, gov, wf configFile) error {
+	c := b.Config
+	unknown := func(cf configFile, elems []string, name string) error {
+		return locError(cf, elems, (&EnvironmentError{Name: name, Declared: c.DeclaredEnvironments()}).Error())
+	}
+	if d := c.DefaultEnvironment; d != "" {
+		if _, ok := c.Environments[d]; !ok {
+			return unknown(gov, []string{"default_environment"}, d)
+		}
+	}
+	for _, branch := range slices.Sorted(maps.Keys(c.Branches)) {
+		if _, ok := c.Environments[c.Branches[branch]]; !ok {
+			return unknown(gov, []string{"branches", branch}, c.Branches[branch])
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(b.Workflows)) {
+		w := b.Workflows[name]
+		for i, env := range w.When.Environments {
+			if _, ok := c.Environments[env]; !ok {
+				return unknown(wf, []string{"workflows", name, "when", "environments", strconv.Itoa(i)}, env)
+			}
+		}
+		for j, s := range w.Stages {
+			if s.When == nil {
+				continue
+			}
+			for i, env := range s.When.Environments {
+				if _, ok := c.Environments[env]; !ok {
+					return unknown(wf, []string{"workflows", name, "stages", strconv.Itoa(j), "when", "environments", strconv.Itoa(i)}, env)
+				}
+			}
+		}
+	}
+	return nil
+}

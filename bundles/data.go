@@ -74,6 +74,9 @@ func configData(c Config) map[string]any {
 		"scanner":           map[string]any{"exclude": anyList(c.Scanner.Exclude)},
 		"break_glass_label": c.BreakGlassLabel,
 		"default_workflow":  c.DefaultWorkflow,
+		// default_environment is what an empty input.request.environment
+		// resolves to; the engine fills it in before policies run.
+		"default_environment": c.DefaultEnvironment,
 		"risk": map[string]any{
 			"high_risk_paths": anyList(c.Risk.HighRiskPaths), "medium_lines": c.Risk.MediumLines,
 			"high_lines": c.Risk.HighLines, "critical_services": anyList(c.Risk.CriticalServices),

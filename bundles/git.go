@@ -106,6 +106,7 @@ func (v *validator) loadCommit(ctx context.Context, repo *git.Repository, name, 
 	if !ok {
 		return nil, fmt.Errorf("bundle %s: directory %s does not exist at %s (%s)", source, sub, ref, c.Hash)
 	}
+	v.added = blameDates(c, sub)
 	b, err := v.load(newTreeFS(t, c.Committer.When), source, ref, c.Hash.String())
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", source, err)

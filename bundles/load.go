@@ -95,6 +95,13 @@ func (v *validator) loadDir(ctx context.Context, source string, r bundleRef, wor
 		return v.loadCommit(ctx, repo, repoName(dir, sub), sub, source, r.ref)
 	}
 	fsys := os.DirFS(dir)
+	if repo != nil {
+		if head, err := repo.Head(); err == nil {
+			if c, err := repo.CommitObject(head.Hash()); err == nil {
+				v.added = blameDates(c, sub)
+			}
+		}
+	}
 	rev, err := dirRevision(repo, sub, fsys)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", source, err)

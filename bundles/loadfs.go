@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path"
 	"strings"
+	"time"
 )
 
 // configSpec names one config file of a bundle and its schema definition.
@@ -100,11 +101,20 @@ func (v *validator) load(fsys fs.FS, source, ref, revision string) (*Bundle, err
 			b.ruleLines = append(b.ruleLines, f.lookup([]string{"rules", fmt.Sprint(i)}).Pos().Line())
 		}
 	}
+	b.Config.withImplicitEnvironments()
 	if err := checkBundle(b, cs); err != nil {
 		return nil, err
 	}
 	if err := readPolicies(fsys, b); err != nil {
 		return nil, err
+	}
+	if err := strayRego(fsys); err != nil {
+		return nil, err
+	}
+	if f := cs.files["exceptions"]; f.name != "" {
+		if err := checkExceptions(b, f, read[f.name], v.added, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	for _, dir := range []string{"cases", "frameworks"} {
 		if err := readTree(fsys, dir, b.Files); err != nil {

@@ -34,7 +34,8 @@ func readPolicies(fsys fs.FS, b *Bundle) error {
 			return err
 		}
 		if pkg := m.Package.Path; len(pkg) < 3 || pkg[1].String() != `"gov"` {
-			return fmt.Errorf("%s:%d: package %s is outside gov.* (use package gov.<name>)", p, m.Package.Location.Row, packageName(m))
+			return fmt.Errorf("%s:%d: package %s is outside gov.*: gov evaluates the deny, require_approval and warn sets of packages gov.<name> only (use package gov.<name>, e.g. package gov.%s)",
+				p, m.Package.Location.Row, packageName(m), suggestPackage(p))
 		}
 		b.Parsed[p] = m
 		if isTest(p) {
@@ -90,4 +91,60 @@ func regoError(p string, err error) error {
 // packageName is the module's package without the "data." prefix.
 func packageName(m *ast.Module) string {
 	return strings.TrimPrefix(m.Package.Path.String(), "data.")
+}
+
+// suggestPackage names a package for a policy file from its path:
+// policies/ci/rules.rego -> ci.rules.
+func suggestPackage(p string) string {
+	p = strings.TrimSuffix(strings.TrimPrefix(p, "policies/"), ".rego")
+	p = strings.TrimSuffix(p, "_test")
+	var parts []string
+	for _, s := range strings.Split(p, "/") {
+		s = strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
+				return r
+			}
+			if r >= 'A' && r <= 'Z' {
+				return r + 'a' - 'A'
+			}
+			return '_'
+		}, s)
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		return "custom"
+	}
+	return strings.Join(parts, ".")
+}
+
+// strayRego refuses a .rego file outside policies/ (an OPA or conftest
+// directory used as a bundle): gov would not read it, so its rules would
+// silently never run.
+func strayRego(fsys fs.FS) error {
+	var stray string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || stray != "" {
+			return fs.SkipAll
+		}
+		if d.IsDir() {
+			if p == "policies" || (p != "." && strings.HasPrefix(d.Name(), ".")) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if path.Ext(p) == ".rego" {
+			stray = p
+			return fs.SkipAll
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if stray != "" {
+		return fmt.Errorf("%s: gov reads Rego only from policies/ (policies/**/*.rego, packages gov.<name>, with a _test.rego beside each); move it to policies/%s", stray, path.Base(stray))
+	}
+	return nil
 }

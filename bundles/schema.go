@@ -8,6 +8,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
 
 	"github.com/gov-policy/gov/internal/cuefile"
@@ -21,6 +22,9 @@ var schemaFS embed.FS
 type validator struct {
 	ctx    *cue.Context
 	schema cue.Value
+	// added dates the lines of the bundle being loaded (exception expiry
+	// ceilings); nil outside Git.
+	added addedDates
 }
 
 func newValidator() (*validator, error) {
@@ -95,6 +99,11 @@ func (v *validator) build(name string, src []byte) (cue.Value, error) {
 		return cue.Value{}, fmt.Errorf("%s: unsupported config format", name)
 	}
 	if err != nil {
+		// The YAML decoder's errors have neither position nor path, only
+		// the parser's "file:line: message" as their text: keep it.
+		if es := cueerrors.Errors(err); len(es) > 0 && !es[0].Position().IsValid() && len(es[0].Path()) == 0 {
+			return cue.Value{}, oneLine(err)
+		}
 		return cue.Value{}, formatCUEError(err, configFile{name: name})
 	}
 	if err := val.Err(); err != nil {

@@ -56,6 +56,12 @@ type Config struct {
 	// StatusContext is "gov/policy" when the bundle opts in to one commit
 	// status for every base branch; empty means "gov/policy: <base>".
 	StatusContext string `json:"status_context,omitempty"`
+	// ExceptionMaxDays bounds an exception's expiry: at most this many days
+	// after the commit that added it (0: defaultExceptionMaxDays).
+	ExceptionMaxDays int `json:"exception_max_days,omitempty"`
+	// DefaultEnvironment is the environment of a request that names none
+	// (see Config.Environment).
+	DefaultEnvironment string `json:"default_environment,omitempty"`
 	// Risk tunes risk_level computation.
 	Risk RiskConfig `json:"risk"`
 }

@@ -23,6 +23,7 @@ type ruleInfo struct {
 	line     int
 	severity string
 	controls []string
+	hidden   string // the rule's name after rename (__gov_deny_3), "" if not renamed
 }
 
 // policyPackage is one package under gov.* that produces violations or
@@ -36,6 +37,10 @@ type policyPackage struct {
 	// defaults describe the package's complete (non-contains) action rules,
 	// whose elements cannot be attributed to one rule head.
 	defaults map[string]ruleInfo
+	// heads index program.rules by action: the package's `contains` rules
+	// of that action, each queried on its own (see attribute); empty when
+	// the action's set is queried whole.
+	heads map[string][]int
 	// gate is the package's applies_to (see gate), nil when any of its
 	// modules (modules counts them, gated those with one) declares none.
 	gate           *gate
@@ -50,7 +55,8 @@ type policyPackage struct {
 // program is the compiled Rego of one bundle plus the built-in modules.
 type program struct {
 	compiler *ast.Compiler
-	rules    []ruleInfo // indexed by the "__rule" of rewritten heads
+	rules    []ruleInfo // every renamed `contains` rule (see rename)
+	pending  []pendingRule
 	packages []*policyPackage
 	// skipped are built-in packages left out because they cannot fire.
 	skipped []string
@@ -69,21 +75,36 @@ func optionalBuiltin(file string) (string, bool) {
 }
 
 // compileProgram parses the bundle's modules and the built-in ones with
-// METADATA, rewrites every violation rule head for attribution and compiles
-// them together.
-//
-// Attribution: each `deny|require_approval|warn contains X` head becomes
-// `contains {"__rule": N, "value": X}`, N indexing program.rules (the rule's
-// METADATA, file and line), so that several rules of one package with
-// different METADATA are told apart after one query. count(deny) and
-// `deny` truthiness elsewhere keep working; only policies that look inside
-// another rule's elements (`"x" in deny`) would see the wrapper. Tests are
-// never compiled this way: gov test runs the modules unchanged.
+// METADATA, renames every violation rule for attribution (see attribute)
+// and compiles them together.
 func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
+	p, modules, err := buildProgram(b, only, false)
+	if err != nil {
+		return nil, err
+	}
+	p.compiler = ast.NewCompiler()
+	if p.compiler.Compile(modules); p.compiler.Failed() {
+		return nil, regoErr("", p.compiler.Errors)
+	}
+	return p, nil
+}
+
+// Modules returns the modules gov eval compiles for b, as it compiles them
+// (violation rules renamed, see attribute), every built-in module included:
+// gov test runs the bundle's tests against exactly this program.
+func Modules(b *bundles.Bundle) (map[string]*ast.Module, error) {
+	_, modules, err := buildProgram(b, nil, true)
+	return modules, err
+}
+
+// buildProgram is compileProgram before compiling: the program's packages
+// and rules and the modules by file. allBuiltins keeps the built-in
+// modules that cannot fire for b (their tests read them).
+func buildProgram(b *bundles.Bundle, only *patch.Patch, allBuiltins bool) (*program, map[string]*ast.Module, error) {
 	p := &program{}
 	embedded, err := bundles.ParsedEmbedded()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var srcs []source
 	for _, file := range slices.Sorted(maps.Keys(b.Modules)) {
@@ -94,7 +115,7 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 		// A built-in package that cannot fire for this bundle is not even
 		// compiled (compiling is most of a short gov eval); New still lists
 		// it as checked.
-		if pkg, ok := optionalBuiltin(file); ok && emptyBuiltin(pkg, b) {
+		if pkg, ok := optionalBuiltin(file); ok && !allBuiltins && emptyBuiltin(pkg, b) {
 			p.skipped = append(p.skipped, pkg)
 			continue
 		}
@@ -109,7 +130,7 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 	}
 	parsed, err := parseModules(srcs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	modules := map[string]*ast.Module{}
 	byName := map[string]*policyPackage{}
@@ -118,21 +139,21 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
 		builtin := src.origin == originBuiltin
 		if !builtin && (pkg == "gov.builtin" || strings.HasPrefix(pkg, "gov.builtin.")) {
-			return nil, fmt.Errorf("%s:%d: package %s is reserved for gov's built-in modules", file, m.Package.Location.Row, pkg)
+			return nil, nil, fmt.Errorf("%s:%d: package %s is reserved for gov's built-in modules", file, m.Package.Location.Row, pkg)
 		}
 		pp := byName[pkg]
 		if pp == nil {
-			pp = &policyPackage{name: pkg, path: m.Package.Path, builtin: builtin, library: true, actions: map[string]bool{}, defaults: map[string]ruleInfo{}}
+			pp = &policyPackage{name: pkg, path: m.Package.Path, builtin: builtin, library: true, actions: map[string]bool{}, defaults: map[string]ruleInfo{}, heads: map[string][]int{}}
 			byName[pkg] = pp
 		}
 		pp.library = pp.library && src.origin == originLibrary
 		pp.files = append(pp.files, file)
 		if err := p.attribute(m, file, pp); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		g, err := moduleGate(m, file)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		pp.modules++
 		if g != nil {
@@ -141,6 +162,7 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 		}
 		modules[file] = m
 	}
+	p.rename()
 	for _, pp := range byName {
 		if pp.gated < pp.modules {
 			pp.gate = nil
@@ -148,15 +170,11 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 	}
 	for i, src := range srcs {
 		if err := foreignRules(parsed[i], src.file, byName); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if only != nil {
 		omitLibraryPackages(byName, modules, only)
-	}
-	p.compiler = ast.NewCompiler()
-	if p.compiler.Compile(modules); p.compiler.Failed() {
-		return nil, regoErr("", p.compiler.Errors)
 	}
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		pp := byName[name]
@@ -164,11 +182,11 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 			p.packages = append(p.packages, pp)
 		}
 	}
-	return p, nil
+	return p, modules, nil
 }
 
-// attribute records the metadata of every violation rule of m and rewrites
-// its head (see compileProgram).
+// attribute records the metadata of every violation rule of m; simple
+// `contains` rules are set aside for rename.
 func (p *program) attribute(m *ast.Module, file string, pp *policyPackage) error {
 	as, errs := ast.BuildAnnotationSet([]*ast.Module{m})
 	if len(errs) > 0 {
@@ -194,15 +212,52 @@ func (p *program) attribute(m *ast.Module, file string, pp *policyPackage) error
 			}
 			continue
 		}
-		key := r.Head.Key
-		tag := ast.IntNumberTerm(len(p.rules)).SetLocation(key.Location)
-		r.Head.Key = ast.ObjectTerm(
-			[2]*ast.Term{ast.StringTerm("__rule").SetLocation(key.Location), tag},
-			[2]*ast.Term{ast.StringTerm("value").SetLocation(key.Location), key},
-		).SetLocation(key.Location)
-		p.rules = append(p.rules, info)
+		p.pending = append(p.pending, pendingRule{m: m, r: r, pp: pp, info: info})
 	}
 	return nil
+}
+
+// pendingRule is a `deny|require_approval|warn contains X` rule awaiting rename.
+type pendingRule struct {
+	m    *ast.Module
+	r    *ast.Rule
+	pp   *policyPackage
+	info ruleInfo
+}
+
+// rename attributes results without changing what any policy sees: each
+// `deny contains X if BODY` becomes `__gov_deny_N contains X if BODY`
+// (N indexing program.rules: its METADATA, file and line), queried on its
+// own, and `deny contains x if data.<pkg>.__gov_deny_N[x]` takes its place,
+// so that data.<pkg>.deny holds exactly the values the author wrote, as
+// under OPA and gov test (a policy may read another package's set by
+// value). An action with a rule of another form (a complete `deny := ...`)
+// is left as written and queried whole.
+func (p *program) rename() {
+	for _, pr := range p.pending {
+		action := pr.info.action
+		if _, whole := pr.pp.defaults[action]; whole {
+			continue
+		}
+		n := len(p.rules)
+		hidden := fmt.Sprintf("__gov_%s_%d", action, n)
+		pr.info.hidden = hidden
+		p.rules = append(p.rules, pr.info)
+		pr.pp.heads[action] = append(pr.pp.heads[action], n)
+		r := pr.r
+		// The added rule is gov's, not the author's: its location names the
+		// rule it stands for but not the file, so that coverage does not
+		// count the author's line as run when only gov's rule was.
+		loc := &ast.Location{Row: r.Location.Row, Col: r.Location.Col, File: "gov:" + pr.info.file, Text: r.Location.Text}
+		r.Head.Name = ast.Var(hidden)
+		r.Head.Reference = ast.Ref{ast.VarTerm(hidden).SetLocation(r.Head.Reference[0].Location)}
+		x := ast.VarTerm("x").SetLocation(loc)
+		ref := append(pr.pp.path.Copy(), ast.StringTerm(hidden).SetLocation(loc), x)
+		head := &ast.Head{Name: ast.Var(action), Reference: ast.Ref{ast.VarTerm(action).SetLocation(loc)}, Key: x, Location: loc}
+		body := ast.NewBody(ast.NewExpr(ast.RefTerm(ref...).SetLocation(loc)).SetLocation(loc))
+		pr.m.Rules = append(pr.m.Rules, &ast.Rule{Head: head, Body: body, Location: loc, Module: pr.m})
+	}
+	p.pending = nil
 }
 
 // metadata is what evaluation needs of a rule's METADATA (see

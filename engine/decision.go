@@ -26,6 +26,7 @@ type Decision struct {
 	Reason           string          `json:"reason"`
 	RiskLevel        string          `json:"risk_level"`
 	RequestID        string          `json:"request_id,omitempty"`
+	Environment      string          `json:"environment,omitempty"`
 	Bundle           BundleInfo      `json:"bundle"`
 	Enforcement      string          `json:"enforcement"`
 	Violations       []Violation     `json:"violations"`

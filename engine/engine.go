@@ -35,6 +35,17 @@ type queryTerm struct {
 	name string
 	pkg  *policyPackage
 	rule string // deny, require_approval, warn, risk_level
+	// info is the one renamed rule the term queries (see rename), nil
+	// when it queries the package's whole set.
+	info *ruleInfo
+}
+
+// ref is the rule the term reads: the renamed rule, else the package's.
+func (t queryTerm) ref() string {
+	if t.info != nil {
+		return t.info.hidden
+	}
+	return t.rule
 }
 
 // emptyBuiltin reports a built-in package whose sets are empty by
@@ -114,6 +125,12 @@ func newEngine(ctx context.Context, b *bundles.Bundle, gates bool, only *patch.P
 		}
 		for _, rule := range [...]string{Deny, RequireApproval, Warn, "risk_level"} {
 			if (rule == "risk_level" && !pp.riskOverride) || (rule != "risk_level" && !pp.actions[rule]) {
+				continue
+			}
+			if heads := pp.heads[rule]; len(heads) > 0 {
+				for _, i := range heads {
+					terms = append(terms, queryTerm{name: fmt.Sprintf("t%d", len(terms)), pkg: pp, rule: rule, info: &prog.rules[i]})
+				}
 				continue
 			}
 			terms = append(terms, queryTerm{name: fmt.Sprintf("t%d", len(terms)), pkg: pp, rule: rule})

@@ -57,12 +57,20 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Decision, error) {
 	if now.IsZero() {
 		now = start
 	}
+	// Environments are a closed set: an unknown one is an error and a
+	// missing one the bundle's default, never "no environment".
+	env, err := e.b.Config.Environment(in.Request.Environment)
+	if err != nil {
+		return nil, err
+	}
+	in.Request.Environment = env
 	enforcement, err := e.enforcement(in)
 	if err != nil {
 		return nil, err
 	}
 	d := &Decision{
 		RequestID:   in.Request.RequestID,
+		Environment: env,
 		Bundle:      BundleInfo{Source: e.b.Source, Ref: e.b.Ref, Revision: e.b.Revision},
 		Enforcement: enforcement,
 		Violations:  []Violation{},

@@ -94,8 +94,11 @@ func starterBundle(t testing.TB) *bundles.Bundle {
 			Environments: map[string]bundles.EnvironmentConfig{
 				"production": {Enforcement: "strict", RequireApproval: true},
 				"staging":    {Enforcement: "warn"},
+				// development and qa have no settings of their own.
+				"development": {}, "qa": {},
 			},
-			DefaultWorkflow: "production_change",
+			DefaultEnvironment: "production",
+			DefaultWorkflow:    "production_change",
 		},
 		Roles: map[string]bundles.Role{
 			"sre":      {Members: []string{"team:acme/sre"}, Permissions: []string{"approve"}},

@@ -13,6 +13,11 @@ import (
 // configuration (input.risk_level), not its policies, so it works on a
 // bundle whose policies do not compile.
 func InputDocument(b *bundles.Bundle, in Input) (any, error) {
+	env, err := b.Config.Environment(in.Request.Environment)
+	if err != nil {
+		return nil, err
+	}
+	in.Request.Environment = env // as Evaluate resolves it
 	risk, err := newRiskScorer(b.Config.Risk)
 	if err != nil {
 		return nil, fmt.Errorf("gov.cue: risk.high_risk_paths: %w", err)

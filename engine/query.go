@@ -67,7 +67,7 @@ func (q *queries) prepare(ctx context.Context, skip uint64) (*preparedQuery, err
 			continue
 		}
 		pq.terms = append(pq.terms, t)
-		ref := t.pkg.path.Append(ast.StringTerm(t.rule))
+		ref := t.pkg.path.Append(ast.StringTerm(t.ref()))
 		body.Append(ast.Equality.Expr(ast.VarTerm(t.name), listOf(ref)))
 	}
 	if len(pq.terms) == 0 {

@@ -38,15 +38,9 @@ func defaultSeverity(action string) string {
 func (e *Engine) element(t queryTerm, x any) (result, error) {
 	where := t.pkg.name + "." + t.rule
 	info, known := t.pkg.defaults[t.rule]
-	if m, ok := x.(map[string]any); ok {
-		if n, ok := m["__rule"].(json.Number); ok {
-			i, err := strconv.Atoi(string(n))
-			if err != nil || i < 0 || i >= len(e.prog.rules) {
-				return result{}, fmt.Errorf("%s: bad rule tag %v", where, n)
-			}
-			info, known, x = e.prog.rules[i], true, m["value"]
-			where = fmt.Sprintf("%s:%d", info.file, info.line)
-		}
+	if t.info != nil {
+		info, known = *t.info, true
+		where = fmt.Sprintf("%s:%d", info.file, info.line)
 	}
 	if !known {
 		info = ruleInfo{pkg: t.pkg.name, action: t.rule}

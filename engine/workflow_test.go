@@ -66,6 +66,7 @@ func TestWorkflowSelection(t *testing.T) {
 			// qa changes to infra/ by the critical service are critical:
 			// "urgent" applies but its production-only stage is dropped.
 			b.Config.Risk.CriticalServices = []string{"qa-ledger"}
+			b.Config.Environments = map[string]bundles.EnvironmentConfig{"production": {}, "staging": {}, "qa": {}}
 			d := mustEval(t, mustEngine(t, b), Input{Request: Request{Environment: tc.env, ServiceName: tc.env + "-ledger"}, Patch: mkPatch(modified(tc.path, added(1, "x")...))})
 			if d.Decision != RequireApproval || !d.ApprovalRequired || d.Allowed || d.Workflow == nil {
 				t.Fatalf("decision %+v", d)
@@ -88,7 +89,7 @@ func TestWorkflowErrors(t *testing.T) {
 	b := policyBundle(map[string]string{"policies/approve.rego": approvalPolicy})
 	b.Config.DefaultWorkflow = "missing"
 	e := mustEngine(t, b)
-	if d, err := e.Evaluate(context.Background(), Input{Request: Request{Environment: "qa"}, Patch: mkPatch(modified("a", added(1, "x")...))}); err == nil {
+	if d, err := e.Evaluate(context.Background(), Input{Request: Request{Environment: "staging"}, Patch: mkPatch(modified("a", added(1, "x")...))}); err == nil {
 		t.Errorf("unknown default_workflow gave %+v", d)
 	}
 }

@@ -262,7 +262,9 @@ func StatusContextFor(cfg bundles.Config, base string) string {
 }
 
 // EnvironmentFor maps a base branch through gov.cue branches: an exact key
-// first, then glob keys ("release/*") in sorted order; "" when none matches.
+// first, then glob keys ("release/*") in sorted order; "" when none matches,
+// which the engine resolves to gov.cue's default_environment (an error
+// without one): an unmapped branch never evaluates without an environment.
 func EnvironmentFor(branches map[string]string, base string) string {
 	if env, ok := branches[base]; ok {
 		return env

@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,8 @@ func TestEvaluatorEnvironmentFromBranch(t *testing.T) {
 		base, env, decision string
 	}{
 		{"main", "production", engine.RequireApproval},
-		{"feature/x", "", engine.Allow},
+		// An unmapped base takes default_environment (production).
+		{"feature/x", "production", engine.RequireApproval},
 	}
 	for _, tt := range tests {
 		t.Run(tt.base, func(t *testing.T) {
@@ -89,8 +91,8 @@ func TestEvaluatorEnvironmentFromBranch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out.Decision.Decision != tt.decision {
-				t.Errorf("decision = %s, want %s (%s)", out.Decision.Decision, tt.decision, out.Decision.Reason)
+			if out.Decision.Decision != tt.decision || out.Decision.Environment != tt.env {
+				t.Errorf("decision = %s in %q, want %s in %q (%s)", out.Decision.Decision, out.Decision.Environment, tt.decision, tt.env, out.Decision.Reason)
 			}
 		})
 	}
@@ -99,6 +101,36 @@ func TestEvaluatorEnvironmentFromBranch(t *testing.T) {
 		if got := EnvironmentFor(branches, base); got != want {
 			t.Errorf("EnvironmentFor(%q) = %q, want %q", base, got, want)
 		}
+	}
+}
+
+// Attack: a PR against a base branch that gov.cue's branches does not map
+// (a new release branch, a retarget) must not evaluate without an
+// environment and allow; without default_environment it is an error.
+func TestUnmappedBaseBranch(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Base = "hotfix/quiet"
+	fx.PRs[0].Reviews = nil
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	ev := newEvaluator(t, c)
+	out, err := ev.Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := out.Decision; d.Decision != engine.RequireApproval || d.Environment != "production" {
+		t.Fatalf("unmapped base: %s in %q (%s), want require_approval in production", d.Decision, d.Environment, d.Reason)
+	}
+	b := *ev.Bundle
+	b.Config.DefaultEnvironment = ""
+	ev.Bundle = &b
+	if ev.Engine, err = engine.New(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	out, err = ev.Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	var envErr *bundles.EnvironmentError
+	if !errors.As(err, &envErr) {
+		t.Fatalf("no default_environment: got %v (%+v), want an EnvironmentError", err, out)
 	}
 }
 

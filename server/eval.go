@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/scan"
@@ -46,6 +47,14 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := s.decide(r.Context(), req, p)
 	s.m.decisionDuration.Observe(time.Since(start).Seconds())
+	var envErr *bundles.EnvironmentError
+	if errors.As(err, &envErr) {
+		// The caller named an environment the bundle does not declare:
+		// bad input (with the declared list), not a failed evaluation.
+		s.m.decisions.WithLabelValues("error").Inc()
+		writeError(w, http.StatusBadRequest, envErr.Error())
+		return
+	}
 	if err != nil {
 		s.m.decisions.WithLabelValues("error").Inc()
 		s.m.evalErrors.Inc()

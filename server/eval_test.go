@@ -161,6 +161,9 @@ func TestEvalBadInput(t *testing.T) {
 		{"wrong type names the field", bearer(testToken), `{"environment": 7}`, http.StatusBadRequest, `field "environment"`},
 		{"trailing data", bearer(testToken), `{"request_id": "r1"} {"request_id": "r2"}`, http.StatusBadRequest, "after the request object"},
 		{"empty body", bearer(testToken), ``, http.StatusBadRequest, "empty"},
+		// Environments are a closed set: an unknown one (a case variant
+		// here) is the caller's error, with the declared list.
+		{"unknown environment", bearer(testToken), `{"environment": "Production"}`, http.StatusBadRequest, `unknown environment "Production" (declared: production, staging)`},
 		{"oversized", bearer(testToken), `{"patch_content": "` + strings.Repeat("a", 5000) + `"}`, http.StatusRequestEntityTooLarge, "larger than 4096 bytes"},
 	}
 	for _, tt := range tests {

@@ -50,7 +50,7 @@ func TestFromCorpus(t *testing.T) {
 		t.Fatalf("skipped %q, want %d", r.Skipped, len(tests))
 	}
 	for i, tt := range tests {
-		if !strings.HasPrefix(r.Skipped[i], dir+"/"+tt.file+": ") || !strings.Contains(r.Skipped[i], tt.want) {
+		if !strings.HasPrefix(r.Skipped[i], dir+"/"+tt.file+":") || !strings.Contains(r.Skipped[i], tt.want) {
 			t.Errorf("skipped[%d] = %q, want %s named with %q", i, r.Skipped[i], tt.file, tt.want)
 		}
 	}

@@ -80,6 +80,9 @@ the exit status is then 1.`,
 				return err
 			}
 			s := f.store(cfg)
+			if err := storeExists(s.Dir); err != nil {
+				return err
+			}
 			entries, bad := s.List(from)
 			var failed error
 			if verify {

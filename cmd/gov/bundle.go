@@ -12,6 +12,7 @@ import (
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/engine/policytest"
 	"github.com/gov-policy/gov/internal/version"
 )
 
@@ -41,6 +42,9 @@ func newBundleCheckCmd() *cobra.Command {
 				return err
 			}
 			if _, err := engine.New(cmd.Context(), b); err != nil {
+				return err
+			}
+			if err := policytest.CheckCases(b); err != nil {
 				return err
 			}
 			return writeBundleCheck(cmd.OutOrStdout(), format, b)

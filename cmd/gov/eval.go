@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -127,6 +128,10 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	sc := r.scanner
 	in.Findings = r.findings
 	d, err := eng.Evaluate(ctx, in)
+	var envErr *bundles.EnvironmentError
+	if errors.As(err, &envErr) {
+		return err // bad input, not a failed evaluation
+	}
 	if err != nil {
 		return fmt.Errorf("evaluation failed (failing closed): %w", err)
 	}

@@ -30,7 +30,10 @@ func writeDecisionText(w io.Writer, d *engine.Decision) error {
 			if v.Enforced != nil && !*v.Enforced {
 				action += " (not enforced)"
 			}
-			if v.Exception != "" {
+			switch {
+			case strings.HasPrefix(v.Exception, "exception expired"):
+				action += " (" + v.Exception + ")" // it no longer waives: say so
+			case v.Exception != "":
 				action += " (exception)"
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", action, v.Rule, loc, v.Message)

@@ -99,6 +99,9 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 		return err
 	}
 	opts.Store = f.audit.store(b.Config.Audit)
+	if err := storeExists(opts.Store.Dir); err != nil {
+		return err
+	}
 	opts.Bundle = engine.BundleInfo{Source: b.Source, Ref: b.Ref, Revision: b.Revision}
 	opts.Changes = historyChanges(cmd.Context(), b)
 	r, bad, err := frameworks.Build(opts)

@@ -78,6 +78,9 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 	}
 	src, name := simulate.FromCorpus(f.corpus), "corpus:"+f.corpus
 	if f.auditDir != "" {
+		if err := storeExists(f.auditDir); err != nil {
+			return err
+		}
 		src, name = simulate.FromAudit(evidence.Store{Dir: f.auditDir}, since), "audit:"+f.auditDir
 	}
 	ctx := cmd.Context()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -90,6 +91,9 @@ func isCaseFile(name string) bool {
 
 func decodeCase(file string, data []byte) (Case, error) {
 	var c Case
+	if err := checkKeys(file, data, reflect.TypeFor[Case]()); err != nil {
+		return c, err
+	}
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
 		return c, fmt.Errorf("%s: %s", file, strings.Join(strings.Fields(err.Error()), " "))

@@ -17,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/policies"
 )
 
@@ -167,47 +168,38 @@ func runRego(ctx context.Context, b *bundles.Bundle, opts Options, rep *Report) 
 	return nil
 }
 
-// testModules gathers the bundle's policies and tests and the built-in
-// modules and library (with their tests when withLibrary). It returns the
-// module map and the names of the policy files that coverage counts.
+// testModules gathers the program gov eval compiles for b (engine.Modules:
+// the bundle's policies, gov's built-in modules and, when enabled or
+// withLibrary, the library, violation rules renamed as eval renames them)
+// and the tests: the bundle's, and gov's own when withLibrary. It returns
+// the module map and the names of the policy files that coverage counts.
 func testModules(b *bundles.Bundle, withLibrary bool) (map[string]*ast.Module, []string, error) {
-	modules := map[string]*ast.Module{}
-	var covered []string
-	add := func(sets ...map[string]string) error {
-		for _, set := range sets {
-			for path, src := range set {
-				m, err := ast.ParseModuleWithOpts(path, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
-				if err != nil {
-					return fmt.Errorf("built-in policy %s: %w", path, err)
-				}
-				modules[path] = m
-				if withLibrary && !strings.HasSuffix(path, "_test.rego") {
-					covered = append(covered, path)
-				}
-			}
-		}
-		return nil
+	prog := b
+	if withLibrary && !b.Config.Library.Enabled {
+		c := *b
+		c.Config.Library.Enabled = true
+		prog = &c
 	}
-	if err := add(policies.Builtin()); err != nil {
+	modules, err := engine.Modules(prog)
+	if err != nil {
 		return nil, nil, err
 	}
-	if b.Config.Library.Enabled || withLibrary {
-		if err := add(policies.Library()); err != nil {
-			return nil, nil, err
+	var covered []string
+	for path := range modules {
+		if _, own := b.Modules[path]; own || withLibrary {
+			covered = append(covered, path)
 		}
 	}
 	if withLibrary {
-		if err := add(policies.BuiltinTests(), policies.LibraryTests()); err != nil {
-			return nil, nil, err
+		for _, set := range []map[string]string{policies.BuiltinTests(), policies.LibraryTests()} {
+			for path, src := range set {
+				m, err := ast.ParseModuleWithOpts(path, src, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+				if err != nil {
+					return nil, nil, fmt.Errorf("built-in policy %s: %w", path, err)
+				}
+				modules[path] = m
+			}
 		}
-	}
-	for path, src := range b.Modules {
-		m, err := parsed(b, path, src)
-		if err != nil {
-			return nil, nil, err
-		}
-		modules[path] = m
-		covered = append(covered, path)
 	}
 	for path, src := range b.Tests {
 		m, err := parsed(b, path, src)

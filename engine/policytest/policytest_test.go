@@ -112,7 +112,10 @@ func TestRunFilterAndTodo(t *testing.T) {
 
 func TestBadCases(t *testing.T) {
 	for name, c := range map[string]struct{ yaml, want string }{
-		"unknown field":   {"name: x\nrequest: {}\npatch: x\nexpect: {decision: deny}\nbogus: 1\n", `cases/c.yaml: unknown field "bogus"`},
+		"unknown field":   {"name: x\nrequest: {}\npatch: x\nexpect: {decision: deny}\nbogus: 1\n", `cases/c.yaml:5:1: unknown key "bogus" (keys: enforcement, expect, name, now, patch, patch_file, request)`},
+		"nested unknown":  {"request:\n  envirnment: prod\npatch: x\nexpect: {decision: deny}\n", `cases/c.yaml:2:3: request: unknown key "envirnment"`},
+		"expect typo":     {"request: {}\npatch: x\nexpect:\n  decision: deny\n  rule: [a]\n", `cases/c.yaml:5:3: expect: unknown key "rule"`},
+		"yaml syntax":     {"request: {\npatch: x\n", `cases/c.yaml: line 2: did not find expected ',' or '}'`},
 		"bad decision":    {"request: {}\npatch: x\nexpect: {decision: maybe}\n", `expect.decision must be allow, deny or require_approval, not "maybe"`},
 		"no patch":        {"request: {}\nexpect: {decision: deny}\n", "give exactly one of patch_file and patch"},
 		"bad request key": {"request: {environment: 5}\npatch: x\nexpect: {decision: deny}\n", "cases/c.yaml:"},
@@ -122,6 +125,10 @@ func TestBadCases(t *testing.T) {
 			_, err := Run(context.Background(), b, Options{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want %q", err, c.want)
+			}
+			// gov bundle check finds the same without running anything.
+			if err := CheckCases(b); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("CheckCases: %v, want %q", err, c.want)
 			}
 		})
 	}
@@ -145,5 +152,25 @@ func TestLibraryCoverage(t *testing.T) {
 		if _, ok := rep.Coverage.Files[want]; !ok {
 			t.Errorf("coverage lacks %s", want)
 		}
+	}
+}
+
+// gov test runs the program gov eval compiles: a policy reading another
+// package's deny set by value passes its Rego test and its case alike.
+func TestRunsTheEvalProgram(t *testing.T) {
+	b := load(t, fstest.MapFS{
+		"policies/a.rego":      {Data: []byte("package gov.a\n\ndeny contains \"ci edited\" if {\n\tsome f in input.patch.files\n\tstartswith(f.path, \".github/\")\n}\n")},
+		"policies/a_test.rego": {Data: []byte("package gov.a_test\n\ntest_a if data.gov.a.deny == {\"ci edited\"} with input as {\"patch\": {\"files\": [{\"path\": \".github/x\"}]}}\n")},
+		"policies/b.rego":      {Data: []byte("package gov.b\n\ndeny contains \"b: a says ci edited\" if \"ci edited\" in data.gov.a.deny\n")},
+		"policies/b_test.rego": {Data: []byte("package gov.b_test\n\ntest_b if \"b: a says ci edited\" in data.gov.b.deny with input as {\"patch\": {\"files\": [{\"path\": \".github/x\"}]}}\n")},
+		"cases/ci.diff":        {Data: []byte(ciDiff)},
+		"cases/b.yaml":         {Data: []byte("request: {environment: staging}\npatch_file: ci.diff\nexpect: {decision: deny, rules: [gov.b.deny, gov.a.deny]}\n")},
+	})
+	rep, err := Run(context.Background(), b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Tests) != 2 || len(rep.Cases) != 1 {
+		t.Fatalf("report: %+v", rep)
 	}
 }

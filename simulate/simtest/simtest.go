@@ -41,7 +41,7 @@ func Kinds() []Kind {
 
 // Environments and services the records are spread over.
 func environments() []string {
-	return []string{"production", "staging", "development", "production", "staging"}
+	return []string{"production", "staging", "staging", "production", "staging"}
 }
 
 func services() []string {
