@@ -1,0 +1,81 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/github/githubtest"
+)
+
+// TestAttackA12DeniedFileBeyondFilesList: GitHub will not render the diff
+// of a 301-file PR and its files list holds 300 files; the 301st is a
+// committed .env file with a credential, which the bundle denies
+// (secrets/credential-file). gov evaluates the 300 files it got, finds
+// only "approval required" and lets one SRE approval allow the PR. A deny
+// rule that would have fired was skipped because the list was cut off:
+// an incomplete patch must not be allowed by an approval that the full
+// patch would not accept (fail closed: error or approval that cannot
+// override a deny).
+func TestAttackA12DeniedFileBeyondFilesList(t *testing.T) {
+	fx := fixture()
+	var files []githubtest.File
+	for i := 0; i < 300; i++ {
+		files = append(files, githubtest.File{Path: fmt.Sprintf("docs/page%03d.md", i), Status: "added", Additions: 1, Patch: "@@ -0,0 +1 @@\n+hello"})
+	}
+	files = append(files, githubtest.File{Path: ".env", Status: "added", Additions: 1,
+		Patch: "@@ -0,0 +1 @@\n+DATABASE_URL=postgres://app:s3cr3t-Passw0rd@db:5432/app"})
+	fx.PRs[0].Files = files
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	ev, err := integrityEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Logf("HELD: %v", err)
+		return
+	}
+	t.Logf("notes: %v", ev.Notes)
+	if ev.Decision.Decision == engine.Allow {
+		t.Fatalf("VULNERABLE: 301-file PR whose 301st file (.env with a credential) is denied was allowed on one approval: %s", ev.Decision.Reason)
+	}
+}
+
+// TestAttackA12GuardDeniedFileWithinFilesList (guard): the same .env as
+// file 1 of the list is seen and denied; the approval does not override.
+func TestAttackA12GuardDeniedFileWithinFilesList(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].DiffStatus = 406
+	fx.PRs[0].Files = []githubtest.File{{Path: ".env", Status: "added", Additions: 1,
+		Patch: "@@ -0,0 +1 @@\n+DATABASE_URL=postgres://app:s3cr3t-Passw0rd@db:5432/app"}}
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	ev, err := integrityEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Decision.Decision != engine.Deny {
+		t.Fatalf("decision %s: %s", ev.Decision.Decision, ev.Decision.Reason)
+	}
+}
+
+// TestAttackA12UndeclaredBaseBranch: a PR into a base branch the bundle's
+// branches map does not declare gets environment "" and is allowed with
+// no approval at all. THREATS.md (Deciding): a branch the bundle does not
+// declare is an unknown fact and must fail closed (error or approval
+// required), never allow.
+func TestAttackA12UndeclaredBaseBranch(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Base = "release-2026"
+	fx.PRs[0].Reviews = nil
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	ev, err := newEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Logf("HELD: %v", err)
+		return
+	}
+	if ev.Decision.Decision == engine.Allow {
+		t.Fatalf("VULNERABLE: PR into undeclared branch %q allowed without approval (environment %q): %s",
+			"release-2026", EnvironmentFor(integrityEvaluator(t, c).Bundle.Config.Branches, "release-2026"), ev.Decision.Reason)
+	}
+}
