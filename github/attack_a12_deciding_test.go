@@ -79,3 +79,36 @@ func TestAttackA12UndeclaredBaseBranch(t *testing.T) {
 			"release-2026", EnvironmentFor(integrityEvaluator(t, c).Bundle.Config.Branches, "release-2026"), ev.Decision.Reason)
 	}
 }
+
+// TestAttackA12GuardGarbageDiff (guard): GitHub answers the diff request of a
+// staging PR with a garbage body (200, no diff in it). The real change is
+// a committed .env with a credential, which the bundle denies. gov parses
+// an empty patch, calls it incomplete and requires one approval; bob's
+// approval then allows a change no rule ever looked at. THREATS.md: a
+// garbage body or an empty patch must fail closed (error), never end in
+// allow.
+func TestAttackA12GuardGarbageDiff(t *testing.T) {
+	for _, garbage := range []string{"<html><body>Unicorn! Something went wrong</body></html>", "\n"} {
+		t.Run(fmt.Sprintf("%.10q", garbage), func(t *testing.T) { garbageDiff(t, garbage) })
+	}
+}
+
+func garbageDiff(t *testing.T, garbage string) {
+	fx := fixture()
+	fx.PRs[0].Base = "feature/x" // staging
+	fx.PRs[0].Files = []githubtest.File{{Path: ".env", Status: "added", Additions: 1,
+		Patch: "@@ -0,0 +1 @@\n+DATABASE_URL=postgres://app:s3cr3t-Passw0rd@db:5432/app"}}
+	fx.PRs[0].Diff = "diff --git a/.env b/.env\nnew file mode 100644\n--- /dev/null\n+++ b/.env\n@@ -0,0 +1 @@\n+DATABASE_URL=postgres://app:s3cr3t-Passw0rd@db:5432/app\n"
+	fx.Faults = []githubtest.Fault{{Path: "/repos/acme/app/compare/" + baseSHA + "..." + headSHA, Body: garbage}}
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	ev, err := integrityEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Logf("HELD: %v", err)
+		return
+	}
+	t.Logf("diff evaluated: %q notes %v", ev.Diff, ev.Notes)
+	if ev.Decision.Decision == engine.Allow {
+		t.Fatalf("VULNERABLE: a garbage diff body (empty patch) was allowed on one approval: %s", ev.Decision.Reason)
+	}
+}
