@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -45,8 +46,7 @@ func (l linkRewriter) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // reviewPages is the fixture with 100 reviews on page 1 (bob's approval
-// among them) and carol's... no: bob's own CHANGES_REQUESTED on page 2,
-// after his approval.
+// first) and, on page 2, bob's own CHANGES_REQUESTED after his approval.
 func reviewPages() githubtest.Fixture {
 	fx := fixture()
 	var rs []githubtest.Review
@@ -133,5 +133,46 @@ func TestAttackA12GuardReviewsPaginated(t *testing.T) {
 	}
 	if ev.Decision.Decision == engine.Allow {
 		t.Fatalf("allowed: %s", ev.Decision.Reason)
+	}
+}
+
+// TestAttackA12GuardCommitsPageSkipped (guard): bob authored commit 120 of
+// 150 (page 2 of the commit list). GitHub's Link on page 1 skips page 2:
+// bob is never seen as a committer, but the list is shorter than the PR's
+// commit count, so no review counts.
+func TestAttackA12GuardCommitsPageSkipped(t *testing.T) {
+	fx := fixture()
+	var cs []githubtest.Commit
+	for i := 0; i < 149; i++ {
+		author := &alice
+		if i == 119 {
+			author = &bob
+		}
+		cs = append(cs, githubtest.Commit{SHA: fmt.Sprintf("%040x", i+1), Author: author, Committer: author})
+	}
+	cs = append(cs, githubtest.Commit{SHA: headSHA, Author: &alice, Committer: &alice})
+	fx.PRs[0].Commits = cs
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, func(o *Options) {
+		hc := *srv.Client()
+		base := hc.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		hc.Transport = linkRewriter{base: base, fix: func(r *http.Request, resp *http.Response) {
+			if strings.HasSuffix(r.URL.Path, "/commits") && r.URL.Query().Get("page") == "" {
+				if l := resp.Header.Get("Link"); l != "" {
+					resp.Header.Set("Link", strings.Replace(l, "page=2", "page=3", 1))
+				}
+			}
+		}}
+		o.HTTPClient = &hc
+	})
+	ev, err := integrityEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		return
+	}
+	if ev.Decision.Decision == engine.Allow {
+		t.Fatalf("committer bob's approval counted with page 2 of the commits skipped: %s", ev.Decision.Reason)
 	}
 }
