@@ -112,3 +112,23 @@ func garbageDiff(t *testing.T, garbage string) {
 		t.Fatalf("VULNERABLE: a garbage diff body (empty patch) was allowed on one approval: %s", ev.Decision.Reason)
 	}
 }
+
+// TestAttackA12UndeclaredEnvironmentName: `gov pr --environment prod` (a
+// typo: the bundle declares "production", which requires approval) on a
+// PR into main. The engine looks the name up, finds nothing and decides
+// with the defaults: allowed without any approval. THREATS.md (Deciding):
+// an environment the bundle does not declare must fail closed.
+func TestAttackA12UndeclaredEnvironmentName(t *testing.T) {
+	fx := fixture()
+	fx.PRs[0].Reviews = nil
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	ev, err := newEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{Environment: "prod"}, "")
+	if err != nil {
+		t.Logf("HELD: %v", err)
+		return
+	}
+	if ev.Decision.Decision == engine.Allow {
+		t.Fatalf("VULNERABLE: undeclared environment %q allowed without approval: %s", "prod", ev.Decision.Reason)
+	}
+}
