@@ -69,3 +69,38 @@ func TestAttackA12RecycledLoginApproves(t *testing.T) {
 		t.Fatalf("VULNERABLE: the new owner (id 999) of login carol approved for role security: %v", approvedBy(res))
 	}
 }
+
+// TestAttackA12AuthorBreaksOwnGlass: carol (security, break_glass) opened
+// the PR herself and adds the break-glass label to it on its head. The PR
+// author never approves her own change; break-glass by the author is the
+// same self-approval with a louder name, and must not bypass the
+// approvals of her own PR.
+func TestAttackA12AuthorBreaksOwnGlass(t *testing.T) {
+	in := input(oneStage("sre"))
+	in.PR.AuthorID, in.PR.AuthorLogin = carol, "carol"
+	in.PR.CommitAuthorIDs = []int64{carol}
+	in.PR.Labels = []string{DefaultBreakGlassLabel}
+	in.PR.LabelEvents = []LabelEvent{{Label: DefaultBreakGlassLabel, ActorID: carol, ActorLogin: "carol", Added: true, At: at(5), HeadSHA: head}}
+	res := mustEvaluate(t, in, newFakeTeams())
+	if res.Satisfied || res.BreakGlass != nil {
+		t.Fatalf("VULNERABLE: the PR author broke glass on her own PR: %+v", res.BreakGlass)
+	}
+}
+
+// TestAttackA12GuardBreakGlassNonHolderAndBot (guard): the label added by
+// bob (approve, no break_glass) or by a bot without allow_bots on the
+// head is not honoured.
+func TestAttackA12GuardBreakGlassNonHolderAndBot(t *testing.T) {
+	for _, ev := range []LabelEvent{
+		{Label: DefaultBreakGlassLabel, ActorID: bob, ActorLogin: "bob", Added: true, At: at(5), HeadSHA: head},
+		{Label: "GOV/Break-Glass", ActorID: healer, ActorLogin: "healer-bot[bot]", ActorIsBot: true, Added: true, At: at(5), HeadSHA: head},
+	} {
+		in := input(oneStage("sre"))
+		in.Roles["healer"] = bundles.Role{Members: []string{"app:healer-bot"}, Permissions: []string{"approve", "break_glass"}}
+		in.PR.Labels = []string{DefaultBreakGlassLabel}
+		in.PR.LabelEvents = []LabelEvent{ev}
+		if res := mustEvaluate(t, in, newFakeTeams()); res.Satisfied || res.BreakGlass != nil {
+			t.Fatalf("label by %s honoured: %+v", ev.ActorLogin, res.BreakGlass)
+		}
+	}
+}
