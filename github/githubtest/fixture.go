@@ -140,6 +140,8 @@ type Commit struct {
 	SHA       string `json:"sha"`
 	Author    *User  `json:"author,omitempty"`
 	Committer *User  `json:"committer,omitempty"`
+	// Message is the commit message (trailers such as Co-authored-by included).
+	Message string `json:"message,omitempty"`
 }
 
 // Review is one PR review.

@@ -120,6 +120,9 @@ func (s *Server) listCommits(w http.ResponseWriter, r *http.Request, p *PR) {
 	out := make([]*gh.RepositoryCommit, len(p.Commits))
 	for i, c := range p.Commits {
 		rc := &gh.RepositoryCommit{SHA: gh.String(c.SHA)}
+		if c.Message != "" {
+			rc.Commit = &gh.Commit{Message: gh.String(c.Message)}
+		}
 		if c.Author != nil {
 			rc.Author = ghUser(*c.Author)
 		}
