@@ -11,6 +11,7 @@ import (
 
 	"github.com/gov-policy/gov/approvals"
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/patch"
 )
@@ -22,6 +23,9 @@ type Evaluator struct {
 	Members Membership
 	Engine  *engine.Engine
 	Bundle  *bundles.Bundle
+	// Pipeline, when set, decides (and records and signs); nil decides
+	// with Engine and Bundle, recording nothing.
+	Pipeline *decide.Pipeline
 	// Now is the clock for escalation timeouts; nil means time.Now.
 	Now func() time.Time
 }
@@ -35,6 +39,8 @@ type Evaluation struct {
 	Approvals *approvals.Result
 	// Notes say what was evaluated differently (files list instead of diff).
 	Notes []string
+	// Decided is the pipeline's result: the record and evidence written.
+	Decided *decide.Result
 }
 
 // Evaluate decides PR number of repo. req carries the request flags; its
@@ -66,22 +72,58 @@ func (e Evaluator) Evaluate(ctx context.Context, repo Repo, number int, req engi
 	if err != nil {
 		return nil, fmt.Errorf("diff of %s#%d: %w", repo, number, err)
 	}
-	d, err := e.Engine.Evaluate(ctx, engine.Input{Request: req, Patch: p, PR: prInput(repo, pr), Enforcement: enforcement})
-	if err != nil {
-		return nil, fmt.Errorf("evaluation failed (failing closed): %w", err)
-	}
-	approvals.Incomplete(d, incomplete, e.Bundle)
-	ev.Decision = d
-	if d.Decision != engine.RequireApproval || d.Workflow == nil {
-		return ev, nil
-	}
-	res, err := e.count(ctx, repo, pr, d.Workflow)
+	pipe, err := e.pipeline(enforcement)
 	if err != nil {
 		return nil, err
 	}
-	approvals.Apply(d, *res)
-	ev.Approvals = res
+	res, err := pipe.Run(ctx, decide.Input{
+		Request: req, Patch: p, PR: prInput(repo, pr), RecordMetadata: prRecord(repo, pr),
+		Approvals: func(ctx context.Context, d *engine.Decision) error {
+			approvals.Incomplete(d, incomplete, e.Bundle)
+			if d.Decision != engine.RequireApproval || d.Workflow == nil {
+				return nil
+			}
+			res, err := e.count(ctx, repo, pr, d.Workflow)
+			if err != nil {
+				return err
+			}
+			approvals.Apply(d, *res)
+			ev.Approvals = res
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	ev.Decision, ev.Decided = res.Decision, res
 	return ev, nil
+}
+
+// pipeline is e.Pipeline with the enforcement override, or, when the
+// caller gave none, one of Engine and Bundle that scans and redacts but
+// records nothing.
+func (e Evaluator) pipeline(enforcement string) (*decide.Pipeline, error) {
+	if e.Pipeline != nil {
+		p := *e.Pipeline
+		if enforcement != "" {
+			p.Enforcement = enforcement
+		}
+		return &p, nil
+	}
+	sc, err := decide.NewScanner(e.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	return &decide.Pipeline{Bundle: e.Bundle, Engine: e.Engine, Scanner: sc, Enforcement: enforcement}, nil
+}
+
+// prRecord is what the audit record keeps of the pull request, in
+// metadata.pr (head_sha ties the approvals to the commit).
+func prRecord(repo Repo, pr *PullRequest) map[string]any {
+	return map[string]any{"pr": map[string]any{
+		"repository": repo.String(), "number": pr.Number, "head_sha": pr.HeadSHA,
+		"base_ref": pr.BaseRef, "url": pr.HTMLURL,
+	}}
 }
 
 // diff returns the PR's diff, or one rebuilt from the files list (with a

@@ -10,16 +10,15 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/scan"
+	"github.com/gov-policy/gov/decide"
 )
 
 // served is one loaded policy version with everything prepared to decide
 // under it. It is never modified once published.
 type served struct {
-	bundle   *bundles.Bundle
-	engine   *engine.Engine
-	scanner  *scan.Scanner
+	bundle *bundles.Bundle
+	// pipe decides, records and signs under bundle.
+	pipe     *decide.Pipeline
 	loadedAt time.Time
 	// stale is true when the revision came from the clone cache because the
 	// policy repository could not be fetched.
@@ -47,6 +46,9 @@ type policy struct {
 	opts bundles.LoadOptions
 	log  *slog.Logger
 	m    *metrics
+	// record configures every pipeline: enforcement override, audit
+	// directory (else the bundle's audit.dir) and signer.
+	record decide.Pipeline
 
 	cur    atomic.Pointer[served]
 	mu     sync.Mutex // serialises reloads and guards lastErr
@@ -62,19 +64,22 @@ func (p *policy) prepare(ctx context.Context, ref string) (*served, error) {
 	if err != nil {
 		return nil, err
 	}
-	return prepareBundle(ctx, b)
+	return p.prepareBundle(ctx, b)
 }
 
-func prepareBundle(ctx context.Context, b *bundles.Bundle) (*served, error) {
-	eng, err := engine.New(ctx, b)
+func (p *policy) prepareBundle(ctx context.Context, b *bundles.Bundle) (*served, error) {
+	pipe, err := decide.New(ctx, b)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s at %s: %w", b.Source, b.Revision, err)
 	}
-	sc, err := scan.New(scan.Config{Exclude: b.Config.Scanner.Exclude})
-	if err != nil {
-		return nil, fmt.Errorf("bundle %s at %s: scanner: %w", b.Source, b.Revision, err)
+	pipe.Enforcement, pipe.AuditDir, pipe.Signer = p.record.Enforcement, p.record.AuditDir, p.record.Signer
+	if pipe.AuditDir == "" {
+		pipe.AuditDir = b.Config.Audit.Dir
 	}
-	return &served{bundle: b, engine: eng, scanner: sc, loadedAt: time.Now().UTC()}, nil
+	if pipe.Signer != nil && pipe.AuditDir == "" {
+		return nil, fmt.Errorf("bundle %s at %s: signing needs an audit directory (--audit-dir or audit.dir in gov.cue)", b.Source, b.Revision)
+	}
+	return &served{bundle: b, pipe: pipe, loadedAt: time.Now().UTC()}, nil
 }
 
 // start loads the bundle for the first time. When that fails and the
@@ -91,7 +96,7 @@ func (p *policy) start(ctx context.Context) error {
 		if cerr != nil {
 			return fmt.Errorf("%w (no cached revision to serve instead: %w)", err, cerr)
 		}
-		if s, cerr = prepareBundle(ctx, cached); cerr != nil {
+		if s, cerr = p.prepareBundle(ctx, cached); cerr != nil {
 			return fmt.Errorf("%w (and the cached revision does not load: %w)", err, cerr)
 		}
 		s.stale = true

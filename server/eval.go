@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/patch"
-	"github.com/gov-policy/gov/scan"
 )
 
 // handleEval is POST /v1/eval: a HealingActionRequest in, the decision out
@@ -31,7 +31,7 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 	}
 	if subject != "" {
 		if req.RequestedBy != "" && req.RequestedBy != subject {
-			writeError(w, http.StatusForbidden, fmt.Sprintf("requested_by %q is not the authenticated subject %q", req.RequestedBy, subject))
+			writeError(w, http.StatusForbidden, fmt.Sprintf("requested_by is not the authenticated subject %q", subject))
 			return
 		}
 		req.RequestedBy = subject
@@ -44,33 +44,33 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	d, err := s.decide(r.Context(), req, p)
+	d, red, err := s.decide(r.Context(), req, p)
 	s.m.decisionDuration.Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.m.decisions.WithLabelValues("error").Inc()
 		s.m.evalErrors.Inc()
-		s.log.Error("evaluation failed (failing closed)", "request_id", req.RequestID, "error", oneLine(err.Error()))
+		s.log.Error("evaluation failed (failing closed)", "request_id", red.String(req.RequestID), "error", oneLine(err.Error()))
 		writeError(w, http.StatusInternalServerError, "evaluation failed (failing closed): "+oneLine(err.Error()))
 		return
 	}
 	s.m.decisions.WithLabelValues(d.Decision).Inc()
-	s.log.Debug("decided", "request_id", req.RequestID, "decision", d.Decision, "revision", d.Bundle.Revision,
-		"service", req.ServiceName, "environment", req.Environment)
+	s.log.Debug("decided", "request_id", d.RequestID, "decision", d.Decision, "revision", d.Bundle.Revision,
+		"service", red.String(req.ServiceName), "environment", red.String(req.Environment))
 	writeJSON(w, http.StatusOK, d)
 }
 
-// decide runs eval's steps under the version being served: scan the patch
-// for secrets into input.findings, then evaluate.
-func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch) (*engine.Decision, error) {
+// decide runs the decision pipeline under the version being served: scan,
+// evaluate, redact, record and sign. The answer is sent only after the
+// record is written, so every 200 has its record.
+func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch) (*engine.Decision, *decide.Redactor, error) {
 	cur := s.pol.current()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.EvalTimeout)
 	defer cancel()
-	in := engine.Input{Request: req, Patch: p, Enforcement: s.cfg.Enforcement, Findings: scan.PolicyFindings(cur.scanner.ScanPatch(p))}
-	d, err := cur.engine.Evaluate(ctx, in)
-	if err == nil && d == nil {
-		err = errors.New("no decision")
+	res, err := cur.pipe.Run(ctx, decide.Input{Request: req, Patch: p})
+	if err != nil {
+		return nil, res.Redactor, err
 	}
-	return d, err
+	return res.Decision, res.Redactor, nil
 }
 
 // decodeRequest reads the body within the size limit and decodes it

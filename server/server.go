@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/decide"
+	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/github"
 )
 
@@ -27,6 +29,10 @@ type Config struct {
 	Poll time.Duration
 	// Enforcement overrides the bundle's ("" keeps it).
 	Enforcement string
+	// AuditDir records every decision (default: the bundle's audit.dir;
+	// none when both are empty). Signer, when set, signs each record.
+	AuditDir string
+	Signer   *evidence.Signer
 
 	// APIToken authenticates the decision API as "Authorization: Bearer <token>".
 	APIToken string
@@ -107,7 +113,8 @@ type Server struct {
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
 	s := &Server{cfg: cfg, log: cfg.Logger, m: newMetrics(), ghCache: github.NewCache()}
-	s.pol = &policy{ref: cfg.Bundle, opts: cfg.Load, log: cfg.Logger, m: s.m}
+	s.pol = &policy{ref: cfg.Bundle, opts: cfg.Load, log: cfg.Logger, m: s.m,
+		record: decide.Pipeline{Enforcement: cfg.Enforcement, AuditDir: cfg.AuditDir, Signer: cfg.Signer}}
 	if err := s.pol.start(ctx); err != nil {
 		return nil, err
 	}

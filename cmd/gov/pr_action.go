@@ -16,7 +16,6 @@ import (
 	"github.com/gov-policy/gov/github"
 	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/sarif"
-	"github.com/gov-policy/gov/scan"
 )
 
 // Signing modes of gov pr --sign.
@@ -73,35 +72,24 @@ func (f *prArtifactFlags) signer(ctx context.Context, b *bundles.Bundle) (*evide
 // prArtifacts are the files gov pr wrote for one decision.
 type prArtifacts struct{ record, evidence, sarif string }
 
-// write records the decision (and signs the record) when an audit
-// directory is set, and writes the SARIF file when asked.
-func (f *prArtifactFlags) write(ctx context.Context, b *bundles.Bundle, s *evidence.Signer, ev *github.Evaluation, req engine.Request, diff string) (prArtifacts, error) {
+// write copies the evidence the pipeline signed to --evidence-output and
+// writes the SARIF file when asked.
+func (f *prArtifactFlags) write(b *bundles.Bundle, ev *github.Evaluation, diff string) (prArtifacts, error) {
 	var out prArtifacts
-	p, err := patch.Parse([]byte(diff))
-	if err != nil {
-		return out, fmt.Errorf("diff of %s#%d: %w", ev.Repo, ev.PR.Number, err)
+	if ev.Decided != nil {
+		out.record, out.evidence = ev.Decided.Record, ev.Decided.Evidence
 	}
-	if dir := auditDir(f.auditDir, b); dir != "" {
-		sc, err := scan.New(scan.Config{Exclude: b.Config.Scanner.Exclude})
-		if err != nil {
-			return out, err
+	if out.evidence != "" && f.evidenceOutput != "" {
+		if err := copyFile(out.evidence, f.evidenceOutput); err != nil {
+			return out, fmt.Errorf("--evidence-output: %w", err)
 		}
-		if out.record, err = recordDecision(dir, sc, engine.Input{Request: prRequest(req, ev, b, diff)}, ev.Decision); err != nil {
-			return out, err
-		}
-	}
-	if s != nil {
-		if out.evidence, err = f.signing.signRecord(ctx, s, out.record); err != nil {
-			return out, err
-		}
-		if f.evidenceOutput != "" {
-			if err := copyFile(out.evidence, f.evidenceOutput); err != nil {
-				return out, fmt.Errorf("--evidence-output: %w", err)
-			}
-			out.evidence = f.evidenceOutput
-		}
+		out.evidence = f.evidenceOutput
 	}
 	if f.sarifOutput != "" {
+		p, err := patch.Parse([]byte(diff))
+		if err != nil {
+			return out, fmt.Errorf("diff of %s#%d: %w", ev.Repo, ev.PR.Number, err)
+		}
 		opts, err := sarifOptions(b, ev.Decision.Bundle, "gov/pr/")
 		if err != nil {
 			return out, err
@@ -116,29 +104,6 @@ func (f *prArtifactFlags) write(ctx context.Context, b *bundles.Bundle, s *evide
 		out.sarif = f.sarifOutput
 	}
 	return out, nil
-}
-
-// prRequest is the request as the evaluator decided it: the environment
-// from the base branch, the author as requester, the PR's diff, and the
-// pull request in metadata.pr (its head_sha ties approvals to the commit).
-func prRequest(req engine.Request, ev *github.Evaluation, b *bundles.Bundle, diff string) engine.Request {
-	if req.Environment == "" {
-		req.Environment = github.EnvironmentFor(b.Config.Branches, ev.PR.BaseRef)
-	}
-	if req.RequestedBy == "" {
-		req.RequestedBy = ev.PR.AuthorLogin
-	}
-	req.PatchContent = diff
-	meta := make(map[string]any, len(req.Metadata)+1)
-	for k, v := range req.Metadata {
-		meta[k] = v
-	}
-	meta["pr"] = map[string]any{
-		"repository": ev.Repo.String(), "number": ev.PR.Number, "head_sha": ev.PR.HeadSHA,
-		"base_ref": ev.PR.BaseRef, "url": ev.PR.HTMLURL,
-	}
-	req.Metadata = meta
-	return req
 }
 
 // writeActionOutputs appends the step outputs to $GITHUB_OUTPUT, when set.
