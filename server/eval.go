@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -24,6 +25,10 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, herr.status, herr.msg)
 		return
 	}
+	if herr := jsonContentType(r); herr != nil {
+		writeError(w, herr.status, herr.msg)
+		return
+	}
 	req, herr := s.decodeRequest(w, r)
 	if herr != nil {
 		writeError(w, herr.status, herr.msg)
@@ -36,13 +41,16 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 		}
 		req.RequestedBy = subject
 	}
-	var p *patch.Patch // an empty patch_content is an empty patch (nil)
-	if strings.TrimSpace(req.PatchContent) != "" {
-		var err error
-		if p, err = patch.Parse([]byte(req.PatchContent)); err != nil {
-			writeError(w, http.StatusBadRequest, "patch_content: "+oneLine(err.Error()))
-			return
-		}
+	// An empty patch is refused, as gov eval refuses it: a request that
+	// names no change must not come back allowed.
+	if strings.TrimSpace(req.PatchContent) == "" {
+		writeError(w, http.StatusBadRequest, "patch_content: empty (a request must carry the patch to decide)")
+		return
+	}
+	p, err := patch.Parse([]byte(req.PatchContent))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "patch_content: "+oneLine(err.Error()))
+		return
 	}
 	d, red, err := s.decide(r.Context(), req, p)
 	s.m.decisionDuration.Observe(time.Since(start).Seconds())
@@ -71,6 +79,16 @@ func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch)
 		return nil, res.Redactor, err
 	}
 	return res.Decision, res.Redactor, nil
+}
+
+// jsonContentType refuses a body that does not say it is JSON
+// (application/json or a +json type): 415.
+func jsonContentType(r *http.Request) *httpError {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
+	}
+	return nil
 }
 
 // decodeRequest reads the body within the size limit and decodes it
