@@ -61,6 +61,10 @@ type Config struct {
 	EvalTimeout time.Duration
 	// MaxBodyBytes limits request bodies (default 10 MiB; 413 beyond).
 	MaxBodyBytes int64
+	// UnverifiedBytes bounds the webhook body bytes held at once before
+	// their signature is verified, over all connections (default four
+	// times MaxBodyBytes); a delivery that does not fit is answered 503.
+	UnverifiedBytes int64
 	// ShutdownTimeout bounds the graceful shutdown: in-flight requests and
 	// queued jobs (default 30s).
 	ShutdownTimeout time.Duration
@@ -81,6 +85,7 @@ func (c *Config) defaults() {
 	setDefault(&c.JobTimeout, 2*time.Minute)
 	setDefault(&c.EvalTimeout, 10*time.Second)
 	setDefault(&c.MaxBodyBytes, 10<<20)
+	setDefault(&c.UnverifiedBytes, 4*c.MaxBodyBytes)
 	setDefault(&c.ShutdownTimeout, 30*time.Second)
 	setDefault(&c.DeliveryMemory, 10000)
 	setDefault(&c.DeliveryTTL, 24*time.Hour)
@@ -105,6 +110,8 @@ type Server struct {
 	queue   *queue
 	seen    *deliveries
 	ghCache *github.Cache
+	// unverified holds the webhook bodies not yet verified (UnverifiedBytes).
+	unverified *byteBudget
 }
 
 // New loads the bundle and prepares the server; it fails when the bundle
@@ -112,7 +119,8 @@ type Server struct {
 // or when the OIDC issuer's discovery document cannot be fetched.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, m: newMetrics(), ghCache: github.NewCache()}
+	s := &Server{cfg: cfg, log: cfg.Logger, m: newMetrics(), ghCache: github.NewCache(),
+		unverified: &byteBudget{limit: max(cfg.UnverifiedBytes, cfg.MaxBodyBytes)}}
 	s.pol = &policy{ref: cfg.Bundle, opts: cfg.Load, log: cfg.Logger, m: s.m,
 		record: decide.Pipeline{Enforcement: cfg.Enforcement, AuditDir: cfg.AuditDir, Signer: cfg.Signer}}
 	if err := s.pol.start(ctx); err != nil {
