@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gov-policy/gov/internal/gittest"
 )
 
 // TestWebhookRefusesPathInRepoName: a signed payload whose
@@ -107,5 +110,55 @@ func TestWebhookBoundsUnverifiedBytes(t *testing.T) {
 	}
 	if code, _ := call(t, s.Handler(), http.MethodGet, "/healthz", nil, nil); code != http.StatusOK {
 		t.Errorf("/healthz after the flood: %d", code)
+	}
+}
+
+// conflictPolicy compiles but fails at evaluation: a complete rule with
+// conflicting values.
+const conflictPolicy = `package gov.custom.requester
+
+f(_) := 1
+
+f(_) := 2
+
+warn contains "never" if f(1) == 3
+`
+
+// TestReloadRefusesRevisionThatCannotDecide: a revision that compiles but
+// fails at evaluation, or whose own cases/ fail, is refused; the old one
+// keeps serving, the error is logged and counted, and /readyz says
+// "stale" with the error while staying in rotation.
+func TestReloadRefusesRevisionThatCannotDecide(t *testing.T) {
+	failingCase := map[string]string{
+		"policies/requester.rego": requesterPolicy,
+		"cases/allow.yaml":        "name: allowed\nrequest: {environment: staging}\npatch: |\n  --- a/x\n  +++ b/x\n  @@ -1 +1 @@\n  -a\n  +b\nexpect: {decision: deny}\n",
+	}
+	for name, files := range map[string]map[string]string{
+		"conflicting values": {"policies/requester.rego": conflictPolicy},
+		"failing case":       failingCase,
+	} {
+		t.Run(name, func(t *testing.T) {
+			repo := gittest.New(t)
+			v1 := repo.Commit("policy", policyVersion("v1 by"))
+			s := newTestServer(t, Config{Bundle: repo.Dir + "@master"})
+			h := s.Handler()
+			repo.Commit("policy", files)
+			err := s.Reload(t.Context())
+			if err == nil {
+				t.Fatal("the revision was swapped in")
+			}
+			if msg := evalMessage(t, h); !strings.Contains(msg, "v1 by bot") {
+				t.Errorf("not decided by v1 after the refused reload: %s", msg)
+			}
+			code, out := call(t, h, http.MethodGet, "/readyz", nil, nil)
+			var st map[string]any
+			_ = json.Unmarshal(out, &st)
+			if code != http.StatusOK || st["status"] != "stale" || st["revision"] != v1 || st["last_reload_error"] == "" {
+				t.Errorf("/readyz: %d %s; want 200, stale, v1 and the reload error", code, out)
+			}
+			if !hasMetric(metricsText(t, h), `gov_bundle_reload_errors_total 1`) {
+				t.Error("the refused reload is not counted")
+			}
+		})
 	}
 }

@@ -204,15 +204,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// handleReady is GET /readyz: 200 while a revision is served, even a stale
+// one (the decision API still answers) and even with the webhook queue
+// full (webhooks get 503, decisions do not); the body says "stale" with the
+// last refused reload, and whether the queue is full.
 func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
-	switch {
-	case s.pol.current() == nil:
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "no bundle loaded"})
-	case s.queue.saturated():
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "work queue full"})
-	default:
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "revision": s.pol.current().bundle.Revision})
+	if s.pol.current() == nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "no bundle loaded"})
+		return
 	}
+	st := s.pol.status()
+	body := map[string]any{"status": "ready", "revision": st.Revision, "stale": false}
+	if st.Stale || st.LastError != "" {
+		body["status"], body["stale"], body["last_reload_error"] = "stale", true, st.LastError
+	}
+	if s.queue.saturated() {
+		body["webhook_queue"] = "full"
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
