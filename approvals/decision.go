@@ -22,7 +22,7 @@ func Apply(d *engine.Decision, r Result) {
 	switch {
 	case r.BreakGlass != nil:
 		bg := r.BreakGlass
-		d.Decision, d.Allowed, d.PendingReason = engine.Allow, true, ""
+		d.Decision, d.PendingReason = engine.Allow, ""
 		d.Reason = fmt.Sprintf("BREAK-GLASS: label %q added by %s at %s; approvals bypassed (was: %s)",
 			bg.Label, bg.ByLogin, bg.At.UTC().Format(time.RFC3339), d.Reason)
 		d.Summary.Passed = true
@@ -31,7 +31,7 @@ func Apply(d *engine.Decision, r Result) {
 		for _, s := range r.Stages {
 			by = append(by, fmt.Sprintf("%s (%s)", strings.Join(s.ApprovedBy, ", "), s.Name))
 		}
-		d.Decision, d.Allowed, d.PendingReason = engine.Allow, true, ""
+		d.Decision, d.PendingReason = engine.Allow, ""
 		d.Reason = fmt.Sprintf("approved by %s (was: %s)", strings.Join(by, "; "), d.Reason)
 		d.Summary.Passed = true
 	default:
@@ -48,7 +48,7 @@ func Incomplete(d *engine.Decision, why string, b *bundles.Bundle) {
 		return
 	}
 	if d.Decision == engine.Allow && d.Enforcement != engine.EnforcementOff && d.Enforcement != engine.EnforcementWarn {
-		d.Decision, d.Allowed, d.ApprovalRequired = engine.RequireApproval, false, true
+		d.Decision = engine.RequireApproval
 		d.Summary.Passed = false
 		if d.Workflow == nil {
 			d.Workflow = FallbackWorkflow(b)

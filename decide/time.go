@@ -8,8 +8,8 @@ import (
 
 // TimeOf is when the decision was made (its evaluated_at), else now.
 func TimeOf(d *engine.Decision) time.Time {
-	if t, err := time.Parse(time.RFC3339, d.EvaluatedAt); err == nil {
-		return t
+	if !d.EvaluatedAt.IsZero() {
+		return d.EvaluatedAt
 	}
 	return time.Now().UTC()
 }

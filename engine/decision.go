@@ -19,21 +19,24 @@ const (
 
 // Decision is the result of one evaluation. Its JSON form is the contract of
 // DESIGN.md ("The decision") and is what `gov eval --format json` prints.
+// Decision (allow, deny or require_approval) is the one outcome: allowed and
+// approval_required are derived from it (Allowed, ApprovalRequired and the
+// JSON form), never held beside it, so they cannot disagree.
 type Decision struct {
-	Decision         string          `json:"decision"`
-	Allowed          bool            `json:"allowed"`
-	ApprovalRequired bool            `json:"approval_required"`
-	Reason           string          `json:"reason"`
-	RiskLevel        string          `json:"risk_level"`
-	RequestID        string          `json:"request_id,omitempty"`
-	Bundle           BundleInfo      `json:"bundle"`
-	Enforcement      string          `json:"enforcement"`
-	Violations       []Violation     `json:"violations"`
-	Workflow         *WorkflowResult `json:"workflow,omitempty"`
-	PendingReason    string          `json:"pending_reason,omitempty"`
-	Summary          Summary         `json:"summary"`
-	EvaluatedAt      string          `json:"evaluated_at"`
-	DurationMS       float64         `json:"duration_ms"`
+	Decision      string          `json:"decision"`
+	Reason        string          `json:"reason"`
+	RiskLevel     string          `json:"risk_level"`
+	RequestID     string          `json:"request_id,omitempty"`
+	Bundle        BundleInfo      `json:"bundle"`
+	Enforcement   string          `json:"enforcement"`
+	Violations    []Violation     `json:"violations"`
+	Workflow      *WorkflowResult `json:"workflow,omitempty"`
+	PendingReason string          `json:"pending_reason,omitempty"`
+	Summary       Summary         `json:"summary"`
+	// EvaluatedAt is when the decision was made, UTC, to the second (its
+	// JSON is RFC 3339).
+	EvaluatedAt time.Time `json:"evaluated_at"`
+	DurationMS  float64   `json:"duration_ms"`
 }
 
 // BundleInfo names the policy version a decision was made under.

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
@@ -98,7 +99,7 @@ func requestCases(t *testing.T) map[string]engine.Request {
 // comparable drops what differs between two evaluations of one request.
 func comparable(d *engine.Decision) engine.Decision {
 	c := *d
-	c.EvaluatedAt, c.DurationMS = "", 0
+	c.EvaluatedAt, c.DurationMS = time.Time{}, 0
 	return c
 }
 

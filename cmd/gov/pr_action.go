@@ -114,7 +114,7 @@ func writeActionOutputs(d *engine.Decision, art prArtifacts) error {
 	}
 	var b strings.Builder
 	for _, kv := range [][2]string{
-		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed)},
+		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed())},
 		{"sarif-file", art.sarif}, {"evidence-file", art.evidence},
 	} {
 		if strings.ContainsAny(kv[1], "\r\n") {
