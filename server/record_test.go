@@ -2,10 +2,8 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -155,14 +153,8 @@ func TestServeSIGTERMLosesNoRecord(t *testing.T) {
 	dir := t.TempDir()
 	gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
 	s := newTestServer(t, Config{Bundle: dir, AuditDir: audit, Workers: 1})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	url := "http://" + ln.Addr().String() + "/v1/eval"
+	base, stop := serve(t, s)
+	url := base + "/v1/eval"
 	client := &http.Client{Timeout: 20 * time.Second}
 	var mu sync.Mutex
 	answered := map[string]bool{}
@@ -197,14 +189,15 @@ func TestServeSIGTERMLosesNoRecord(t *testing.T) {
 		})
 	}
 	time.Sleep(500 * time.Millisecond)
-	cancel() // what SIGTERM does in gov serve
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }() // what SIGTERM does in gov serve
 	close(stopAt)
-	if err := <-done; err != nil {
+	if err := <-stopped; err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
 	wg.Wait()
 	recorded := map[string]bool{}
-	_, err = evidence.Store{Dir: audit}.Walk(time.Time{}, func(_ evidence.Entry, rec evidence.Record) error {
+	_, err := evidence.Store{Dir: audit}.Walk(time.Time{}, func(_ evidence.Entry, rec evidence.Record) error {
 		recorded[rec.Request.RequestID] = true
 		return nil
 	})

@@ -25,26 +25,24 @@ const (
 	signKeyless = "keyless"
 )
 
-// prArtifactFlags are what gov pr keeps of a decision besides the PR
-// status and comment: the audit record, its signed evidence and SARIF.
-type prArtifactFlags struct {
-	sarifOutput, auditDir, sign, evidenceOutput string
-	signing                                     signFlags
+// recordFlags are where a decision is recorded and how it is signed
+// (gov pr, gov serve).
+type recordFlags struct {
+	auditDir, sign string
+	signing        signFlags
 }
 
-func (f *prArtifactFlags) AddFlags(cmd *cobra.Command) {
+func (f *recordFlags) AddFlags(cmd *cobra.Command, what string) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.sarifOutput, "sarif-output", "", "also write the decision as SARIF (code scanning) to this file")
-	fl.StringVar(&f.auditDir, "audit-dir", "", "record the decision in this audit directory (default: audit.dir of the bundle's gov.cue, if set)")
-	fl.StringVar(&f.sign, "sign", signNone, "sign the decision record: none, key (--key) or keyless (Fulcio + Rekor, GitHub Actions OIDC)")
+	fl.StringVar(&f.auditDir, "audit-dir", "", "record "+what+" in this audit directory (default: audit.dir of the bundle's gov.cue, if set)")
+	fl.StringVar(&f.sign, "sign", signNone, "sign "+what+": none, key (--key) or keyless (Fulcio + Rekor, GitHub Actions OIDC)")
 	fl.StringVar(&f.signing.key, "key", "", "private key of --sign key (cosign-format, password in "+envCosignPassword+"; or PEM PKCS#8 ECDSA P-256/Ed25519)")
 	fl.StringVar(&f.signing.fulcioURL, "fulcio-url", evidence.DefaultFulcioURL, "Fulcio instance of --sign keyless")
 	fl.StringVar(&f.signing.rekorURL, "rekor-url", evidence.DefaultRekorURL, "Rekor (v1) instance of --sign keyless")
-	fl.StringVar(&f.evidenceOutput, "evidence-output", "", "also copy the signed evidence (Sigstore bundle) to this file")
 }
 
-// check validates the flag combination before any API call.
-func (f *prArtifactFlags) check() error {
+// check validates the flag combination before anything is loaded.
+func (f *recordFlags) check() error {
 	switch {
 	case f.sign != signNone && f.sign != signKey && f.sign != signKeyless:
 		return usageError{fmt.Errorf("unknown --sign %q (want none, key or keyless)", f.sign)}
@@ -52,7 +50,30 @@ func (f *prArtifactFlags) check() error {
 		return usageError{errors.New("--sign key needs --key")}
 	case f.sign != signKey && f.signing.key != "":
 		return usageError{fmt.Errorf("--key is for --sign key, not --sign %s", f.sign)}
-	case f.sign == signNone && f.evidenceOutput != "":
+	}
+	return nil
+}
+
+// prArtifactFlags are what gov pr keeps of a decision besides the PR
+// status and comment: the audit record, its signed evidence and SARIF.
+type prArtifactFlags struct {
+	recordFlags
+	sarifOutput, evidenceOutput string
+}
+
+func (f *prArtifactFlags) AddFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.sarifOutput, "sarif-output", "", "also write the decision as SARIF (code scanning) to this file")
+	f.recordFlags.AddFlags(cmd, "the decision")
+	fl.StringVar(&f.evidenceOutput, "evidence-output", "", "also copy the signed evidence (Sigstore bundle) to this file")
+}
+
+// check validates the flag combination before any API call.
+func (f *prArtifactFlags) check() error {
+	if err := f.recordFlags.check(); err != nil {
+		return err
+	}
+	if f.sign == signNone && f.evidenceOutput != "" {
 		return usageError{errors.New("--evidence-output needs --sign key or keyless")}
 	}
 	return nil

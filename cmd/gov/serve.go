@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/github"
 	"github.com/gov-policy/gov/server"
 )
@@ -27,8 +26,7 @@ type serveFlags struct {
 	rateLimitWait                 time.Duration
 	workers, queueSize            int
 	maxBody                       int64
-	auditDir, sign                string
-	signing                       signFlags
+	record                        recordFlags
 }
 
 func (f *serveFlags) AddFlags(cmd *cobra.Command) {
@@ -47,11 +45,7 @@ func (f *serveFlags) AddFlags(cmd *cobra.Command) {
 	fl.Int64Var(&f.maxBody, "max-body", 10<<20, "largest request body in bytes (413 beyond)")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long in-flight requests and queued jobs may take")
 	fl.DurationVar(&f.rateLimitWait, "rate-limit-wait", github.DefaultMaxWait, "longest wait for a GitHub rate-limit reset before a job fails")
-	fl.StringVar(&f.auditDir, "audit-dir", "", "record every decision in this audit directory (default: audit.dir of the bundle's gov.cue, if set)")
-	fl.StringVar(&f.sign, "sign", signNone, "sign every decision record: none, key (--key) or keyless (Fulcio + Rekor)")
-	fl.StringVar(&f.signing.key, "key", "", "private key of --sign key (cosign-format, password in "+envCosignPassword+"; or PEM PKCS#8 ECDSA P-256/Ed25519)")
-	fl.StringVar(&f.signing.fulcioURL, "fulcio-url", evidence.DefaultFulcioURL, "Fulcio instance of --sign keyless")
-	fl.StringVar(&f.signing.rekorURL, "rekor-url", evidence.DefaultRekorURL, "Rekor (v1) instance of --sign keyless")
+	f.record.AddFlags(cmd, "every decision")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error (JSON logs on stderr)")
 }
 
@@ -94,7 +88,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		Bundle: f.bundle, Load: bundles.LoadOptions{CacheDir: envOr(envCacheDir, "")}, Poll: f.poll,
 		Enforcement: f.enforcement, APIToken: envOr(envAPIToken, ""), WebhookSecret: envOr(envWebhookSecret, ""),
 		PolicyRepo: f.policyRepo, TargetURL: f.target, Workers: f.workers, QueueSize: f.queueSize,
-		MaxBodyBytes: f.maxBody, ShutdownTimeout: f.shutdownTimeout, AuditDir: f.auditDir,
+		MaxBodyBytes: f.maxBody, ShutdownTimeout: f.shutdownTimeout, AuditDir: f.record.auditDir,
 		Logger: slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})),
 	}
 	if cfg.Bundle == "" {
@@ -126,14 +120,10 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 
 // signer loads the key of --sign key or prepares keyless signing.
 func (f *serveFlags) signer(ctx context.Context, cfg *server.Config) error {
-	art := prArtifactFlags{sign: f.sign, signing: f.signing}
-	if err := art.check(); err != nil {
+	if err := f.record.check(); err != nil || f.record.sign == signNone {
 		return err
 	}
-	if f.sign == signNone {
-		return nil
-	}
-	s, err := f.signing.signer(ctx)
+	s, err := f.record.signing.signer(ctx)
 	cfg.Signer = s
 	return err
 }
