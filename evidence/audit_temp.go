@@ -24,12 +24,19 @@ const tempPrefix = ".tmp-"
 // publishing left. They are never valid records; a masked record's temp
 // holds the same masked bytes, but nothing is left to be mistaken for one.
 func (s Store) PruneTemp(before time.Time) (removed []string, err error) {
+	root, err := os.OpenRoot(s.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	defer func() { _ = root.Close() }()
 	var bad []error
-	werr := filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
+	// Within the root: a symlink planted in the directory cannot lead
+	// the removal outside it.
+	werr := fs.WalkDir(root.FS(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && path == s.Dir {
-				return fs.SkipAll
-			}
 			return err
 		}
 		if d.IsDir() || !strings.HasPrefix(d.Name(), tempPrefix) {
@@ -39,11 +46,11 @@ func (s Store) PruneTemp(before time.Time) (removed []string, err error) {
 		if err != nil || !info.ModTime().Before(before) {
 			return nil //nolint:nilerr // gone meanwhile, or still being written
 		}
-		if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+		if rerr := root.Remove(path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			bad = append(bad, fmt.Errorf("audit: %w", rerr))
 			return nil
 		}
-		removed = append(removed, path)
+		removed = append(removed, filepath.Join(s.Dir, filepath.FromSlash(path)))
 		return nil
 	})
 	if werr != nil {

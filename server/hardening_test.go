@@ -22,7 +22,7 @@ import (
 func TestWebhookRefusesPathInRepoName(t *testing.T) {
 	s := newTestServer(t, Config{WebhookSecret: webhookSecret, GitHub: githubFor("http://127.0.0.1:1")})
 	body := payload(t, "../testdata/github/webhooks/pull_request_opened.json")
-	evil := bytes.Replace(body, []byte(`"full_name": "Codertocat/Hello-World"`), []byte(`"full_name": "../x"`), -1)
+	evil := bytes.ReplaceAll(body, []byte(`"full_name": "Codertocat/Hello-World"`), []byte(`"full_name": "../x"`))
 	if bytes.Equal(evil, body) {
 		t.Fatal("the payload has no repository.full_name to replace")
 	}

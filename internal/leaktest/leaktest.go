@@ -138,16 +138,17 @@ func Check(t testing.TB, where string, data []byte) {
 func CheckDir(t testing.TB, dir string) int {
 	t.Helper()
 	n := 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	fsys := os.DirFS(dir)
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		data, err := os.ReadFile(path)
+		data, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return err
 		}
 		n++
-		Check(t, path, data)
+		Check(t, filepath.Join(dir, path), data)
 		return nil
 	})
 	if err != nil {
