@@ -25,7 +25,6 @@ func Apply(d *engine.Decision, r Result) {
 		d.Decision, d.PendingReason = engine.Allow, ""
 		d.Reason = fmt.Sprintf("BREAK-GLASS: label %q added by %s at %s; approvals bypassed (was: %s)",
 			bg.Label, bg.ByLogin, bg.At.UTC().Format(time.RFC3339), d.Reason)
-		d.Summary.Passed = true
 	case r.Satisfied:
 		var by []string
 		for _, s := range r.Stages {
@@ -33,7 +32,6 @@ func Apply(d *engine.Decision, r Result) {
 		}
 		d.Decision, d.PendingReason = engine.Allow, ""
 		d.Reason = fmt.Sprintf("approved by %s (was: %s)", strings.Join(by, "; "), d.Reason)
-		d.Summary.Passed = true
 	default:
 		d.PendingReason = r.Pending
 	}
@@ -49,7 +47,6 @@ func Incomplete(d *engine.Decision, why string, b *bundles.Bundle) {
 	}
 	if d.Decision == engine.Allow && d.Enforcement != engine.EnforcementOff && d.Enforcement != engine.EnforcementWarn {
 		d.Decision = engine.RequireApproval
-		d.Summary.Passed = false
 		if d.Workflow == nil {
 			d.Workflow = FallbackWorkflow(b)
 		}

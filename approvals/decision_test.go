@@ -40,7 +40,7 @@ func TestApply(t *testing.T) {
 			if tt.d.Decision != tt.decision || tt.d.Allowed() != (tt.decision == engine.Allow) || !strings.HasPrefix(tt.d.Reason, tt.reason) || tt.d.PendingReason != tt.pending {
 				t.Errorf("decision = %s allowed=%v reason %q pending %q", tt.d.Decision, tt.d.Allowed(), tt.d.Reason, tt.d.PendingReason)
 			}
-			if tt.d.Workflow != nil && tt.d.Decision == engine.Allow && !tt.d.Summary.Passed {
+			if tt.d.Workflow != nil && tt.d.Decision == engine.Allow && !tt.d.Passed() {
 				t.Errorf("summary.passed not set")
 			}
 		})

@@ -82,7 +82,6 @@ func (e *Engine) decide(d *Decision, in Input, risk string, rs []result) error {
 	case len(counted[RequireApproval]) > 0:
 		strict, reason = RequireApproval, "approval required by "+ruleList(counted[RequireApproval])
 	}
-	d.Summary.Passed = strict == Allow
 	for _, r := range rs {
 		v := r.Violation
 		if d.Enforcement == EnforcementWarn {
@@ -94,6 +93,7 @@ func (e *Engine) decide(d *Decision, in Input, risk string, rs []result) error {
 		d.Decision = Allow
 		d.Reason = reason
 		if strict != Allow {
+			d.Unenforced = strict
 			d.Reason = "enforcement warn, not enforced: " + reason
 		}
 		return nil

@@ -126,7 +126,7 @@ func TestEnforcement(t *testing.T) {
 					t.Errorf("violation %+v enforced %v", v, v.Enforced)
 				}
 			}
-			if tc.enforcement == "warn" && (d.Summary.Passed || d.Summary.ErrorCount != 1 || d.Workflow != nil) {
+			if tc.enforcement == "warn" && (d.Passed() || d.Summary.ErrorCount != 1 || d.Workflow != nil) {
 				t.Errorf("warn summary %+v workflow %v", d.Summary, d.Workflow)
 			}
 		})

@@ -33,6 +33,10 @@ type Decision struct {
 	Workflow      *WorkflowResult `json:"workflow,omitempty"`
 	PendingReason string          `json:"pending_reason,omitempty"`
 	Summary       Summary         `json:"summary"`
+	// Unenforced is, under enforcement warn, the decision strict
+	// enforcement would have reached (deny or require_approval); "" when
+	// it would have allowed too. summary.passed is derived from it.
+	Unenforced string `json:"-"`
 	// EvaluatedAt is when the decision was made, UTC, to the second (its
 	// JSON is RFC 3339).
 	EvaluatedAt time.Time `json:"evaluated_at"`
@@ -91,9 +95,10 @@ type StageReview struct {
 	SubmittedAt time.Time `json:"submitted_at"`
 }
 
-// Summary counts the evaluation.
+// Summary counts the evaluation. Its JSON also says whether the decision
+// passed (Decision.Passed), derived when the decision is encoded.
 type Summary struct {
-	Passed             bool     `json:"passed"`
+	passed             bool
 	ErrorCount         int      `json:"error_count"`
 	WarningCount       int      `json:"warning_count"`
 	PolicyTypesChecked []string `json:"policy_types_checked"`

@@ -98,7 +98,7 @@ func TestStarterDecisionDetails(t *testing.T) {
 	if v.Severity != "high" || !slices.Equal(v.Controls, []string{"SOC2:CC8.1"}) || v.Message != "deletes test file pkg/a_test.go" {
 		t.Errorf("violation %+v", v)
 	}
-	if d.Summary.ErrorCount != 2 || d.Summary.Passed || d.Allowed() {
+	if d.Summary.ErrorCount != 2 || d.Passed() || d.Allowed() {
 		t.Errorf("summary %+v allowed %v", d.Summary, d.Allowed())
 	}
 }

@@ -70,7 +70,7 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Decision, error) {
 		EvaluatedAt: now.UTC().Truncate(time.Second),
 	}
 	if enforcement == EnforcementOff {
-		d.Decision, d.Reason, d.Summary.Passed = Allow, "enforcement off", true
+		d.Decision, d.Reason = Allow, "enforcement off"
 		d.DurationMS = millis(time.Since(start))
 		return d, nil
 	}

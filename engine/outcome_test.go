@@ -33,3 +33,31 @@ func TestDecisionJSONDerivesFromOutcome(t *testing.T) {
 		t.Errorf("old record written back: %s", out)
 	}
 }
+
+// TestSummaryPassedDerives: summary.passed follows the outcome: allow
+// passes, except under enforcement warn when strict would have blocked;
+// approvals that allow make it pass; it survives a JSON round trip.
+func TestSummaryPassedDerives(t *testing.T) {
+	f := false
+	warned := Decision{Decision: Allow, Enforcement: EnforcementWarn, Unenforced: Deny,
+		Violations: []Violation{{Rule: "r", Action: Deny, Enforced: &f}}}
+	approved := Decision{Decision: RequireApproval}
+	approved.Decision = Allow // what approvals do: the one outcome changes
+	for name, tc := range map[string]struct {
+		d    Decision
+		want bool
+	}{
+		"allow": {Decision{Decision: Allow}, true}, "deny": {Decision{Decision: Deny}, false},
+		"pending": {Decision{Decision: RequireApproval}, false}, "warn would deny": {warned, false},
+		"approved": {approved, true},
+	} {
+		out, _ := json.Marshal(tc.d)
+		if tc.d.Passed() != tc.want || !strings.Contains(string(out), `"summary":{"passed":`+map[bool]string{true: "true", false: "false"}[tc.want]) {
+			t.Errorf("%s: Passed() %v, JSON %s; want %v", name, tc.d.Passed(), out, tc.want)
+		}
+		var back Decision
+		if err := json.Unmarshal(out, &back); err != nil || back.Passed() != tc.want {
+			t.Errorf("%s: after a round trip passed %v (%v)", name, back.Passed(), err)
+		}
+	}
+}
