@@ -22,19 +22,17 @@ func Apply(d *engine.Decision, r Result) {
 	switch {
 	case r.BreakGlass != nil:
 		bg := r.BreakGlass
-		d.Decision, d.Allowed, d.PendingReason = engine.Allow, true, ""
+		d.Decision, d.PendingReason = engine.Allow, ""
 		d.Reason = fmt.Sprintf("BREAK-GLASS: label %q added by %s at %s for head %s; approvals bypassed (was: %s)",
 			bg.Label, bg.ByLogin, bg.At.UTC().Format(time.RFC3339), bg.HeadSHA, d.Reason)
 		d.BreakGlass = &engine.BreakGlass{Label: bg.Label, By: bg.ByLogin, ByID: bg.ByID, At: bg.At.UTC(), HeadSHA: bg.HeadSHA}
-		d.Summary.Passed = true
 	case r.Satisfied:
 		var by []string
 		for _, s := range r.Stages {
 			by = append(by, fmt.Sprintf("%s (%s)", strings.Join(s.ApprovedBy, ", "), s.Name))
 		}
-		d.Decision, d.Allowed, d.PendingReason = engine.Allow, true, ""
+		d.Decision, d.PendingReason = engine.Allow, ""
 		d.Reason = fmt.Sprintf("approved by %s (was: %s)", strings.Join(by, "; "), d.Reason)
-		d.Summary.Passed = true
 	default:
 		d.PendingReason = r.Pending
 	}
@@ -49,8 +47,7 @@ func Incomplete(d *engine.Decision, why string, b *bundles.Bundle) {
 		return
 	}
 	if d.Decision == engine.Allow && d.Enforcement != engine.EnforcementOff && d.Enforcement != engine.EnforcementWarn {
-		d.Decision, d.Allowed, d.ApprovalRequired = engine.RequireApproval, false, true
-		d.Summary.Passed = false
+		d.Decision = engine.RequireApproval
 		if d.Workflow == nil {
 			d.Workflow = FallbackWorkflow(b)
 		}

@@ -10,7 +10,7 @@ import (
 
 func waiting() *engine.Decision {
 	wf := oneStage("sre")
-	return &engine.Decision{Decision: engine.RequireApproval, ApprovalRequired: true, Reason: "production needs approval",
+	return &engine.Decision{Decision: engine.RequireApproval, Reason: "production needs approval",
 		Enforcement: engine.EnforcementStrict, Workflow: &wf, PendingReason: "waiting"}
 }
 
@@ -37,10 +37,10 @@ func TestApply(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			Apply(tt.d, tt.r)
-			if tt.d.Decision != tt.decision || tt.d.Allowed != (tt.decision == engine.Allow) || !strings.HasPrefix(tt.d.Reason, tt.reason) || tt.d.PendingReason != tt.pending {
-				t.Errorf("decision = %s allowed=%v reason %q pending %q", tt.d.Decision, tt.d.Allowed, tt.d.Reason, tt.d.PendingReason)
+			if tt.d.Decision != tt.decision || tt.d.Allowed() != (tt.decision == engine.Allow) || !strings.HasPrefix(tt.d.Reason, tt.reason) || tt.d.PendingReason != tt.pending {
+				t.Errorf("decision = %s allowed=%v reason %q pending %q", tt.d.Decision, tt.d.Allowed(), tt.d.Reason, tt.d.PendingReason)
 			}
-			if tt.d.Workflow != nil && tt.d.Decision == engine.Allow && !tt.d.Summary.Passed {
+			if tt.d.Workflow != nil && tt.d.Decision == engine.Allow && !tt.d.Passed() {
 				t.Errorf("summary.passed not set")
 			}
 		})
@@ -50,9 +50,9 @@ func TestApply(t *testing.T) {
 func TestIncompleteNeverAllows(t *testing.T) {
 	b := &bundles.Bundle{Roles: roles(), Config: bundles.Config{DefaultWorkflow: "prod"},
 		Workflows: map[string]bundles.Workflow{"prod": {Stages: []bundles.Stage{{Name: "SRE", ApproverRoles: []string{"sre"}, MinApprovals: 2}}}}}
-	d := &engine.Decision{Decision: engine.Allow, Allowed: true, Reason: "no policy violations", Enforcement: engine.EnforcementStrict}
+	d := &engine.Decision{Decision: engine.Allow, Reason: "no policy violations", Enforcement: engine.EnforcementStrict}
 	Incomplete(d, "diff unavailable (4000 files): evaluated from the files list", b)
-	if d.Decision != engine.RequireApproval || d.Allowed || d.Workflow == nil || d.Workflow.Name != "prod" || d.Workflow.Stages[0].MinApprovals != 2 {
+	if d.Decision != engine.RequireApproval || d.Allowed() || d.Workflow == nil || d.Workflow.Name != "prod" || d.Workflow.Stages[0].MinApprovals != 2 {
 		t.Fatalf("decision = %+v (workflow %+v)", d, d.Workflow)
 	}
 	if !strings.HasPrefix(d.Reason, "diff unavailable") {

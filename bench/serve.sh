@@ -62,7 +62,7 @@ wait_up "http://127.0.0.1:$gport/healthz"
 wait_up "http://127.0.0.1:$oport/health"
 
 # Both must reach the same decision on the same request.
-curl -sf -H "Authorization: Bearer $token" -d @"$work/gov-body.json" "http://127.0.0.1:$gport/v1/eval" |
+curl -sf -H "Authorization: Bearer $token" -H "Content-Type: application/json" -d @"$work/gov-body.json" "http://127.0.0.1:$gport/v1/eval" |
 	python3 -c 'import json,sys; d=json.load(sys.stdin); print("gov decision:", d["decision"], [v["message"] for v in d["violations"]])'
 curl -sf -d @"$work/opa-body.json" "http://127.0.0.1:$oport/v1/data/gov/bench" |
 	python3 -c 'import json,sys; d=json.load(sys.stdin)["result"]; print("opa result:  ", {k: v for k, v in d.items() if v})'

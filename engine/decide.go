@@ -82,7 +82,6 @@ func (e *Engine) decide(d *Decision, in Input, risk string, rs []result) error {
 	case len(counted[RequireApproval]) > 0:
 		strict, reason = RequireApproval, "approval required by "+ruleList(counted[RequireApproval])
 	}
-	d.Summary.Passed = strict == Allow
 	for _, r := range rs {
 		v := r.Violation
 		if d.Enforcement == EnforcementWarn {
@@ -91,14 +90,15 @@ func (e *Engine) decide(d *Decision, in Input, risk string, rs []result) error {
 		d.Violations = append(d.Violations, v)
 	}
 	if d.Enforcement == EnforcementWarn {
-		d.Decision, d.Allowed = Allow, true
+		d.Decision = Allow
 		d.Reason = reason
 		if strict != Allow {
+			d.Unenforced = strict
 			d.Reason = "enforcement warn, not enforced: " + reason
 		}
 		return nil
 	}
-	d.Decision, d.Allowed, d.ApprovalRequired, d.Reason = strict, strict == Allow, strict == RequireApproval, reason
+	d.Decision, d.Reason = strict, reason
 	if strict != RequireApproval {
 		return nil
 	}

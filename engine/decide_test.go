@@ -118,15 +118,15 @@ func TestEnforcement(t *testing.T) {
 				t.Fatalf("got %s %s %q %d violations, want %s %s %q %d", d.Enforcement, d.Decision, d.Reason, len(d.Violations),
 					tc.enforcement, tc.decision, tc.reason, tc.violations)
 			}
-			if d.Allowed != (tc.decision == Allow) || (ExitCode(d) == 0) != (tc.decision == Allow) {
-				t.Errorf("allowed %v exit %d", d.Allowed, ExitCode(d))
+			if d.Allowed() != (tc.decision == Allow) || (ExitCode(d) == 0) != (tc.decision == Allow) {
+				t.Errorf("allowed %v exit %d", d.Allowed(), ExitCode(d))
 			}
 			for _, v := range d.Violations {
 				if (v.Enforced == nil) != tc.enforced || (v.Enforced != nil && *v.Enforced) || v.Action == "" {
 					t.Errorf("violation %+v enforced %v", v, v.Enforced)
 				}
 			}
-			if tc.enforcement == "warn" && (d.Summary.Passed || d.Summary.ErrorCount != 1 || d.Workflow != nil) {
+			if tc.enforcement == "warn" && (d.Passed() || d.Summary.ErrorCount != 1 || d.Workflow != nil) {
 				t.Errorf("warn summary %+v workflow %v", d.Summary, d.Workflow)
 			}
 		})

@@ -19,22 +19,29 @@ const (
 
 // Decision is the result of one evaluation. Its JSON form is the contract of
 // DESIGN.md ("The decision") and is what `gov eval --format json` prints.
+// Decision (allow, deny or require_approval) is the one outcome: allowed and
+// approval_required are derived from it (Allowed, ApprovalRequired and the
+// JSON form), never held beside it, so they cannot disagree.
 type Decision struct {
-	Decision         string          `json:"decision"`
-	Allowed          bool            `json:"allowed"`
-	ApprovalRequired bool            `json:"approval_required"`
-	Reason           string          `json:"reason"`
-	RiskLevel        string          `json:"risk_level"`
-	RequestID        string          `json:"request_id,omitempty"`
-	Environment      string          `json:"environment,omitempty"`
-	Bundle           BundleInfo      `json:"bundle"`
-	Enforcement      string          `json:"enforcement"`
-	Violations       []Violation     `json:"violations"`
-	Workflow         *WorkflowResult `json:"workflow,omitempty"`
-	PendingReason    string          `json:"pending_reason,omitempty"`
-	Summary          Summary         `json:"summary"`
-	EvaluatedAt      string          `json:"evaluated_at"`
-	DurationMS       float64         `json:"duration_ms"`
+	Decision      string          `json:"decision"`
+	Reason        string          `json:"reason"`
+	RiskLevel     string          `json:"risk_level"`
+	RequestID     string          `json:"request_id,omitempty"`
+	Environment   string          `json:"environment,omitempty"`
+	Bundle        BundleInfo      `json:"bundle"`
+	Enforcement   string          `json:"enforcement"`
+	Violations    []Violation     `json:"violations"`
+	Workflow      *WorkflowResult `json:"workflow,omitempty"`
+	PendingReason string          `json:"pending_reason,omitempty"`
+	Summary       Summary         `json:"summary"`
+	// Unenforced is, under enforcement warn, the decision strict
+	// enforcement would have reached (deny or require_approval); "" when
+	// it would have allowed too. summary.passed is derived from it.
+	Unenforced string `json:"-"`
+	// EvaluatedAt is when the decision was made, UTC, to the second (its
+	// JSON is RFC 3339).
+	EvaluatedAt time.Time `json:"evaluated_at"`
+	DurationMS  float64   `json:"duration_ms"`
 
 	// BreakGlass is set when the break-glass label allowed the change.
 	BreakGlass *BreakGlass `json:"break_glass,omitempty"`
@@ -102,9 +109,10 @@ type BreakGlass struct {
 	HeadSHA string    `json:"head_sha"`
 }
 
-// Summary counts the evaluation.
+// Summary counts the evaluation. Its JSON also says whether the decision
+// passed (Decision.Passed), derived when the decision is encoded.
 type Summary struct {
-	Passed             bool     `json:"passed"`
+	passed             bool
 	ErrorCount         int      `json:"error_count"`
 	WarningCount       int      `json:"warning_count"`
 	PolicyTypesChecked []string `json:"policy_types_checked"`

@@ -77,7 +77,7 @@ func TestStarterBundle(t *testing.T) {
 			if wf != tc.workflow || d.PendingReason != tc.pending {
 				t.Errorf("workflow %q pending %q, want %q %q", wf, d.PendingReason, tc.workflow, tc.pending)
 			}
-			if d.RequestID != "r-1" || d.Bundle.Revision != "embedded:test" || d.EvaluatedAt != "2026-03-10T12:00:00Z" {
+			if d.RequestID != "r-1" || d.Bundle.Revision != "embedded:test" || d.EvaluatedAt.Format(time.RFC3339) != "2026-03-10T12:00:00Z" {
 				t.Errorf("request %q bundle %+v evaluated_at %q", d.RequestID, d.Bundle, d.EvaluatedAt)
 			}
 			want := []string{"gov.builtin.environment", "gov.builtin.rules", "gov.starter.protected", "gov.starter.tests"}
@@ -98,8 +98,8 @@ func TestStarterDecisionDetails(t *testing.T) {
 	if v.Severity != "high" || !slices.Equal(v.Controls, []string{"SOC2:CC8.1"}) || v.Message != "deletes test file pkg/a_test.go" {
 		t.Errorf("violation %+v", v)
 	}
-	if d.Summary.ErrorCount != 2 || d.Summary.Passed || d.Allowed {
-		t.Errorf("summary %+v allowed %v", d.Summary, d.Allowed)
+	if d.Summary.ErrorCount != 2 || d.Passed() || d.Allowed() {
+		t.Errorf("summary %+v allowed %v", d.Summary, d.Allowed())
 	}
 }
 

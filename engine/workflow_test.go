@@ -68,7 +68,7 @@ func TestWorkflowSelection(t *testing.T) {
 			b.Config.Risk.CriticalServices = []string{"qa-ledger"}
 			b.Config.Environments = map[string]bundles.EnvironmentConfig{"production": {}, "staging": {}, "qa": {}}
 			d := mustEval(t, mustEngine(t, b), Input{Request: Request{Environment: tc.env, ServiceName: tc.env + "-ledger"}, Patch: mkPatch(modified(tc.path, added(1, "x")...))})
-			if d.Decision != RequireApproval || !d.ApprovalRequired || d.Allowed || d.Workflow == nil {
+			if d.Decision != RequireApproval || !d.ApprovalRequired() || d.Allowed() || d.Workflow == nil {
 				t.Fatalf("decision %+v", d)
 			}
 			var stages []string

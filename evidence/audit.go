@@ -118,7 +118,7 @@ func (s Store) Write(rec Record) (string, error) {
 
 // writeTemp writes data to a new hidden file in dir and syncs it.
 func writeTemp(dir string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".tmp-*.json")
+	f, err := os.CreateTemp(dir, tempPrefix+"*.json")
 	if err != nil {
 		return "", fmt.Errorf("audit: %w", err)
 	}

@@ -38,7 +38,7 @@ func testRecord() Record {
 		},
 		PatchDigest: PatchDigest([]byte(testPatch)),
 		Decision: &engine.Decision{
-			Decision: engine.Allow, Allowed: true, Reason: "approved", RiskLevel: "high", RequestID: "req-1",
+			Decision: engine.Allow, Reason: "approved", RiskLevel: "high", RequestID: "req-1",
 			Bundle: engine.BundleInfo{Source: "git", Ref: "v1.2.0", Revision: "9f2c"}, Enforcement: engine.EnforcementStrict,
 			Violations: []engine.Violation{{Rule: "paths/protected", Action: "require_approval", Message: "touches app.py", File: "app.py", Line: 1}},
 			Workflow: &engine.WorkflowResult{Name: "prod", Stages: []engine.StageResult{

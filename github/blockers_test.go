@@ -47,8 +47,8 @@ func TestUnverifiableBlockerBlocksOnGitHub(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := evaluate(t, &tt.fault)
 			want := `changes requested by gina (stage "SRE review"; gina could not be checked, so the request counts: team acme/oncall unverifiable: ` + tt.err
-			if d.Decision != engine.RequireApproval || d.Allowed || !strings.HasPrefix(d.PendingReason, want) {
-				t.Errorf("%s (allowed %v): pending %q\nwant prefix %q", d.Decision, d.Allowed, d.PendingReason, want)
+			if d.Decision != engine.RequireApproval || d.Allowed() || !strings.HasPrefix(d.PendingReason, want) {
+				t.Errorf("%s (allowed %v): pending %q\nwant prefix %q", d.Decision, d.Allowed(), d.PendingReason, want)
 			}
 		})
 	}

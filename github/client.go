@@ -160,11 +160,30 @@ type Repo struct{ Owner, Name string }
 
 func (r Repo) String() string { return r.Owner + "/" + r.Name }
 
-// ParseRepo parses OWNER/NAME.
+// ParseRepo parses OWNER/NAME, each as GitHub allows it: an owner of
+// letters, digits and inner hyphens (at most 39), a name of letters,
+// digits, '.', '-' and '_' (at most 100, not "." or ".."). Names come from
+// webhook payloads and event files; anything else could steer an API path
+// ("../x" becomes GET /x/pulls/2).
 func ParseRepo(s string) (Repo, error) {
 	owner, name, ok := strings.Cut(s, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		return Repo{}, fmt.Errorf("repository %q: want OWNER/NAME", s)
+	if !ok || !validName(owner, 39, "-") || owner[0] == '-' || owner[len(owner)-1] == '-' ||
+		!validName(name, 100, "-._") || name == "." || name == ".." {
+		return Repo{}, fmt.Errorf("repository %q: want OWNER/NAME (letters, digits, '-'; and '.', '_' in the name)", s)
 	}
 	return Repo{owner, name}, nil
+}
+
+// validName: 1 to max ASCII letters, digits and the punctuation allowed.
+func validName(s string, max int, punct string) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for _, c := range []byte(s) {
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && strings.IndexByte(punct, c) < 0 {
+			return false
+		}
+	}
+	return true
 }

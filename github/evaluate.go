@@ -11,6 +11,7 @@ import (
 
 	"github.com/gov-policy/gov/approvals"
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/patch"
 )
@@ -22,6 +23,9 @@ type Evaluator struct {
 	Members Membership
 	Engine  *engine.Engine
 	Bundle  *bundles.Bundle
+	// Pipeline, when set, decides (and records and signs); nil decides
+	// with Engine and Bundle, recording nothing.
+	Pipeline *decide.Pipeline
 	// Now is the clock for escalation timeouts; nil means time.Now.
 	Now func() time.Time
 	// Trigger is the event that started this run (nil on the command
@@ -46,6 +50,8 @@ type Evaluation struct {
 	Approvals *approvals.Result
 	// Notes say what was evaluated differently (files list instead of diff).
 	Notes []string
+	// Decided is the pipeline's result: the record and evidence written.
+	Decided *decide.Result
 }
 
 // MaxAttempts bounds how often Evaluate starts over because the PR moved.
@@ -115,24 +121,59 @@ func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engi
 		incomplete = fmt.Sprintf("GitHub's diff names %d of the PR's %d changed files", len(p.Files), pr.ChangedFiles)
 		ev.Notes = append(ev.Notes, incomplete)
 	}
-	d, err := e.Engine.Evaluate(ctx, engine.Input{Request: req, Patch: p, PR: prInput(repo, pr), Enforcement: enforcement})
+	pipe, err := e.pipeline(enforcement)
 	if err != nil {
-		return nil, fmt.Errorf("evaluation failed (failing closed): %w", err)
-	}
-	approvals.Incomplete(d, incomplete, e.Bundle)
-	ev.Decision = d
-	if d.Decision == engine.RequireApproval && d.Workflow != nil {
-		res, err := e.count(ctx, repo, pr, d.Workflow)
-		if err != nil {
-			return nil, err
-		}
-		approvals.Apply(d, *res)
-		ev.Approvals = res
-	}
-	if err := e.unmoved(ctx, repo, pr); err != nil {
 		return nil, err
 	}
+	res, err := pipe.Run(ctx, decide.Input{
+		Request: req, Patch: p, PR: prInput(repo, pr), RecordMetadata: prRecord(repo, pr),
+		Approvals: func(ctx context.Context, d *engine.Decision) error {
+			approvals.Incomplete(d, incomplete, e.Bundle)
+			if d.Decision == engine.RequireApproval && d.Workflow != nil {
+				res, err := e.count(ctx, repo, pr, d.Workflow)
+				if err != nil {
+					return err
+				}
+				approvals.Apply(d, *res)
+				ev.Approvals = res
+			}
+			// Checked before the pipeline records: nothing is recorded,
+			// signed or posted for a head that moved meanwhile.
+			return e.unmoved(ctx, repo, pr)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	ev.Decision, ev.Decided = res.Decision, res
 	return ev, nil
+}
+
+// pipeline is e.Pipeline with the enforcement override, or, when the
+// caller gave none, one of Engine and Bundle that scans and redacts but
+// records nothing.
+func (e Evaluator) pipeline(enforcement string) (*decide.Pipeline, error) {
+	if e.Pipeline != nil {
+		p := *e.Pipeline
+		if enforcement != "" {
+			p.Enforcement = enforcement
+		}
+		return &p, nil
+	}
+	sc, err := decide.NewScanner(e.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	return &decide.Pipeline{Bundle: e.Bundle, Engine: e.Engine, Scanner: sc, Enforcement: enforcement}, nil
+}
+
+// prRecord is what the audit record keeps of the pull request, in
+// metadata.pr (head_sha ties the approvals to the commit).
+func prRecord(repo Repo, pr *PullRequest) map[string]any {
+	return map[string]any{"pr": map[string]any{
+		"repository": repo.String(), "number": pr.Number, "head_sha": pr.HeadSHA,
+		"base_ref": pr.BaseRef, "url": pr.HTMLURL,
+	}}
 }
 
 // unmoved reads the PR again: a new head, base branch or base commit means

@@ -11,21 +11,7 @@ func (s *Scanner) Redact(diff []byte) []byte {
 	out := bytes.Clone(diff)
 	// Scan the diff's lines without their +/-/space markers, remembering
 	// where each stripped line starts in both texts.
-	var text []byte
-	var strippedStart, origStart []int
-	off := 0
-	for line := range bytes.Lines(diff) {
-		body := line
-		skip := 0
-		if len(line) > 0 && (line[0] == '+' || line[0] == '-' || line[0] == ' ') {
-			skip = 1
-			body = line[1:]
-		}
-		strippedStart = append(strippedStart, len(text))
-		origStart = append(origStart, off+skip)
-		text = append(text, body...)
-		off += len(line)
-	}
+	text, strippedStart, origStart := diffText(diff)
 	toOrig := func(pos int) int {
 		i := lastLE(strippedStart, pos)
 		return origStart[i] + pos - strippedStart[i]

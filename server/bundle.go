@@ -10,16 +10,15 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/scan"
+	"github.com/gov-policy/gov/decide"
 )
 
 // served is one loaded policy version with everything prepared to decide
 // under it. It is never modified once published.
 type served struct {
-	bundle   *bundles.Bundle
-	engine   *engine.Engine
-	scanner  *scan.Scanner
+	bundle *bundles.Bundle
+	// pipe decides, records and signs under bundle.
+	pipe     *decide.Pipeline
 	loadedAt time.Time
 	// stale is true when the revision came from the clone cache because the
 	// policy repository could not be fetched.
@@ -47,9 +46,15 @@ type policy struct {
 	opts bundles.LoadOptions
 	log  *slog.Logger
 	m    *metrics
+	// record configures every pipeline: enforcement override, audit
+	// directory (else the bundle's audit.dir) and signer.
+	record decide.Pipeline
 
-	cur    atomic.Pointer[served]
-	mu     sync.Mutex // serialises reloads and guards lastErr
+	cur atomic.Pointer[served]
+	mu  sync.Mutex // serialises reloads
+	// errMu guards the last refused reload, read by /readyz and
+	// /v1/bundle without waiting for a reload in progress.
+	errMu  sync.Mutex
 	lastEr string
 	lastAt time.Time
 }
@@ -62,19 +67,22 @@ func (p *policy) prepare(ctx context.Context, ref string) (*served, error) {
 	if err != nil {
 		return nil, err
 	}
-	return prepareBundle(ctx, b)
+	return p.prepareBundle(ctx, b)
 }
 
-func prepareBundle(ctx context.Context, b *bundles.Bundle) (*served, error) {
-	eng, err := engine.New(ctx, b)
+func (p *policy) prepareBundle(ctx context.Context, b *bundles.Bundle) (*served, error) {
+	pipe, err := decide.New(ctx, b)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s at %s: %w", b.Source, b.Revision, err)
 	}
-	sc, err := scan.New(scan.Config{Exclude: b.Config.Scanner.Exclude})
-	if err != nil {
-		return nil, fmt.Errorf("bundle %s at %s: scanner: %w", b.Source, b.Revision, err)
+	pipe.Enforcement, pipe.AuditDir, pipe.Signer = p.record.Enforcement, p.record.AuditDir, p.record.Signer
+	if pipe.AuditDir == "" {
+		pipe.AuditDir = b.Config.Audit.Dir
 	}
-	return &served{bundle: b, engine: eng, scanner: sc, loadedAt: time.Now().UTC()}, nil
+	if pipe.Signer != nil && pipe.AuditDir == "" {
+		return nil, fmt.Errorf("bundle %s at %s: signing needs an audit directory (--audit-dir or audit.dir in gov.cue)", b.Source, b.Revision)
+	}
+	return &served{bundle: b, pipe: pipe, loadedAt: time.Now().UTC()}, nil
 }
 
 // start loads the bundle for the first time. When that fails and the
@@ -91,7 +99,7 @@ func (p *policy) start(ctx context.Context) error {
 		if cerr != nil {
 			return fmt.Errorf("%w (no cached revision to serve instead: %w)", err, cerr)
 		}
-		if s, cerr = prepareBundle(ctx, cached); cerr != nil {
+		if s, cerr = p.prepareBundle(ctx, cached); cerr != nil {
 			return fmt.Errorf("%w (and the cached revision does not load: %w)", err, cerr)
 		}
 		s.stale = true
@@ -104,36 +112,48 @@ func (p *policy) start(ctx context.Context) error {
 }
 
 // reload loads the reference again (fetching URL@REF and DIR@REF) and swaps
-// the new version in only when it loads and compiles; otherwise the current
-// one keeps serving and the error is logged, counted and shown in /v1/bundle.
+// the new version in only when it loads, compiles, passes its own tests and
+// cases and decides a canary request (see check); otherwise the current one
+// keeps serving and the error is logged, counted and shown in /v1/bundle
+// and /readyz.
 func (p *policy) reload(ctx context.Context, why string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	old := p.current()
 	s, err := p.prepare(ctx, p.ref)
+	if err == nil && old != nil && old.bundle.Revision == s.bundle.Revision && !old.stale && !isUnpinned(s.bundle.Revision) {
+		p.m.reloads.WithLabelValues("unchanged").Inc()
+		p.setError(nil)
+		return nil
+	}
+	if err == nil {
+		err = check(ctx, s)
+	}
 	if err != nil {
 		p.m.reloads.WithLabelValues("error").Inc()
 		p.m.reloadErrors.Inc()
-		p.lastEr, p.lastAt = oneLine(err.Error()), time.Now().UTC()
-		old := p.current()
+		p.setError(err)
 		p.log.Error("bundle reload refused: keeping the current revision", "trigger", why,
-			"revision", old.bundle.Revision, "error", p.lastEr)
+			"revision", revisionOf(old), "error", oneLine(err.Error()))
 		return err
 	}
-	old := p.current()
-	p.lastEr, p.lastAt = "", time.Time{}
-	if old != nil && old.bundle.Revision == s.bundle.Revision && !old.stale && !isUnpinned(s.bundle.Revision) {
-		p.m.reloads.WithLabelValues("unchanged").Inc()
-		return nil
-	}
+	p.setError(nil)
 	p.m.reloads.WithLabelValues("swapped").Inc()
 	p.publishLocked(s, old)
 	p.log.Info("bundle swapped", "trigger", why, "from", revisionOf(old), "to", s.bundle.Revision)
 	return nil
 }
 
-func (p *policy) recordError(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+func (p *policy) recordError(err error) { p.setError(err) }
+
+// setError records the last refused reload (nil: the last one succeeded).
+func (p *policy) setError(err error) {
+	p.errMu.Lock()
+	defer p.errMu.Unlock()
+	if err == nil {
+		p.lastEr, p.lastAt = "", time.Time{}
+		return
+	}
 	p.lastEr, p.lastAt = oneLine(err.Error()), time.Now().UTC()
 }
 
@@ -154,8 +174,8 @@ func (p *policy) publishLocked(s, old *served) {
 // status is GET /v1/bundle.
 func (p *policy) status() BundleStatus {
 	s := p.current()
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.errMu.Lock()
+	defer p.errMu.Unlock()
 	st := BundleStatus{Source: s.bundle.Source, Ref: s.bundle.Ref, Revision: s.bundle.Revision, LoadedAt: s.loadedAt, Stale: s.stale, LastError: p.lastEr}
 	if !p.lastAt.IsZero() {
 		at := p.lastAt

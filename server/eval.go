@@ -1,19 +1,20 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/patch"
-	"github.com/gov-policy/gov/scan"
 )
 
 // handleEval is POST /v1/eval: a HealingActionRequest in, the decision out
@@ -25,6 +26,10 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, herr.status, herr.msg)
 		return
 	}
+	if herr := jsonContentType(r); herr != nil {
+		writeError(w, herr.status, herr.msg)
+		return
+	}
 	req, herr := s.decodeRequest(w, r)
 	if herr != nil {
 		writeError(w, herr.status, herr.msg)
@@ -32,20 +37,23 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 	}
 	if subject != "" {
 		if req.RequestedBy != "" && req.RequestedBy != subject {
-			writeError(w, http.StatusForbidden, fmt.Sprintf("requested_by %q is not the authenticated subject %q", req.RequestedBy, subject))
+			writeError(w, http.StatusForbidden, fmt.Sprintf("requested_by is not the authenticated subject %q", subject))
 			return
 		}
 		req.RequestedBy = subject
 	}
-	var p *patch.Patch // an empty patch_content is an empty patch (nil)
-	if strings.TrimSpace(req.PatchContent) != "" {
-		var err error
-		if p, err = patch.Parse([]byte(req.PatchContent)); err != nil {
-			writeError(w, http.StatusBadRequest, "patch_content: "+oneLine(err.Error()))
-			return
-		}
+	// An empty patch is refused, as gov eval refuses it: a request that
+	// names no change must not come back allowed.
+	if strings.TrimSpace(req.PatchContent) == "" {
+		writeError(w, http.StatusBadRequest, "patch_content: empty (a request must carry the patch to decide)")
+		return
 	}
-	d, err := s.decide(r.Context(), req, p)
+	p, err := patch.Parse([]byte(req.PatchContent))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "patch_content: "+oneLine(err.Error()))
+		return
+	}
+	d, red, err := s.decide(r.Context(), req, p)
 	s.m.decisionDuration.Observe(time.Since(start).Seconds())
 	var envErr *bundles.EnvironmentError
 	if errors.As(err, &envErr) {
@@ -58,28 +66,38 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.m.decisions.WithLabelValues("error").Inc()
 		s.m.evalErrors.Inc()
-		s.log.Error("evaluation failed (failing closed)", "request_id", req.RequestID, "error", oneLine(err.Error()))
+		s.log.Error("evaluation failed (failing closed)", "request_id", red.String(req.RequestID), "error", oneLine(err.Error()))
 		writeError(w, http.StatusInternalServerError, "evaluation failed (failing closed): "+oneLine(err.Error()))
 		return
 	}
 	s.m.decisions.WithLabelValues(d.Decision).Inc()
-	s.log.Debug("decided", "request_id", req.RequestID, "decision", d.Decision, "revision", d.Bundle.Revision,
-		"service", req.ServiceName, "environment", req.Environment)
+	s.log.Debug("decided", "request_id", d.RequestID, "decision", d.Decision, "revision", d.Bundle.Revision,
+		"service", red.String(req.ServiceName), "environment", red.String(req.Environment))
 	writeJSON(w, http.StatusOK, d)
 }
 
-// decide runs eval's steps under the version being served: scan the patch
-// for secrets into input.findings, then evaluate.
-func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch) (*engine.Decision, error) {
+// decide runs the decision pipeline under the version being served: scan,
+// evaluate, redact, record and sign. The answer is sent only after the
+// record is written, so every 200 has its record.
+func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch) (*engine.Decision, *decide.Redactor, error) {
 	cur := s.pol.current()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.EvalTimeout)
 	defer cancel()
-	in := engine.Input{Request: req, Patch: p, Enforcement: s.cfg.Enforcement, Findings: scan.PolicyFindings(cur.scanner.ScanPatch(p))}
-	d, err := cur.engine.Evaluate(ctx, in)
-	if err == nil && d == nil {
-		err = errors.New("no decision")
+	res, err := cur.pipe.Run(ctx, decide.Input{Request: req, Patch: p})
+	if err != nil {
+		return nil, res.Redactor, err
 	}
-	return d, err
+	return res.Decision, res.Redactor, nil
+}
+
+// jsonContentType refuses a body that does not say it is JSON
+// (application/json or a +json type): 415.
+func jsonContentType(r *http.Request) *httpError {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
+	}
+	return nil
 }
 
 // decodeRequest reads the body within the size limit and decodes it
@@ -96,9 +114,16 @@ func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (engine.R
 	return req, nil
 }
 
-// readBody reads at most limit bytes: 413 beyond.
+// readBody reads at most limit bytes (413 beyond), into a buffer of the
+// declared length when known, so that a body takes its size in memory and
+// not up to twice that.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *httpError) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var buf bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength <= limit {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	data := buf.Bytes()
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit)}

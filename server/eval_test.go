@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
@@ -19,7 +20,7 @@ import (
 
 func TestEvalAuth(t *testing.T) {
 	s := newTestServer(t, Config{})
-	body := []byte(`{"request_id":"r1","environment":"staging"}`)
+	body := []byte(`{"request_id":"r1","environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`)
 	tests := []struct {
 		name   string
 		header map[string]string
@@ -98,7 +99,7 @@ func requestCases(t *testing.T) map[string]engine.Request {
 // comparable drops what differs between two evaluations of one request.
 func comparable(d *engine.Decision) engine.Decision {
 	c := *d
-	c.EvaluatedAt, c.DurationMS = "", 0
+	c.EvaluatedAt, c.DurationMS = time.Time{}, 0
 	return c
 }
 
@@ -165,6 +166,12 @@ func TestEvalBadInput(t *testing.T) {
 		// here) is the caller's error, with the declared list.
 		{"unknown environment", bearer(testToken), `{"environment": "Production"}`, http.StatusBadRequest, `unknown environment "Production" (declared: production, staging)`},
 		{"oversized", bearer(testToken), `{"patch_content": "` + strings.Repeat("a", 5000) + `"}`, http.StatusRequestEntityTooLarge, "larger than 4096 bytes"},
+		{"no patch", bearer(testToken), `{"request_id": "r1", "environment": "staging"}`, http.StatusBadRequest, "patch_content: empty"},
+		{"empty patch", bearer(testToken), `{"environment": "staging", "patch_content": ""}`, http.StatusBadRequest, "patch_content: empty"},
+		{"whitespace-only patch", bearer(testToken), `{"environment": "staging", "patch_content": " \n\t\r\n "}`, http.StatusBadRequest, "patch_content: empty"},
+		{"form body", map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/x-www-form-urlencoded"}, `{"patch_content": "x"}`, http.StatusUnsupportedMediaType, "application/json"},
+		{"no Content-Type", map[string]string{"Authorization": "Bearer " + testToken}, `{"patch_content": "x"}`, http.StatusUnsupportedMediaType, "application/json"},
+		{"text/plain", map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "text/plain; charset=utf-8"}, `{"patch_content": "x"}`, http.StatusUnsupportedMediaType, "application/json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,7 +197,7 @@ f(_) := 2
 deny contains "never" if f(1) == 3
 `})
 	s := newTestServer(t, Config{Bundle: dir})
-	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), []byte(`{"request_id":"r1","environment":"staging"}`))
+	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), []byte(`{"request_id":"r1","environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`))
 	if code != http.StatusInternalServerError {
 		t.Fatalf("status %d, want 500: %s", code, out)
 	}
@@ -204,7 +211,7 @@ deny contains "never" if f(1) == 3
 
 func TestEvalKeepsBearerRequester(t *testing.T) {
 	s := newTestServer(t, Config{})
-	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), []byte(`{"requested_by":"healer-bot","environment":"staging"}`))
+	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), []byte(`{"requested_by":"healer-bot","environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`))
 	if code != http.StatusOK {
 		t.Fatalf("status %d: %s", code, out)
 	}
@@ -229,7 +236,7 @@ func TestBundleEndpointAndMetrics(t *testing.T) {
 	if code, _ := call(t, s.Handler(), http.MethodGet, "/v1/bundle", nil, nil); code != http.StatusUnauthorized {
 		t.Errorf("/v1/bundle without a token: %d, want 401", code)
 	}
-	call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), []byte(`{"environment":"staging"}`))
+	call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), []byte(`{"environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`))
 	m := metricsText(t, s.Handler())
 	for _, want := range []string{
 		`gov_bundle_info{revision="` + st.Revision + `",stale="false"} 1`,

@@ -79,14 +79,14 @@ func TestEvalOIDC(t *testing.T) {
 		want   int
 		saying string
 	}{
-		{"subject becomes requested_by", is.token(t, nil, valid), `{"environment":"staging"}`, 200, "requested by healer-bot"},
-		{"body naming the same requester", is.token(t, nil, valid), `{"requested_by":"healer-bot"}`, 200, "requested by healer-bot"},
+		{"subject becomes requested_by", is.token(t, nil, valid), `{"environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`, 200, "requested by healer-bot"},
+		{"body naming the same requester", is.token(t, nil, valid), `{"requested_by":"healer-bot","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`, 200, "requested by healer-bot"},
 		{"body claiming another requester", is.token(t, nil, valid), `{"requested_by":"alice"}`, 403, "is not the authenticated subject"},
 		{"expired", is.token(t, nil, with(func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(now.Add(-time.Minute)) })), `{}`, 401, "expired"},
 		{"wrong audience", is.token(t, nil, with(func(c *jwt.Claims) { c.Audience = jwt.Audience{"someone-else"} })), `{}`, 401, "audience"},
 		{"wrong issuer", is.token(t, nil, with(func(c *jwt.Claims) { c.Issuer = "https://evil.example" })), `{}`, 401, "different provider"},
 		{"signed by another key", is.token(t, other, valid), `{}`, 401, "invalid ID token"},
-		{"API token still accepted", testToken, `{"requested_by":"alice"}`, 200, "requested by alice"},
+		{"API token still accepted", testToken, `{"requested_by":"alice","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`, 200, "requested by alice"},
 		{"garbage", "a.b.c", `{}`, 401, "invalid ID token"},
 	}
 	for _, tt := range tests {

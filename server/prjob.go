@@ -65,8 +65,8 @@ func (s *Server) evaluatePR(ctx context.Context, target github.Event, delivery s
 		return false, err
 	}
 	cur := s.pol.current()
-	ev, err := github.Evaluator{Source: client, Members: client, Engine: cur.engine, Bundle: cur.bundle, Trigger: &target}.
-		Evaluate(ctx, target.Repo, target.Number, engine.Request{RequestID: "github-delivery-" + delivery}, s.cfg.Enforcement)
+	ev, err := github.Evaluator{Source: client, Members: client, Bundle: cur.bundle, Pipeline: cur.pipe, Trigger: &target}.
+		Evaluate(ctx, target.Repo, target.Number, engine.Request{RequestID: "github-delivery-" + delivery}, "")
 	if err == nil {
 		err = client.Publish(ctx, ev, s.cfg.TargetURL)
 	}

@@ -21,7 +21,7 @@ const brokenPolicy = "package gov.custom.requester\n\nwarn contains msg if {\n"
 // evalMessage posts a request and returns the answer's text.
 func evalMessage(t *testing.T, h http.Handler) string {
 	t.Helper()
-	code, out := call(t, h, http.MethodPost, "/v1/eval", bearer(testToken), []byte(`{"requested_by":"bot","environment":"staging"}`))
+	code, out := call(t, h, http.MethodPost, "/v1/eval", bearer(testToken), []byte(`{"requested_by":"bot","environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`))
 	if code != http.StatusOK {
 		t.Fatalf("/v1/eval: %d %s", code, out)
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/decide"
+	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/github"
 )
 
@@ -27,6 +29,10 @@ type Config struct {
 	Poll time.Duration
 	// Enforcement overrides the bundle's ("" keeps it).
 	Enforcement string
+	// AuditDir records every decision (default: the bundle's audit.dir;
+	// none when both are empty). Signer, when set, signs each record.
+	AuditDir string
+	Signer   *evidence.Signer
 
 	// APIToken authenticates the decision API as "Authorization: Bearer <token>".
 	APIToken string
@@ -55,6 +61,10 @@ type Config struct {
 	EvalTimeout time.Duration
 	// MaxBodyBytes limits request bodies (default 10 MiB; 413 beyond).
 	MaxBodyBytes int64
+	// UnverifiedBytes bounds the webhook body bytes held at once before
+	// their signature is verified, over all connections (default four
+	// times MaxBodyBytes); a delivery that does not fit is answered 503.
+	UnverifiedBytes int64
 	// ShutdownTimeout bounds the graceful shutdown: in-flight requests and
 	// queued jobs (default 30s).
 	ShutdownTimeout time.Duration
@@ -75,6 +85,7 @@ func (c *Config) defaults() {
 	setDefault(&c.JobTimeout, 2*time.Minute)
 	setDefault(&c.EvalTimeout, 10*time.Second)
 	setDefault(&c.MaxBodyBytes, 10<<20)
+	setDefault(&c.UnverifiedBytes, 4*c.MaxBodyBytes)
 	setDefault(&c.ShutdownTimeout, 30*time.Second)
 	setDefault(&c.DeliveryMemory, 10000)
 	setDefault(&c.DeliveryTTL, 24*time.Hour)
@@ -99,6 +110,8 @@ type Server struct {
 	queue   *queue
 	seen    *deliveries
 	ghCache *github.Cache
+	// unverified holds the webhook bodies not yet verified (UnverifiedBytes).
+	unverified *byteBudget
 }
 
 // New loads the bundle and prepares the server; it fails when the bundle
@@ -106,8 +119,10 @@ type Server struct {
 // or when the OIDC issuer's discovery document cannot be fetched.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, m: newMetrics(), ghCache: github.NewCache()}
-	s.pol = &policy{ref: cfg.Bundle, opts: cfg.Load, log: cfg.Logger, m: s.m}
+	s := &Server{cfg: cfg, log: cfg.Logger, m: newMetrics(), ghCache: github.NewCache(),
+		unverified: &byteBudget{limit: max(cfg.UnverifiedBytes, cfg.MaxBodyBytes)}}
+	s.pol = &policy{ref: cfg.Bundle, opts: cfg.Load, log: cfg.Logger, m: s.m,
+		record: decide.Pipeline{Enforcement: cfg.Enforcement, AuditDir: cfg.AuditDir, Signer: cfg.Signer}}
 	if err := s.pol.start(ctx); err != nil {
 		return nil, err
 	}
@@ -189,15 +204,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// handleReady is GET /readyz: 200 while a revision is served, even a stale
+// one (the decision API still answers) and even with the webhook queue
+// full (webhooks get 503, decisions do not); the body says "stale" with the
+// last refused reload, and whether the queue is full.
 func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
-	switch {
-	case s.pol.current() == nil:
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "no bundle loaded"})
-	case s.queue.saturated():
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "work queue full"})
-	default:
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "revision": s.pol.current().bundle.Revision})
+	if s.pol.current() == nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "no bundle loaded"})
+		return
 	}
+	st := s.pol.status()
+	body := map[string]any{"status": "ready", "revision": st.Revision, "stale": false}
+	if st.Stale || st.LastError != "" {
+		body["status"], body["stale"], body["last_reload_error"] = "stale", true, st.LastError
+	}
+	if s.queue.saturated() {
+		body["webhook_queue"] = "full"
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {

@@ -23,6 +23,7 @@ const (
 	resultBadPayload   = "bad_payload"
 	resultQueueFull    = "queue_full"
 	resultPong         = "pong"
+	resultBusy         = "busy"
 )
 
 // prActions lists the actions of an event that trigger a PR evaluation;
@@ -51,13 +52,9 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, status, body)
 	}
-	body, herr := readBody(w, r, s.cfg.MaxBodyBytes)
+	body, result, herr := s.verifiedBody(w, r)
 	if herr != nil {
-		answer(herr.status, resultBadPayload, herr.msg)
-		return
-	}
-	if !s.validSignature(r.Header.Get("X-Hub-Signature-256"), body) {
-		answer(http.StatusUnauthorized, resultBadSignature, "X-Hub-Signature-256 is missing or does not match")
+		answer(herr.status, result, herr.msg)
 		return
 	}
 	id := r.Header.Get("X-GitHub-Delivery")
@@ -88,6 +85,42 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// verifiedBody reads the body of a delivery and checks its signature before
+// anything parses it. A missing or malformed signature, or no secret
+// configured, is refused before a byte is read; a declared length over
+// MaxBodyBytes is 413 at once; the bytes read before verification are
+// reserved in the UnverifiedBytes budget (503 when they do not fit), so
+// unauthenticated senders cannot make the server hold more than that.
+func (s *Server) verifiedBody(w http.ResponseWriter, r *http.Request) ([]byte, string, *httpError) {
+	sig, ok := s.signature(r.Header.Get("X-Hub-Signature-256"))
+	if !ok {
+		return nil, resultBadSignature, &httpError{http.StatusUnauthorized, "X-Hub-Signature-256 is missing or does not match"}
+	}
+	limit := s.cfg.MaxBodyBytes
+	if r.ContentLength > limit {
+		return nil, resultBadPayload, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit)}
+	}
+	reserve := limit
+	if r.ContentLength >= 0 {
+		reserve = r.ContentLength
+	}
+	if !s.unverified.tryTake(reserve) {
+		w.Header().Set("Retry-After", "1")
+		return nil, resultBusy, &httpError{http.StatusServiceUnavailable, "too many unverified webhook bytes in flight: redeliver later"}
+	}
+	defer s.unverified.give(reserve)
+	body, herr := readBody(w, r, min(reserve, limit))
+	if herr != nil {
+		return nil, resultBadPayload, herr
+	}
+	mac := hmac.New(sha256.New, []byte(s.cfg.WebhookSecret))
+	mac.Write(body)
+	if !hmac.Equal(sig, mac.Sum(nil)) {
+		return nil, resultBadSignature, &httpError{http.StatusUnauthorized, "X-Hub-Signature-256 is missing or does not match"}
+	}
+	return body, "", nil
+}
+
 // metricEvent keeps the label set bounded: unknown events are "other".
 func metricEvent(e string) string {
 	if _, known := prActions(e); known || e == "push" || e == "ping" {
@@ -96,22 +129,18 @@ func metricEvent(e string) string {
 	return "other"
 }
 
-// validSignature checks "sha256=<hex HMAC-SHA256 of the body>" in constant time.
-func (s *Server) validSignature(header string, body []byte) bool {
+// signature decodes "sha256=<hex HMAC-SHA256>"; false when it is
+// missing or malformed or no webhook secret is configured.
+func (s *Server) signature(header string) ([]byte, bool) {
 	if s.cfg.WebhookSecret == "" {
-		return false
+		return nil, false
 	}
 	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
+	if !ok || len(hexSig) != 2*sha256.Size {
+		return nil, false
 	}
 	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(s.cfg.WebhookSecret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return got, err == nil
 }
 
 type webhookPayload struct {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -121,7 +122,9 @@ func newAuditPruneCmd() *cobra.Command {
 		Short: "Remove records older than the retention period",
 		Long: `Remove the decision records (and their signed evidence) older than --older-than,
 else audit.retention_days of the bundle's gov.cue. Records are never removed
-otherwise. Corrupt records are named on stderr and kept; the exit status is then 1.`,
+otherwise. Temporary files an interrupted writer left (.tmp-*, older than ten
+minutes) are removed too. Corrupt records are named on stderr and kept; the exit
+status is then 1.`,
 		Example: `  gov audit prune --dry-run
   gov audit prune --audit-dir .gov-audit --older-than 400d`,
 		Args: cobra.NoArgs,
@@ -164,7 +167,11 @@ func runAuditPrune(cmd *cobra.Command, f auditFlags, olderThan string, dryRun bo
 			fmt.Fprintf(&b, "removed %s\n", p)
 		}
 		fmt.Fprintf(&b, "%d file(s) older than %s removed\n", len(removed), cutoff.UTC().Format(time.RFC3339))
-		if err != nil {
+		temps, terr := s.PruneTemp(time.Now().Add(-evidence.StaleTempAge))
+		for _, p := range temps {
+			fmt.Fprintf(&b, "removed %s (left by an interrupted writer)\n", p)
+		}
+		if err = errors.Join(err, terr); err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				bad = append(bad, errors.New(line))
 			}
@@ -200,9 +207,19 @@ func writeAuditLog(w io.Writer, format string, entries []evidence.Entry) error {
 	_, _ = fmt.Fprintln(tw, "TIME\tDECISION\tENVIRONMENT\tSERVICE\tREQUEST\tREVISION\tDIGEST")
 	for _, e := range entries {
 		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Decision,
-			orDash(e.Environment), orDash(e.Service), orDash(e.RequestID), shortRevision(e.Revision), e.Digest[:min(len(e.Digest), 19)])
+			cell(e.Environment), cell(e.Service), cell(e.RequestID), cell(shortRevision(e.Revision)), e.Digest[:min(len(e.Digest), 19)])
 	}
 	return tw.Flush()
+}
+
+// cell is a table cell of text a request chose: "-" when empty, quoted
+// with escapes when it holds a control or non-printable character, so
+// that no record can forge rows or columns or drive the terminal.
+func cell(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.QuoteToGraphic(s)
+	}
+	return orDash(s)
 }
 
 // reportBadRecords names each skipped record on stderr; any makes the exit status 1.

@@ -45,20 +45,35 @@ func (f *signFlags) signer(ctx context.Context) (*evidence.Signer, error) {
 // signRecord signs one record, writes <digest>.sigstore.json beside it
 // (and the git note if asked) and returns the bundle's path.
 func (f *signFlags) signRecord(ctx context.Context, s *evidence.Signer, recordPath string) (string, error) {
-	i := strings.LastIndex(f.gitNote, "@")
-	if f.gitNote != "" && (i <= 0 || i == len(f.gitNote)-1) {
-		return "", usageError{fmt.Errorf("--git-note %q: want REPO@COMMIT", f.gitNote)}
+	if err := f.checkNote(); err != nil {
+		return "", err
 	}
 	path, bundle, err := evidence.SignRecord(ctx, recordPath, s)
 	if err != nil {
 		return "", err
 	}
-	if f.gitNote != "" {
-		if _, err := evidence.AddNote(f.gitNote[:i], f.gitNote[i+1:], bundle, time.Now()); err != nil {
-			return path, fmt.Errorf("%s written, but %w", path, err)
-		}
+	if err := f.addNote(bundle); err != nil {
+		return path, fmt.Errorf("%s written, but %w", path, err)
 	}
 	return path, nil
+}
+
+// checkNote validates --git-note before anything is signed.
+func (f *signFlags) checkNote() error {
+	if i := strings.LastIndex(f.gitNote, "@"); f.gitNote != "" && (i <= 0 || i == len(f.gitNote)-1) {
+		return usageError{fmt.Errorf("--git-note %q: want REPO@COMMIT", f.gitNote)}
+	}
+	return nil
+}
+
+// addNote adds the signed bundle as a git note when --git-note is set.
+func (f *signFlags) addNote(bundle []byte) error {
+	if f.gitNote == "" {
+		return nil
+	}
+	i := strings.LastIndex(f.gitNote, "@")
+	_, err := evidence.AddNote(f.gitNote[:i], f.gitNote[i+1:], bundle, time.Now())
+	return err
 }
 
 // trustFlags say whom to trust when verifying.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -10,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/scan"
 )
@@ -89,35 +88,39 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	if err != nil {
 		return err
 	}
-	// The secret scan and compiling the policies are independent: the scan
-	// runs beside engine.New (gov eval's start-up is most of its time).
+	// Building the scanner and compiling the policies are independent:
+	// the scanner is built beside engine.NewFor (start-up is most of gov
+	// eval's time).
 	scanned := make(chan scanResult, 1)
-	go func() { scanned <- scanPatch(b, p) }()
-	in := engine.Input{Request: req, Patch: p, Enforcement: f.enforcement}
+	go func() { sc, err := decide.NewScanner(b); scanned <- scanResult{sc, err} }()
+	in := decide.Input{Request: req, Patch: p}
+	pipe := &decide.Pipeline{Bundle: b, Enforcement: f.enforcement, AuditDir: auditDir(f.auditDir, b)}
 	if f.printInput {
 		r := <-scanned
 		if r.err != nil {
 			return r.err
 		}
-		in.Findings = r.findings
-		doc, err := engine.InputDocument(b, in)
+		pipe.Scanner = r.scanner
+		findings, red := pipe.Scan(in)
+		doc, err := engine.InputDocument(b, engine.Input{Request: req, Patch: p, Findings: findings, Enforcement: f.enforcement})
 		if err != nil {
 			return err
 		}
-		return writeOutput(cmd, f.output, func(w io.Writer) error { return writeJSON(w, doc) })
+		return writeOutput(cmd, f.output, func(w io.Writer) error { return writeJSON(w, decide.Redact(red, doc)) })
 	}
-	dir := auditDir(f.auditDir, b)
-	var signer *evidence.Signer
 	if f.sign {
-		if dir == "" {
+		if pipe.AuditDir == "" {
 			return usageError{fmt.Errorf("--sign needs --audit-dir (or audit.dir in gov.cue): evidence is kept beside the record")}
 		}
+		if err := f.signing.checkNote(); err != nil {
+			return err
+		}
 		// Load the key first: a wrong password fails before anything is recorded.
-		if signer, err = f.signing.signer(ctx); err != nil {
+		if pipe.Signer, err = f.signing.signer(ctx); err != nil {
 			return err
 		}
 	}
-	eng, err := engine.NewFor(ctx, b, p)
+	pipe.Engine, err = engine.NewFor(ctx, b, p)
 	r := <-scanned
 	if err != nil {
 		return err
@@ -125,29 +128,18 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	if r.err != nil {
 		return r.err
 	}
-	sc := r.scanner
-	in.Findings = r.findings
-	d, err := eng.Evaluate(ctx, in)
-	var envErr *bundles.EnvironmentError
-	if errors.As(err, &envErr) {
-		return err // bad input, not a failed evaluation
-	}
+	pipe.Scanner = r.scanner
+	res, err := pipe.Run(ctx, in)
 	if err != nil {
-		return fmt.Errorf("evaluation failed (failing closed): %w", err)
+		return err
 	}
-	if dir != "" {
-		path, err := recordDecision(dir, sc, in, d)
-		if err != nil {
-			return err
+	if res.Evidence != "" {
+		if err := f.signing.addNote(res.EvidenceBundle); err != nil {
+			return fmt.Errorf("%s written, but %w", res.Evidence, err)
 		}
-		if signer != nil {
-			bundlePath, err := f.signing.signRecord(ctx, signer, path)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "gov: signed evidence %s\n", bundlePath)
-		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "gov: signed evidence %s\n", res.Evidence)
 	}
+	d := res.Decision
 	err = writeOutput(cmd, f.output, func(w io.Writer) error {
 		return writeDecision(w, f.format, d, p, b)
 	})
@@ -176,17 +168,8 @@ func loadBundle(ctx context.Context, ref string) (*bundles.Bundle, error) {
 	return bundles.Load(ctx, ref, bundles.LoadOptions{CacheDir: envOr(envCacheDir, "")})
 }
 
-// scanResult is the secret scan of a patch with the bundle's scanner settings.
+// scanResult is the secret scanner built with the bundle's settings.
 type scanResult struct {
-	scanner  *scan.Scanner
-	findings []engine.Finding
-	err      error
-}
-
-func scanPatch(b *bundles.Bundle, p *patch.Patch) scanResult {
-	sc, err := scan.New(scan.Config{Exclude: b.Config.Scanner.Exclude})
-	if err != nil {
-		return scanResult{err: err}
-	}
-	return scanResult{scanner: sc, findings: scan.PolicyFindings(sc.ScanPatch(p))}
+	scanner *scan.Scanner
+	err     error
 }

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
-	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/internal/version"
 	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/sarif"
-	"github.com/gov-policy/gov/scan"
 )
 
 // writeDecision prints a decision in one of eval's formats.
@@ -66,32 +62,4 @@ func auditDir(flag string, b *bundles.Bundle) string {
 		return flag
 	}
 	return b.Config.Audit.Dir
-}
-
-// recordDecision writes the decision record with every secret in the patch masked.
-func recordDecision(dir string, sc *scan.Scanner, in engine.Input, d *engine.Decision) (string, error) {
-	raw := []byte(in.Request.PatchContent)
-	req := in.Request
-	req.PatchContent = string(sc.Redact(raw))
-	path, err := evidence.Store{Dir: dir}.Write(evidence.Record{
-		Request:     req,
-		PatchDigest: evidence.PatchDigest(raw),
-		Findings:    in.Findings,
-		Decision:    d,
-		Bundle:      d.Bundle,
-		Time:        timeOf(d),
-		GovVersion:  version.Version,
-	})
-	if err != nil {
-		return "", fmt.Errorf("audit record: %w", err)
-	}
-	return path, nil
-}
-
-// timeOf is when the decision was made.
-func timeOf(d *engine.Decision) time.Time {
-	if t, err := time.Parse(time.RFC3339, d.EvaluatedAt); err == nil {
-		return t
-	}
-	return time.Now().UTC()
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/github"
 )
@@ -106,10 +107,11 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if err != nil {
 		return err
 	}
-	eng, err := engine.New(ctx, b)
+	pipe, err := decide.New(ctx, b)
 	if err != nil {
 		return err
 	}
+	pipe.AuditDir, pipe.Signer = auditDir(f.artifacts.auditDir, b), signer
 	if f.verbose {
 		defer func() { fmt.Fprintf(cmd.ErrOrStderr(), "github: %s\n", client.Stats()) }()
 	}
@@ -118,9 +120,9 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 		return err
 	}
 	if f.group != nil {
-		return runMergeGroup(ctx, cmd, f, github.Evaluator{Source: client, Members: client, Engine: eng, Bundle: b}, client, req)
+		return runMergeGroup(ctx, cmd, f, github.Evaluator{Source: client, Members: client, Bundle: b, Pipeline: pipe}, client, req)
 	}
-	ev, err := github.Evaluator{Source: client, Members: client, Engine: eng, Bundle: b, Trigger: f.event}.Evaluate(ctx, repo, f.number, req, f.enforcement)
+	ev, err := github.Evaluator{Source: client, Members: client, Bundle: b, Pipeline: pipe, Trigger: f.event}.Evaluate(ctx, repo, f.number, req, f.enforcement)
 	if err != nil && envOr(envGitHubToken, "") == "" && envOr(envGitHubAppID, "") == "" {
 		return fmt.Errorf("%w (no credentials: set %s or %s)", err, envGitHubToken, envGitHubAppID)
 	}
@@ -130,8 +132,9 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if err := printPR(cmd.OutOrStdout(), f.format, ev); err != nil {
 		return err
 	}
-	// Evidence first: a status that lets the PR in always has its record.
-	art, err := f.artifacts.write(ctx, b, signer, ev, req, ev.Diff)
+	// The pipeline recorded (and signed) the decision before anything is
+	// posted: a status that lets the PR in always has its record.
+	art, err := f.artifacts.write(b, ev, ev.Diff)
 	if err != nil {
 		return err
 	}

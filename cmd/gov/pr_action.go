@@ -11,12 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gov-policy/gov/bundles"
-	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/github"
 	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/sarif"
-	"github.com/gov-policy/gov/scan"
 )
 
 // Signing modes of gov pr --sign.
@@ -26,26 +24,24 @@ const (
 	signKeyless = "keyless"
 )
 
-// prArtifactFlags are what gov pr keeps of a decision besides the PR
-// status and comment: the audit record, its signed evidence and SARIF.
-type prArtifactFlags struct {
-	sarifOutput, auditDir, sign, evidenceOutput string
-	signing                                     signFlags
+// recordFlags are where a decision is recorded and how it is signed
+// (gov pr, gov serve).
+type recordFlags struct {
+	auditDir, sign string
+	signing        signFlags
 }
 
-func (f *prArtifactFlags) AddFlags(cmd *cobra.Command) {
+func (f *recordFlags) AddFlags(cmd *cobra.Command, what string) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.sarifOutput, "sarif-output", "", "also write the decision as SARIF (code scanning) to this file")
-	fl.StringVar(&f.auditDir, "audit-dir", "", "record the decision in this audit directory (default: audit.dir of the bundle's gov.cue, if set)")
-	fl.StringVar(&f.sign, "sign", signNone, "sign the decision record: none, key (--key) or keyless (Fulcio + Rekor, GitHub Actions OIDC)")
+	fl.StringVar(&f.auditDir, "audit-dir", "", "record "+what+" in this audit directory (default: audit.dir of the bundle's gov.cue, if set)")
+	fl.StringVar(&f.sign, "sign", signNone, "sign "+what+": none, key (--key) or keyless (Fulcio + Rekor, GitHub Actions OIDC)")
 	fl.StringVar(&f.signing.key, "key", "", "private key of --sign key (cosign-format, password in "+envCosignPassword+"; or PEM PKCS#8 ECDSA P-256/Ed25519)")
 	fl.StringVar(&f.signing.fulcioURL, "fulcio-url", evidence.DefaultFulcioURL, "Fulcio instance of --sign keyless")
 	fl.StringVar(&f.signing.rekorURL, "rekor-url", evidence.DefaultRekorURL, "Rekor (v1) instance of --sign keyless")
-	fl.StringVar(&f.evidenceOutput, "evidence-output", "", "also copy the signed evidence (Sigstore bundle) to this file")
 }
 
-// check validates the flag combination before any API call.
-func (f *prArtifactFlags) check() error {
+// check validates the flag combination before anything is loaded.
+func (f *recordFlags) check() error {
 	switch {
 	case f.sign != signNone && f.sign != signKey && f.sign != signKeyless:
 		return usageError{fmt.Errorf("unknown --sign %q (want none, key or keyless)", f.sign)}
@@ -53,7 +49,30 @@ func (f *prArtifactFlags) check() error {
 		return usageError{errors.New("--sign key needs --key")}
 	case f.sign != signKey && f.signing.key != "":
 		return usageError{fmt.Errorf("--key is for --sign key, not --sign %s", f.sign)}
-	case f.sign == signNone && f.evidenceOutput != "":
+	}
+	return nil
+}
+
+// prArtifactFlags are what gov pr keeps of a decision besides the PR
+// status and comment: the audit record, its signed evidence and SARIF.
+type prArtifactFlags struct {
+	recordFlags
+	sarifOutput, evidenceOutput string
+}
+
+func (f *prArtifactFlags) AddFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.sarifOutput, "sarif-output", "", "also write the decision as SARIF (code scanning) to this file")
+	f.recordFlags.AddFlags(cmd, "the decision")
+	fl.StringVar(&f.evidenceOutput, "evidence-output", "", "also copy the signed evidence (Sigstore bundle) to this file")
+}
+
+// check validates the flag combination before any API call.
+func (f *prArtifactFlags) check() error {
+	if err := f.recordFlags.check(); err != nil {
+		return err
+	}
+	if f.sign == signNone && f.evidenceOutput != "" {
 		return usageError{errors.New("--evidence-output needs --sign key or keyless")}
 	}
 	return nil
@@ -73,35 +92,24 @@ func (f *prArtifactFlags) signer(ctx context.Context, b *bundles.Bundle) (*evide
 // prArtifacts are the files gov pr wrote for one decision.
 type prArtifacts struct{ record, evidence, sarif string }
 
-// write records the decision (and signs the record) when an audit
-// directory is set, and writes the SARIF file when asked.
-func (f *prArtifactFlags) write(ctx context.Context, b *bundles.Bundle, s *evidence.Signer, ev *github.Evaluation, req engine.Request, diff string) (prArtifacts, error) {
+// write copies the evidence the pipeline signed to --evidence-output and
+// writes the SARIF file when asked.
+func (f *prArtifactFlags) write(b *bundles.Bundle, ev *github.Evaluation, diff string) (prArtifacts, error) {
 	var out prArtifacts
-	p, err := patch.Parse([]byte(diff))
-	if err != nil {
-		return out, fmt.Errorf("diff of %s#%d: %w", ev.Repo, ev.PR.Number, err)
+	if ev.Decided != nil {
+		out.record, out.evidence = ev.Decided.Record, ev.Decided.Evidence
 	}
-	if dir := auditDir(f.auditDir, b); dir != "" {
-		sc, err := scan.New(scan.Config{Exclude: b.Config.Scanner.Exclude})
-		if err != nil {
-			return out, err
+	if out.evidence != "" && f.evidenceOutput != "" {
+		if err := copyFile(out.evidence, f.evidenceOutput); err != nil {
+			return out, fmt.Errorf("--evidence-output: %w", err)
 		}
-		if out.record, err = recordDecision(dir, sc, engine.Input{Request: prRequest(req, ev, b, diff)}, ev.Decision); err != nil {
-			return out, err
-		}
-	}
-	if s != nil {
-		if out.evidence, err = f.signing.signRecord(ctx, s, out.record); err != nil {
-			return out, err
-		}
-		if f.evidenceOutput != "" {
-			if err := copyFile(out.evidence, f.evidenceOutput); err != nil {
-				return out, fmt.Errorf("--evidence-output: %w", err)
-			}
-			out.evidence = f.evidenceOutput
-		}
+		out.evidence = f.evidenceOutput
 	}
 	if f.sarifOutput != "" {
+		p, err := patch.Parse([]byte(diff))
+		if err != nil {
+			return out, fmt.Errorf("diff of %s#%d: %w", ev.Repo, ev.PR.Number, err)
+		}
 		opts, err := sarifOptions(b, ev.Decision.Bundle, "gov/pr/")
 		if err != nil {
 			return out, err
@@ -118,36 +126,13 @@ func (f *prArtifactFlags) write(ctx context.Context, b *bundles.Bundle, s *evide
 	return out, nil
 }
 
-// prRequest is the request as the evaluator decided it: the environment
-// from the base branch, the author as requester, the PR's diff, and the
-// pull request in metadata.pr (its head_sha ties approvals to the commit).
-func prRequest(req engine.Request, ev *github.Evaluation, b *bundles.Bundle, diff string) engine.Request {
-	if req.Environment == "" {
-		req.Environment = github.EnvironmentFor(b.Config.Branches, ev.PR.BaseRef)
-	}
-	if req.RequestedBy == "" {
-		req.RequestedBy = ev.PR.AuthorLogin
-	}
-	req.PatchContent = diff
-	meta := make(map[string]any, len(req.Metadata)+1)
-	for k, v := range req.Metadata {
-		meta[k] = v
-	}
-	meta["pr"] = map[string]any{
-		"repository": ev.Repo.String(), "number": ev.PR.Number, "head_sha": ev.PR.HeadSHA,
-		"base_ref": ev.PR.BaseRef, "url": ev.PR.HTMLURL,
-	}
-	req.Metadata = meta
-	return req
-}
-
 // writeActionOutputs appends the step outputs to $GITHUB_OUTPUT, when set:
 // the decision, the files written, and the head commit evaluated with the
 // PR's ref (where upload-sarif attributes the results).
 func writeActionOutputs(ev *github.Evaluation, art prArtifacts) error {
 	d := ev.Decision
 	return appendOutputs([][2]string{
-		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed)},
+		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed())},
 		{"sarif-file", art.sarif}, {"evidence-file", art.evidence},
 		{"head-sha", ev.PR.HeadSHA}, {"ref", fmt.Sprintf("refs/pull/%d/head", ev.PR.Number)},
 	})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,6 +26,7 @@ type serveFlags struct {
 	rateLimitWait                 time.Duration
 	workers, queueSize            int
 	maxBody                       int64
+	record                        recordFlags
 }
 
 func (f *serveFlags) AddFlags(cmd *cobra.Command) {
@@ -43,6 +45,7 @@ func (f *serveFlags) AddFlags(cmd *cobra.Command) {
 	fl.Int64Var(&f.maxBody, "max-body", 10<<20, "largest request body in bytes (413 beyond)")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long in-flight requests and queued jobs may take")
 	fl.DurationVar(&f.rateLimitWait, "rate-limit-wait", github.DefaultMaxWait, "longest wait for a GitHub rate-limit reset before a job fails")
+	f.record.AddFlags(cmd, "every decision")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error (JSON logs on stderr)")
 }
 
@@ -56,6 +59,8 @@ GET /v1/bundle, POST /webhook (GitHub App: pull_request, pull_request_review, ch
 rerequested, push to --policy-repo), /healthz, /readyz and /metrics.
 The decision API needs $` + envAPIToken + ` (bearer token) or --oidc-issuer and --oidc-audience;
 webhooks need $` + envWebhookSecret + ` and GitHub credentials ($` + envGitHubToken + ` or the GitHub App variables).
+Every decision is recorded in --audit-dir (else the bundle's audit.dir) before it is
+answered, and signed with --sign key|keyless.
 SIGTERM or SIGINT stops accepting, finishes in-flight requests and queued jobs, and exits 0.`,
 		Example: `  GOV_API_TOKEN=... gov serve --addr 127.0.0.1:8181 --bundle https://github.com/acme/policy@main --poll 60s
   GOV_WEBHOOK_SECRET=... GOV_GITHUB_APP_ID=1 ... gov serve --policy-repo acme/policy --bundle ./policy@main`,
@@ -83,7 +88,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		Bundle: f.bundle, Load: bundles.LoadOptions{CacheDir: envOr(envCacheDir, "")}, Poll: f.poll,
 		Enforcement: f.enforcement, APIToken: envOr(envAPIToken, ""), WebhookSecret: envOr(envWebhookSecret, ""),
 		PolicyRepo: f.policyRepo, TargetURL: f.target, Workers: f.workers, QueueSize: f.queueSize,
-		MaxBodyBytes: f.maxBody, ShutdownTimeout: f.shutdownTimeout,
+		MaxBodyBytes: f.maxBody, ShutdownTimeout: f.shutdownTimeout, AuditDir: f.record.auditDir,
 		Logger: slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})),
 	}
 	if cfg.Bundle == "" {
@@ -91,6 +96,9 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	}
 	if f.oidcIssuer != "" {
 		cfg.OIDC = &server.OIDCConfig{Issuer: f.oidcIssuer, Audience: f.oidcAudience}
+	}
+	if err := f.signer(ctx, &cfg); err != nil {
+		return err
 	}
 	if envOr(envGitHubToken, "") != "" || envOr(envGitHubAppID, "") != "" {
 		opts, err := githubOptions(f.githubURL, f.rateLimitWait)
@@ -108,4 +116,14 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return fmt.Errorf("--addr: %w", err)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// signer loads the key of --sign key or prepares keyless signing.
+func (f *serveFlags) signer(ctx context.Context, cfg *server.Config) error {
+	if err := f.record.check(); err != nil || f.record.sign == signNone {
+		return err
+	}
+	s, err := f.record.signing.signer(ctx)
+	cfg.Signer = s
+	return err
 }

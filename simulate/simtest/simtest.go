@@ -62,10 +62,10 @@ func Record(i int, start time.Time) evidence.Record {
 	when := start.Add(time.Duration(i) * time.Minute).UTC()
 	id := fmt.Sprintf("req-%05d-%s", i, k.Name)
 	d := &engine.Decision{
-		Decision: k.Decision, Allowed: k.Decision == engine.Allow, ApprovalRequired: k.Decision == engine.RequireApproval,
-		Reason: "recorded by simtest", RiskLevel: "low", RequestID: id, Enforcement: engine.EnforcementStrict,
+		Decision: k.Decision,
+		Reason:   "recorded by simtest", RiskLevel: "low", RequestID: id, Enforcement: engine.EnforcementStrict,
 		Bundle:     engine.BundleInfo{Source: "embedded", Revision: "embedded:simtest"},
-		Violations: []engine.Violation{}, EvaluatedAt: when.Format(time.RFC3339),
+		Violations: []engine.Violation{}, EvaluatedAt: when.UTC().Truncate(time.Second),
 	}
 	return evidence.Record{
 		Request: engine.Request{

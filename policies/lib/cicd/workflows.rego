@@ -44,7 +44,7 @@ _lines contains [f, [f.path, l.line, l.text]] if {
 # pull_request_target with a checkout of the head: decided on the parsed
 # workflow when known, else on the added lines; reported at an added line
 # naming the trigger or the head ref.
-_found contains ["prt", util.at(h, sprintf("pull_request_target checks out the pull request head: %s", [trim_space(h[2])]))] if {
+_found contains ["prt", util.at(h, sprintf("pull_request_target checks out the pull request head: %s", [util.excerpt(h[2])]))] if {
 	some [f, h] in _lines
 	regex.match(`pull_request_target|github\.event\.pull_request\.head|github\.head_ref`, h[2])
 	_prt_checkout(f)
@@ -73,13 +73,13 @@ _triggered_by_prt(on) if "pull_request_target" in on
 
 _triggered_by_prt(on) if on.pull_request_target
 
-_found contains ["write-all", util.at(h, sprintf("grants write-all permissions: %s", [trim_space(h[2])]))] if {
+_found contains ["write-all", util.at(h, sprintf("grants write-all permissions: %s", [util.excerpt(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "write-all")
 	regex.match(`^\s*permissions:\s*["']?write-all`, h[2])
 }
 
-_found contains ["write-permission", util.at(h, sprintf("grants a write permission: %s", [trim_space(h[2])]))] if {
+_found contains ["write-permission", util.at(h, sprintf("grants a write permission: %s", [util.excerpt(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "write")
 	regex.match(`^\s*(contents|packages|id-token|actions|deployments|pull-requests|security-events|checks|statuses|issues|pages|attestations|discussions):\s*["']?write`, h[2])
@@ -95,13 +95,13 @@ _found contains ["unpinned-action", util.at(h, sprintf("action %s@%s is not pinn
 	not util.glob_match(util.param("cicd", "trusted_owners", []), split(m[2], "/")[0])
 }
 
-_found contains ["secret-echoed", util.at(h, sprintf("prints a secret to the log: %s", [trim_space(h[2])]))] if {
+_found contains ["secret-echoed", util.at(h, sprintf("prints a secret to the log: %s", [util.excerpt(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "secrets.")
 	regex.match(`(?i)\b(echo|printf|print|write-host|write-output|cat|tee)\b[^#]*\$\{\{\s*secrets\.`, h[2])
 }
 
-_found contains ["script-injection", util.at(h, sprintf("interpolates untrusted input into a script: %s", [trim_space(h[2])]))] if {
+_found contains ["script-injection", util.at(h, sprintf("interpolates untrusted input into a script: %s", [util.excerpt(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "${{")
 	regex.match(_untrusted, h[2])
@@ -113,7 +113,7 @@ _in_script(text) if regex.match(`^\s*(-\s*)?run:`, text)
 
 _in_script(text) if not regex.match(`^\s*(-\s*)?[\w-]+:(\s|$)`, text)
 
-_found contains ["remote-script", util.at(h, sprintf("pipes a download into a shell: %s", [trim_space(h[2])]))] if {
+_found contains ["remote-script", util.at(h, sprintf("pipes a download into a shell: %s", [util.excerpt(h[2])]))] if {
 	some [_, h] in _lines
 	contains(h[2], "|")
 	regex.match(`\b(curl|wget)\b[^|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b`, h[2])

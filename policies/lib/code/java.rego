@@ -45,7 +45,7 @@ _files contains i if {
 
 _lines := util.lines_with(_files, _needles)
 
-_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])]))] if {
+_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], util.excerpt(h[2])]))] if {
 	some h in _lines
 	some rule, pattern in _patterns
 	regex.match(pattern, h[2])
@@ -55,7 +55,7 @@ _found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], trim_space
 _is_safe(rule, text) if regex.match(_safe[rule], text)
 
 # A broad handler whose only statement, on the next added line, ignores the error.
-_found contains ["java-empty-catch", util.at(h, sprintf("%s: %s", [_messages["java-empty-catch"], trim_space(h[2])]))] if {
+_found contains ["java-empty-catch", util.at(h, sprintf("%s: %s", [_messages["java-empty-catch"], util.excerpt(h[2])]))] if {
 	some h in _lines
 	regex.match(`catch\s*\(\s*(final\s+)?(Exception|Throwable|RuntimeException)\s+\w+\s*\)\s*\{\s*$`, h[2])
 	regex.match(`^\s*\}\s*$`, util.next_added(h[0], h[1]))

@@ -45,7 +45,7 @@ _files contains i if {
 
 _lines := util.lines_with(_files, _needles)
 
-_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])]))] if {
+_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], util.excerpt(h[2])]))] if {
 	some h in _lines
 	some rule, pattern in _patterns
 	regex.match(pattern, h[2])

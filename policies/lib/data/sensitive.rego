@@ -65,7 +65,7 @@ _access contains util.at(h, sprintf("reads sensitive field %s", [m[2]])) if {
 
 _logged_lines := {x[0] | some x in _logged}
 
-_log_hits contains util.at(h, sprintf("logs sensitive value %s: %s", [term, trim_space(h[2])])) if {
+_log_hits contains util.at(h, sprintf("logs sensitive value %s: %s", [term, util.excerpt(h[2])])) if {
 	some [h, term] in _logged
 }
 

@@ -43,7 +43,7 @@ _text[path] := {l.line: l.text | some f in input.patch.files; f.path == path; so
 	some [path, _, _] in _candidates
 }
 
-_destructive contains util.at(h, sprintf("destructive statement: %s", [trim_space(h[2])])) if {
+_destructive contains util.at(h, sprintf("destructive statement: %s", [util.excerpt(h[2])])) if {
 	some h in _candidates
 	regex.match(_ddl, h[2])
 }
@@ -52,7 +52,7 @@ _destructive contains util.at(h, sprintf("destructive statement: %s", [trim_spac
 # that continue it (up to the first ";", at most 5 lines) say WHERE. In code
 # a statement continues only from a line that does not close a call: a
 # triple-quoted string or a concatenation.
-_unbounded contains util.at(h, sprintf("%s without WHERE: %s", [upper(m[1]), trim_space(h[2])])) if {
+_unbounded contains util.at(h, sprintf("%s without WHERE: %s", [upper(m[1]), util.excerpt(h[2])])) if {
 	some h in _candidates
 	m := regex.find_all_string_submatch_n(`(?i)\b(delete|update)\b`, h[2], 1)[0]
 	stmt := _statement(h[0], h[1])
@@ -60,7 +60,7 @@ _unbounded contains util.at(h, sprintf("%s without WHERE: %s", [upper(m[1]), tri
 	not regex.match(`(?i)\bwhere\b`, stmt)
 }
 
-_unbounded contains util.at(h, sprintf("bulk ORM operation without a filter: %s", [trim_space(h[2])])) if {
+_unbounded contains util.at(h, sprintf("bulk ORM operation without a filter: %s", [util.excerpt(h[2])])) if {
 	some h in _candidates
 	regex.match(_orm_bulk, h[2])
 }
@@ -80,7 +80,7 @@ _sql_files contains f.path if {
 	f.language == "sql"
 }
 
-_dropped_columns contains util.at(h, sprintf("drops a column: %s", [trim_space(h[2])])) if {
+_dropped_columns contains util.at(h, sprintf("drops a column: %s", [util.excerpt(h[2])])) if {
 	some h in _candidates
 	regex.match(_column, h[2])
 	not regex.match(_not_column, h[2])

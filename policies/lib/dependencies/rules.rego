@@ -72,11 +72,11 @@ _new contains d if {
 	not [d.file, d.name] in _removed_names
 }
 
-_found contains ["new", util.at([d.file, d.line, d.text], sprintf("adds %s dependency %s %s", [d.eco, d.name, d.version]))] if {
+_found contains ["new", util.at([d.file, d.line, d.text], sprintf("adds %s dependency %s %s", [d.eco, d.name, util.excerpt(d.version)]))] if {
 	some d in _new
 }
 
-_found contains ["downgrade", util.at([d.file, d.line, d.text], sprintf("downgrades %s from %s to %s", [d.name, old, d.version]))] if {
+_found contains ["downgrade", util.at([d.file, d.line, d.text], sprintf("downgrades %s from %s to %s", [d.name, util.excerpt(old), util.excerpt(d.version)]))] if {
 	some d in _added
 	some [file, name, old] in _removed
 	file == d.file
@@ -87,14 +87,14 @@ _found contains ["downgrade", util.at([d.file, d.line, d.text], sprintf("downgra
 # _version is the numeric components of the first dotted number of v.
 _version(v) := [to_number(x) | some x in split(regex.find_n(`\d+(\.\d+)*`, v, 1)[0], ".")]
 
-_found contains ["source", util.at([d.file, d.line, d.text], sprintf("installs %s from Git, a URL or a path: %s", [d.name, trim_space(d.text)]))] if {
+_found contains ["source", util.at([d.file, d.line, d.text], sprintf("installs %s from Git, a URL or a path: %s", [d.name, util.excerpt(d.text)]))] if {
 	some d in _added
 	regex.match(_source, d.text)
 }
 
 # Lines that are not name/version pairs: go.mod replace directives,
 # requirements.txt editable installs and bare URLs.
-_found contains ["source", util.at([f.path, l.line, l.text], sprintf("installs a dependency from Git, a URL or a path: %s", [trim_space(l.text)]))] if {
+_found contains ["source", util.at([f.path, l.line, l.text], sprintf("installs a dependency from Git, a URL or a path: %s", [util.excerpt(l.text)]))] if {
 	_mode != "off"
 	some [f, eco] in manifests.manifests
 	eco in {"go", "pypi"}
@@ -104,7 +104,7 @@ _found contains ["source", util.at([f.path, l.line, l.text], sprintf("installs a
 }
 
 # Registries: lock files' resolved URLs, pip index URLs, Maven repository URLs.
-_found contains ["registry", util.at([f.path, l.line, l.text], sprintf("resolves packages from %s, not an allowed registry", [host]))] if {
+_found contains ["registry", util.at([f.path, l.line, l.text], sprintf("resolves packages from %s, not an allowed registry", [util.excerpt(host)]))] if {
 	_mode != "off"
 	some f in input.patch.files
 	regex.match(`(^|/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|requirements[^/]*\.txt|constraints\.txt|pom\.xml|pip\.conf)$`, f.path)

@@ -28,7 +28,7 @@ _config_files contains f if {
 	not startswith(f.path, ".github/")
 }
 
-_found contains ["open-cidr", util.at([f.path, l.line, l.text], sprintf("opens access to any address: %s", [trim_space(l.text)]))] if {
+_found contains ["open-cidr", util.at([f.path, l.line, l.text], sprintf("opens access to any address: %s", [util.excerpt(l.text)]))] if {
 	some f in _config_files
 	some l in f.added
 	contains(l.text, "/0")
@@ -57,7 +57,7 @@ _still_has_policy(f) if {
 	d.kind == "NetworkPolicy"
 }
 
-_found contains ["public-service", util.at([f.path, l.line, l.text], sprintf("exposes a Service outside the cluster: %s", [trim_space(l.text)]))] if {
+_found contains ["public-service", util.at([f.path, l.line, l.text], sprintf("exposes a Service outside the cluster: %s", [util.excerpt(l.text)]))] if {
 	some f in _config_files
 	some l in f.added
 	contains(l.text, "type:")

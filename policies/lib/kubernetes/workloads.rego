@@ -60,7 +60,7 @@ _candidates contains [input.patch.files[i], h] if {
 	some h in util.lines_with({i}, _needles)
 }
 
-_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], trim_space(h[2])]))] if {
+_found contains [rule, util.at(h, sprintf("%s: %s", [_messages[rule], util.excerpt(h[2])]))] if {
 	some [f, h] in _candidates
 	some rule, pattern in _patterns
 	regex.match(pattern, h[2])

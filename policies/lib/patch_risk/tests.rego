@@ -80,7 +80,7 @@ deny contains v if {
 	_on
 	some [file, line, text] in util.lines_with(_test_files, _skip_needles)
 	regex.match(_skip, text)
-	v := {"msg": sprintf("skips a test: %s", [trim_space(text)]), "file": file, "line": line}
+	v := {"msg": sprintf("skips a test: %s", [util.excerpt(text)]), "file": file, "line": line}
 }
 
 # _settings are [file, key, value, line] of coverage thresholds on the

@@ -98,7 +98,7 @@ _suppressions := util.lines_with(util.all_files, _markers) if _mode != "off"
 require_approval contains v if {
 	_mode == "require_approval"
 	some h in _suppressions
-	v := util.at(h, sprintf("secret-scanner suppression added: %s", [trim_space(h[2])]))
+	v := util.at(h, sprintf("secret-scanner suppression added: %s", [util.excerpt(h[2])]))
 }
 
 # METADATA
@@ -111,5 +111,5 @@ require_approval contains v if {
 warn contains v if {
 	_mode == "warn"
 	some h in _suppressions
-	v := util.at(h, sprintf("secret-scanner suppression added: %s", [trim_space(h[2])]))
+	v := util.at(h, sprintf("secret-scanner suppression added: %s", [util.excerpt(h[2])]))
 }

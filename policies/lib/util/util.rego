@@ -149,3 +149,30 @@ lines_with_lower(idx, needles) := {[f.path, l.line, l.text] |
 	some l in f.added
 	contains(lower(l.text), n)
 }
+
+# excerpt is a changed line as a violation message quotes it: trimmed, with
+# what may be a credential masked, and cut at 160 characters. A URL's
+# password is starred; a word (between spaces, quotes, brackets, commas) of
+# 20 or more characters holding a letter and two digits keeps its first four
+# characters, unless it is a URL without credentials or a query. The whole
+# word goes, so no piece of a secret is left for the reader to join. gov
+# also masks every secret its scanner found anywhere in the decision; this
+# keeps messages safe on their own (opa eval, gov test, custom runners).
+excerpt(text) := _clip(strings.replace_n(_word_masks(t), t)) if {
+	t := regex.replace(trim_space(text), `(://[^:/@\s]*:)[^@\s]+@`, "${1}****@")
+}
+
+_word_masks(t) := {w: concat("", [substring(w, 0, 4), "****"]) |
+	some w in regex.find_n("[^\\s\"'`(){}\\[\\],;<>]{20,}", t, -1)
+	regex.match(`[0-9].*[0-9]`, w)
+	regex.match(`[A-Za-z]`, w)
+	not _plain_url(w)
+}
+
+_plain_url(w) if {
+	regex.match(`^[a-z+]+://[^@?]*$`, w)
+}
+
+_clip(s) := concat("", [substring(s, 0, 160), "..."]) if count(s) > 160
+
+else := s

@@ -99,3 +99,17 @@ test_lines_with if {
 	util.blobs == ["x = eval(s)\ny = 1\nEVAL", "z = 2"] with input.patch.files as files
 	util.all_files == {0, 1} with input.patch.files as files
 }
+
+test_excerpt_masks_credentials if {
+	# A token in a Git URL, a URL password, an AWS key id in code: masked whole.
+	util.excerpt("  git+https://ghp_R2d2C3po4Bb8Ee1Ff2Gg3Hh4Ii5Jj6Kk7Ll@github.com/acme/lib.git ") == "git+****"
+	util.excerpt(`url = "postgres://app:pA55-w0rd.x@db:5432/app"`) == `url = "post****"`
+	util.excerpt(`x = eval("AKIA2345ABCD6789EFGH")`) == `x = eval("AKIA****")`
+	util.excerpt(`db = "mysql://app:hunter2@db/app"`) == `db = "mysql://app:****@db/app"`
+}
+
+test_excerpt_keeps_code if {
+	util.excerpt(`   Cipher c = Cipher.getInstance("DES/CBC/PKCS5Padding");`) == `Cipher c = Cipher.getInstance("DES/CBC/PKCS5Padding");`
+	util.excerpt("curl -sSL https://releases.example.com/v1.2.3/install.sh | sh") == "curl -sSL https://releases.example.com/v1.2.3/install.sh | sh"
+	count(util.excerpt(concat("", ["x = ", concat(" ", [s | some _ in numbers.range(1, 60); s := "abc"])]))) == 163
+}

@@ -1,0 +1,42 @@
+package decide
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/gov-policy/gov/evidence"
+	"github.com/gov-policy/gov/internal/version"
+)
+
+// record writes the decision record: the request with every secret masked
+// (patch_content line by line), the findings, the redacted decision. The
+// patch digest is of the raw patch, so evidence ties to the real change.
+func (p *Pipeline) record(in Input, res *Result) (string, error) {
+	red := res.Redactor
+	req := in.Request
+	raw := []byte(req.PatchContent)
+	if len(in.RecordMetadata) > 0 {
+		meta := make(map[string]any, len(req.Metadata)+len(in.RecordMetadata))
+		maps.Copy(meta, req.Metadata)
+		maps.Copy(meta, in.RecordMetadata)
+		req.Metadata = meta
+	}
+	patchContent := red.Patch(req.PatchContent)
+	req.PatchContent = ""
+	req = Redact(red, req)
+	req.PatchContent = patchContent
+	d := res.Decision
+	path, err := evidence.Store{Dir: p.AuditDir}.Write(evidence.Record{
+		Request:     req,
+		PatchDigest: evidence.PatchDigest(raw),
+		Findings:    res.Findings,
+		Decision:    d,
+		Bundle:      d.Bundle,
+		Time:        TimeOf(d),
+		GovVersion:  version.Version,
+	})
+	if err != nil {
+		return "", fmt.Errorf("audit record: %w", err)
+	}
+	return path, nil
+}

@@ -1,0 +1,195 @@
+package decide
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/gov-policy/gov/evidence"
+	"github.com/gov-policy/gov/scan"
+)
+
+// Redactor masks the secrets found in one request wherever they appear.
+// Its zero value (and nil) masks nothing.
+type Redactor struct {
+	scanner *scan.Scanner
+	secrets []string
+}
+
+// Count is how many distinct secret strings the redactor masks.
+func (r *Redactor) Count() int {
+	if r == nil {
+		return 0
+	}
+	return len(r.secrets)
+}
+
+// String masks every secret in s (scan.Mask form: at most four characters
+// kept); overlapping occurrences are starred entirely.
+func (r *Redactor) String(s string) string {
+	if r == nil || len(r.secrets) == 0 || s == "" {
+		return s
+	}
+	return evidence.MaskText(s, r.secrets, scan.Mask)
+}
+
+// Patch masks a unified diff line by line, keeping its structure: the
+// scanner's own in-place redaction, then any other secret of the request.
+func (r *Redactor) Patch(diff string) string {
+	if r == nil || diff == "" {
+		return diff
+	}
+	out := diff
+	if r.scanner != nil {
+		out = string(r.scanner.Redact([]byte(diff)))
+	}
+	var single []string
+	for _, s := range r.secrets {
+		if !strings.ContainsAny(s, "\r\n") {
+			single = append(single, s)
+		}
+	}
+	if len(single) == 0 {
+		return out
+	}
+	return evidence.MaskText(out, single, scan.Mask)
+}
+
+// Error is err with its message masked; errors.Is and As still see err.
+func (r *Redactor) Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := r.String(err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// Redact returns a deep copy of v with every string in it (struct fields,
+// map keys and values, slices, values behind pointers and interfaces)
+// masked. It is structural: a field added to the decision later is masked
+// without anyone remembering to.
+func Redact[T any](r *Redactor, v T) T {
+	if r.Count() == 0 {
+		return v
+	}
+	rv := reflect.ValueOf(&v).Elem()
+	out := r.value(rv)
+	return out.Interface().(T)
+}
+
+func (r *Redactor) value(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.String:
+		s := v.String()
+		m := r.String(s)
+		if m == s {
+			return v
+		}
+		nv := reflect.New(v.Type()).Elem()
+		nv.SetString(m)
+		return nv
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		nv := reflect.New(v.Type().Elem())
+		nv.Elem().Set(r.value(v.Elem()))
+		return nv
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		nv := reflect.New(v.Type()).Elem()
+		nv.Set(r.value(v.Elem()))
+		return nv
+	case reflect.Struct:
+		nv := reflect.New(v.Type()).Elem()
+		nv.Set(v)
+		for i := range v.NumField() {
+			if f := nv.Field(i); f.CanSet() {
+				f.Set(r.value(v.Field(i)))
+			}
+		}
+		return nv
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		nv := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			nv.Index(i).Set(r.value(v.Index(i)))
+		}
+		return nv
+	case reflect.Array:
+		nv := reflect.New(v.Type()).Elem()
+		for i := range v.Len() {
+			nv.Index(i).Set(r.value(v.Index(i)))
+		}
+		return nv
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		nv := reflect.MakeMapWithSize(v.Type(), v.Len())
+		it := v.MapRange()
+		for it.Next() {
+			nv.SetMapIndex(r.value(it.Key()), r.value(it.Value()))
+		}
+		return nv
+	}
+	return v
+}
+
+// visitStrings calls fn with every string in v (the same walk as Redact).
+func visitStrings(v any, fn func(string)) {
+	var walk func(reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			if s := v.String(); s != "" {
+				fn(s)
+			}
+		case reflect.Pointer, reflect.Interface:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walk(v.Field(i))
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				walk(v.Index(i))
+			}
+		case reflect.Map:
+			it := v.MapRange()
+			for it.Next() {
+				walk(it.Key())
+				walk(it.Value())
+			}
+		}
+	}
+	walk(reflect.ValueOf(v))
+}
+
+func addAll(to, from []string) []string {
+	for _, s := range from {
+		if !slices.Contains(to, s) {
+			to = append(to, s)
+		}
+	}
+	return to
+}
