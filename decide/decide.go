@@ -94,6 +94,10 @@ func (p *Pipeline) Run(ctx context.Context, in Input) (*Result, error) {
 	if err == nil && d == nil {
 		err = errors.New("no decision")
 	}
+	var envErr *bundles.EnvironmentError
+	if errors.As(err, &envErr) {
+		return failed, red.Error(err) // the caller's input, not a failed evaluation
+	}
 	if err != nil {
 		return failed, red.Error(fmt.Errorf("evaluation failed (failing closed): %w", err))
 	}

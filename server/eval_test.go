@@ -164,7 +164,7 @@ func TestEvalBadInput(t *testing.T) {
 		{"empty body", bearer(testToken), ``, http.StatusBadRequest, "empty"},
 		// Environments are a closed set: an unknown one (a case variant
 		// here) is the caller's error, with the declared list.
-		{"unknown environment", bearer(testToken), `{"environment": "Production"}`, http.StatusBadRequest, `unknown environment "Production" (declared: production, staging)`},
+		{"unknown environment", bearer(testToken), `{"environment": "Production", "patch_content": "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"}`, http.StatusBadRequest, `unknown environment "Production" (declared: production, staging)`},
 		{"oversized", bearer(testToken), `{"patch_content": "` + strings.Repeat("a", 5000) + `"}`, http.StatusRequestEntityTooLarge, "larger than 4096 bytes"},
 		{"no patch", bearer(testToken), `{"request_id": "r1", "environment": "staging"}`, http.StatusBadRequest, "patch_content: empty"},
 		{"empty patch", bearer(testToken), `{"environment": "staging", "patch_content": ""}`, http.StatusBadRequest, "patch_content: empty"},

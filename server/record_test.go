@@ -96,7 +96,9 @@ func TestServeLeaksNoSecret(t *testing.T) {
 	kinds := leaktest.Kinds()
 	diff := leaktest.Patch(kinds)
 	author := githubtest.User{Login: "Codertocat", ID: 21031067}
-	fake := githubtest.NewEnterprise(githubtest.Fixture{Repo: "Codertocat/Hello-World", Token: ghToken, PRs: []githubtest.PR{{
+	// gov's identity is the token's user (GET /user), who posts its comments.
+	poster := &githubtest.User{Login: "gov-user", ID: 4242}
+	fake := githubtest.NewEnterprise(githubtest.Fixture{Repo: "Codertocat/Hello-World", Token: ghToken, Poster: poster, PRs: []githubtest.PR{{
 		Number: 2, Title: leaktest.Line(kinds[0]), Author: author, Head: headSHA, Base: "master",
 		CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Diff: diff,
 		Commits: []githubtest.Commit{{SHA: headSHA, Author: &author, Committer: &author}},

@@ -77,6 +77,7 @@ func TestNoSecretLeavesTheCLI(t *testing.T) {
 	defer gh.Close()
 	t.Setenv(envGitHubAPIURL, gh.URL)
 	t.Setenv(envGitHubToken, fx.Token)
+	t.Setenv(envGitHubActions, "true") // gov comments as github-actions[bot], the fake's poster
 	for _, format := range []string{"text", "json"} {
 		args := []string{"pr", "--repo", "acme/app", "--pr", "7", "--post", "--format", format,
 			"--audit-dir", audit, "--sarif-output", filepath.Join(dir, format+".sarif")}
