@@ -22,6 +22,9 @@ type Entry struct {
 	Service     string    `json:"service,omitempty"`
 	Environment string    `json:"environment,omitempty"`
 	Revision    string    `json:"revision"`
+	// Signed is whether the record has signed evidence (not listed: the
+	// log shows it only when verified).
+	Signed bool `json:"-"`
 }
 
 func entryOf(path string, rec Record) Entry {
@@ -45,11 +48,48 @@ func entryOf(path string, rec Record) Entry {
 // file; it is never passed to fn. err is an I/O error or fn's. A missing
 // directory holds no records.
 func (s Store) Walk(since time.Time, fn func(Entry, Record) error) (bad []error, err error) {
-	type found struct {
-		e   Entry
-		rec Record
+	all, bad, err := s.scan(since, false)
+	if err != nil {
+		return bad, err
 	}
-	var all []found
+	for _, f := range all {
+		if err := fn(f.e, f.rec); err != nil {
+			return bad, err
+		}
+	}
+	return bad, nil
+}
+
+// WalkRaw is Walk with each record's exact bytes and its evidence.
+func (s Store) WalkRaw(since time.Time, fn func(e Entry, record, bundle []byte) error) (bad []error, err error) {
+	all, bad, err := s.scan(since, true)
+	if err != nil {
+		return bad, err
+	}
+	for _, f := range all {
+		var bundle []byte
+		if f.e.Signed {
+			if bundle, err = os.ReadFile(BundlePath(f.e.Path)); err != nil {
+				return bad, fmt.Errorf("audit: %w", err)
+			}
+		}
+		if err := fn(f.e, f.raw, bundle); err != nil {
+			return bad, err
+		}
+	}
+	return bad, nil
+}
+
+// found is one valid record of a scan: decoded, or its bytes when raw.
+type found struct {
+	e   Entry
+	rec Record
+	raw []byte
+}
+
+// scan reads the records made at or after since, sorted by time then path.
+func (s Store) scan(since time.Time, raw bool) (all []found, bad []error, err error) {
+	signed := map[string]bool{}
 	err = filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == s.Dir && errors.Is(err, fs.ErrNotExist) {
@@ -65,25 +105,43 @@ func (s Store) Walk(since time.Time, fn func(Entry, Record) error) (bad []error,
 			return nil
 		}
 		name := d.Name()
-		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") || strings.HasSuffix(name, SignatureSuffix) {
+		if strings.HasSuffix(name, SignatureSuffix) {
+			signed[strings.TrimSuffix(path, SignatureSuffix)+".json"] = true
+			return nil
+		}
+		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") {
 			return nil
 		}
 		if !recordName(rel) {
 			bad = append(bad, fmt.Errorf("%s: not an audit record name (want <yyyy>/<mm>/<sha256>.json)", path))
 			return nil
 		}
-		rec, rerr := s.Read(path)
+		data, rerr := os.ReadFile(path)
+		if rerr != nil {
+			bad = append(bad, fmt.Errorf("audit: %w", rerr))
+			return nil
+		}
+		rec, rerr := decodeRecord(path, data)
 		if rerr != nil {
 			bad = append(bad, rerr)
 			return nil
 		}
 		if !rec.Time.Before(since) {
-			all = append(all, found{entryOf(path, rec), rec})
+			f := found{e: entryOf(path, rec)}
+			if raw {
+				f.raw = data
+			} else {
+				f.rec = rec
+			}
+			all = append(all, f)
 		}
 		return nil
 	})
 	if err != nil {
-		return bad, fmt.Errorf("audit: %w", err)
+		return nil, bad, fmt.Errorf("audit: %w", err)
+	}
+	for i := range all {
+		all[i].e.Signed = signed[all[i].e.Path]
 	}
 	sort.SliceStable(all, func(i, j int) bool {
 		if !all[i].e.Time.Equal(all[j].e.Time) {
@@ -91,12 +149,7 @@ func (s Store) Walk(since time.Time, fn func(Entry, Record) error) (bad []error,
 		}
 		return all[i].e.Path < all[j].e.Path
 	})
-	for _, f := range all {
-		if err := fn(f.e, f.rec); err != nil {
-			return bad, err
-		}
-	}
-	return bad, nil
+	return all, bad, nil
 }
 
 // List lists the records made at or after since (zero: all), oldest first.
