@@ -2,11 +2,7 @@ package frameworks
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
@@ -21,7 +17,8 @@ type Options struct {
 	Rules []bundles.RuleInfo
 	// Bundle names that bundle in the report.
 	Bundle engine.BundleInfo
-	Store  evidence.Store
+	// Store is the audit store: a directory or a PostgreSQL database.
+	Store evidence.AuditStore
 	// Since starts the period (zero: every record); Now ends it (zero: time.Now()).
 	Since, Now time.Time
 }
@@ -141,7 +138,7 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 		Framework:   FrameworkInfo{ID: f.ID, Name: f.Name, Version: f.Version, Prefix: f.Prefix},
 		GeneratedAt: now.UTC(),
 		Period:      Period{Until: now.UTC()},
-		AuditDir:    opts.Store.Dir,
+		AuditDir:    opts.Store.String(),
 		Bundle:      opts.Bundle,
 		Skipped:     []string{},
 	}
@@ -153,11 +150,7 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 	r.UnknownControls = append([]string{}, m.Unknown...)
 	acc := newAccumulator(f, m)
 	bad, err = opts.Store.Walk(opts.Since, func(e evidence.Entry, rec evidence.Record) error {
-		signed, err := hasSignature(e.Path)
-		if err != nil {
-			return err
-		}
-		acc.add(rec, signed)
+		acc.add(rec, e.Signed)
 		return nil
 	})
 	if err != nil {
@@ -180,18 +173,6 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 	}
 	r.Weeks = weeks(acc.byWeek, opts.Since, acc.first, acc.last, now)
 	return r, bad, nil
-}
-
-// hasSignature reports whether a record has its signed evidence beside it.
-func hasSignature(recordPath string) (bool, error) {
-	_, err := os.Stat(strings.TrimSuffix(recordPath, ".json") + evidence.SignatureSuffix)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	}
-	return false, fmt.Errorf("report: %w", err)
 }
 
 // weekStart is the Monday (UTC) of t's week.

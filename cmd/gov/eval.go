@@ -111,6 +111,9 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 		if dir == "" {
 			return usageError{fmt.Errorf("--sign needs --audit-dir (or audit.dir in gov.cue): evidence is kept beside the record")}
 		}
+		if err := signableStore(dir); err != nil {
+			return err
+		}
 		// Load the key first: a wrong password fails before anything is recorded.
 		if signer, err = f.signing.signer(ctx); err != nil {
 			return err
@@ -131,7 +134,7 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 		return fmt.Errorf("evaluation failed (failing closed): %w", err)
 	}
 	if dir != "" {
-		path, err := recordDecision(dir, sc, in, d)
+		path, err := recordDecision(ctx, dir, sc, in, d)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -60,20 +62,32 @@ func sarifOptions(b *bundles.Bundle, bi engine.BundleInfo, automationID string) 
 	return opts, nil
 }
 
-// auditDir is --audit-dir, else the bundle's audit.dir.
+// auditDir is --audit-dir, else GOV_AUDIT_DIR, else the bundle's audit.dir:
+// a directory or a postgres:// URL.
 func auditDir(flag string, b *bundles.Bundle) string {
-	if flag != "" {
-		return flag
+	return firstNonEmpty(flag, envOr(envAuditDir, ""), b.Config.Audit.Dir)
+}
+
+// signableStore refuses --sign with a PostgreSQL store, before anything is
+// evaluated: evidence is signed beside a record file.
+func signableStore(dir string) error {
+	if evidence.IsDatabaseURL(dir) {
+		return usageError{errors.New("--sign keeps the evidence beside the record file: sign into an audit directory, then gov audit copy it into PostgreSQL")}
 	}
-	return b.Config.Audit.Dir
+	return nil
 }
 
 // recordDecision writes the decision record with every secret in the patch masked.
-func recordDecision(dir string, sc *scan.Scanner, in engine.Input, d *engine.Decision) (string, error) {
+func recordDecision(ctx context.Context, dir string, sc *scan.Scanner, in engine.Input, d *engine.Decision) (string, error) {
 	raw := []byte(in.Request.PatchContent)
 	req := in.Request
 	req.PatchContent = string(sc.Redact(raw))
-	path, err := evidence.Store{Dir: dir}.Write(evidence.Record{
+	store, err := evidence.OpenStore(ctx, dir)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = store.Close() }()
+	path, err := store.Write(evidence.Record{
 		Request:     req,
 		PatchDigest: evidence.PatchDigest(raw),
 		Findings:    in.Findings,

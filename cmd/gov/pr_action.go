@@ -67,6 +67,9 @@ func (f *prArtifactFlags) signer(ctx context.Context, b *bundles.Bundle) (*evide
 	if auditDir(f.auditDir, b) == "" {
 		return nil, usageError{fmt.Errorf("--sign %s signs the decision record: give --audit-dir (or audit.dir in gov.cue)", f.sign)}
 	}
+	if err := signableStore(auditDir(f.auditDir, b)); err != nil {
+		return nil, err
+	}
 	return f.signing.signer(ctx)
 }
 
@@ -86,7 +89,7 @@ func (f *prArtifactFlags) write(ctx context.Context, b *bundles.Bundle, s *evide
 		if err != nil {
 			return out, err
 		}
-		if out.record, err = recordDecision(dir, sc, engine.Input{Request: prRequest(req, ev, b, diff)}, ev.Decision); err != nil {
+		if out.record, err = recordDecision(ctx, dir, sc, engine.Input{Request: prRequest(req, ev, b, diff)}, ev.Decision); err != nil {
 			return out, err
 		}
 	}

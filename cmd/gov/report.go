@@ -78,8 +78,13 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 	if err != nil {
 		return err
 	}
+	store, err := f.audit.open(cmd, b.Config.Audit)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close() }()
 	r, bad, err := frameworks.Build(frameworks.Options{
-		Framework: fw, Rules: rules, Store: f.audit.store(b.Config.Audit), Since: since, Now: now,
+		Framework: fw, Rules: rules, Store: store, Since: since, Now: now,
 		Bundle: engine.BundleInfo{Source: b.Source, Ref: b.Ref, Revision: b.Revision},
 	})
 	if err != nil {
