@@ -154,3 +154,13 @@ func freePort() (int, error) {
 	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Start starts a throwaway cluster outside tests (bench/): its URL (the
+// postgres database, password included) and how to stop and remove it.
+func Start() (url string, stop func(), err error) {
+	c, err := startCluster()
+	if err != nil {
+		return "", nil, err
+	}
+	return c.url, c.stop, nil
+}
