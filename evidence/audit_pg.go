@@ -123,6 +123,8 @@ type pgRow struct {
 	kind, digest string
 	atNs         int64
 	body         []byte
+	// summary is a record's RecordSummary (JSON); "" for other rows.
+	summary string
 }
 
 // Write records rec (a zero Time is now) and returns its name.
@@ -135,7 +137,7 @@ func (s *PGStore) Write(rec Record) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	row, err := recordRow(data, rec.Time)
+	row, err := recordRow(data, rec)
 	if err != nil {
 		return "", err
 	}
@@ -145,14 +147,18 @@ func (s *PGStore) Write(rec Record) (string, error) {
 	return s.path(rec.Time, row.digest), nil
 }
 
-// recordRow is the row of a record's exact bytes made at t.
-func recordRow(data []byte, t time.Time) (pgRow, error) {
-	ns := t.UnixNano()
-	if !time.Unix(0, ns).Equal(t) {
-		return pgRow{}, fmt.Errorf("audit: record time %s out of range", t)
+// recordRow is the row of rec, given as its exact bytes.
+func recordRow(data []byte, rec Record) (pgRow, error) {
+	ns := rec.Time.UnixNano()
+	if !time.Unix(0, ns).Equal(rec.Time) {
+		return pgRow{}, fmt.Errorf("audit: record time %s out of range", rec.Time)
+	}
+	summary, err := summaryJSON(rec)
+	if err != nil {
+		return pgRow{}, err
 	}
 	sum := sha256.Sum256(data)
-	return pgRow{"record", hex.EncodeToString(sum[:]), ns, data}, nil
+	return pgRow{"record", hex.EncodeToString(sum[:]), ns, data, summary}, nil
 }
 
 // Import adds records as their exact bytes (each checked as a record file
@@ -164,13 +170,13 @@ func (s *PGStore) Import(items []RawRecord) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		row, err := recordRow(it.Record, rec.Time)
+		row, err := recordRow(it.Record, rec)
 		if err != nil {
 			return 0, err
 		}
 		rows = append(rows, row)
 		if it.Bundle != nil {
-			rows = append(rows, pgRow{"evidence", row.digest, row.atNs, it.Bundle})
+			rows = append(rows, pgRow{"evidence", row.digest, row.atNs, it.Bundle, ""})
 		}
 	}
 	return s.insert(rows)
@@ -223,8 +229,12 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 		}
 		held[r.kind+"/"+r.digest] = sum[:]
 		seq++
-		hash := chainHash(prev, seq, r.kind, r.digest, r.atNs, sum[:])
-		out = append(out, []any{seq, r.kind, r.digest, r.atNs, r.body, prev, hash})
+		hash := chainHash(prev, seq, r.kind, r.digest, r.atNs, sum[:], r.summary)
+		var summary *string
+		if r.kind == "record" {
+			summary = &r.summary
+		}
+		out = append(out, []any{seq, r.kind, r.digest, r.atNs, r.body, summary, prev, hash})
 		prev = hash
 		if r.kind == "record" {
 			added++
@@ -233,7 +243,7 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 	if len(out) == 0 {
 		return 0, nil
 	}
-	cols := []string{"seq", "kind", "digest", "at_ns", "body", "prev_hash", "hash"}
+	cols := []string{"seq", "kind", "digest", "at_ns", "body", "summary", "prev_hash", "hash"}
 	if _, err := tx.CopyFrom(s.ctx, pgx.Identifier{"gov_audit"}, cols, pgx.CopyFromRows(out)); err != nil {
 		return 0, s.fail(err)
 	}

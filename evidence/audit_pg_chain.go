@@ -10,9 +10,10 @@ import (
 )
 
 // chainHash is a row's hash: SHA-256 over the previous row's hash and the
-// row's sequence number, kind, digest, time and the SHA-256 of its body.
-// Editing any of them, or removing a row, breaks the chain from there on.
-func chainHash(prev []byte, seq int64, kind, digest string, atNs int64, bodySum []byte) []byte {
+// row's sequence number, kind, digest, time, the SHA-256 of its body and
+// its summary. Editing any of them, or removing a row, breaks the chain
+// from there on.
+func chainHash(prev []byte, seq int64, kind, digest string, atNs int64, bodySum []byte, summary string) []byte {
 	h := sha256.New()
 	h.Write([]byte("gov-audit-chain-v1\x00"))
 	h.Write(prev)
@@ -23,6 +24,7 @@ func chainHash(prev []byte, seq int64, kind, digest string, atNs int64, bodySum 
 	binary.BigEndian.PutUint64(n[:], uint64(atNs))
 	h.Write(n[:])
 	h.Write(bodySum)
+	h.Write([]byte(summary))
 	return h.Sum(nil)
 }
 
@@ -49,7 +51,7 @@ func (s *PGStore) VerifyChain() (*ChainReport, error) {
 		return nil, err
 	}
 	r := &ChainReport{}
-	rows, err := s.pool.Query(s.ctx, `SELECT seq, kind, digest, at_ns, sha256(body), prev_hash, hash
+	rows, err := s.pool.Query(s.ctx, `SELECT seq, kind, digest, at_ns, sha256(body), coalesce(summary, ''), prev_hash, hash
 		FROM gov_audit ORDER BY seq`)
 	if err != nil {
 		return nil, s.fail(err)
@@ -69,9 +71,9 @@ func (s *PGStore) VerifyChain() (*ChainReport, error) {
 	}
 	for rows.Next() {
 		var seq, atNs int64
-		var kind, digest string
+		var kind, digest, summary string
 		var sum, prevHash, hash []byte
-		if err := rows.Scan(&seq, &kind, &digest, &atNs, &sum, &prevHash, &hash); err != nil {
+		if err := rows.Scan(&seq, &kind, &digest, &atNs, &sum, &summary, &prevHash, &hash); err != nil {
 			return nil, s.fail(err)
 		}
 		r.Rows++
@@ -82,7 +84,7 @@ func (s *PGStore) VerifyChain() (*ChainReport, error) {
 		} else if !bytes.Equal(prevHash, prev) {
 			r.Problems = append(r.Problems, name+": does not follow the row before it (that row was edited or replaced)")
 		}
-		if !bytes.Equal(chainHash(prevHash, seq, kind, digest, atNs, sum), hash) {
+		if !bytes.Equal(chainHash(prevHash, seq, kind, digest, atNs, sum, summary), hash) {
 			r.Problems = append(r.Problems, name+": edited (its hash does not match its content)")
 		} else if kind == "record" && hex.EncodeToString(sum) != digest {
 			r.Problems = append(r.Problems, name+": edited (its bytes do not match its digest)")

@@ -168,7 +168,7 @@ func (s *PGStore) Prune(olderThan time.Time) (removed []string, err error) {
 	}
 	sum := sha256.Sum256(body)
 	digest, now := hex.EncodeToString(sum[:]), time.Now().UnixNano()
-	hash := chainHash(prev, seq+1, "prune", digest, now, sum[:])
+	hash := chainHash(prev, seq+1, "prune", digest, now, sum[:], "")
 	if _, err := tx.Exec(s.ctx, `INSERT INTO gov_audit (seq, kind, digest, at_ns, body, prev_hash, hash)
 		VALUES ($1, 'prune', $2, $3, $4, $5, $6)`, seq+1, digest, now, body, prev, hash); err != nil {
 		return nil, s.fail(err)

@@ -211,6 +211,7 @@ func TestPGChainFindsEditedRow(t *testing.T) {
 		"rehashed":   `UPDATE gov_audit SET digest = encode(sha256(body || '\x20'::bytea), 'hex'), body = body || '\x20'::bytea WHERE seq = 3`,
 		"head moved": `UPDATE gov_audit_head SET seq = seq - 1`,
 		"kind":       `UPDATE gov_audit SET kind = 'evidence' WHERE seq = 4`,
+		"summary":    `UPDATE gov_audit SET summary = '{"d":"allow"}' WHERE seq = 4`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			pg, u := openPG(t)

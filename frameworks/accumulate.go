@@ -40,15 +40,22 @@ func newAccumulator(f *Framework, m Mapping) *accumulator {
 
 // add counts one record.
 func (a *accumulator) add(rec evidence.Record, signed bool) {
-	d := rec.Decision
 	t := rec.Time.UTC()
-	if a.first.IsZero() || t.Before(a.first) {
-		a.first = t
+	a.addGroup(evidence.SummaryGroup{Summary: evidence.Summarize(rec), Signed: signed, Count: 1, First: t, Last: t})
+}
+
+// addGroup counts g.Count records of one week with the same summary: one
+// record is a group of one, and a store that aggregates (the PostgreSQL
+// one) hands whole groups, so both count the same way.
+func (a *accumulator) addGroup(g evidence.SummaryGroup) {
+	d, n, signed := g.Summary, g.Count, g.Signed
+	if a.first.IsZero() || g.First.Before(a.first) {
+		a.first = g.First
 	}
-	if t.After(a.last) {
-		a.last = t
+	if g.Last.After(a.last) {
+		a.last = g.Last
 	}
-	ws := weekStart(t)
+	ws := weekStart(g.First)
 	w := a.byWeek[ws]
 	if w == nil {
 		w = &Week{Start: ws.Format("2006-01-02")}
@@ -56,31 +63,26 @@ func (a *accumulator) add(rec evidence.Record, signed bool) {
 	}
 	switch d.Decision {
 	case "allow":
-		a.totals.Allow++
-		w.Allow++
+		a.totals.Allow += n
+		w.Allow += n
 	case "deny":
-		a.totals.Deny++
-		w.Deny++
+		a.totals.Deny += n
+		w.Deny += n
 	case "require_approval":
-		a.totals.RequireApproval++
-		w.RequireApproval++
+		a.totals.RequireApproval += n
+		w.RequireApproval += n
 	}
-	approvals := 0
-	if d.Workflow != nil {
-		for _, s := range d.Workflow.Stages {
-			approvals += len(s.ApprovedBy)
-		}
-	}
-	a.totals.Records++
+	approvals := d.Approvals * n
+	a.totals.Records += n
 	a.totals.Approvals += approvals
-	a.totals.Findings += len(rec.Findings)
-	a.totals.Violations += len(d.Violations)
+	a.totals.Findings += d.Findings * n
+	a.totals.Violations += len(d.Violations) * n
 	if signed {
-		a.totals.SignedEvidence++
+		a.totals.SignedEvidence += n
 	}
 	for _, v := range d.Violations {
-		if v.Exception != "" {
-			a.totals.Exceptions++
+		if v.Exception {
+			a.totals.Exceptions += n
 		}
 	}
 	touched := make([]bool, len(a.controls))
@@ -95,10 +97,10 @@ func (a *accumulator) add(rec evidence.Record, signed bool) {
 				continue
 			}
 			touched[i] = true
-			c.Violations++
-			c.ViolationsByRule[v.Rule]++
-			if v.Exception != "" {
-				c.Exceptions++
+			c.Violations += n
+			c.ViolationsByRule[v.Rule] += n
+			if v.Exception {
+				c.Exceptions += n
 			}
 		}
 	}
@@ -106,13 +108,13 @@ func (a *accumulator) add(rec evidence.Record, signed bool) {
 		c := &a.controls[i]
 		counted := touched[i] || hasKind(c.Evidence, EvidenceDecisions)
 		if counted {
-			c.Decisions++
+			c.Decisions += n
 		}
 		if counted || hasKind(c.Evidence, EvidenceApprovals) {
 			c.Approvals += approvals
 		}
 		if signed && (counted || hasKind(c.Evidence, EvidenceSignatures)) {
-			c.SignedEvidence++
+			c.SignedEvidence += n
 		}
 	}
 }

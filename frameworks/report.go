@@ -149,10 +149,18 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 	m := Map(f, opts.Rules)
 	r.UnknownControls = append([]string{}, m.Unknown...)
 	acc := newAccumulator(f, m)
-	bad, err = opts.Store.Walk(opts.Since, func(e evidence.Entry, rec evidence.Record) error {
-		acc.add(rec, e.Signed)
-		return nil
-	})
+	if sum, ok := opts.Store.(evidence.Summarizer); ok {
+		// Aggregated by the store (PostgreSQL: in SQL), group by group.
+		err = sum.Summaries(opts.Since, func(g evidence.SummaryGroup) error {
+			acc.addGroup(g)
+			return nil
+		})
+	} else {
+		bad, err = opts.Store.Walk(opts.Since, func(e evidence.Entry, rec evidence.Record) error {
+			acc.add(rec, e.Signed)
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, bad, err
 	}

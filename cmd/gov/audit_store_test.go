@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/internal/pgtest"
 	"github.com/gov-policy/gov/simulate/simtest"
@@ -44,6 +45,22 @@ func TestAuditStoresGiveSameOutput(t *testing.T) {
 	if err := simtest.Generate(evidence.Store{Dir: dir}, 60, start); err != nil {
 		t.Fatal(err)
 	}
+	// Records with violations (by rule and by named control, some waived)
+	// and approvals, for the report's per-control counts.
+	for i := range 24 {
+		rec := simtest.Record(i, start.Add(90*time.Second))
+		rec.Decision.Violations = []engine.Violation{
+			{Rule: "secrets/generic-api-key", Action: "deny", Message: "secret", Controls: []string{"SOC2:CC6.1"}},
+			{Rule: "gov.lib.paths/protected", Action: "require_approval", Message: "protected path",
+				Controls: []string{"SOC2:CC8.1"}, Exception: map[bool]string{true: "legacy"}[i%3 == 0]},
+		}[:1+i%2]
+		rec.Decision.Workflow = &engine.WorkflowResult{Name: "wf", Stages: []engine.StageResult{
+			{Name: "SRE", ApprovedBy: []string{"alice", "bob"}[:i%3]},
+		}}
+		if _, err := (evidence.Store{Dir: dir}).Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if code, _, errOut := govRun(t, "audit", "keygen", "--output-key-prefix", "k"); code != 0 {
 		t.Fatal(errOut)
 	}
@@ -64,7 +81,7 @@ func TestAuditStoresGiveSameOutput(t *testing.T) {
 			t.Fatalf("copy: exit %d\n%s%s", code, out, errOut)
 		}
 	}
-	copyOut(dir, db, "copied 60 record(s)")
+	copyOut(dir, db, "copied 84 record(s)")
 	copyOut(dir, db, ": 0 new")
 
 	pgName := ""
@@ -76,7 +93,7 @@ func TestAuditStoresGiveSameOutput(t *testing.T) {
 		pgName = s.String()
 		_ = s.Close()
 	}
-	// Prune the first 40 records, keep the last 20.
+	// Prune the first 40 records, keep the others.
 	pruneAge := fmt.Sprintf("%dm", int(time.Since(start.Add(40*time.Minute)).Minutes()))
 	commands := [][]string{
 		{"audit", "log"},

@@ -10,6 +10,8 @@ CREATE TABLE gov_audit (
 	at_ns     bigint NOT NULL,
 	-- record: its exact bytes; evidence: the Sigstore bundle; prune: what it removed
 	body      bytea  NOT NULL,
+	-- record: what gov report counts of it (evidence.RecordSummary, JSON)
+	summary   text,
 	prev_hash bytea  NOT NULL,
 	hash      bytea  NOT NULL,
 	UNIQUE (kind, digest)
