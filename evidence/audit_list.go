@@ -116,12 +116,7 @@ func (s Store) scan(since time.Time, raw bool) (all []found, bad []error, err er
 			bad = append(bad, fmt.Errorf("%s: not an audit record name (want <yyyy>/<mm>/<sha256>.json)", path))
 			return nil
 		}
-		data, rerr := os.ReadFile(path)
-		if rerr != nil {
-			bad = append(bad, fmt.Errorf("audit: %w", rerr))
-			return nil
-		}
-		rec, rerr := decodeRecord(path, data)
+		data, rec, rerr := readRecord(path)
 		if rerr != nil {
 			bad = append(bad, rerr)
 			return nil
@@ -204,6 +199,16 @@ func (s Store) Prune(olderThan time.Time) (removed []string, err error) {
 		}
 	}
 	return removed, errors.Join(bad...)
+}
+
+// readRecord reads and checks one record file (see Read), returning its bytes too.
+func readRecord(path string) ([]byte, Record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Record{}, fmt.Errorf("audit: %w", err)
+	}
+	rec, err := decodeRecord(path, data)
+	return data, rec, err
 }
 
 // recordName reports whether rel is <yyyy>/<mm>/<sha256>.json.

@@ -133,7 +133,7 @@ func (c *cluster) stop() {
 
 // run runs one of the server's programs as the cluster's user.
 func (c *cluster) run(name string, args ...string) error {
-	cmd := exec.Command(filepath.Join(c.bin, name), args...)
+	cmd := exec.Command(filepath.Join(c.bin, name), args...) //nolint:gosec // initdb or pg_ctl of the installed server, arguments built here
 	cmd.Dir = c.dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	if c.cred != nil {
