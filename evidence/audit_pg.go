@@ -182,6 +182,12 @@ func (s *PGStore) Import(items []RawRecord) (int, error) {
 	return s.insert(rows)
 }
 
+// heldQuery finds which of a batch's rows the store holds, through the
+// (kind, digest) index: a condition on kind it cannot use would read the
+// whole table for every batch.
+const heldQuery = `SELECT kind, digest, sha256(body) FROM gov_audit
+	WHERE kind = ANY('{record,evidence}') AND digest = ANY($1)`
+
 // insert appends the rows it does not hold yet to the chain, in one
 // transaction that holds the chain's head, and returns how many records
 // were new. A held row with other content is an error (a record's digest
@@ -202,7 +208,7 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 		digests = append(digests, r.digest)
 	}
 	held := map[string][]byte{}
-	q, err := tx.Query(s.ctx, "SELECT kind, digest, sha256(body) FROM gov_audit WHERE kind <> 'prune' AND digest = ANY($1)", digests)
+	q, err := tx.Query(s.ctx, heldQuery, digests)
 	if err != nil {
 		return 0, s.fail(err)
 	}
