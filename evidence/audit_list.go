@@ -1,6 +1,8 @@
 package evidence
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,7 +50,7 @@ func entryOf(path string, rec Record) Entry {
 // file; it is never passed to fn. err is an I/O error or fn's. A missing
 // directory holds no records.
 func (s Store) Walk(since time.Time, fn func(Entry, Record) error) (bad []error, err error) {
-	all, bad, err := s.scan(since, false)
+	all, bad, err := s.scan(since, true)
 	if err != nil {
 		return bad, err
 	}
@@ -62,33 +64,43 @@ func (s Store) Walk(since time.Time, fn func(Entry, Record) error) (bad []error,
 
 // WalkRaw is Walk with each record's exact bytes and its evidence.
 func (s Store) WalkRaw(since time.Time, fn func(e Entry, record, bundle []byte) error) (bad []error, err error) {
-	all, bad, err := s.scan(since, true)
+	all, bad, err := s.scan(since, false)
 	if err != nil {
 		return bad, err
 	}
 	for _, f := range all {
+		// Read again rather than held from the scan, so memory stays small;
+		// the digest in its name says these are the bytes the scan checked.
+		data, err := os.ReadFile(f.e.Path)
+		if err != nil {
+			return bad, fmt.Errorf("audit: %w", err)
+		}
+		if sum := sha256.Sum256(data); "sha256:"+hex.EncodeToString(sum[:]) != f.e.Digest {
+			bad = append(bad, fmt.Errorf("%s: content does not match its digest (modified after it was written)", f.e.Path))
+			continue
+		}
 		var bundle []byte
 		if f.e.Signed {
 			if bundle, err = os.ReadFile(BundlePath(f.e.Path)); err != nil {
 				return bad, fmt.Errorf("audit: %w", err)
 			}
 		}
-		if err := fn(f.e, f.raw, bundle); err != nil {
+		if err := fn(f.e, data, bundle); err != nil {
 			return bad, err
 		}
 	}
 	return bad, nil
 }
 
-// found is one valid record of a scan: decoded, or its bytes when raw.
+// found is one valid record of a scan, decoded when the scan keeps records.
 type found struct {
 	e   Entry
 	rec Record
-	raw []byte
 }
 
-// scan reads the records made at or after since, sorted by time then path.
-func (s Store) scan(since time.Time, raw bool) (all []found, bad []error, err error) {
+// scan reads and checks the records made at or after since, sorted by time
+// then path; it keeps the decoded records only when keep is true.
+func (s Store) scan(since time.Time, keep bool) (all []found, bad []error, err error) {
 	signed := map[string]bool{}
 	err = filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -116,16 +128,14 @@ func (s Store) scan(since time.Time, raw bool) (all []found, bad []error, err er
 			bad = append(bad, fmt.Errorf("%s: not an audit record name (want <yyyy>/<mm>/<sha256>.json)", path))
 			return nil
 		}
-		data, rec, rerr := readRecord(path)
+		_, rec, rerr := readRecord(path)
 		if rerr != nil {
 			bad = append(bad, rerr)
 			return nil
 		}
 		if !rec.Time.Before(since) {
 			f := found{e: entryOf(path, rec)}
-			if raw {
-				f.raw = data
-			} else {
+			if keep {
 				f.rec = rec
 			}
 			all = append(all, f)
