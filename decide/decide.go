@@ -85,8 +85,8 @@ func NewScanner(b *bundles.Bundle) (*scan.Scanner, error) {
 // and the Result returned with it holds only the Redactor (for logging
 // other facts of the request).
 func (p *Pipeline) Run(ctx context.Context, in Input) (*Result, error) {
-	if p.Signer != nil && p.AuditDir == "" {
-		return nil, errors.New("signing needs an audit directory: evidence is kept beside the record")
+	if p.Signer != nil && (p.AuditDir == "" || evidence.IsDatabaseURL(p.AuditDir)) {
+		return nil, errors.New("signing needs an audit directory: evidence is kept beside the record file")
 	}
 	findings, red := p.Scan(in)
 	failed := &Result{Redactor: red}
@@ -110,7 +110,7 @@ func (p *Pipeline) Run(ctx context.Context, in Input) (*Result, error) {
 	if p.AuditDir == "" {
 		return res, nil
 	}
-	if res.Record, err = p.record(in, res); err != nil {
+	if res.Record, err = p.record(ctx, in, res); err != nil {
 		return failed, red.Error(err)
 	}
 	if p.Signer != nil {

@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"context"
 	"fmt"
 	"maps"
 
@@ -11,7 +12,7 @@ import (
 // record writes the decision record: the request with every secret masked
 // (patch_content line by line), the findings, the redacted decision. The
 // patch digest is of the raw patch, so evidence ties to the real change.
-func (p *Pipeline) record(in Input, res *Result) (string, error) {
+func (p *Pipeline) record(ctx context.Context, in Input, res *Result) (string, error) {
 	red := res.Redactor
 	req := in.Request
 	raw := []byte(req.PatchContent)
@@ -26,7 +27,12 @@ func (p *Pipeline) record(in Input, res *Result) (string, error) {
 	req = Redact(red, req)
 	req.PatchContent = patchContent
 	d := res.Decision
-	path, err := evidence.Store{Dir: p.AuditDir}.Write(evidence.Record{
+	store, err := evidence.OpenStore(ctx, p.AuditDir)
+	if err != nil {
+		return "", fmt.Errorf("audit record: %w", err)
+	}
+	defer func() { _ = store.Close() }()
+	path, err := store.Write(evidence.Record{
 		Request:     req,
 		PatchDigest: evidence.PatchDigest(raw),
 		Findings:    res.Findings,

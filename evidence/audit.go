@@ -88,32 +88,79 @@ func (s Store) Write(rec Record) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	path, _, err := s.publish(data, rec.Time)
+	return path, err
+}
+
+// publish writes a record's exact bytes as <yyyy>/<mm>/<digest>.json of t's
+// month; added is false when the record was already there.
+func (s Store) publish(data []byte, t time.Time) (path string, added bool, err error) {
+	t = t.UTC()
 	sum := sha256.Sum256(data)
-	dir := filepath.Join(s.Dir, rec.Time.Format("2006"), rec.Time.Format("01"))
+	dir := filepath.Join(s.Dir, t.Format("2006"), t.Format("01"))
 	if err := os.MkdirAll(dir, dirPerm); err != nil {
-		return "", fmt.Errorf("audit: %w", err)
+		return "", false, fmt.Errorf("audit: %w", err)
 	}
 	final := filepath.Join(dir, hex.EncodeToString(sum[:])+".json")
 	tmp, err := writeTemp(dir, data)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	defer func() { _ = os.Remove(tmp) }()
 	switch err := os.Link(tmp, final); {
 	case errors.Is(err, fs.ErrExist):
 		have, rerr := os.ReadFile(final)
 		if rerr != nil {
-			return "", fmt.Errorf("audit: %w", rerr)
+			return "", false, fmt.Errorf("audit: %w", rerr)
 		}
 		if !bytes.Equal(have, data) {
-			return "", fmt.Errorf("audit: %s: exists with other content (modified after it was written)", final)
+			return "", false, fmt.Errorf("audit: %s: exists with other content (modified after it was written)", final)
 		}
-		return final, nil
+		return final, false, nil
 	case err != nil:
-		return "", fmt.Errorf("audit: publish %s: %w", final, err)
+		return "", false, fmt.Errorf("audit: publish %s: %w", final, err)
 	}
 	syncDir(dir)
-	return final, nil
+	return final, true, nil
+}
+
+// Import adds records as their exact bytes, each checked as Read checks a
+// record file, with their evidence beside them. A record or evidence already
+// there is kept (other content under the same name is an error).
+func (s Store) Import(items []RawRecord) (added int, err error) {
+	if s.Dir == "" {
+		return 0, errors.New("audit: no audit directory")
+	}
+	for _, it := range items {
+		rec, err := decodeRecord("imported record", it.Record)
+		if err != nil {
+			return added, err
+		}
+		path, isNew, err := s.publish(it.Record, rec.Time)
+		if err != nil {
+			return added, err
+		}
+		if isNew {
+			added++
+		}
+		if it.Bundle == nil {
+			continue
+		}
+		bundlePath := BundlePath(path)
+		have, rerr := os.ReadFile(bundlePath)
+		switch {
+		case rerr == nil && !bytes.Equal(have, it.Bundle):
+			return added, fmt.Errorf("audit: %s: exists with other evidence", bundlePath)
+		case rerr == nil:
+		case errors.Is(rerr, fs.ErrNotExist):
+			if err := writeEvidence(bundlePath, it.Bundle); err != nil {
+				return added, err
+			}
+		default:
+			return added, fmt.Errorf("audit: %w", rerr)
+		}
+	}
+	return added, nil
 }
 
 // writeTemp writes data to a new hidden file in dir and syncs it.

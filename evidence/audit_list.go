@@ -1,6 +1,8 @@
 package evidence
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,6 +24,9 @@ type Entry struct {
 	Service     string    `json:"service,omitempty"`
 	Environment string    `json:"environment,omitempty"`
 	Revision    string    `json:"revision"`
+	// Signed is whether the record has signed evidence (not listed: the
+	// log shows it only when verified).
+	Signed bool `json:"-"`
 }
 
 func entryOf(path string, rec Record) Entry {
@@ -45,11 +50,58 @@ func entryOf(path string, rec Record) Entry {
 // file; it is never passed to fn. err is an I/O error or fn's. A missing
 // directory holds no records.
 func (s Store) Walk(since time.Time, fn func(Entry, Record) error) (bad []error, err error) {
-	type found struct {
-		e   Entry
-		rec Record
+	all, bad, err := s.scan(since, true)
+	if err != nil {
+		return bad, err
 	}
-	var all []found
+	for _, f := range all {
+		if err := fn(f.e, f.rec); err != nil {
+			return bad, err
+		}
+	}
+	return bad, nil
+}
+
+// WalkRaw is Walk with each record's exact bytes and its evidence.
+func (s Store) WalkRaw(since time.Time, fn func(e Entry, record, bundle []byte) error) (bad []error, err error) {
+	all, bad, err := s.scan(since, false)
+	if err != nil {
+		return bad, err
+	}
+	for _, f := range all {
+		// Read again rather than held from the scan, so memory stays small;
+		// the digest in its name says these are the bytes the scan checked.
+		data, err := os.ReadFile(f.e.Path)
+		if err != nil {
+			return bad, fmt.Errorf("audit: %w", err)
+		}
+		if sum := sha256.Sum256(data); "sha256:"+hex.EncodeToString(sum[:]) != f.e.Digest {
+			bad = append(bad, fmt.Errorf("%s: content does not match its digest (modified after it was written)", f.e.Path))
+			continue
+		}
+		var bundle []byte
+		if f.e.Signed {
+			if bundle, err = os.ReadFile(BundlePath(f.e.Path)); err != nil {
+				return bad, fmt.Errorf("audit: %w", err)
+			}
+		}
+		if err := fn(f.e, data, bundle); err != nil {
+			return bad, err
+		}
+	}
+	return bad, nil
+}
+
+// found is one valid record of a scan, decoded when the scan keeps records.
+type found struct {
+	e   Entry
+	rec Record
+}
+
+// scan reads and checks the records made at or after since, sorted by time
+// then path; it keeps the decoded records only when keep is true.
+func (s Store) scan(since time.Time, keep bool) (all []found, bad []error, err error) {
+	signed := map[string]bool{}
 	err = filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == s.Dir && errors.Is(err, fs.ErrNotExist) {
@@ -65,25 +117,36 @@ func (s Store) Walk(since time.Time, fn func(Entry, Record) error) (bad []error,
 			return nil
 		}
 		name := d.Name()
-		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") || strings.HasSuffix(name, SignatureSuffix) {
+		if strings.HasSuffix(name, SignatureSuffix) {
+			signed[strings.TrimSuffix(path, SignatureSuffix)+".json"] = true
+			return nil
+		}
+		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") {
 			return nil
 		}
 		if !recordName(rel) {
 			bad = append(bad, fmt.Errorf("%s: not an audit record name (want <yyyy>/<mm>/<sha256>.json)", path))
 			return nil
 		}
-		rec, rerr := s.Read(path)
+		_, rec, rerr := readRecord(path)
 		if rerr != nil {
 			bad = append(bad, rerr)
 			return nil
 		}
 		if !rec.Time.Before(since) {
-			all = append(all, found{entryOf(path, rec), rec})
+			f := found{e: entryOf(path, rec)}
+			if keep {
+				f.rec = rec
+			}
+			all = append(all, f)
 		}
 		return nil
 	})
 	if err != nil {
-		return bad, fmt.Errorf("audit: %w", err)
+		return nil, bad, fmt.Errorf("audit: %w", err)
+	}
+	for i := range all {
+		all[i].e.Signed = signed[all[i].e.Path]
 	}
 	sort.SliceStable(all, func(i, j int) bool {
 		if !all[i].e.Time.Equal(all[j].e.Time) {
@@ -91,12 +154,7 @@ func (s Store) Walk(since time.Time, fn func(Entry, Record) error) (bad []error,
 		}
 		return all[i].e.Path < all[j].e.Path
 	})
-	for _, f := range all {
-		if err := fn(f.e, f.rec); err != nil {
-			return bad, err
-		}
-	}
-	return bad, nil
+	return all, bad, nil
 }
 
 // List lists the records made at or after since (zero: all), oldest first.
@@ -151,6 +209,16 @@ func (s Store) Prune(olderThan time.Time) (removed []string, err error) {
 		}
 	}
 	return removed, errors.Join(bad...)
+}
+
+// readRecord reads and checks one record file (see Read), returning its bytes too.
+func readRecord(path string) ([]byte, Record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Record{}, fmt.Errorf("audit: %w", err)
+	}
+	rec, err := decodeRecord(path, data)
+	return data, rec, err
 }
 
 // recordName reports whether rel is <yyyy>/<mm>/<sha256>.json.

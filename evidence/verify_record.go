@@ -44,6 +44,20 @@ func VerifyRecord(recordPath string, o VerifyOptions) (RecordEvidence, error) {
 	if err != nil {
 		return RecordEvidence{State: StateFailed, Reason: err.Error()}, nil
 	}
+	ev, err := VerifyRaw(record, bundleJSON, o)
+	if err != nil {
+		return ev, fmt.Errorf("%s: %w", recordPath, err)
+	}
+	return ev, nil
+}
+
+// VerifyRaw verifies a record's evidence (nil: unsigned) against the
+// record's exact bytes, as VerifyRecord does for files; it serves every
+// audit store.
+func VerifyRaw(record, bundleJSON []byte, o VerifyOptions) (RecordEvidence, error) {
+	if bundleJSON == nil {
+		return RecordEvidence{State: StateUnsigned}, nil
+	}
 	o.Record, o.Patch = record, nil
 	v, err := Verify(bundleJSON, o)
 	var nv *NotVerifiedError
@@ -51,7 +65,7 @@ func VerifyRecord(recordPath string, o VerifyOptions) (RecordEvidence, error) {
 	case errors.As(err, &nv):
 		return RecordEvidence{State: StateFailed, Reason: nv.Reason}, nil
 	case err != nil:
-		return RecordEvidence{}, fmt.Errorf("%s: %w", recordPath, err)
+		return RecordEvidence{}, err
 	}
 	return RecordEvidence{State: StateVerified, Signer: v.Signer}, nil
 }

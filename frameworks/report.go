@@ -1,10 +1,9 @@
 package frameworks
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -21,7 +20,8 @@ type Options struct {
 	Rules []bundles.RuleInfo
 	// Bundle names that bundle in the report.
 	Bundle engine.BundleInfo
-	Store  evidence.Store
+	// Store is the audit store: a directory or a PostgreSQL database.
+	Store evidence.AuditStore
 	// Since starts the period (zero: every record); Until ends it (zero:
 	// Now). Now is when the report is made (zero: time.Now()).
 	Since, Until, Now time.Time
@@ -260,7 +260,7 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 		GeneratedAt: now.UTC(),
 		Period:      Period{Until: until.UTC()},
 		Filter:      opts.Filter,
-		AuditDir:    opts.Store.Dir,
+		AuditDir:    opts.Store.String(),
 		Bundle:      opts.Bundle,
 		Skipped:     []string{},
 		Population:  []DecisionRow{},
@@ -277,11 +277,17 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 	m := Map(f, opts.Rules)
 	r.UnknownControls = append([]string{}, m.Unknown...)
 	acc := newAccumulator(f, m)
-	bad, err = opts.Store.Walk(opts.Since, func(e evidence.Entry, rec evidence.Record) error {
-		if rec.Time.After(until) {
+	// Each record is read whole (the population lists every decision, and
+	// its evidence is verified against the record's exact bytes).
+	bad, err = opts.Store.WalkRaw(opts.Since, func(e evidence.Entry, record, bundle []byte) error {
+		if e.Time.After(until) {
 			return nil
 		}
-		ev, err := evidenceOf(e.Path, opts.Verify)
+		var rec evidence.Record
+		if err := json.Unmarshal(record, &rec); err != nil || rec.Decision == nil {
+			return fmt.Errorf("report: record %s: %v", e.Digest, err)
+		}
+		ev, err := evidenceOf(record, bundle, opts.Verify)
 		if err != nil {
 			return err
 		}
@@ -348,20 +354,17 @@ func (r *Report) count(row DecisionRow) {
 	}
 }
 
-// evidenceOf is the state of a record's signed evidence: verified with o,
-// or, without o, signed (present) or unsigned.
-func evidenceOf(recordPath string, o *evidence.VerifyOptions) (evidence.RecordEvidence, error) {
-	if o != nil {
-		return evidence.VerifyRecord(recordPath, *o)
+// evidenceOf is the state of a record's signed evidence (bundle, nil when
+// unsigned): verified with o against the record's bytes, or, without o,
+// signed (present) or unsigned.
+func evidenceOf(record, bundle []byte, o *evidence.VerifyOptions) (evidence.RecordEvidence, error) {
+	switch {
+	case bundle == nil:
+		return evidence.RecordEvidence{State: EvidenceUnsigned}, nil
+	case o != nil:
+		return evidence.VerifyRaw(record, bundle, *o)
 	}
-	signed, err := hasSignature(recordPath)
-	if err != nil {
-		return evidence.RecordEvidence{}, err
-	}
-	if signed {
-		return evidence.RecordEvidence{State: EvidenceSigned}, nil
-	}
-	return evidence.RecordEvidence{State: EvidenceUnsigned}, nil
+	return evidence.RecordEvidence{State: EvidenceSigned}, nil
 }
 
 // revisions lists the bundle revisions of the population, oldest first,
@@ -398,18 +401,6 @@ func revisions(rows []DecisionRow, changes func(from, to string) ([]string, erro
 		out[i].Changes = cs
 	}
 	return out
-}
-
-// hasSignature reports whether a record has its signed evidence beside it.
-func hasSignature(recordPath string) (bool, error) {
-	_, err := os.Stat(strings.TrimSuffix(recordPath, ".json") + evidence.SignatureSuffix)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	}
-	return false, fmt.Errorf("report: %w", err)
 }
 
 // weekStart is the Monday (UTC) of t's week.

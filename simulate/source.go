@@ -12,12 +12,12 @@ import (
 	"github.com/gov-policy/gov/evidence"
 )
 
-// FromAudit re-evaluates the records of an audit directory made at or
+// FromAudit re-evaluates the records of an audit store made at or
 // after since (zero: all), oldest first. Each is evaluated at its recorded
 // time (so exceptions expire as they did) with its recorded findings and
 // the bundles' own enforcement. Corrupt, truncated or modified records are
 // skipped and returned by name, never evaluated or counted.
-func FromAudit(s evidence.Store, since time.Time) Source {
+func FromAudit(s evidence.AuditStore, since time.Time) Source {
 	return func(fn func(Item) error) ([]error, error) {
 		return s.Walk(since, func(e evidence.Entry, rec evidence.Record) error {
 			return fn(Item{

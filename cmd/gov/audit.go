@@ -20,12 +20,13 @@ import (
 // defaultAuditDir is used when neither --audit-dir nor gov.cue names one.
 const defaultAuditDir = ".gov-audit"
 
-// auditFlags locate the audit directory: --audit-dir, else audit.dir of the
-// bundle's gov.cue, else .gov-audit.
+// auditFlags locate the audit store: --audit-dir, else GOV_AUDIT_DIR, else
+// audit.dir of the bundle's gov.cue, else .gov-audit. Each may be a
+// directory or a postgres:// URL.
 type auditFlags struct{ dir, bundle string }
 
 func (f *auditFlags) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.dir, "audit-dir", "", "audit directory (default: audit.dir in the bundle's gov.cue, else "+defaultAuditDir+")")
+	cmd.Flags().StringVar(&f.dir, "audit-dir", "", "audit store: a directory or a postgres:// URL (default: "+envAuditDir+", else audit.dir in the bundle's gov.cue, else "+defaultAuditDir+")")
 	cmd.Flags().StringVar(&f.bundle, "bundle", "", "policy bundle whose gov.cue gives the audit settings (default ./.gov, else embedded; env "+envBundle+")")
 }
 
@@ -41,8 +42,23 @@ func (f *auditFlags) config(cmd *cobra.Command, needed bool) (bundles.AuditConfi
 	return b.Config.Audit, nil
 }
 
-func (f *auditFlags) store(cfg bundles.AuditConfig) evidence.Store {
-	return evidence.Store{Dir: firstNonEmpty(f.dir, cfg.Dir, defaultAuditDir)}
+// given is the store named by the flag or the environment, "" when the
+// bundle's gov.cue has to say.
+func (f *auditFlags) given() string { return firstNonEmpty(f.dir, envOr(envAuditDir, "")) }
+
+// open opens the audit store; close it when done.
+func (f *auditFlags) open(cmd *cobra.Command, cfg bundles.AuditConfig) (evidence.AuditStore, error) {
+	return evidence.OpenStore(cmd.Context(), firstNonEmpty(f.given(), cfg.Dir, defaultAuditDir))
+}
+
+// openExisting opens the audit store for reading: a directory that does
+// not exist is an error (exit 2), never an empty store, so that a typo
+// cannot read as "no decisions".
+func (f *auditFlags) openExisting(cmd *cobra.Command, cfg bundles.AuditConfig) (evidence.AuditStore, error) {
+	if err := storeExists(firstNonEmpty(f.given(), cfg.Dir, defaultAuditDir)); err != nil {
+		return nil, err
+	}
+	return f.open(cmd, cfg)
 }
 
 func newAuditCmd() *cobra.Command {
@@ -50,7 +66,7 @@ func newAuditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "List, prune, sign and verify the decision records of the audit directory",
 	}
-	cmd.AddCommand(newAuditLogCmd(), newAuditPruneCmd(), newAuditSignCmd(), newAuditVerifyCmd(), newAuditKeygenCmd())
+	cmd.AddCommand(newAuditLogCmd(), newAuditPruneCmd(), newAuditSignCmd(), newAuditVerifyCmd(), newAuditKeygenCmd(), newAuditCopyCmd())
 	return cmd
 }
 
@@ -76,26 +92,29 @@ the exit status is then 1.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := f.config(cmd, f.dir == "")
+			cfg, err := f.config(cmd, f.given() == "")
 			if err != nil {
 				return err
 			}
-			s := f.store(cfg)
-			if err := storeExists(s.Dir); err != nil {
+			s, err := f.openExisting(cmd, cfg)
+			if err != nil {
 				return err
 			}
-			entries, bad := s.List(from)
+			defer func() { _ = s.Close() }()
+			var entries []evidence.Entry
+			var bad []error
 			var failed error
 			if verify {
-				failed, err = writeVerifiedLog(cmd.OutOrStdout(), tf, format, entries)
+				entries, bad, failed, err = writeVerifiedLog(cmd.OutOrStdout(), tf, format, s, from)
 			} else {
+				entries, bad = s.List(from)
 				err = writeAuditLog(cmd.OutOrStdout(), format, entries)
 			}
 			if err != nil {
 				return err
 			}
 			if len(entries) == 0 && format == "text" {
-				if _, err := fmt.Fprintf(cmd.ErrOrStderr(), "no audit records in %s\n", s.Dir); err != nil {
+				if _, err := fmt.Fprintf(cmd.ErrOrStderr(), "no audit records in %s\n", s); err != nil {
 					return err
 				}
 			}
@@ -137,7 +156,7 @@ status is then 1.`,
 }
 
 func runAuditPrune(cmd *cobra.Command, f auditFlags, olderThan string, dryRun bool) error {
-	cfg, err := f.config(cmd, f.dir == "" || olderThan == "")
+	cfg, err := f.config(cmd, f.given() == "" || olderThan == "")
 	if err != nil {
 		return err
 	}
@@ -151,7 +170,12 @@ func runAuditPrune(cmd *cobra.Command, f auditFlags, olderThan string, dryRun bo
 	if err != nil {
 		return usageError{fmt.Errorf("--older-than: %w", err)}
 	}
-	s, cutoff := f.store(cfg), time.Now().Add(-age)
+	s, err := f.open(cmd, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = s.Close() }()
+	cutoff := time.Now().Add(-age)
 	var b strings.Builder
 	var bad []error
 	if dryRun {
@@ -167,9 +191,13 @@ func runAuditPrune(cmd *cobra.Command, f auditFlags, olderThan string, dryRun bo
 			fmt.Fprintf(&b, "removed %s\n", p)
 		}
 		fmt.Fprintf(&b, "%d file(s) older than %s removed\n", len(removed), cutoff.UTC().Format(time.RFC3339))
-		temps, terr := s.PruneTemp(time.Now().Add(-evidence.StaleTempAge))
-		for _, p := range temps {
-			fmt.Fprintf(&b, "removed %s (left by an interrupted writer)\n", p)
+		var terr error
+		if dir, ok := s.(evidence.Store); ok { // a database leaves no temp files
+			var temps []string
+			temps, terr = dir.PruneTemp(time.Now().Add(-evidence.StaleTempAge))
+			for _, p := range temps {
+				fmt.Fprintf(&b, "removed %s (left by an interrupted writer)\n", p)
+			}
 		}
 		if err = errors.Join(err, terr); err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {

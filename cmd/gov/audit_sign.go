@@ -145,23 +145,41 @@ with the GitHub Actions OIDC token, a Fulcio certificate and a Rekor entry.`,
 
 func newAuditVerifyCmd() *cobra.Command {
 	var f trustFlags
+	var af auditFlags
+	var chain bool
 	var patchFile, record, format string
 	cmd := &cobra.Command{
-		Use:   "verify BUNDLE",
+		Use:   "verify BUNDLE | --chain",
 		Short: "Verify signed evidence: exit 0 verified, 1 does not verify",
 		Long: `Verify a Sigstore bundle written by gov audit sign: its signature (with --key,
 or the certificate identity, issuer and trusted root), its statement, and
 that it is about the patch (--patch) and the record (--record; by default
 the record beside the bundle, when there is one). Exit 0 verified, 1 does
-not verify (the reason on stderr), 2 usage error.`,
+not verify (the reason on stderr), 2 usage error.
+
+With --chain it verifies instead the hash chain of a PostgreSQL audit store
+(--audit-dir postgres://..., else GOV_AUDIT_DIR, else audit.dir): every row
+follows the one before it, no row was deleted (except by gov audit prune)
+or edited. It prints the chain's head hash: keep it elsewhere to detect a
+later rewrite of the whole chain.`,
 		Example: `  gov audit verify .gov-audit/2026/03/<digest>.sigstore.json --key gov.pub --patch fix.diff
   gov audit verify B.sigstore.json --trusted-root trusted_root.json \
     --certificate-identity https://github.com/org/repo/.github/workflows/gov.yml@refs/heads/main \
-    --certificate-oidc-issuer https://token.actions.githubusercontent.com`,
-		Args: cobra.ExactArgs(1),
+    --certificate-oidc-issuer https://token.actions.githubusercontent.com
+  gov audit verify --chain --audit-dir postgres://gov@db.internal/gov`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "text", "json"); err != nil {
 				return err
+			}
+			if chain {
+				if len(args) > 0 {
+					return usageError{errors.New("--chain verifies the audit store: give no BUNDLE")}
+				}
+				return runVerifyChain(cmd, af, format)
+			}
+			if len(args) != 1 {
+				return usageError{errors.New("give the BUNDLE to verify, or --chain")}
 			}
 			o, err := f.options()
 			if err != nil {
@@ -201,6 +219,8 @@ not verify (the reason on stderr), 2 usage error.`,
 		},
 	}
 	f.AddFlags(cmd)
+	af.AddFlags(cmd)
+	cmd.Flags().BoolVar(&chain, "chain", false, "verify the hash chain of the PostgreSQL audit store instead of a bundle")
 	cmd.Flags().StringVar(&patchFile, "patch", "", "the raw patch the evidence must be about")
 	cmd.Flags().StringVar(&record, "record", "", "the audit record the evidence must be made from (default: the record beside BUNDLE)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
@@ -251,31 +271,37 @@ and <prefix>.pub. cosign reads both; existing files are never overwritten.`,
 	return cmd
 }
 
-// writeVerifiedLog is gov audit log --verify: each record with the state of
-// its evidence. Any evidence that fails makes the exit status 1.
-func writeVerifiedLog(w io.Writer, f trustFlags, format string, entries []evidence.Entry) (failed error, err error) {
+// writeVerifiedLog is gov audit log --verify: each record of s made at or
+// after since with the state of its evidence. Any evidence that fails makes
+// the exit status 1 (failed); bad names the records that could not be read.
+func writeVerifiedLog(w io.Writer, f trustFlags, format string, s evidence.AuditStore, since time.Time) (entries []evidence.Entry, bad []error, failed, err error) {
 	o, err := f.options()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	type row struct {
 		evidence.Entry
 		Evidence evidence.RecordEvidence `json:"evidence"`
 	}
 	rows := []row{}
-	for _, e := range entries {
-		ev, err := evidence.VerifyRecord(e.Path, o)
+	bad, err = s.WalkRaw(since, func(e evidence.Entry, record, bundle []byte) error {
+		ev, err := evidence.VerifyRaw(record, bundle, o)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("%s: %w", e.Path, err)
 		}
 		if ev.State == evidence.StateFailed {
 			failed = exitError{1}
 		}
 		rows = append(rows, row{e, ev})
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, bad, nil, err
 	}
 	switch format {
 	case "json":
-		return failed, writeJSON(w, rows)
+		return entries, bad, failed, writeJSON(w, rows)
 	case "csv":
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"time", "decision", "request_id", "digest", "evidence", "path"})
@@ -283,10 +309,10 @@ func writeVerifiedLog(w io.Writer, f trustFlags, format string, entries []eviden
 			_ = cw.Write([]string{r.Time.UTC().Format(time.RFC3339), r.Decision, r.RequestID, r.Digest, r.Evidence.String(), r.Path})
 		}
 		cw.Flush()
-		return failed, cw.Error()
+		return entries, bad, failed, cw.Error()
 	}
 	if len(rows) == 0 {
-		return failed, nil
+		return entries, bad, failed, nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	_, _ = fmt.Fprintln(tw, "TIME\tDECISION\tREQUEST\tDIGEST\tEVIDENCE")
@@ -294,7 +320,7 @@ func writeVerifiedLog(w io.Writer, f trustFlags, format string, entries []eviden
 		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Decision,
 			orDash(r.RequestID), r.Digest[:min(len(r.Digest), 19)], r.Evidence)
 	}
-	return failed, tw.Flush()
+	return entries, bad, failed, tw.Flush()
 }
 
 func fileExists(path string) bool {

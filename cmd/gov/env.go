@@ -8,7 +8,15 @@ const (
 	envBundle = "GOV_BUNDLE"
 	// envCacheDir overrides where URL@REF bundles are cloned.
 	envCacheDir = "GOV_CACHE_DIR"
+	// envAuditDir is the audit store when --audit-dir is not given, before
+	// audit.dir of gov.cue: a directory or a postgres:// URL (its password
+	// never printed).
+	envAuditDir = "GOV_AUDIT_DIR"
 )
+
+// Read through pgx when the audit store is a postgres:// URL: the usual
+// libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD (never printed),
+// PGDATABASE, PGSSLMODE and the like fill what the URL leaves out.
 
 func envOr(name, fallback string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {

@@ -112,6 +112,9 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 		if pipe.AuditDir == "" {
 			return usageError{fmt.Errorf("--sign needs --audit-dir (or audit.dir in gov.cue): evidence is kept beside the record")}
 		}
+		if err := signableStore(pipe.AuditDir); err != nil {
+			return err
+		}
 		if err := f.signing.checkNote(); err != nil {
 			return err
 		}

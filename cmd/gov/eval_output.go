@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/internal/version"
 	"github.com/gov-policy/gov/patch"
 	"github.com/gov-policy/gov/sarif"
@@ -56,10 +58,17 @@ func sarifOptions(b *bundles.Bundle, bi engine.BundleInfo, automationID string) 
 	return opts, nil
 }
 
-// auditDir is --audit-dir, else the bundle's audit.dir.
+// auditDir is --audit-dir, else GOV_AUDIT_DIR, else the bundle's audit.dir:
+// a directory or a postgres:// URL.
 func auditDir(flag string, b *bundles.Bundle) string {
-	if flag != "" {
-		return flag
+	return firstNonEmpty(flag, envOr(envAuditDir, ""), b.Config.Audit.Dir)
+}
+
+// signableStore refuses --sign with a PostgreSQL store, before anything is
+// evaluated: evidence is signed beside a record file.
+func signableStore(dir string) error {
+	if evidence.IsDatabaseURL(dir) {
+		return usageError{errors.New("--sign keeps the evidence beside the record file: sign into an audit directory, then gov audit copy it into PostgreSQL")}
 	}
-	return b.Config.Audit.Dir
+	return nil
 }

@@ -8,13 +8,23 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/gov-policy/gov/internal/pgtest"
 )
 
+// TestMain runs the tests with one PostgreSQL for the package (the audit
+// store tests); testscript runs gov itself when the binary is called as gov.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withPostgres{m}, map[string]func(){
 		"gov": func() { os.Exit(run(os.Args[1:])) },
 	})
 }
+
+// withPostgres starts the package's PostgreSQL around the tests only, not
+// around each gov that testscript runs.
+type withPostgres struct{ m *testing.M }
+
+func (w withPostgres) Run() int { return pgtest.Main(w.m) }
 
 // TestScripts runs the CLI end to end: testdata/script/*.txtar at the repository root.
 func TestScripts(t *testing.T) {

@@ -86,6 +86,9 @@ func (f *prArtifactFlags) signer(ctx context.Context, b *bundles.Bundle) (*evide
 	if auditDir(f.auditDir, b) == "" {
 		return nil, usageError{fmt.Errorf("--sign %s signs the decision record: give --audit-dir (or audit.dir in gov.cue)", f.sign)}
 	}
+	if err := signableStore(auditDir(f.auditDir, b)); err != nil {
+		return nil, err
+	}
 	return f.signing.signer(ctx)
 }
 

@@ -98,10 +98,12 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 	if opts.Rules, err = b.EvaluatedRules(); err != nil {
 		return err
 	}
-	opts.Store = f.audit.store(b.Config.Audit)
-	if err := storeExists(opts.Store.Dir); err != nil {
+	store, err := f.audit.openExisting(cmd, b.Config.Audit)
+	if err != nil {
 		return err
 	}
+	defer func() { _ = store.Close() }()
+	opts.Store = store
 	opts.Bundle = engine.BundleInfo{Source: b.Source, Ref: b.Ref, Revision: b.Revision}
 	opts.Changes = historyChanges(cmd.Context(), b)
 	r, bad, err := frameworks.Build(opts)

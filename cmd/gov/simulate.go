@@ -24,7 +24,7 @@ func (f *simulateFlags) AddFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.bundle, "bundle", "", "candidate policy bundle: DIR, DIR@REF or URL@REF (required)")
 	fl.StringVar(&f.baseline, "baseline", "", "baseline policy bundle (default: as gov eval resolves it: "+envBundle+", ./.gov, else embedded)")
-	fl.StringVar(&f.auditDir, "audit-dir", "", "re-evaluate the decision records of this audit directory")
+	fl.StringVar(&f.auditDir, "audit-dir", "", "re-evaluate the decision records of this audit store: a directory or a postgres:// URL")
 	fl.StringVar(&f.corpus, "corpus", "", "re-evaluate the gov test cases (YAML or JSON) under this directory instead")
 	fl.StringVar(&f.since, "since", "", "only audit records this recent: a duration (90d, 2w, 12h) or a date (2026-01-31); default all")
 	fl.StringVar(&f.format, "format", "text", "output format: text, json or markdown (a PR comment)")
@@ -81,7 +81,13 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 		if err := storeExists(f.auditDir); err != nil {
 			return err
 		}
-		src, name = simulate.FromAudit(evidence.Store{Dir: f.auditDir}, since), "audit:"+f.auditDir
+		store, err := evidence.OpenStore(cmd.Context(), f.auditDir)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = store.Close() }()
+		// The store's name, never the URL as given: it may hold a password.
+		src, name = simulate.FromAudit(store, since), "audit:"+store.String()
 	}
 	ctx := cmd.Context()
 	cache := engine.NewCache(2)

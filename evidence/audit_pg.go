@@ -1,0 +1,263 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// PGStore is an audit store in PostgreSQL: the records and evidence of the
+// directory store, byte for byte, in one insert-only table whose rows are
+// chained by hash (VerifyChain). Open it with OpenPostgres.
+type PGStore struct {
+	ctx  context.Context
+	pool *pgxpool.Pool
+	// name is the URL without credentials; secret is the password, kept
+	// only to scrub it from errors.
+	name, secret string
+}
+
+// OpenPostgres connects to the database rawURL names (credentials from the
+// URL or the PG* variables) and creates or migrates gov's schema. ctx bounds
+// every operation of the store. No error contains the password.
+func OpenPostgres(ctx context.Context, rawURL string) (*PGStore, error) {
+	return openPostgres(ctx, rawURL, 0)
+}
+
+func openPostgres(ctx context.Context, rawURL string, schema int) (*PGStore, error) {
+	secret := urlPassword(rawURL)
+	cfg, err := pgxpool.ParseConfig(rawURL)
+	if err != nil {
+		return nil, scrub(fmt.Errorf("audit store: %w", err), secret)
+	}
+	if cfg.ConnConfig.Password != "" {
+		secret = cfg.ConnConfig.Password
+	}
+	s := &PGStore{ctx: ctx, secret: secret, name: displayName(cfg)}
+	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return nil, s.fail(err)
+	}
+	if err := migrate(ctx, s.pool, schema); err != nil {
+		s.pool.Close()
+		return nil, s.fail(err)
+	}
+	return s, nil
+}
+
+// urlPassword is the password of a URL, even one pgx cannot parse.
+func urlPassword(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		return pw
+	}
+	// userinfo up to the last @ before the path: user:password@host
+	rest, ok := strings.CutPrefix(rawURL, "postgres://")
+	if !ok {
+		rest = strings.TrimPrefix(rawURL, "postgresql://")
+	}
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		rest = rest[:i]
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
+			return pw
+		}
+	}
+	return ""
+}
+
+// displayName is postgres://user@host:port/database: what messages and
+// listings name the store by, never with the password or query parameters.
+func displayName(cfg *pgxpool.Config) string {
+	c := cfg.ConnConfig
+	u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))), Path: "/" + c.Database}
+	if c.User != "" {
+		u.User = url.User(c.User)
+	}
+	return u.String()
+}
+
+// scrub removes secret from err's text (pgx already redacts URLs; this is
+// the second lock).
+func scrub(err error, secret string) error {
+	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), secret, "xxxxx"))
+}
+
+// fail names the store in err and scrubs the password from it.
+func (s *PGStore) fail(err error) error {
+	return scrub(fmt.Errorf("audit store %s: %w", s.name, err), s.secret)
+}
+
+// String is the URL without credentials.
+func (s *PGStore) String() string { return s.name }
+
+// Close closes the store's connections.
+func (s *PGStore) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// path names a record in listings as the directory store would place it,
+// under the store's name: <name>/<yyyy>/<mm>/<digest>.json.
+func (s *PGStore) path(t time.Time, digest string) string {
+	t = t.UTC()
+	return s.name + "/" + t.Format("2006") + "/" + t.Format("01") + "/" + digest + ".json"
+}
+
+// pgRow is a row to insert into the chain.
+type pgRow struct {
+	kind, digest string
+	atNs         int64
+	body         []byte
+	// summary is a record's RecordSummary (JSON); "" for other rows.
+	summary string
+}
+
+// Write records rec (a zero Time is now) and returns its name.
+func (s *PGStore) Write(rec Record) (string, error) {
+	if rec.Time.IsZero() {
+		rec.Time = time.Now()
+	}
+	rec.Time = rec.Time.UTC()
+	data, err := Encode(rec)
+	if err != nil {
+		return "", err
+	}
+	row, err := recordRow(data, rec)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.insert([]pgRow{row}); err != nil {
+		return "", err
+	}
+	return s.path(rec.Time, row.digest), nil
+}
+
+// recordRow is the row of rec, given as its exact bytes.
+func recordRow(data []byte, rec Record) (pgRow, error) {
+	ns := rec.Time.UnixNano()
+	if !time.Unix(0, ns).Equal(rec.Time) {
+		return pgRow{}, fmt.Errorf("audit: record time %s out of range", rec.Time)
+	}
+	summary, err := summaryJSON(rec)
+	if err != nil {
+		return pgRow{}, err
+	}
+	sum := sha256.Sum256(data)
+	return pgRow{"record", hex.EncodeToString(sum[:]), ns, data, summary}, nil
+}
+
+// Import adds records as their exact bytes (each checked as a record file
+// is) with their evidence; what the store already holds is kept.
+func (s *PGStore) Import(items []RawRecord) (int, error) {
+	var rows []pgRow
+	for _, it := range items {
+		rec, err := decodeRecord("imported record", it.Record)
+		if err != nil {
+			return 0, err
+		}
+		row, err := recordRow(it.Record, rec)
+		if err != nil {
+			return 0, err
+		}
+		rows = append(rows, row)
+		if it.Bundle != nil {
+			rows = append(rows, pgRow{"evidence", row.digest, row.atNs, it.Bundle, ""})
+		}
+	}
+	return s.insert(rows)
+}
+
+// heldQuery finds which of a batch's rows the store holds, through the
+// (kind, digest) index: a condition on kind it cannot use would read the
+// whole table for every batch.
+const heldQuery = `SELECT kind, digest, sha256(body) FROM gov_audit
+	WHERE kind = ANY('{record,evidence}') AND digest = ANY($1)`
+
+// insert appends the rows it does not hold yet to the chain, in one
+// transaction that holds the chain's head, and returns how many records
+// were new. A held row with other content is an error (a record's digest
+// is its content's, so only evidence can differ).
+func (s *PGStore) insert(rows []pgRow) (added int, err error) {
+	tx, err := s.pool.Begin(s.ctx)
+	if err != nil {
+		return 0, s.fail(err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(s.ctx)) }()
+	var seq int64
+	var prev []byte
+	if err := tx.QueryRow(s.ctx, "SELECT seq, hash FROM gov_audit_head FOR UPDATE").Scan(&seq, &prev); err != nil {
+		return 0, s.fail(err)
+	}
+	digests := make([]string, 0, len(rows))
+	for _, r := range rows {
+		digests = append(digests, r.digest)
+	}
+	held := map[string][]byte{}
+	q, err := tx.Query(s.ctx, heldQuery, digests)
+	if err != nil {
+		return 0, s.fail(err)
+	}
+	for q.Next() {
+		var kind, digest string
+		var sum []byte
+		if err := q.Scan(&kind, &digest, &sum); err != nil {
+			q.Close()
+			return 0, s.fail(err)
+		}
+		held[kind+"/"+digest] = sum
+	}
+	if err := q.Err(); err != nil {
+		return 0, s.fail(err)
+	}
+	var out [][]any
+	for _, r := range rows {
+		sum := sha256.Sum256(r.body)
+		if have, ok := held[r.kind+"/"+r.digest]; ok {
+			if !bytes.Equal(have, sum[:]) {
+				return 0, s.fail(fmt.Errorf("%s of sha256:%s exists with other content", r.kind, r.digest))
+			}
+			continue
+		}
+		held[r.kind+"/"+r.digest] = sum[:]
+		seq++
+		hash := chainHash(prev, seq, r.kind, r.digest, r.atNs, sum[:], r.summary)
+		var summary *string
+		if r.kind == "record" {
+			summary = &r.summary
+		}
+		out = append(out, []any{seq, r.kind, r.digest, r.atNs, r.body, summary, prev, hash})
+		prev = hash
+		if r.kind == "record" {
+			added++
+		}
+	}
+	if len(out) == 0 {
+		return 0, nil
+	}
+	cols := []string{"seq", "kind", "digest", "at_ns", "body", "summary", "prev_hash", "hash"}
+	if _, err := tx.CopyFrom(s.ctx, pgx.Identifier{"gov_audit"}, cols, pgx.CopyFromRows(out)); err != nil {
+		return 0, s.fail(err)
+	}
+	if _, err := tx.Exec(s.ctx, "UPDATE gov_audit_head SET seq = $1, hash = $2", seq, prev); err != nil {
+		return 0, s.fail(err)
+	}
+	if err := tx.Commit(s.ctx); err != nil {
+		return 0, s.fail(err)
+	}
+	return added, nil
+}

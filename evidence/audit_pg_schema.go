@@ -1,0 +1,118 @@
+package evidence
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// pgSchema holds the migrations, pgschema/NNNN_name.sql, applied in order.
+//
+//go:embed pgschema/*.sql
+var pgSchema embed.FS
+
+// migrationLock is the advisory lock key gov holds while migrating, so that
+// replicas starting together migrate once ("gov" and 1).
+const migrationLock = 0x676f7601
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations lists the embedded migrations by version.
+func migrations() ([]migration, error) {
+	files, err := pgSchema.ReadDir("pgschema")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, f := range files {
+		num, _, ok := strings.Cut(f.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: want NNNN_name.sql", f.Name())
+		}
+		data, err := pgSchema.ReadFile(path.Join("pgschema", f.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{v, f.Name(), string(data)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// SchemaVersion is the schema version this gov creates and reads.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+// migrate brings the database's schema to version upTo (0: the latest),
+// each migration in its own transaction, under a session advisory lock so
+// that processes starting together wait for each other instead of racing.
+// A database whose schema is newer than this gov knows is an error: an
+// older gov must not write into a schema it does not understand.
+func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if upTo == 0 {
+		upTo = ms[len(ms)-1].version
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
+		return err
+	}
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
+	}()
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS gov_schema_migrations (
+		version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return err
+	}
+	var have int
+	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM gov_schema_migrations").Scan(&have); err != nil {
+		return err
+	}
+	if latest := ms[len(ms)-1].version; have > latest {
+		return fmt.Errorf("the database's audit schema is version %d, newer than this gov's %d: upgrade gov", have, latest)
+	}
+	for _, m := range ms {
+		if m.version <= have || m.version > upTo {
+			continue
+		}
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, m.sql)
+		if err == nil {
+			_, err = tx.Exec(ctx, "INSERT INTO gov_schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name)
+		}
+		if err == nil {
+			err = tx.Commit(ctx)
+		}
+		if err != nil {
+			_ = tx.Rollback(ctx)
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}

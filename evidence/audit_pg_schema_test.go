@@ -1,0 +1,195 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gov-policy/gov/internal/pgtest"
+)
+
+func versions(t *testing.T, u string) []int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	rows, _ := conn.Query(ctx, "SELECT version FROM gov_schema_migrations ORDER BY version")
+	vs, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// TestPGMigrateTogether: processes opening an empty database at once
+// migrate it once, under the advisory lock, and all succeed.
+func TestPGMigrateTogether(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() {
+			s, err := OpenPostgres(context.Background(), u)
+			if err == nil {
+				_, err = s.Write(record("together", t0))
+				_ = s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if vs := versions(t, u); len(vs) != SchemaVersion() || vs[len(vs)-1] != SchemaVersion() {
+		t.Fatalf("migrations applied: %v, want 1..%d once each", vs, SchemaVersion())
+	}
+}
+
+// TestPGMigrateFromVersion1: a database left at the first schema version
+// is migrated on open and keeps its records and chain.
+func TestPGMigrateFromVersion1(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	old, err := openPostgres(ctx, u, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Write(record("v1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	_ = old.Close()
+	if vs := versions(t, u); len(vs) != 1 {
+		t.Fatalf("versions %v, want [1]", vs)
+	}
+	s, err := OpenPostgres(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	if vs := versions(t, u); len(vs) != SchemaVersion() || SchemaVersion() < 2 {
+		t.Fatalf("versions %v after migrating, want 1..%d", vs, SchemaVersion())
+	}
+	entries, bad := s.List(time.Time{})
+	if len(entries) != 1 || len(bad) > 0 || entries[0].RequestID != "v1" {
+		t.Fatalf("after migrating: %+v %v", entries, bad)
+	}
+	if r, err := s.VerifyChain(); err != nil || len(r.Problems) > 0 {
+		t.Fatalf("chain: %+v %v", r, err)
+	}
+}
+
+// TestPGNewerSchemaRefused: a gov older than the database's schema does
+// not write into it.
+func TestPGNewerSchemaRefused(t *testing.T) {
+	s, u := openPG(t)
+	_ = s.Close()
+	if err := sql(t, u, "INSERT INTO gov_schema_migrations (version, name) VALUES (999, '0999_future.sql')"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenPostgres(context.Background(), u)
+	if err == nil || !strings.Contains(err.Error(), "newer than this gov's") {
+		t.Fatalf("newer schema: %v", err)
+	}
+}
+
+// TestPGPeriodQueryUsesIndex: a period listing reads records through the
+// time index, not the whole table.
+func TestPGPeriodQueryUsesIndex(t *testing.T) {
+	s, u := openPG(t)
+	var items []RawRecord
+	for i := range 3000 {
+		data, _ := Encode(record("r", t0.Add(time.Duration(i)*time.Hour)))
+		items = append(items, RawRecord{Record: data})
+	}
+	if _, err := s.Import(items); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	if _, err := conn.Exec(ctx, "ANALYZE gov_audit"); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := conn.Query(ctx, `EXPLAIN SELECT r.digest, r.at_ns, r.body FROM gov_audit r
+		WHERE r.kind = 'record' AND r.at_ns >= $1 ORDER BY r.at_ns, r.digest`, t0.Add(2990*time.Hour).UnixNano())
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "gov_audit_records_by_time") {
+		t.Fatalf("period query does not use the time index:\n%s", strings.Join(plan, "\n"))
+	}
+}
+
+// TestPGErrorsHidePassword: no error of opening a store, and not its name,
+// contains the URL's password: a server that is not there, a wrong
+// password, a URL pgx cannot parse.
+func TestPGErrorsHidePassword(t *testing.T) {
+	const pw = "S3cret-Pa55word-Z"
+	good := pgtest.NewDatabase(t)
+	u, err := url.Parse(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(u.User.Username(), pw)
+	wrongPW := u.String()
+	u.Host = "127.0.0.1:1"
+	noServer := u.String()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for name, ref := range map[string]string{
+		"wrong password": wrongPW,
+		"no server":      noServer,
+		"bad port":       "postgres://gov:" + pw + "@127.0.0.1:notaport/db",
+		"bad option":     "postgres://gov:" + pw + "@127.0.0.1:1/db?sslmode=sometimes",
+		"query password": "postgres://gov@127.0.0.1:1/db?password=" + pw,
+	} {
+		s, err := OpenStore(ctx, ref)
+		if err == nil {
+			_ = s.Close()
+			t.Errorf("%s: opened", name)
+			continue
+		}
+		if strings.Contains(err.Error(), pw) {
+			t.Errorf("%s: error shows the password: %v", name, err)
+		}
+		t.Logf("%s: %v", name, err)
+	}
+	s, err := OpenStore(ctx, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	if p := pgtest.Password(good); p != "" && strings.Contains(s.String(), p) {
+		t.Fatalf("store name shows the password: %s", s)
+	}
+}
+
+// TestPGPasswordFromEnvironment: credentials may come from the PG*
+// variables instead of the URL.
+func TestPGPasswordFromEnvironment(t *testing.T) {
+	good := pgtest.NewDatabase(t)
+	bare, pw := pgtest.WithoutPassword(good)
+	if pw == "" {
+		return // GOV_TEST_DATABASE_URL without a password: nothing to move
+	}
+	t.Setenv("PGPASSWORD", pw)
+	s, err := OpenStore(context.Background(), bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+}

@@ -1,0 +1,50 @@
+package evidence
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// weekNs is a week in nanoseconds; mondayNs moves the Unix epoch (a
+// Thursday) to the Monday before it, so that weeks start on Mondays (UTC).
+const (
+	weekNs   = int64(7 * 24 * time.Hour)
+	mondayNs = int64(3 * 24 * time.Hour)
+)
+
+// Summaries aggregates the records made at or after since in SQL: one
+// group per week, summary and signature state, with its count and its
+// first and last time. Memory stays flat however many records there are.
+func (s *PGStore) Summaries(since time.Time, fn func(SummaryGroup) error) error {
+	rows, err := s.pool.Query(s.ctx, `SELECT r.summary, e.digest IS NOT NULL,
+			count(*), min(r.at_ns), max(r.at_ns)
+		FROM gov_audit r
+		LEFT JOIN (SELECT digest FROM gov_audit WHERE kind = 'evidence') e ON e.digest = r.digest
+		WHERE r.kind = 'record' AND r.at_ns >= $1
+		GROUP BY floor((r.at_ns + $2)::numeric / $3), r.summary, e.digest IS NOT NULL
+		ORDER BY min(r.at_ns)`, sinceNs(since), mondayNs, weekNs)
+	if err != nil {
+		return s.fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var summary *string
+		var g SummaryGroup
+		var first, last int64
+		if err := rows.Scan(&summary, &g.Signed, &g.Count, &first, &last); err != nil {
+			return s.fail(err)
+		}
+		if summary == nil {
+			return fmt.Errorf("audit store %s: a record has no summary (edited after it was written)", s.name)
+		}
+		if err := json.Unmarshal([]byte(*summary), &g.Summary); err != nil {
+			return fmt.Errorf("audit store %s: a record's summary: %w", s.name, err)
+		}
+		g.First, g.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
+		if err := fn(g); err != nil {
+			return err
+		}
+	}
+	return s.failIf(rows.Err())
+}
