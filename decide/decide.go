@@ -24,8 +24,12 @@ type Pipeline struct {
 	Scanner *scan.Scanner
 	// Enforcement is "" or the off|warn|strict override.
 	Enforcement string
-	// AuditDir, when set, records every decision there.
+	// AuditDir, when set, records every decision there: a directory or a
+	// postgres:// URL.
 	AuditDir string
+	// Store, when set, is the open audit store AuditDir names (a
+	// long-running caller opens a database once); nil opens it per record.
+	Store evidence.AuditStore
 	// Signer, when set, signs every record (it needs AuditDir).
 	Signer *evidence.Signer
 }

@@ -27,11 +27,15 @@ func (p *Pipeline) record(ctx context.Context, in Input, res *Result) (string, e
 	req = Redact(red, req)
 	req.PatchContent = patchContent
 	d := res.Decision
-	store, err := evidence.OpenStore(ctx, p.AuditDir)
-	if err != nil {
-		return "", fmt.Errorf("audit record: %w", err)
+	store := p.Store
+	if store == nil {
+		opened, err := evidence.OpenStore(ctx, p.AuditDir)
+		if err != nil {
+			return "", fmt.Errorf("audit record: %w", err)
+		}
+		defer func() { _ = opened.Close() }()
+		store = opened
 	}
-	defer func() { _ = store.Close() }()
 	path, err := store.Write(evidence.Record{
 		Request:     req,
 		PatchDigest: evidence.PatchDigest(raw),

@@ -75,7 +75,7 @@ func (p *policy) prepareBundle(ctx context.Context, b *bundles.Bundle) (*served,
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s at %s: %w", b.Source, b.Revision, err)
 	}
-	pipe.Enforcement, pipe.AuditDir, pipe.Signer = p.record.Enforcement, p.record.AuditDir, p.record.Signer
+	pipe.Enforcement, pipe.AuditDir, pipe.Signer, pipe.Store = p.record.Enforcement, p.record.AuditDir, p.record.Signer, p.record.Store
 	if pipe.AuditDir == "" {
 		pipe.AuditDir = b.Config.Audit.Dir
 	}

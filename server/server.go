@@ -123,6 +123,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		unverified: &byteBudget{limit: max(cfg.UnverifiedBytes, cfg.MaxBodyBytes)}}
 	s.pol = &policy{ref: cfg.Bundle, opts: cfg.Load, log: cfg.Logger, m: s.m,
 		record: decide.Pipeline{Enforcement: cfg.Enforcement, AuditDir: cfg.AuditDir, Signer: cfg.Signer}}
+	if evidence.IsDatabaseURL(cfg.AuditDir) {
+		// One connection pool (and one migration) for the server's life.
+		store, err := evidence.OpenStore(ctx, cfg.AuditDir)
+		if err != nil {
+			return nil, err
+		}
+		s.pol.record.Store = store
+	}
 	if err := s.pol.start(ctx); err != nil {
 		return nil, err
 	}
