@@ -284,8 +284,11 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 			return nil
 		}
 		var rec evidence.Record
-		if err := json.Unmarshal(record, &rec); err != nil || rec.Decision == nil {
-			return fmt.Errorf("report: record %s: %v", e.Digest, err)
+		if err := json.Unmarshal(record, &rec); err != nil {
+			return fmt.Errorf("report: record %s: %w", e.Digest, err)
+		}
+		if rec.Decision == nil {
+			return fmt.Errorf("report: record %s has no decision", e.Digest)
 		}
 		ev, err := evidenceOf(record, bundle, opts.Verify)
 		if err != nil {
