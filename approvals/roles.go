@@ -61,7 +61,9 @@ func (c *checker) holds(ctx context.Context, p person, role string) (ok bool, un
 			}
 			a = c.user(ctx, name)
 		case "app":
-			if p.bot && c.allowBots && strings.EqualFold(name+"[bot]", p.login) {
+			// allow_bots gates approvals (eligibility) and break-glass, not
+			// holding: a bot in the role that requests changes blocks.
+			if p.bot && strings.EqualFold(name+"[bot]", p.login) {
 				return true, nil, nil
 			}
 			continue
