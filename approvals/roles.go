@@ -59,7 +59,7 @@ func (c *checker) holds(ctx context.Context, p person, role string) (ok bool, un
 			if p.bot {
 				continue
 			}
-			a = c.user(ctx, name)
+			a = c.user(p, name)
 		case "app":
 			// allow_bots gates approvals (eligibility) and break-glass, not
 			// holding: a bot in the role that requests changes blocks.
@@ -89,11 +89,12 @@ func (c *checker) holds(ctx context.Context, p person, role string) (ok bool, un
 	return false, unverified, nil
 }
 
-// user resolves a user: member, "LOGIN" or "LOGIN#ID". A pinned id is
-// taken as it is (a login given up and re-registered by someone else
-// cannot inherit it); a bare login is resolved to the id of the account
-// that holds it now.
-func (c *checker) user(ctx context.Context, name string) answer {
+// user resolves a user: member, "LOGIN#ID": the pinned id is taken as it
+// is. A bare "LOGIN" counts as nobody: the login could have been given up
+// and re-registered by someone else, so holding it proves nothing. It is
+// unverifiable for whoever has that login now (their approval does not
+// count, their request for changes blocks); gov bundle check warns.
+func (c *checker) user(p person, name string) answer {
 	login, pinned, hasID := strings.Cut(name, "#")
 	if hasID {
 		id, err := strconv.ParseInt(pinned, 10, 64)
@@ -102,24 +103,10 @@ func (c *checker) user(ctx context.Context, name string) answer {
 		}
 		return answer{ids: map[int64]bool{id: true}}
 	}
-	k := strings.ToLower(login)
-	if a, ok := c.users[k]; ok {
-		return a
+	if strings.EqualFold(login, p.login) {
+		return answer{err: fmt.Errorf("not pinned to a user id (write user:%s#ID): a login can change hands", login)}
 	}
-	a := answer{err: errNoSource}
-	if c.m != nil {
-		id, err := c.m.UserID(ctx, login)
-		switch {
-		case err != nil:
-			a = answer{err: err}
-		case id <= 0:
-			a = answer{err: fmt.Errorf("login %s resolved to no user id", login)}
-		default:
-			a = answer{ids: map[int64]bool{id: true}}
-		}
-	}
-	c.users[k] = a
-	return a
+	return answer{}
 }
 
 // team lists a team: member, "ORG/SLUG".

@@ -4,8 +4,8 @@
 // The counting rules, each one a named test case, are the security contract:
 // only APPROVED reviews on the current head commit count; the PR author and
 // the authors or committers of its commits never approve it; people are
-// compared by numeric GitHub user id (a team's member ids, a user: login
-// resolved to its id or pinned as user:LOGIN#ID); the latest review of a
+// compared by numeric GitHub user id (a team's member ids, a user pinned as
+// user:LOGIN#ID; a bare user:LOGIN counts as nobody); the latest review of a
 // person wins (COMMENTED does not change it; DISMISSED leaves nothing); a
 // role holder's CHANGES_REQUESTED blocks the stage; one person counts once
 // per stage and in one stage only unless the workflow allows the same
