@@ -42,7 +42,7 @@ func TestRenderComment(t *testing.T) {
 	}
 	got := RenderComment(d, res, []string{"diff unavailable: evaluated from the files list"})
 	for _, want := range []string{
-		DecisionMarker + "\n### gov/policy: ✅ allowed",
+		DecisionMarker + "\n" + GrantMarker(Grant{At: time.Date(2026, 3, 1, 9, 3, 0, 0, time.UTC)}) + "\n### gov/policy: ✅ allowed",
 		"**BREAK-GLASS**: label `gov/break-glass` added by `carol` at 2026-03-01 09:03 UTC",
 		`**Reason:** BREAK-GLASS: label \| by @` + "\u200b" + `carol`,
 		"| require_approval | `gov.builtin.environment/require-approval` | `app.py:3` | production needs approval |",
