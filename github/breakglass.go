@@ -36,8 +36,19 @@ func GrantMarker(g Grant) string {
 	return fmt.Sprintf("<!-- gov:break-glass sha=%s by=%d at=%d -->", g.SHA, g.ByID, g.At.Unix())
 }
 
-// BreakGlassGrants lists the grants recorded in gov's own comments.
+// BreakGlassGrants lists the grants recorded in gov's own comments. Under
+// the shared Actions identity (github-actions[bot]) there are none: every
+// workflow using GITHUB_TOKEN, one the PR author adds included, writes as
+// that account, so a grant in such a comment could be forged. Break-glass
+// is then honoured only from the labeled trigger event itself.
 func (c *Client) BreakGlassGrants(ctx context.Context, repo Repo, number int) ([]Grant, error) {
+	id, err := c.Identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(id.Login, actionsBot.Login) {
+		return nil, nil
+	}
 	own, err := c.ownComments(ctx, repo, number)
 	if err != nil {
 		return nil, err
