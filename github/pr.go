@@ -143,11 +143,17 @@ func (c *Client) CompareFiles(ctx context.Context, repo Repo, base, head string)
 	return out, nil
 }
 
-// paginate fetches every page of a list endpoint, 100 items a page.
+// maxPages bounds every list gov reads (100 items a page).
+const maxPages = 100
+
+// paginate fetches every page of a list endpoint, 100 items a page. The
+// pages must follow one another (a Link to any page but the next one would
+// skip items) and stay within maxPages; anything else is an error, never a
+// shorter list.
 func paginate[T any](ctx context.Context, limit int, fetch func(*gh.ListOptions) ([]T, *gh.Response, error)) ([]T, error) {
 	var all []T
 	opts := &gh.ListOptions{PerPage: 100}
-	for {
+	for page := 1; ; page++ {
 		items, resp, err := fetch(opts)
 		if err != nil {
 			return nil, err
@@ -155,6 +161,12 @@ func paginate[T any](ctx context.Context, limit int, fetch func(*gh.ListOptions)
 		all = append(all, items...)
 		if resp == nil || resp.NextPage == 0 || (limit > 0 && len(all) >= limit) {
 			return all, nil
+		}
+		if resp.NextPage != page+1 {
+			return nil, fmt.Errorf("GitHub's Link header on page %d points at page %d, not %d: the list cannot be read complete", page, resp.NextPage, page+1)
+		}
+		if page >= maxPages {
+			return nil, fmt.Errorf("more than %d pages: the list is too long to read complete", maxPages)
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
