@@ -109,12 +109,6 @@ func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engi
 	if err != nil {
 		return nil, fmt.Errorf("diff of %s#%d: %w", repo, number, err)
 	}
-	// A diff naming fewer files than the PR changed was cut off somewhere:
-	// evaluated as incomplete, never allowed by default.
-	if incomplete == "" && len(p.Files) < pr.ChangedFiles {
-		incomplete = fmt.Sprintf("GitHub's diff names %d of the PR's %d changed files", len(p.Files), pr.ChangedFiles)
-		ev.Notes = append(ev.Notes, incomplete)
-	}
 	d, err := e.Engine.Evaluate(ctx, engine.Input{Request: req, Patch: p, PR: prInput(repo, pr), Enforcement: enforcement})
 	if err != nil {
 		return nil, fmt.Errorf("evaluation failed (failing closed): %w", err)
@@ -153,25 +147,48 @@ func (e Evaluator) unmoved(ctx context.Context, repo Repo, pr *PullRequest) erro
 	return nil
 }
 
-// diff returns the diff of base_sha...head_sha, or one rebuilt from that
-// comparison's files list (with a note) when GitHub will not render it;
-// the note says how many of the PR's files the list held.
+// diff returns the diff of base_sha...head_sha, or, when GitHub will not
+// render it or it names fewer files than the PR changed, one rebuilt from a
+// files list (with a note): the comparison's, or when that lists fewer
+// files than the PR changed, the PR's own files list, which must then hold
+// every file. A patch missing a file is an error, never evaluated: a deny
+// rule could fire on the file missing.
 func (e Evaluator) diff(ctx context.Context, repo Repo, pr *PullRequest) (string, string, error) {
 	d, err := e.Source.CompareDiff(ctx, repo, pr.BaseSHA, pr.HeadSHA)
-	if err == nil {
-		return d, "", nil
-	}
-	if !errors.Is(err, ErrDiffTooLarge) {
+	var files []File
+	var why string
+	switch {
+	case err == nil:
+		p, perr := patch.Parse([]byte(d))
+		if perr != nil || len(p.Files) >= pr.ChangedFiles {
+			return d, "", nil // a parse error is reported by the caller
+		}
+		why = fmt.Sprintf("GitHub's diff names %d of the PR's %d changed files", len(p.Files), pr.ChangedFiles)
+	case !errors.Is(err, ErrDiffTooLarge):
 		return "", "", err
+	default:
+		why = "GitHub did not return the diff"
+		if files, err = e.Source.CompareFiles(ctx, repo, pr.BaseSHA, pr.HeadSHA); err != nil {
+			return "", "", err
+		}
 	}
-	files, err := e.Source.CompareFiles(ctx, repo, pr.BaseSHA, pr.HeadSHA)
-	if err != nil {
-		return "", "", err
+	if len(files) < pr.ChangedFiles {
+		if pr.ChangedFiles > MaxPRFiles {
+			return "", "", fmt.Errorf("%s#%d changes %d files; GitHub lists at most %d and will not return the whole diff: cannot evaluate the whole change (failing closed)",
+				repo, pr.Number, pr.ChangedFiles, MaxPRFiles)
+		}
+		if files, err = e.Source.ListFiles(ctx, repo, pr.Number); err != nil {
+			return "", "", err
+		}
+		if len(files) != pr.ChangedFiles {
+			return "", "", fmt.Errorf("%s#%d: GitHub listed %d of the PR's %d changed files and will not return the whole diff: cannot evaluate the whole change (failing closed)",
+				repo, pr.Number, len(files), pr.ChangedFiles)
+		}
 	}
 	if len(files) == 0 {
 		return "", "", fmt.Errorf("%s#%d: GitHub returned neither the diff nor the files list of %s...%s", repo, pr.Number, short(pr.BaseSHA), short(pr.HeadSHA))
 	}
-	note := fmt.Sprintf("GitHub did not return the diff: evaluated from the files list (%d of %d files)", len(files), max(pr.ChangedFiles, len(files)))
+	note := fmt.Sprintf("%s: evaluated from the files list (%d of %d files)", why, len(files), max(pr.ChangedFiles, len(files)))
 	return DiffFromFiles(files), note, nil
 }
 

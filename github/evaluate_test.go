@@ -141,9 +141,15 @@ func TestEvaluatorDiffTooLarge(t *testing.T) {
 		name    string
 		mod     func(*githubtest.PR)
 		partial string
+		err     string
 	}{
-		{"GitHub refuses the diff", func(p *githubtest.PR) { p.DiffStatus = 406 }, "(1 of 1 files)"},
-		{"more files than GitHub lists", func(p *githubtest.PR) { p.ChangedFiles = 3500 }, "(1 of 3500 files)"},
+		{"GitHub refuses the diff", func(p *githubtest.PR) { p.DiffStatus = 406 }, "(1 of 1 files)", ""},
+		// A patch missing files is never evaluated: a deny rule could fire
+		// on one of them (TestAttackA12DeniedFileBeyondFilesList).
+		{"more files than GitHub lists", func(p *githubtest.PR) { p.ChangedFiles = 3500 }, "",
+			"acme/app#7 changes 3500 files; GitHub lists at most 3000 and will not return the whole diff: cannot evaluate the whole change (failing closed)"},
+		{"files list shorter than the PR", func(p *githubtest.PR) { p.ChangedFiles = 3 }, "",
+			"acme/app#7: GitHub listed 1 of the PR's 3 changed files and will not return the whole diff: cannot evaluate the whole change (failing closed)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			fx := fixture()
@@ -153,6 +159,12 @@ func TestEvaluatorDiffTooLarge(t *testing.T) {
 			srv := serve(t, fx)
 			c, _ := newTestClient(t, srv, nil)
 			out, err := newEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("err = %v, want %s", err, tt.err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

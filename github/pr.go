@@ -66,6 +66,9 @@ type PRSource interface {
 	// CompareFiles lists the files changed in base...head (GitHub lists at
 	// most MaxCompareFiles).
 	CompareFiles(ctx context.Context, repo Repo, base, head string) ([]File, error)
+	// ListFiles lists every file the PR changes (GET /pulls/N/files, all
+	// pages; GitHub lists at most MaxPRFiles).
+	ListFiles(ctx context.Context, repo Repo, number int) ([]File, error)
 	// ListLabelEvents returns the labeled and unlabeled issue events.
 	ListLabelEvents(ctx context.Context, repo Repo, number int) ([]approvals.LabelEvent, error)
 	// BreakGlassGrants returns the break-glass grants gov recorded in its
@@ -145,6 +148,25 @@ func (c *Client) CompareFiles(ctx context.Context, repo Repo, base, head string)
 
 // maxPages bounds every list gov reads (100 items a page).
 const maxPages = 100
+
+// MaxPRFiles is the most files GitHub lists for one PR (/pulls/N/files).
+const MaxPRFiles = 3000
+
+// ListFiles lists the PR's changed files, every page.
+func (c *Client) ListFiles(ctx context.Context, repo Repo, number int) ([]File, error) {
+	fs, err := paginate(ctx, 0, func(o *gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+		return c.gh.PullRequests.ListFiles(ctx, repo.Owner, repo.Name, number, o)
+	})
+	if err != nil {
+		return nil, apiError(prOp("files", repo, number), permPullsRead, err)
+	}
+	out := make([]File, len(fs))
+	for i, f := range fs {
+		out[i] = File{Path: f.GetFilename(), PreviousPath: f.GetPreviousFilename(), Status: f.GetStatus(),
+			Additions: f.GetAdditions(), Deletions: f.GetDeletions(), Patch: f.GetPatch()}
+	}
+	return out, nil
+}
 
 // paginate fetches every page of a list endpoint, 100 items a page. The
 // pages must follow one another (a Link to any page but the next one would
