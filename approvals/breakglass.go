@@ -49,7 +49,7 @@ func breakGlass(ctx context.Context, c *checker, in Input) (*BreakGlass, []Ignor
 	switch {
 	case p.id == in.PR.AuthorID:
 		return nil, reject("the PR author cannot break glass on their own PR"), nil
-	case containsID(in.PR.CommitAuthorIDs, p.id):
+	case containsID(in.PR.CommitAuthorIDs, p.id), containsID(in.PR.CoAuthorIDs, p.id), coAuthorNamed(in.PR.CoAuthorsUnresolved, p.login) != "":
 		return nil, reject("a committer of this PR cannot break glass on it"), nil
 	case in.PR.CommitsIncomplete:
 		return nil, reject("committers unknown: GitHub did not list every commit of this PR"), nil

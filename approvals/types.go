@@ -21,6 +21,7 @@ package approvals
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
@@ -72,12 +73,37 @@ type PR struct {
 	// of the PR's commits (0 for a commit not linked to an account is left out).
 	CommitAuthorIDs    []int64
 	CommitAuthorLogins []string
+	// CoAuthorIDs are the accounts named in the commits' Co-authored-by
+	// trailers (resolved from GitHub noreply addresses ID+login@...).
+	CoAuthorIDs []int64
+	// CoAuthorsUnresolved are the trailers that name no account gov can
+	// tie to an id: a reviewer whose login matches one is not counted.
+	CoAuthorsUnresolved []CoAuthor
 	// CommitsIncomplete is set when GitHub listed fewer commits than the PR
 	// has (it lists at most 250): committers are unknown, so no review counts.
 	CommitsIncomplete bool
 	Labels            []string
 	CreatedAt         time.Time
 	LabelEvents       []LabelEvent
+}
+
+// CoAuthor is a Co-authored-by trailer: the name and the email as written.
+type CoAuthor struct {
+	Name, Email string
+}
+
+// Matches reports whether login may be the account a trailer names: the
+// name, or the email's local part (the login in a noreply address),
+// compared without case.
+func (c CoAuthor) Matches(login string) bool {
+	if login == "" {
+		return false
+	}
+	local, _, _ := strings.Cut(c.Email, "@")
+	if _, l, ok := strings.Cut(local, "+"); ok {
+		local = l
+	}
+	return strings.EqualFold(c.Name, login) || strings.EqualFold(local, login)
 }
 
 // Membership answers the two questions role holding needs, both by

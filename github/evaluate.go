@@ -116,10 +116,11 @@ func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engi
 	approvals.Incomplete(d, incomplete, e.Bundle)
 	ev.Decision = d
 	if d.Decision == engine.RequireApproval && d.Workflow != nil {
-		res, err := e.count(ctx, repo, pr, d.Workflow)
+		res, notes, err := e.count(ctx, repo, pr, d.Workflow)
 		if err != nil {
 			return nil, err
 		}
+		ev.Notes = append(ev.Notes, notes...)
 		approvals.Apply(d, *res)
 		ev.Approvals = res
 	}
@@ -214,14 +215,16 @@ func (e Evaluator) commits(ctx context.Context, repo Repo, pr *PullRequest) ([]C
 	return nil, &movedError{fmt.Sprintf("GitHub's commit list of %s#%d lacks the head %s", repo, pr.Number, short(pr.HeadSHA))}
 }
 
-func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *engine.WorkflowResult) (*approvals.Result, error) {
+// count counts the reviews; the notes name the Co-authored-by trailers
+// that could not be tied to an account.
+func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *engine.WorkflowResult) (*approvals.Result, []string, error) {
 	commits, err := e.commits(ctx, repo, pr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	reviews, err := e.Source.ListReviews(ctx, repo, pr.Number)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	label := e.Bundle.Config.BreakGlassLabel
 	if label == "" {
@@ -231,10 +234,10 @@ func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *en
 	for _, l := range pr.Labels {
 		if strings.EqualFold(l, label) {
 			if events, err = e.Source.ListLabelEvents(ctx, repo, pr.Number); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if err := e.bindBreakGlass(ctx, repo, pr, label, events); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			break
 		}
@@ -244,14 +247,15 @@ func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *en
 		now = e.Now
 	}
 	bw := e.Bundle.Workflows[wf.Name]
+	facts := Facts(pr, commits, events)
 	res, err := approvals.Evaluate(ctx, approvals.Input{
-		PR: Facts(pr, commits, events), Reviews: reviews, Workflow: *wf, Roles: e.Bundle.Roles,
+		PR: facts, Reviews: reviews, Workflow: *wf, Roles: e.Bundle.Roles,
 		AllowBots: bw.AllowBots, AllowSameApprover: bw.AllowSameApprover, BreakGlassLabel: label, Now: now(),
 	}, e.Members)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &res, nil
+	return &res, coAuthorNotes(facts), nil
 }
 
 // prInput is input.pr for policies.

@@ -45,6 +45,8 @@ type Commit struct {
 	AuthorLogin    string
 	CommitterID    int64
 	CommitterLogin string
+	// Message is the commit message (Co-authored-by trailers are read from it).
+	Message string
 }
 
 // File is one changed file as the compare API lists it; Patch is empty for
@@ -208,7 +210,7 @@ func (c *Client) ListCommits(ctx context.Context, repo Repo, number int) ([]Comm
 	out := make([]Commit, len(cs))
 	for i, rc := range cs {
 		out[i] = Commit{SHA: rc.GetSHA(), AuthorID: rc.GetAuthor().GetID(), AuthorLogin: rc.GetAuthor().GetLogin(),
-			CommitterID: rc.GetCommitter().GetID(), CommitterLogin: rc.GetCommitter().GetLogin()}
+			CommitterID: rc.GetCommitter().GetID(), CommitterLogin: rc.GetCommitter().GetLogin(), Message: rc.GetCommit().GetMessage()}
 	}
 	return out, nil
 }
@@ -270,5 +272,6 @@ func Facts(p *PullRequest, commits []Commit, events []approvals.LabelEvent) appr
 			}
 		}
 	}
+	f.CoAuthorIDs, _, f.CoAuthorsUnresolved = coAuthors(commits)
 	return f
 }
