@@ -248,6 +248,10 @@ func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *en
 	}
 	bw := e.Bundle.Workflows[wf.Name]
 	facts := Facts(pr, commits, events)
+	reviews, notes, err := e.undoDismissals(ctx, repo, facts, reviews)
+	if err != nil {
+		return nil, nil, err
+	}
 	res, err := approvals.Evaluate(ctx, approvals.Input{
 		PR: facts, Reviews: reviews, Workflow: *wf, Roles: e.Bundle.Roles,
 		AllowBots: bw.AllowBots, AllowSameApprover: bw.AllowSameApprover, BreakGlassLabel: label, Now: now(),
@@ -255,7 +259,7 @@ func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *en
 	if err != nil {
 		return nil, nil, err
 	}
-	return &res, coAuthorNotes(facts), nil
+	return &res, append(notes, coAuthorNotes(facts)...), nil
 }
 
 // prInput is input.pr for policies.

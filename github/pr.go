@@ -71,6 +71,8 @@ type PRSource interface {
 	// ListFiles lists every file the PR changes (GET /pulls/N/files, all
 	// pages; GitHub lists at most MaxPRFiles).
 	ListFiles(ctx context.Context, repo Repo, number int) ([]File, error)
+	// ListDismissals returns the review_dismissed issue events.
+	ListDismissals(ctx context.Context, repo Repo, number int) ([]Dismissal, error)
 	// ListLabelEvents returns the labeled and unlabeled issue events.
 	ListLabelEvents(ctx context.Context, repo Repo, number int) ([]approvals.LabelEvent, error)
 	// BreakGlassGrants returns the break-glass grants gov recorded in its
