@@ -222,9 +222,18 @@ func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *en
 	if err != nil {
 		return nil, nil, err
 	}
+	// Counted first: reviews are only ever added, so a complete list read
+	// after it holds at least that many.
+	total, err := e.Source.ReviewCount(ctx, repo, pr.Number)
+	if err != nil {
+		return nil, nil, err
+	}
 	reviews, err := e.Source.ListReviews(ctx, repo, pr.Number)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(reviews) < total {
+		return nil, nil, fmt.Errorf("%s#%d: GitHub listed %d of the PR's %d reviews: the list is cut off (failing closed)", repo, pr.Number, len(reviews), total)
 	}
 	label := e.Bundle.Config.BreakGlassLabel
 	if label == "" {

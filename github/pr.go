@@ -63,6 +63,8 @@ type PRSource interface {
 	GetPR(ctx context.Context, repo Repo, number int) (*PullRequest, error)
 	ListCommits(ctx context.Context, repo Repo, number int) ([]Commit, error)
 	ListReviews(ctx context.Context, repo Repo, number int) ([]approvals.Review, error)
+	// ReviewCount returns how many reviews the PR has (GraphQL totalCount).
+	ReviewCount(ctx context.Context, repo Repo, number int) (int, error)
 	// CompareDiff returns the unified diff of base...head, or ErrDiffTooLarge.
 	CompareDiff(ctx context.Context, repo Repo, base, head string) (string, error)
 	// CompareFiles lists the files changed in base...head (GitHub lists at
