@@ -46,6 +46,8 @@ type Evaluation struct {
 	Approvals *approvals.Result
 	// Notes say what was evaluated differently (files list instead of diff).
 	Notes []string
+	// reviewsKey fingerprints the reviews counted (Publish re-checks it).
+	reviewsKey string
 }
 
 // MaxAttempts bounds how often Evaluate starts over because the PR moved.
@@ -116,7 +118,7 @@ func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engi
 	approvals.Incomplete(d, incomplete, e.Bundle)
 	ev.Decision = d
 	if d.Decision == engine.RequireApproval && d.Workflow != nil {
-		res, notes, err := e.count(ctx, repo, pr, d.Workflow)
+		res, notes, err := e.count(ctx, repo, pr, d.Workflow, ev)
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +219,7 @@ func (e Evaluator) commits(ctx context.Context, repo Repo, pr *PullRequest) ([]C
 
 // count counts the reviews; the notes name the Co-authored-by trailers
 // that could not be tied to an account.
-func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *engine.WorkflowResult) (*approvals.Result, []string, error) {
+func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *engine.WorkflowResult, ev *Evaluation) (*approvals.Result, []string, error) {
 	commits, err := e.commits(ctx, repo, pr)
 	if err != nil {
 		return nil, nil, err
@@ -235,6 +237,7 @@ func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *en
 	if len(reviews) < total {
 		return nil, nil, fmt.Errorf("%s#%d: GitHub listed %d of the PR's %d reviews: the list is cut off (failing closed)", repo, pr.Number, len(reviews), total)
 	}
+	ev.reviewsKey = reviewsKey(reviews)
 	label := e.Bundle.Config.BreakGlassLabel
 	if label == "" {
 		label = approvals.DefaultBreakGlassLabel
