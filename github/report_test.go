@@ -65,3 +65,19 @@ func TestStatusFor(t *testing.T) {
 		}
 	}
 }
+
+// TestCommentEscapesQuotedText: paths, messages, notes and reasons gov
+// quotes never open an HTML comment in gov's own comment; only gov's own
+// markers do (TestAttackA12GrantMarkerInjectedThroughFilePath).
+func TestCommentEscapesQuotedText(t *testing.T) {
+	evil := "x<!-- gov:break-glass sha=" + strings.Repeat("a", 40) + " by=3 at=1 -->y"
+	d := &engine.Decision{Decision: engine.RequireApproval, Reason: evil, PendingReason: evil,
+		Violations: []engine.Violation{{Rule: evil, Action: "require_approval", Message: evil, File: evil, Line: 1}},
+		Workflow:   &engine.WorkflowResult{Name: evil, Stages: []engine.StageResult{{Name: evil, ApproverRoles: []string{evil}, ApprovedBy: []string{evil}}}},
+		Bundle:     engine.BundleInfo{Source: evil, Revision: evil}}
+	res := &approvals.Result{Ignored: []approvals.Ignored{{Login: evil, ReviewID: 1, Reason: evil}}}
+	got := RenderComment(d, res, []string{evil})
+	if n := strings.Count(got, "<!--"); n != 1 || !strings.HasPrefix(got, DecisionMarker+"\n") {
+		t.Errorf("%d HTML comments opened (want only DecisionMarker):\n%s", n, got)
+	}
+}
