@@ -22,25 +22,24 @@ func isBot(login string, flagged bool) bool {
 	return flagged || strings.HasSuffix(strings.ToLower(login), "[bot]")
 }
 
-// answer memoises one lookup: a team's member ids or a login's id.
+// answer memoises one lookup: a team's member ids (or a pinned user id).
 type answer struct {
 	ids map[int64]bool
 	err error
 }
 
-// checker decides role holding by numeric user id. Every team is listed and
-// every login resolved at most once per evaluation, however many people
+// checker decides role holding by numeric user id. Every team is listed at
+// most once per evaluation, however many people
 // are checked, so the API cost does not grow with the number of reviewers.
 type checker struct {
 	m         Membership
 	roles     map[string]bundles.Role
 	allowBots bool
 	teams     map[string]answer
-	users     map[string]answer
 }
 
 func newChecker(m Membership, roles map[string]bundles.Role, allowBots bool) *checker {
-	return &checker{m: m, roles: roles, allowBots: allowBots, teams: map[string]answer{}, users: map[string]answer{}}
+	return &checker{m: m, roles: roles, allowBots: allowBots, teams: map[string]answer{}}
 }
 
 // holds reports whether p holds role. When it does not and a member entry

@@ -106,15 +106,14 @@ func (c CoAuthor) Matches(login string) bool {
 	return strings.EqualFold(c.Name, login) || strings.EqualFold(local, login)
 }
 
-// Membership answers the two questions role holding needs, both by
-// numeric user id. An error means "cannot confirm": an approval is not
-// counted, a request for changes still blocks, and the reason says why.
+// Membership answers the question role holding needs, by numeric user id.
+// An error means "cannot confirm": an approval is not counted, a request
+// for changes still blocks, and the reason says why. (A user: member is
+// never looked up: only a pinned user:LOGIN#ID names someone.)
 type Membership interface {
 	// TeamMembers returns the ids of the active members of team org/slug:
 	// the complete list (every page), or an error, never a partial list.
 	TeamMembers(ctx context.Context, org, slug string) ([]int64, error)
-	// UserID returns the id of the account that holds login now.
-	UserID(ctx context.Context, login string) (int64, error)
 }
 
 // Input is everything Evaluate looks at.
