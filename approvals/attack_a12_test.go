@@ -1,6 +1,7 @@
 package approvals
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gov-policy/gov/bundles"
@@ -101,6 +102,26 @@ func TestAttackA12GuardBreakGlassNonHolderAndBot(t *testing.T) {
 		in.PR.LabelEvents = []LabelEvent{ev}
 		if res := mustEvaluate(t, in, newFakeTeams()); res.Satisfied || res.BreakGlass != nil {
 			t.Fatalf("label by %s honoured: %+v", ev.ActorLogin, res.BreakGlass)
+		}
+	}
+}
+
+// TestCoAuthorNeverApproves: a co-author resolved to an id, or a reviewer
+// whose login matches a trailer gov could not resolve, does not approve.
+func TestCoAuthorNeverApproves(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		mod  func(*PR)
+		want string
+	}{
+		{"resolved id", func(p *PR) { p.CoAuthorIDs = []int64{bob} }, "co-author: named in a Co-authored-by trailer"},
+		{"unresolved trailer matching the login", func(p *PR) { p.CoAuthorsUnresolved = []CoAuthor{{Name: "Bob B", Email: "bob@corp.example"}} }, "may be a co-author"},
+	} {
+		in := input(oneStage("sre"), approve(21, bob, "bob", 10))
+		tt.mod(&in.PR)
+		res := mustEvaluate(t, in, newFakeTeams())
+		if res.Satisfied || !strings.Contains(reasons(res), tt.want) {
+			t.Errorf("%s: satisfied %v, ignored %s", tt.name, res.Satisfied, reasons(res))
 		}
 	}
 }

@@ -44,6 +44,16 @@ func breakGlass(ctx context.Context, c *checker, in Input) (*BreakGlass, []Ignor
 	if p.id == 0 {
 		return nil, reject("the event has no actor id"), nil
 	}
+	// Break-glass by the author or a committer of the PR is self-approval
+	// with a louder name; with committers unknown it cannot be ruled out.
+	switch {
+	case p.id == in.PR.AuthorID:
+		return nil, reject("the PR author cannot break glass on their own PR"), nil
+	case containsID(in.PR.CommitAuthorIDs, p.id), containsID(in.PR.CoAuthorIDs, p.id), coAuthorNamed(in.PR.CoAuthorsUnresolved, p.login) != "":
+		return nil, reject("a committer of this PR cannot break glass on it"), nil
+	case in.PR.CommitsIncomplete:
+		return nil, reject("committers unknown: GitHub did not list every commit of this PR"), nil
+	}
 	if p.bot && !in.AllowBots {
 		return nil, reject("bots may not break glass unless the workflow sets allow_bots"), nil
 	}

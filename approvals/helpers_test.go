@@ -78,7 +78,7 @@ func (f *fakeTeams) UserID(_ context.Context, login string) (int64, error) {
 func roles() map[string]bundles.Role {
 	return map[string]bundles.Role{
 		"sre":      {Members: []string{"team:acme/sre"}, Permissions: []string{"approve"}},
-		"security": {Members: []string{"user:carol"}, Permissions: []string{"approve", "break_glass"}},
+		"security": {Members: []string{"user:carol#3"}, Permissions: []string{"approve", "break_glass"}},
 		"sec-team": {Members: []string{"team:acme/sec"}, Permissions: []string{"break_glass"}},
 		"ghosts":   {Members: []string{"team:acme/ghost"}, Permissions: []string{"approve", "break_glass"}},
 		"healer":   {Members: []string{"app:healer-bot"}, Permissions: []string{"approve"}},

@@ -81,10 +81,24 @@ func eligibility(r Review, pr PR, allowBots bool) string {
 		return "self-approval: the PR author cannot approve it"
 	case containsID(pr.CommitAuthorIDs, r.UserID):
 		return "committer: authored or committed a commit in this PR"
+	case containsID(pr.CoAuthorIDs, r.UserID):
+		return "co-author: named in a Co-authored-by trailer of a commit in this PR"
+	case coAuthorNamed(pr.CoAuthorsUnresolved, r.Login) != "":
+		return "may be a co-author: matches the Co-authored-by trailer " + coAuthorNamed(pr.CoAuthorsUnresolved, r.Login) + ", which names no account gov can check"
 	case pr.CommitsIncomplete:
 		return "committers unknown: GitHub did not list every commit of this PR"
 	case isBot(r.Login, r.IsBot) && !allowBots:
 		return "bot not allowed: the workflow does not set allow_bots"
+	}
+	return ""
+}
+
+// coAuthorNamed returns the first unresolved trailer login may be, as written.
+func coAuthorNamed(cs []CoAuthor, login string) string {
+	for _, c := range cs {
+		if c.Matches(login) {
+			return fmt.Sprintf("%q", c.Name+" <"+c.Email+">")
+		}
 	}
 	return ""
 }

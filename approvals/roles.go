@@ -22,25 +22,24 @@ func isBot(login string, flagged bool) bool {
 	return flagged || strings.HasSuffix(strings.ToLower(login), "[bot]")
 }
 
-// answer memoises one lookup: a team's member ids or a login's id.
+// answer memoises one lookup: a team's member ids (or a pinned user id).
 type answer struct {
 	ids map[int64]bool
 	err error
 }
 
-// checker decides role holding by numeric user id. Every team is listed and
-// every login resolved at most once per evaluation, however many people
+// checker decides role holding by numeric user id. Every team is listed at
+// most once per evaluation, however many people
 // are checked, so the API cost does not grow with the number of reviewers.
 type checker struct {
 	m         Membership
 	roles     map[string]bundles.Role
 	allowBots bool
 	teams     map[string]answer
-	users     map[string]answer
 }
 
 func newChecker(m Membership, roles map[string]bundles.Role, allowBots bool) *checker {
-	return &checker{m: m, roles: roles, allowBots: allowBots, teams: map[string]answer{}, users: map[string]answer{}}
+	return &checker{m: m, roles: roles, allowBots: allowBots, teams: map[string]answer{}}
 }
 
 // holds reports whether p holds role. When it does not and a member entry
@@ -59,9 +58,11 @@ func (c *checker) holds(ctx context.Context, p person, role string) (ok bool, un
 			if p.bot {
 				continue
 			}
-			a = c.user(ctx, name)
+			a = c.user(p, name)
 		case "app":
-			if p.bot && c.allowBots && strings.EqualFold(name+"[bot]", p.login) {
+			// allow_bots gates approvals (eligibility) and break-glass, not
+			// holding: a bot in the role that requests changes blocks.
+			if p.bot && strings.EqualFold(name+"[bot]", p.login) {
 				return true, nil, nil
 			}
 			continue
@@ -87,11 +88,12 @@ func (c *checker) holds(ctx context.Context, p person, role string) (ok bool, un
 	return false, unverified, nil
 }
 
-// user resolves a user: member, "LOGIN" or "LOGIN#ID". A pinned id is
-// taken as it is (a login given up and re-registered by someone else
-// cannot inherit it); a bare login is resolved to the id of the account
-// that holds it now.
-func (c *checker) user(ctx context.Context, name string) answer {
+// user resolves a user: member, "LOGIN#ID": the pinned id is taken as it
+// is. A bare "LOGIN" counts as nobody: the login could have been given up
+// and re-registered by someone else, so holding it proves nothing. It is
+// unverifiable for whoever has that login now (their approval does not
+// count, their request for changes blocks); gov bundle check warns.
+func (c *checker) user(p person, name string) answer {
 	login, pinned, hasID := strings.Cut(name, "#")
 	if hasID {
 		id, err := strconv.ParseInt(pinned, 10, 64)
@@ -100,24 +102,10 @@ func (c *checker) user(ctx context.Context, name string) answer {
 		}
 		return answer{ids: map[int64]bool{id: true}}
 	}
-	k := strings.ToLower(login)
-	if a, ok := c.users[k]; ok {
-		return a
+	if strings.EqualFold(login, p.login) {
+		return answer{err: fmt.Errorf("not pinned to a user id (write user:%s#ID): a login can change hands", login)}
 	}
-	a := answer{err: errNoSource}
-	if c.m != nil {
-		id, err := c.m.UserID(ctx, login)
-		switch {
-		case err != nil:
-			a = answer{err: err}
-		case id <= 0:
-			a = answer{err: fmt.Errorf("login %s resolved to no user id", login)}
-		default:
-			a = answer{ids: map[int64]bool{id: true}}
-		}
-	}
-	c.users[k] = a
-	return a
+	return answer{}
 }
 
 // team lists a team: member, "ORG/SLUG".

@@ -4,8 +4,8 @@
 // The counting rules, each one a named test case, are the security contract:
 // only APPROVED reviews on the current head commit count; the PR author and
 // the authors or committers of its commits never approve it; people are
-// compared by numeric GitHub user id (a team's member ids, a user: login
-// resolved to its id or pinned as user:LOGIN#ID); the latest review of a
+// compared by numeric GitHub user id (a team's member ids, a user pinned as
+// user:LOGIN#ID; a bare user:LOGIN counts as nobody); the latest review of a
 // person wins (COMMENTED does not change it; DISMISSED leaves nothing); a
 // role holder's CHANGES_REQUESTED blocks the stage; one person counts once
 // per stage and in one stage only unless the workflow allows the same
@@ -21,6 +21,7 @@ package approvals
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/gov-policy/gov/bundles"
@@ -72,6 +73,12 @@ type PR struct {
 	// of the PR's commits (0 for a commit not linked to an account is left out).
 	CommitAuthorIDs    []int64
 	CommitAuthorLogins []string
+	// CoAuthorIDs are the accounts named in the commits' Co-authored-by
+	// trailers (resolved from GitHub noreply addresses ID+login@...).
+	CoAuthorIDs []int64
+	// CoAuthorsUnresolved are the trailers that name no account gov can
+	// tie to an id: a reviewer whose login matches one is not counted.
+	CoAuthorsUnresolved []CoAuthor
 	// CommitsIncomplete is set when GitHub listed fewer commits than the PR
 	// has (it lists at most 250): committers are unknown, so no review counts.
 	CommitsIncomplete bool
@@ -80,15 +87,33 @@ type PR struct {
 	LabelEvents       []LabelEvent
 }
 
-// Membership answers the two questions role holding needs, both by
-// numeric user id. An error means "cannot confirm": an approval is not
-// counted, a request for changes still blocks, and the reason says why.
+// CoAuthor is a Co-authored-by trailer: the name and the email as written.
+type CoAuthor struct {
+	Name, Email string
+}
+
+// Matches reports whether login may be the account a trailer names: the
+// name, or the email's local part (the login in a noreply address),
+// compared without case.
+func (c CoAuthor) Matches(login string) bool {
+	if login == "" {
+		return false
+	}
+	local, _, _ := strings.Cut(c.Email, "@")
+	if _, l, ok := strings.Cut(local, "+"); ok {
+		local = l
+	}
+	return strings.EqualFold(c.Name, login) || strings.EqualFold(local, login)
+}
+
+// Membership answers the question role holding needs, by numeric user id.
+// An error means "cannot confirm": an approval is not counted, a request
+// for changes still blocks, and the reason says why. (A user: member is
+// never looked up: only a pinned user:LOGIN#ID names someone.)
 type Membership interface {
 	// TeamMembers returns the ids of the active members of team org/slug:
 	// the complete list (every page), or an error, never a partial list.
 	TeamMembers(ctx context.Context, org, slug string) ([]int64, error)
-	// UserID returns the id of the account that holds login now.
-	UserID(ctx context.Context, login string) (int64, error)
 }
 
 // Input is everything Evaluate looks at.

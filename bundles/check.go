@@ -54,6 +54,18 @@ func checkBundle(b *Bundle, cs configs) error {
 			}
 		}
 	}
+	rl := cs.files["roles"]
+	for _, name := range slices.Sorted(maps.Keys(b.Roles)) {
+		for i, m := range b.Roles[name].Members {
+			login, found := strings.CutPrefix(m, "user:")
+			if found && !strings.Contains(login, "#") {
+				// A bare login counts as nobody: it could be re-registered
+				// by someone else (approvals never resolves it).
+				b.Warnings = append(b.Warnings, fmt.Sprintf("%s: roles.%s.members.%d: %q is not pinned to a user id: it approves nothing and blocks as unverifiable; write \"user:%s#<id>\" (the id from GET /users/%s)",
+					rl.pos([]string{"roles", name, "members", strconv.Itoa(i)}), name, i, m, login, login))
+			}
+		}
+	}
 	for i, e := range b.Exceptions {
 		if _, err := time.Parse(time.DateOnly, e.Expires); err != nil {
 			return locError(ef, []string{"exceptions", strconv.Itoa(i), "expires"}, fmt.Sprintf("invalid date %q", e.Expires))

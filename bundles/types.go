@@ -100,7 +100,7 @@ type RiskConfig struct {
 }
 
 // Role is roles.cue: who holds it and what it may do.
-// Members are "user:login" (or "user:login#id", the numeric id pinned), "team:org/slug" or "app:slug".
+// Members are "user:login#id" (the numeric id pinned; a bare "user:login" counts as nobody), "team:org/slug" or "app:slug".
 type Role struct {
 	Members     []string `json:"members"`
 	Permissions []string `json:"permissions,omitempty"`

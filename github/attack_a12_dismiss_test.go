@@ -28,7 +28,7 @@ func TestAttackA12AuthorDismissesBlocker(t *testing.T) {
 	srv := serve(t, fx)
 	c, _ := newTestClient(t, srv, nil)
 	e := integrityEvaluator(t, c)
-	e.Bundle.Roles["sre"] = bundles.Role{Members: []string{"user:bob", "user:frank"}, Permissions: []string{"approve"}}
+	e.Bundle.Roles["sre"] = bundles.Role{Members: []string{"user:bob#2", "user:frank#6"}, Permissions: []string{"approve"}}
 	ev, err := e.Evaluate(context.Background(), repo, 7, engine.Request{}, "")
 	if err != nil {
 		t.Logf("HELD: %v", err)

@@ -39,8 +39,12 @@ func TestAttackA12GuardGitHubFaultsNeverAllow(t *testing.T) {
 				fx.PRs[0].Reviews = nil
 				fx.PRs[0].Labels = []string{"gov/break-glass"}
 				fx.PRs[0].Events = []githubtest.Event{{Event: "labeled", Label: "gov/break-glass", Actor: carol, CreatedAt: labeledAt}}
-				fx.PRs[0].Comments = []githubtest.Comment{{ID: 1, User: githubtest.User{Login: "github-actions[bot]", ID: 41898282, Bot: true},
-					Body: DecisionMarker + GrantMarker(Grant{SHA: headSHA, ByID: carol.ID, At: labeledAt})}}
+				// gov's own grant, at its place (right after DecisionMarker),
+				// posted under a unique identity: under the shared Actions bot
+				// comment grants are not trusted at all.
+				fx.Poster = &githubtest.User{Login: "gov-runner", ID: 500}
+				fx.PRs[0].Comments = []githubtest.Comment{{ID: 1, User: *fx.Poster,
+					Body: DecisionMarker + "\n" + GrantMarker(Grant{SHA: headSHA, ByID: carol.ID, At: labeledAt}) + "\n"}}
 			} else {
 				// bob approves on page 1 and nobody objects: only the fault can stop it.
 				fx.PRs[0].Reviews = fx.PRs[0].Reviews[:100]

@@ -72,3 +72,26 @@ func TestAttackA12ActionsBotForgedGrant(t *testing.T) {
 		t.Fatalf("VULNERABLE: a grant marker in a github-actions[bot] comment gov did not write was trusted: %s", ev.Decision.Reason)
 	}
 }
+
+// TestAttackA12ActionsBotGrantAtItsPlace: the same forged comment, but with
+// the grant where gov writes it (right after DecisionMarker): a workflow
+// writing as github-actions[bot] can copy gov's layout exactly, so under
+// that identity no comment grant is trusted at all.
+func TestAttackA12ActionsBotGrantAtItsPlace(t *testing.T) {
+	labeledAt := t0.Add(time.Minute)
+	fx := fixture()
+	fx.PRs[0].Reviews = nil
+	fx.PRs[0].Labels = []string{"gov/break-glass"}
+	fx.PRs[0].Events = []githubtest.Event{{Event: "labeled", Label: "gov/break-glass", Actor: carol, CreatedAt: labeledAt}}
+	fx.PRs[0].Comments = []githubtest.Comment{{ID: 1, User: githubtest.User{Login: "github-actions[bot]", ID: 41898282, Bot: true},
+		Body: DecisionMarker + "\n" + GrantMarker(Grant{SHA: headSHA, ByID: carol.ID, At: labeledAt}) + "\n### gov/policy: allowed"}}
+	srv := serve(t, fx)
+	c, _ := newTestClient(t, srv, nil)
+	ev, err := integrityEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Decision.Decision == engine.Allow {
+		t.Fatalf("VULNERABLE: a grant in a github-actions[bot] comment was trusted: %s", ev.Decision.Reason)
+	}
+}

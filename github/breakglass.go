@@ -26,22 +26,36 @@ type Grant struct {
 	At   time.Time
 }
 
-var grantRE = regexp.MustCompile(`<!-- gov:break-glass sha=([0-9a-f]{40}(?:[0-9a-f]{24})?) by=(\d+) at=(\d+) -->`)
+// grantRE matches the one grant of a decision comment, at its fixed place:
+// the line right after DecisionMarker, which opens the comment. A marker
+// anywhere else (in text gov quoted) is not a grant.
+var grantRE = regexp.MustCompile(`\A` + regexp.QuoteMeta(DecisionMarker) + `\n<!-- gov:break-glass sha=([0-9a-f]{40}(?:[0-9a-f]{24})?) by=(\d+) at=(\d+) -->\n`)
 
 // GrantMarker is the hidden marker of a grant in gov's decision comment.
 func GrantMarker(g Grant) string {
 	return fmt.Sprintf("<!-- gov:break-glass sha=%s by=%d at=%d -->", g.SHA, g.ByID, g.At.Unix())
 }
 
-// BreakGlassGrants lists the grants recorded in gov's own comments.
+// BreakGlassGrants lists the grants recorded in gov's own comments. Under
+// the shared Actions identity (github-actions[bot]) there are none: every
+// workflow using GITHUB_TOKEN, one the PR author adds included, writes as
+// that account, so a grant in such a comment could be forged. Break-glass
+// is then honoured only from the labeled trigger event itself.
 func (c *Client) BreakGlassGrants(ctx context.Context, repo Repo, number int) ([]Grant, error) {
+	id, err := c.Identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(id.Login, actionsBot.Login) {
+		return nil, nil
+	}
 	own, err := c.ownComments(ctx, repo, number)
 	if err != nil {
 		return nil, err
 	}
 	var out []Grant
 	for _, cm := range own {
-		for _, m := range grantRE.FindAllStringSubmatch(cm.GetBody(), -1) {
+		if m := grantRE.FindStringSubmatch(cm.GetBody()); m != nil {
 			by, err1 := strconv.ParseInt(m[2], 10, 64)
 			at, err2 := strconv.ParseInt(m[3], 10, 64)
 			if err1 == nil && err2 == nil {

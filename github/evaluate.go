@@ -52,6 +52,8 @@ type Evaluation struct {
 	Notes []string
 	// Decided is the pipeline's result: the record and evidence written.
 	Decided *decide.Result
+	// reviewsKey fingerprints the reviews counted (Publish re-checks it).
+	reviewsKey string
 }
 
 // MaxAttempts bounds how often Evaluate starts over because the PR moved.
@@ -115,12 +117,6 @@ func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engi
 	if err != nil {
 		return nil, fmt.Errorf("diff of %s#%d: %w", repo, number, err)
 	}
-	// A diff naming fewer files than the PR changed was cut off somewhere:
-	// evaluated as incomplete, never allowed by default.
-	if incomplete == "" && len(p.Files) < pr.ChangedFiles {
-		incomplete = fmt.Sprintf("GitHub's diff names %d of the PR's %d changed files", len(p.Files), pr.ChangedFiles)
-		ev.Notes = append(ev.Notes, incomplete)
-	}
 	pipe, err := e.pipeline(enforcement)
 	if err != nil {
 		return nil, err
@@ -130,10 +126,11 @@ func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engi
 		Approvals: func(ctx context.Context, d *engine.Decision) error {
 			approvals.Incomplete(d, incomplete, e.Bundle)
 			if d.Decision == engine.RequireApproval && d.Workflow != nil {
-				res, err := e.count(ctx, repo, pr, d.Workflow)
+				res, notes, err := e.count(ctx, repo, pr, d.Workflow, ev)
 				if err != nil {
 					return err
 				}
+				ev.Notes = append(ev.Notes, notes...)
 				approvals.Apply(d, *res)
 				ev.Approvals = res
 			}
@@ -194,25 +191,48 @@ func (e Evaluator) unmoved(ctx context.Context, repo Repo, pr *PullRequest) erro
 	return nil
 }
 
-// diff returns the diff of base_sha...head_sha, or one rebuilt from that
-// comparison's files list (with a note) when GitHub will not render it;
-// the note says how many of the PR's files the list held.
+// diff returns the diff of base_sha...head_sha, or, when GitHub will not
+// render it or it names fewer files than the PR changed, one rebuilt from a
+// files list (with a note): the comparison's, or when that lists fewer
+// files than the PR changed, the PR's own files list, which must then hold
+// every file. A patch missing a file is an error, never evaluated: a deny
+// rule could fire on the file missing.
 func (e Evaluator) diff(ctx context.Context, repo Repo, pr *PullRequest) (string, string, error) {
 	d, err := e.Source.CompareDiff(ctx, repo, pr.BaseSHA, pr.HeadSHA)
-	if err == nil {
-		return d, "", nil
-	}
-	if !errors.Is(err, ErrDiffTooLarge) {
+	var files []File
+	var why string
+	switch {
+	case err == nil:
+		p, perr := patch.Parse([]byte(d))
+		if perr != nil || len(p.Files) >= pr.ChangedFiles {
+			return d, "", nil // a parse error is reported by the caller
+		}
+		why = fmt.Sprintf("GitHub's diff names %d of the PR's %d changed files", len(p.Files), pr.ChangedFiles)
+	case !errors.Is(err, ErrDiffTooLarge):
 		return "", "", err
+	default:
+		why = "GitHub did not return the diff"
+		if files, err = e.Source.CompareFiles(ctx, repo, pr.BaseSHA, pr.HeadSHA); err != nil {
+			return "", "", err
+		}
 	}
-	files, err := e.Source.CompareFiles(ctx, repo, pr.BaseSHA, pr.HeadSHA)
-	if err != nil {
-		return "", "", err
+	if len(files) < pr.ChangedFiles {
+		if pr.ChangedFiles > MaxPRFiles {
+			return "", "", fmt.Errorf("%s#%d changes %d files; GitHub lists at most %d and will not return the whole diff: cannot evaluate the whole change (failing closed)",
+				repo, pr.Number, pr.ChangedFiles, MaxPRFiles)
+		}
+		if files, err = e.Source.ListFiles(ctx, repo, pr.Number); err != nil {
+			return "", "", err
+		}
+		if len(files) != pr.ChangedFiles {
+			return "", "", fmt.Errorf("%s#%d: GitHub listed %d of the PR's %d changed files and will not return the whole diff: cannot evaluate the whole change (failing closed)",
+				repo, pr.Number, len(files), pr.ChangedFiles)
+		}
 	}
 	if len(files) == 0 {
 		return "", "", fmt.Errorf("%s#%d: GitHub returned neither the diff nor the files list of %s...%s", repo, pr.Number, short(pr.BaseSHA), short(pr.HeadSHA))
 	}
-	note := fmt.Sprintf("GitHub did not return the diff: evaluated from the files list (%d of %d files)", len(files), max(pr.ChangedFiles, len(files)))
+	note := fmt.Sprintf("%s: evaluated from the files list (%d of %d files)", why, len(files), max(pr.ChangedFiles, len(files)))
 	return DiffFromFiles(files), note, nil
 }
 
@@ -238,15 +258,27 @@ func (e Evaluator) commits(ctx context.Context, repo Repo, pr *PullRequest) ([]C
 	return nil, &movedError{fmt.Sprintf("GitHub's commit list of %s#%d lacks the head %s", repo, pr.Number, short(pr.HeadSHA))}
 }
 
-func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *engine.WorkflowResult) (*approvals.Result, error) {
+// count counts the reviews; the notes name the Co-authored-by trailers
+// that could not be tied to an account.
+func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *engine.WorkflowResult, ev *Evaluation) (*approvals.Result, []string, error) {
 	commits, err := e.commits(ctx, repo, pr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	// Counted first: reviews are only ever added, so a complete list read
+	// after it holds at least that many.
+	total, err := e.Source.ReviewCount(ctx, repo, pr.Number)
+	if err != nil {
+		return nil, nil, err
 	}
 	reviews, err := e.Source.ListReviews(ctx, repo, pr.Number)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	if len(reviews) < total {
+		return nil, nil, fmt.Errorf("%s#%d: GitHub listed %d of the PR's %d reviews: the list is cut off (failing closed)", repo, pr.Number, len(reviews), total)
+	}
+	ev.reviewsKey = reviewsKey(reviews)
 	label := e.Bundle.Config.BreakGlassLabel
 	if label == "" {
 		label = approvals.DefaultBreakGlassLabel
@@ -255,10 +287,10 @@ func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *en
 	for _, l := range pr.Labels {
 		if strings.EqualFold(l, label) {
 			if events, err = e.Source.ListLabelEvents(ctx, repo, pr.Number); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if err := e.bindBreakGlass(ctx, repo, pr, label, events); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			break
 		}
@@ -268,14 +300,19 @@ func (e Evaluator) count(ctx context.Context, repo Repo, pr *PullRequest, wf *en
 		now = e.Now
 	}
 	bw := e.Bundle.Workflows[wf.Name]
+	facts := Facts(pr, commits, events)
+	reviews, notes, err := e.undoDismissals(ctx, repo, facts, reviews)
+	if err != nil {
+		return nil, nil, err
+	}
 	res, err := approvals.Evaluate(ctx, approvals.Input{
-		PR: Facts(pr, commits, events), Reviews: reviews, Workflow: *wf, Roles: e.Bundle.Roles,
+		PR: facts, Reviews: reviews, Workflow: *wf, Roles: e.Bundle.Roles,
 		AllowBots: bw.AllowBots, AllowSameApprover: bw.AllowSameApprover, BreakGlassLabel: label, Now: now(),
 	}, e.Members)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &res, nil
+	return &res, append(notes, coAuthorNotes(facts)...), nil
 }
 
 // prInput is input.pr for policies.

@@ -27,8 +27,9 @@ func newEvaluator(t *testing.T, c *Client) Evaluator {
 }
 
 // TestEvaluatorAPIBudget: a production PR with no team to check (the
-// approver is named as a user with a pinned id) costs 5 calls: the PR, the
-// diff of base...head, commits, reviews, and the PR again (answered 304 from
+// approver is named as a user with a pinned id) costs 6 calls: the PR, the
+// diff of base...head, commits, the number of reviews (GraphQL), reviews,
+// and the PR again (answered 304 from
 // the ETag cache, free of rate limit); nothing else is repeated.
 func TestEvaluatorAPIBudget(t *testing.T) {
 	srv := serve(t, fixture())
@@ -43,8 +44,8 @@ func TestEvaluatorAPIBudget(t *testing.T) {
 		t.Errorf("decision = %s: %s", out.Decision.Decision, out.Decision.Reason)
 	}
 	st := c.Stats()
-	if st.Calls != 5 || st.NotModified != 1 {
-		t.Errorf("%s; want 5, 1 not modified", st)
+	if st.Calls != 6 || st.NotModified != 1 {
+		t.Errorf("%s; want 6, 1 not modified", st)
 	}
 	seen := map[string]bool{}
 	for _, r := range srv.Requests() {
@@ -141,9 +142,15 @@ func TestEvaluatorDiffTooLarge(t *testing.T) {
 		name    string
 		mod     func(*githubtest.PR)
 		partial string
+		err     string
 	}{
-		{"GitHub refuses the diff", func(p *githubtest.PR) { p.DiffStatus = 406 }, "(1 of 1 files)"},
-		{"more files than GitHub lists", func(p *githubtest.PR) { p.ChangedFiles = 3500 }, "(1 of 3500 files)"},
+		{"GitHub refuses the diff", func(p *githubtest.PR) { p.DiffStatus = 406 }, "(1 of 1 files)", ""},
+		// A patch missing files is never evaluated: a deny rule could fire
+		// on one of them (TestAttackA12DeniedFileBeyondFilesList).
+		{"more files than GitHub lists", func(p *githubtest.PR) { p.ChangedFiles = 3500 }, "",
+			"acme/app#7 changes 3500 files; GitHub lists at most 3000 and will not return the whole diff: cannot evaluate the whole change (failing closed)"},
+		{"files list shorter than the PR", func(p *githubtest.PR) { p.ChangedFiles = 3 }, "",
+			"acme/app#7: GitHub listed 1 of the PR's 3 changed files and will not return the whole diff: cannot evaluate the whole change (failing closed)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			fx := fixture()
@@ -153,6 +160,12 @@ func TestEvaluatorDiffTooLarge(t *testing.T) {
 			srv := serve(t, fx)
 			c, _ := newTestClient(t, srv, nil)
 			out, err := newEvaluator(t, c).Evaluate(context.Background(), repo, 7, engine.Request{}, "")
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("err = %v, want %s", err, tt.err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -28,8 +28,8 @@ func integrityEvaluator(t *testing.T, c *Client) Evaluator {
 	e := newEvaluator(t, c)
 	e.Bundle.Config.Branches = map[string]string{"main": "production", "feature/x": "staging"}
 	e.Bundle.Roles = map[string]bundles.Role{
-		"sre":      {Members: []string{"user:bob"}, Permissions: []string{"approve"}},
-		"security": {Members: []string{"user:carol"}, Permissions: []string{"break_glass"}},
+		"sre":      {Members: []string{"user:bob#2"}, Permissions: []string{"approve"}},
+		"security": {Members: []string{"user:carol#3"}, Permissions: []string{"break_glass"}},
 	}
 	return e
 }

@@ -45,6 +45,8 @@ type Commit struct {
 	AuthorLogin    string
 	CommitterID    int64
 	CommitterLogin string
+	// Message is the commit message (Co-authored-by trailers are read from it).
+	Message string
 }
 
 // File is one changed file as the compare API lists it; Patch is empty for
@@ -61,11 +63,18 @@ type PRSource interface {
 	GetPR(ctx context.Context, repo Repo, number int) (*PullRequest, error)
 	ListCommits(ctx context.Context, repo Repo, number int) ([]Commit, error)
 	ListReviews(ctx context.Context, repo Repo, number int) ([]approvals.Review, error)
+	// ReviewCount returns how many reviews the PR has (GraphQL totalCount).
+	ReviewCount(ctx context.Context, repo Repo, number int) (int, error)
 	// CompareDiff returns the unified diff of base...head, or ErrDiffTooLarge.
 	CompareDiff(ctx context.Context, repo Repo, base, head string) (string, error)
 	// CompareFiles lists the files changed in base...head (GitHub lists at
 	// most MaxCompareFiles).
 	CompareFiles(ctx context.Context, repo Repo, base, head string) ([]File, error)
+	// ListFiles lists every file the PR changes (GET /pulls/N/files, all
+	// pages; GitHub lists at most MaxPRFiles).
+	ListFiles(ctx context.Context, repo Repo, number int) ([]File, error)
+	// ListDismissals returns the review_dismissed issue events.
+	ListDismissals(ctx context.Context, repo Repo, number int) ([]Dismissal, error)
 	// ListLabelEvents returns the labeled and unlabeled issue events.
 	ListLabelEvents(ctx context.Context, repo Repo, number int) ([]approvals.LabelEvent, error)
 	// BreakGlassGrants returns the break-glass grants gov recorded in its
@@ -143,11 +152,36 @@ func (c *Client) CompareFiles(ctx context.Context, repo Repo, base, head string)
 	return out, nil
 }
 
-// paginate fetches every page of a list endpoint, 100 items a page.
+// maxPages bounds every list gov reads (100 items a page).
+const maxPages = 100
+
+// MaxPRFiles is the most files GitHub lists for one PR (/pulls/N/files).
+const MaxPRFiles = 3000
+
+// ListFiles lists the PR's changed files, every page.
+func (c *Client) ListFiles(ctx context.Context, repo Repo, number int) ([]File, error) {
+	fs, err := paginate(ctx, 0, func(o *gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+		return c.gh.PullRequests.ListFiles(ctx, repo.Owner, repo.Name, number, o)
+	})
+	if err != nil {
+		return nil, apiError(prOp("files", repo, number), permPullsRead, err)
+	}
+	out := make([]File, len(fs))
+	for i, f := range fs {
+		out[i] = File{Path: f.GetFilename(), PreviousPath: f.GetPreviousFilename(), Status: f.GetStatus(),
+			Additions: f.GetAdditions(), Deletions: f.GetDeletions(), Patch: f.GetPatch()}
+	}
+	return out, nil
+}
+
+// paginate fetches every page of a list endpoint, 100 items a page. The
+// pages must follow one another (a Link to any page but the next one would
+// skip items) and stay within maxPages; anything else is an error, never a
+// shorter list.
 func paginate[T any](ctx context.Context, limit int, fetch func(*gh.ListOptions) ([]T, *gh.Response, error)) ([]T, error) {
 	var all []T
 	opts := &gh.ListOptions{PerPage: 100}
-	for {
+	for page := 1; ; page++ {
 		items, resp, err := fetch(opts)
 		if err != nil {
 			return nil, err
@@ -155,6 +189,12 @@ func paginate[T any](ctx context.Context, limit int, fetch func(*gh.ListOptions)
 		all = append(all, items...)
 		if resp == nil || resp.NextPage == 0 || (limit > 0 && len(all) >= limit) {
 			return all, nil
+		}
+		if resp.NextPage != page+1 {
+			return nil, fmt.Errorf("GitHub's Link header on page %d points at page %d, not %d: the list cannot be read complete", page, resp.NextPage, page+1)
+		}
+		if page >= maxPages {
+			return nil, fmt.Errorf("more than %d pages: the list is too long to read complete", maxPages)
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -174,7 +214,7 @@ func (c *Client) ListCommits(ctx context.Context, repo Repo, number int) ([]Comm
 	out := make([]Commit, len(cs))
 	for i, rc := range cs {
 		out[i] = Commit{SHA: rc.GetSHA(), AuthorID: rc.GetAuthor().GetID(), AuthorLogin: rc.GetAuthor().GetLogin(),
-			CommitterID: rc.GetCommitter().GetID(), CommitterLogin: rc.GetCommitter().GetLogin()}
+			CommitterID: rc.GetCommitter().GetID(), CommitterLogin: rc.GetCommitter().GetLogin(), Message: rc.GetCommit().GetMessage()}
 	}
 	return out, nil
 }
@@ -236,5 +276,6 @@ func Facts(p *PullRequest, commits []Commit, events []approvals.LabelEvent) appr
 			}
 		}
 	}
+	f.CoAuthorIDs, _, f.CoAuthorsUnresolved = coAuthors(commits)
 	return f
 }

@@ -184,9 +184,15 @@ func (c *Client) PostEscalation(ctx context.Context, repo Repo, number, stage in
 // Publish reports an evaluation on its PR: the status of its base branch on
 // the head commit that was evaluated (never a later one), the decision
 // comment edited in place, and the escalation comment of an overdue stage,
-// once.
+// once. A success is posted only when the PR and its reviews are still
+// those evaluated; otherwise nothing is posted and the error wraps ErrStale.
 func (c *Client) Publish(ctx context.Context, ev *Evaluation, targetURL string) error {
 	state, desc := StatusFor(ev.Decision)
+	if state == StateSuccess {
+		if err := c.fresh(ctx, ev); err != nil {
+			return err
+		}
+	}
 	if err := c.SetStatus(ctx, ev.Repo, ev.PR.HeadSHA, ev.StatusContext, state, desc, targetURL); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package github
 
 import (
 	"fmt"
+	"html"
 	"strings"
 
 	"github.com/gov-policy/gov/approvals"
@@ -32,11 +33,18 @@ var verdicts = map[string]string{
 func RenderComment(d *engine.Decision, res *approvals.Result, notes []string) string {
 	var b strings.Builder
 	b.WriteString(DecisionMarker + "\n")
-	fmt.Fprintf(&b, "### gov/policy: %s\n\n", verdicts[d.Decision])
-	if bg := breakGlassOf(res); bg != nil {
+	bg := breakGlassOf(res)
+	if bg != nil {
 		// The grant marker lets later runs on this head honour the label.
-		fmt.Fprintf(&b, "%s\n> [!CAUTION]\n> **BREAK-GLASS**: label `%s` added by `%s` at %s for head `%s`. Approvals were bypassed; this is recorded in the evidence.\n\n",
-			GrantMarker(Grant{SHA: bg.HeadSHA, ByID: bg.ByID, At: bg.At}), bg.Label, bg.ByLogin, bg.At.UTC().Format("2006-01-02 15:04 UTC"), short(bg.HeadSHA))
+		// It is read only here, on the line right after DecisionMarker;
+		// every text gov did not write below is escaped (cell, code), so
+		// it cannot open a comment that looks like a marker.
+		b.WriteString(GrantMarker(Grant{SHA: bg.HeadSHA, ByID: bg.ByID, At: bg.At}) + "\n")
+	}
+	fmt.Fprintf(&b, "### gov/policy: %s\n\n", verdicts[d.Decision])
+	if bg != nil {
+		fmt.Fprintf(&b, "> [!CAUTION]\n> **BREAK-GLASS**: label %s added by %s at %s for head `%s`. Approvals were bypassed; this is recorded in the evidence.\n\n",
+			code(bg.Label), code(bg.ByLogin), bg.At.UTC().Format("2006-01-02 15:04 UTC"), short(bg.HeadSHA))
 	}
 	fmt.Fprintf(&b, "**Reason:** %s\n\n", cell(d.Reason))
 	if len(d.Violations) > 0 {
@@ -50,12 +58,12 @@ func RenderComment(d *engine.Decision, res *approvals.Result, notes []string) st
 			if v.Enforced != nil && !*v.Enforced {
 				action += " (not enforced)"
 			}
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", action, v.Rule, code(loc), cell(v.Message))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(action), code(v.Rule), code(loc), cell(v.Message))
 		}
 		b.WriteString("\n")
 	}
 	if w := d.Workflow; w != nil {
-		fmt.Fprintf(&b, "**Workflow `%s`**\n\n| Stage | Needs | Approved by | State |\n|---|---|---|---|\n", w.Name)
+		fmt.Fprintf(&b, "**Workflow %s**\n\n| Stage | Needs | Approved by | State |\n|---|---|---|---|\n", code(w.Name))
 		for _, s := range w.Stages {
 			state := "⏳ waiting"
 			if s.Satisfied {
@@ -100,17 +108,28 @@ func breakGlassOf(res *approvals.Result) *approvals.BreakGlass {
 	return res.BreakGlass
 }
 
-// cell keeps text on one line and out of table syntax and mentions.
+// cell keeps text on one line and out of table syntax, mentions and HTML:
+// text gov did not write (paths, messages, names) must never open an HTML
+// comment in gov's own comment, where it could pass for a marker.
 func cell(s string) string {
-	s = strings.ReplaceAll(oneLine(s), "|", `\|`)
+	s = angles.Replace(oneLine(s))
+	s = strings.ReplaceAll(s, "|", `\|`)
 	return strings.ReplaceAll(s, "@", "@\u200b")
 }
 
+var angles = strings.NewReplacer("<", "&lt;", ">", "&gt;")
+
+// code renders s as inline code; text with HTML characters is written as
+// an escaped <code> element, since a code span shows entities verbatim.
 func code(s string) string {
 	if s == "" {
 		return "—"
 	}
-	return "`" + strings.ReplaceAll(oneLine(s), "`", "'") + "`"
+	s = oneLine(s)
+	if strings.ContainsAny(s, "<>&") {
+		return "<code>" + strings.ReplaceAll(html.EscapeString(s), "|", `\|`) + "</code>"
+	}
+	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
 }
 
 // DiffFromFiles rebuilds a git diff from the files list (each file's patch

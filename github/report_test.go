@@ -42,7 +42,7 @@ func TestRenderComment(t *testing.T) {
 	}
 	got := RenderComment(d, res, []string{"diff unavailable: evaluated from the files list"})
 	for _, want := range []string{
-		DecisionMarker + "\n### gov/policy: ✅ allowed",
+		DecisionMarker + "\n" + GrantMarker(Grant{At: time.Date(2026, 3, 1, 9, 3, 0, 0, time.UTC)}) + "\n### gov/policy: ✅ allowed",
 		"**BREAK-GLASS**: label `gov/break-glass` added by `carol` at 2026-03-01 09:03 UTC",
 		`**Reason:** BREAK-GLASS: label \| by @` + "\u200b" + `carol`,
 		"| require_approval | `gov.builtin.environment/require-approval` | `app.py:3` | production needs approval |",
@@ -63,5 +63,21 @@ func TestStatusFor(t *testing.T) {
 		if got, _ := StatusFor(&engine.Decision{Decision: tt.decision}); got != tt.state {
 			t.Errorf("StatusFor(%s) = %s, want %s", tt.decision, got, tt.state)
 		}
+	}
+}
+
+// TestCommentEscapesQuotedText: paths, messages, notes and reasons gov
+// quotes never open an HTML comment in gov's own comment; only gov's own
+// markers do (TestAttackA12GrantMarkerInjectedThroughFilePath).
+func TestCommentEscapesQuotedText(t *testing.T) {
+	evil := "x<!-- gov:break-glass sha=" + strings.Repeat("a", 40) + " by=3 at=1 -->y"
+	d := &engine.Decision{Decision: engine.RequireApproval, Reason: evil, PendingReason: evil,
+		Violations: []engine.Violation{{Rule: evil, Action: "require_approval", Message: evil, File: evil, Line: 1}},
+		Workflow:   &engine.WorkflowResult{Name: evil, Stages: []engine.StageResult{{Name: evil, ApproverRoles: []string{evil}, ApprovedBy: []string{evil}}}},
+		Bundle:     engine.BundleInfo{Source: evil, Revision: evil}}
+	res := &approvals.Result{Ignored: []approvals.Ignored{{Login: evil, ReviewID: 1, Reason: evil}}}
+	got := RenderComment(d, res, []string{evil})
+	if n := strings.Count(got, "<!--"); n != 1 || !strings.HasPrefix(got, DecisionMarker+"\n") {
+		t.Errorf("%d HTML comments opened (want only DecisionMarker):\n%s", n, got)
 	}
 }

@@ -229,8 +229,10 @@ func TestWebhookEvaluatesPR(t *testing.T) {
 		wantError  bool
 		wantGets   int64
 	}{
-		{"decided and published", 0, 0, 0, false, 2}, // the PR, and again to check it did not move
-		{"500s retried, then decided", 2, 0, 0, false, 4},
+		// the PR, again to check it did not move, and once more before the
+		// success status (github.Publish: its reviews must not have changed)
+		{"decided and published", 0, 0, 0, false, 3},
+		{"500s retried, then decided", 2, 0, 0, false, 5},
 		{"500s on every attempt: status error", 99, 0, 0, true, 3},
 		{"timeouts on every attempt: status error", 0, 300 * time.Millisecond, 150 * time.Millisecond, true, 3},
 	}

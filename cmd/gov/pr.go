@@ -122,26 +122,42 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if f.group != nil {
 		return runMergeGroup(ctx, cmd, f, github.Evaluator{Source: client, Members: client, Bundle: b, Pipeline: pipe}, client, req)
 	}
-	ev, err := github.Evaluator{Source: client, Members: client, Bundle: b, Pipeline: pipe, Trigger: f.event}.Evaluate(ctx, repo, f.number, req, f.enforcement)
-	if err != nil && envOr(envGitHubToken, "") == "" && envOr(envGitHubAppID, "") == "" {
-		return fmt.Errorf("%w (no credentials: set %s or %s)", err, envGitHubToken, envGitHubAppID)
-	}
-	if err != nil {
-		return err
+	evaluator := github.Evaluator{Source: client, Members: client, Bundle: b, Pipeline: pipe, Trigger: f.event}
+	var ev *github.Evaluation
+	var art prArtifacts
+	// A success is posted only when the PR's reviews are still those
+	// evaluated (github.ErrStale otherwise): then gov starts over.
+	for attempt := 1; ; attempt++ {
+		ev, err = evaluator.Evaluate(ctx, repo, f.number, req, f.enforcement)
+		if err != nil && envOr(envGitHubToken, "") == "" && envOr(envGitHubAppID, "") == "" {
+			return fmt.Errorf("%w (no credentials: set %s or %s)", err, envGitHubToken, envGitHubAppID)
+		}
+		if err != nil {
+			return err
+		}
+		// The pipeline recorded (and signed) the decision before anything
+		// is posted: a status that lets the PR in always has its record.
+		art, err = f.artifacts.write(b, ev, ev.Diff)
+		if err != nil {
+			_ = printPR(cmd.OutOrStdout(), f.format, ev)
+			return err
+		}
+		if !f.post {
+			break
+		}
+		err = client.Publish(ctx, ev, statusTarget(f, repo))
+		if errors.Is(err, github.ErrStale) && attempt < github.MaxAttempts {
+			fmt.Fprintf(cmd.ErrOrStderr(), "gov: %v; starting over\n", err)
+			continue
+		}
+		if err != nil {
+			_ = printPR(cmd.OutOrStdout(), f.format, ev)
+			return err
+		}
+		break
 	}
 	if err := printPR(cmd.OutOrStdout(), f.format, ev); err != nil {
 		return err
-	}
-	// The pipeline recorded (and signed) the decision before anything is
-	// posted: a status that lets the PR in always has its record.
-	art, err := f.artifacts.write(b, ev, ev.Diff)
-	if err != nil {
-		return err
-	}
-	if f.post {
-		if err := client.Publish(ctx, ev, statusTarget(f, repo)); err != nil {
-			return err
-		}
 	}
 	if err := writeActionOutputs(ev, art); err != nil {
 		return err

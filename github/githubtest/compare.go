@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	gh "github.com/google/go-github/v60/github"
@@ -117,22 +118,40 @@ func (s *Server) app(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, &gh.App{Slug: gh.String(slug), Name: gh.String(slug)})
 }
 
-// graphql answers the one GraphQL query gov sends: the merge queue of a
-// branch (repository.mergeQueue(branch).entries).
+// graphql answers the GraphQL queries gov sends: the merge queue of a
+// branch (repository.mergeQueue(branch).entries) and the number of a PR's
+// reviews (repository.pullRequest(number).reviews.totalCount).
 func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var in struct {
-		Query     string            `json:"query"`
-		Variables map[string]string `json:"variables"`
+	var raw struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || !strings.Contains(in.Query, "mergeQueue") {
+	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil ||
+		(!strings.Contains(raw.Query, "mergeQueue") && !strings.Contains(raw.Query, "reviews")) {
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
 		return
+	}
+	in := struct{ Variables map[string]string }{map[string]string{}}
+	for k, v := range raw.Variables {
+		in.Variables[k] = fmt.Sprint(v)
 	}
 	if !strings.EqualFold(in.Variables["owner"]+"/"+in.Variables["name"], s.fx.Repo) {
 		writeJSON(w, r, map[string]any{"data": map[string]any{"repository": nil},
 			"errors": []map[string]string{{"message": "Could not resolve to a Repository"}}})
+		return
+	}
+	if !strings.Contains(raw.Query, "mergeQueue") {
+		n, _ := strconv.Atoi(in.Variables["number"])
+		p := s.pr(n)
+		if p == nil {
+			writeJSON(w, r, map[string]any{"data": map[string]any{"repository": map[string]any{"pullRequest": nil}},
+				"errors": []map[string]string{{"message": "Could not resolve to a PullRequest"}}})
+			return
+		}
+		writeJSON(w, r, map[string]any{"data": map[string]any{"repository": map[string]any{"pullRequest": map[string]any{
+			"reviews": map[string]any{"totalCount": len(p.Reviews)}}}}})
 		return
 	}
 	nodes := []map[string]any{}

@@ -159,6 +159,10 @@ type Event struct {
 	Label     string    `json:"label,omitempty"`
 	Actor     User      `json:"actor"`
 	CreatedAt time.Time `json:"created_at"`
+	// DismissedReview and DismissedState describe a review_dismissed
+	// event: the review's id and its state before the dismissal.
+	DismissedReview int64  `json:"dismissed_review,omitempty"`
+	DismissedState  string `json:"dismissed_state,omitempty"`
 }
 
 // Comment is one issue comment.

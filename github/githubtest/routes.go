@@ -174,6 +174,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *PR) {
 		if e.Label != "" {
 			out[i].Label = &gh.Label{Name: gh.String(e.Label)}
 		}
+		if e.DismissedReview != 0 {
+			out[i].DismissedReview = &gh.DismissedReview{ReviewID: gh.Int64(e.DismissedReview), State: gh.String(e.DismissedState)}
+		}
 	}
 	page(w, r, out)
 }
