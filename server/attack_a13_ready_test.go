@@ -39,17 +39,17 @@ func TestAttackA13MalformedBodiesAre4xx(t *testing.T) {
 	h := s.Handler()
 	diff := string(mustJSON(t, a13Diff("a.py", "x = 2")))
 	bodies := map[string]string{
-		"env number":         `{"environment":5,"patch_content":` + diff + `}`,
-		"patch array":        `{"environment":"production","patch_content":["x"]}`,
-		"error_context str":  `{"environment":"production","error_context":"x","patch_content":` + diff + `}`,
-		"deep nesting":       `{"environment":"production","metadata":{"a":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `},"patch_content":` + diff + `}`,
-		"latin1":             "{\"environment\":\"production\xe9\",\"patch_content\":" + diff + "}",
-		"two objects":        `{"environment":"production","patch_content":` + diff + `}{"environment":"staging"}`,
-		"duplicate key":      `{"environment":"staging","environment":"production","patch_content":` + diff + `,"patch_content":""}`,
-		"array body":         `[]`,
-		"null body":          `null`,
-		"whitespace patch":   `{"environment":"production","patch_content":"  \n"}`,
-		"utf16 bom":          "\xef\xbb\xbf{\"environment\":\"production\",\"patch_content\":" + diff + "}",
+		"env number":        `{"environment":5,"patch_content":` + diff + `}`,
+		"patch array":       `{"environment":"production","patch_content":["x"]}`,
+		"error_context str": `{"environment":"production","error_context":"x","patch_content":` + diff + `}`,
+		"deep nesting":      `{"environment":"production","metadata":{"a":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `},"patch_content":` + diff + `}`,
+		"latin1":            "{\"environment\":\"production\xe9\",\"patch_content\":" + diff + "}",
+		"two objects":       `{"environment":"production","patch_content":` + diff + `}{"environment":"staging"}`,
+		"duplicate key":     `{"environment":"staging","environment":"production","patch_content":` + diff + `,"patch_content":""}`,
+		"array body":        `[]`,
+		"null body":         `null`,
+		"whitespace patch":  `{"environment":"production","patch_content":"  \n"}`,
+		"utf16 bom":         "\xef\xbb\xbf{\"environment\":\"production\",\"patch_content\":" + diff + "}",
 	}
 	for name, b := range bodies {
 		code, out := call(t, h, http.MethodPost, "/v1/eval", bearer(testToken), []byte(b))

@@ -62,8 +62,8 @@ func TestAttackA13WebhookReplaySameIDHeld(t *testing.T) {
 func TestAttackA13WebhookCheckRunNamesUnvalidated(t *testing.T) {
 	s := newTestServer(t, Config{WebhookSecret: webhookSecret, GitHub: &github.Options{Token: "x", MaxWait: -1}})
 	for name, body := range map[string]string{
-		"head_sha path":   `{"action":"rerequested","repository":{"full_name":"acme/app"},"check_run":{"head_sha":"../../../../orgs/acme/hooks","pull_requests":[{"number":2}]}}`,
-		"negative number": `{"action":"rerequested","repository":{"full_name":"acme/app"},"check_run":{"head_sha":"ec26c3e57ca3a959ca5aad62de7213c562f8c821","pull_requests":[{"number":-7}]}}`,
+		"head_sha path":    `{"action":"rerequested","repository":{"full_name":"acme/app"},"check_run":{"head_sha":"../../../../orgs/acme/hooks","pull_requests":[{"number":2}]}}`,
+		"negative number":  `{"action":"rerequested","repository":{"full_name":"acme/app"},"check_run":{"head_sha":"ec26c3e57ca3a959ca5aad62de7213c562f8c821","pull_requests":[{"number":-7}]}}`,
 		"pr head_sha path": `{"action":"opened","number":2,"repository":{"full_name":"acme/app"},"pull_request":{"number":2,"head":{"sha":"../../../../orgs/acme/hooks"},"base":{"ref":"main"}}}`,
 	} {
 		event := "check_run"
