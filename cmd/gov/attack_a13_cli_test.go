@@ -131,3 +131,38 @@ func TestAttackA13EvalPathSecretsAllFormats(t *testing.T) {
 		return nil
 	})
 }
+
+// A secret in the path of a file that holds a found secret: the finding's
+// file is recorded raw, and every reader of the records (gov report in each
+// format, gov simulate, gov audit log) prints what the record holds.
+func TestAttackA13RecordReadersFindingPathSecret(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	aws := a13Kind(t, "aws-access-key-id")
+	path := "cfg/" + aws.Secret + "/settings.py"
+	diff := "diff --git a/" + path + " b/" + path + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + path + "\n@@ -0,0 +1,1 @@\n+TOKEN = \"" + pat.Secret + "\"\n"
+	p := a13Write(t, "p.diff", []byte(diff))
+	audit := t.TempDir()
+	for _, format := range []string{"text", "json", "sarif", "github"} {
+		_, out := a13Gov(t, "eval", "--env", "staging", "--patch", p, "--format", format, "--audit-dir", audit)
+		a13NoRaw(t, "gov eval --format "+format, out, pat.Secret, aws.Secret)
+	}
+	for _, args := range [][]string{
+		{"report", "--framework", "soc2", "--audit-dir", audit},
+		{"report", "--framework", "soc2", "--audit-dir", audit, "--format", "json"},
+		{"report", "--framework", "soc2", "--audit-dir", audit, "--format", "csv"},
+		{"report", "--framework", "soc2", "--audit-dir", audit, "--format", "html"},
+		{"simulate", "--bundle", "embedded", "--baseline", "embedded", "--audit-dir", audit, "--format", "json"},
+		{"simulate", "--bundle", "embedded", "--baseline", "embedded", "--audit-dir", audit},
+		{"audit", "log", "--audit-dir", audit},
+	} {
+		_, out := a13Gov(t, args...)
+		a13NoRaw(t, "gov "+strings.Join(args[:2], " "), out, pat.Secret, aws.Secret)
+	}
+	filepath.WalkDir(audit, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(path)
+			a13NoRaw(t, "audit file", string(b), pat.Secret, aws.Secret)
+		}
+		return nil
+	})
+}
