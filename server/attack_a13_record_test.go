@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -35,4 +36,39 @@ func TestAttackA13RecordFindingPathSecret(t *testing.T) {
 	if n == 0 {
 		t.Fatal("nothing recorded")
 	}
+}
+
+// Guard: a secret suppressed with gov:allow, in a removed line, in a
+// context line and in a hunk comment, and one sent JSON-escaped in
+// error_context, is masked in the answer and the record.
+func TestAttackA13SuppressedRemovedContextMasked(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	aws := a13Kind(t, "aws-access-key-id")
+	slack := a13Kind(t, "slack-bot-token")
+	stripe := a13Kind(t, "stripe-secret-key")
+	audit := t.TempDir()
+	s := newTestServer(t, Config{AuditDir: audit})
+	diff := "diff --git a/app/s.py b/app/s.py\n--- a/app/s.py\n+++ b/app/s.py\n@@ -1,3 +1,3 @@ SLACK = \"" + slack.Secret + "\"\n" +
+		" AWS_ACCESS_KEY_ID = \"" + aws.Secret + "\"\n" +
+		"-STRIPE = \"" + stripe.Secret + "\"\n" +
+		"+TOKEN = \"" + pat.Secret + "\"  # gov:allow github-pat -- test fixture\n" +
+		" x = 1\n"
+	esc := ""
+	for _, r := range pat.Secret {
+		esc += fmt.Sprintf(`\u%04x`, r)
+	}
+	body := []byte(`{"environment":"staging","error_context":{"log":"token=` + esc + `"},"patch_content":` + string(mustJSON(t, diff)) + `}`)
+	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, out)
+	}
+	all := []string{pat.Secret, aws.Secret, slack.Secret, stripe.Secret}
+	a13NoRaw(t, "200 answer", string(out), all...)
+	_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			a13NoRaw(t, "audit file", string(b), all...)
+		}
+		return nil
+	})
 }
