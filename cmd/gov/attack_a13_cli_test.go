@@ -166,3 +166,30 @@ func TestAttackA13RecordReadersFindingPathSecret(t *testing.T) {
 		return nil
 	})
 }
+
+// A non-canonical path ("./" or "x/../" components) hides a protected path
+// from the policies: gov allows a new workflow file that GNU patch -p1
+// writes to .github/workflows/. A path that is not canonical must be refused
+// (exit 2) or decided as the path it resolves to.
+func TestAttackA13NonCanonicalPathHidesProtectedPath(t *testing.T) {
+	for name, diff := range map[string]string{
+		"traditional ./":  "--- /dev/null\n+++ b/./.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n",
+		"git ./":          "diff --git a/./.github/workflows/x.yml b/./.github/workflows/x.yml\nnew file mode 100644\n--- /dev/null\n+++ b/./.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n",
+		"git docs/../":    "diff --git a/docs/../.github/workflows/x.yml b/docs/../.github/workflows/x.yml\nnew file mode 100644\n--- /dev/null\n+++ b/docs/../.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n",
+		"traditional ../": "--- /dev/null\n+++ b/docs/../.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n",
+	} {
+		code, out := a13Gov(t, "eval", "--env", "staging", "--patch", a13Write(t, "p.diff", []byte(diff)))
+		if code == 0 {
+			t.Errorf("%s: exit 0 (allow) for a new workflow file:\n%s", name, out)
+		}
+	}
+}
+
+// Guard: the canonical path is a protected path (exit 3, approval required).
+func TestAttackA13CanonicalProtectedPathHeld(t *testing.T) {
+	diff := "--- /dev/null\n+++ b/.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n"
+	code, out := a13Gov(t, "eval", "--env", "staging", "--patch", a13Write(t, "p.diff", []byte(diff)))
+	if code == 0 {
+		t.Errorf("exit 0 for a new workflow file:\n%s", out)
+	}
+}
