@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -68,6 +69,35 @@ func TestAttackA13SuppressedRemovedContextMasked(t *testing.T) {
 		if err == nil && !d.IsDir() {
 			b, _ := os.ReadFile(p)
 			a13NoRaw(t, "audit file", string(b), all...)
+		}
+		return nil
+	})
+}
+
+// A private key block cut off before its END line (a truncated paste): the
+// scanner finds only the BEGIN marker or nothing, and the key body lines are
+// recorded and answered raw.
+func TestAttackA13TruncatedPrivateKeyBody(t *testing.T) {
+	key := a13Kind(t, "private-key-rsa")
+	var body []string
+	for l := range strings.Lines(key.Value) {
+		if !strings.Contains(l, "END") {
+			body = append(body, "+"+strings.TrimRight(l, "\n"))
+		}
+	}
+	diff := "diff --git a/deploy/id_rsa b/deploy/id_rsa\nnew file mode 100644\n--- /dev/null\n+++ b/deploy/id_rsa\n@@ -0,0 +1," + fmt.Sprint(len(body)) + " @@\n" + strings.Join(body, "\n") + "\n"
+	audit := t.TempDir()
+	s := newTestServer(t, Config{AuditDir: audit})
+	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), mustJSON(t, map[string]any{"environment": "staging", "patch_content": diff}))
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, out)
+	}
+	parts := leaktestParts(key)
+	a13NoRaw(t, "200 answer", string(out), parts...)
+	_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			a13NoRaw(t, "audit file", string(b), parts...)
 		}
 		return nil
 	})
