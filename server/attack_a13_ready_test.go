@@ -62,3 +62,20 @@ func TestAttackA13MalformedBodiesAre4xx(t *testing.T) {
 		t.Errorf("healthz %d after malformed bodies", code)
 	}
 }
+
+// Duplicate and case-variant keys are accepted: encoding/json matches
+// "ENVIRONMENT" to environment and keeps the last value, so a body a proxy
+// or logger reads as production is decided (and allowed) as staging.
+func TestAttackA13AmbiguousKeysDecided(t *testing.T) {
+	s := newTestServer(t, Config{Bundle: "embedded"})
+	diff := string(mustJSON(t, a13Diff("app/x.py", "x = 2")))
+	for name, b := range map[string]string{
+		"duplicate":    `{"environment":"production","environment":"staging","patch_content":` + diff + `}`,
+		"case variant": `{"environment":"production","ENVIRONMENT":"staging","patch_content":` + diff + `}`,
+	} {
+		code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), []byte(b))
+		if code/100 != 4 {
+			t.Errorf("%s: %d %s", name, code, strings.TrimSpace(string(out))[:min(160, len(out)-1)])
+		}
+	}
+}
