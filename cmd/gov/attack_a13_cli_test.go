@@ -193,3 +193,15 @@ func TestAttackA13CanonicalProtectedPathHeld(t *testing.T) {
 		t.Errorf("exit 0 for a new workflow file:\n%s", out)
 	}
 }
+
+// A YAML request whose alias names an unknown anchor: the YAML error quotes
+// the alias name raw.
+func TestAttackA13EvalYAMLAnchorErrorEchoesSecret(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	y := "environment: staging\nerror_context: *" + pat.Secret + "\n"
+	code, out := a13Gov(t, "eval", "--request", a13Write(t, "req.yaml", []byte(y)))
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	a13NoRaw(t, "gov eval output", out, pat.Secret)
+}
