@@ -102,3 +102,32 @@ func TestAttackA13TruncatedPrivateKeyBody(t *testing.T) {
 		return nil
 	})
 }
+
+// Guard: a secret as a map key of error_context and metadata (nested), and
+// as request_id, is masked in the answer, the record and the log.
+func TestAttackA13SecretMapKeysMasked(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	aws := a13Kind(t, "aws-access-key-id")
+	audit := t.TempDir()
+	s := newTestServer(t, Config{AuditDir: audit})
+	body := mustJSON(t, map[string]any{
+		"environment":   "staging",
+		"request_id":    "token=" + pat.Secret,
+		"error_context": map[string]any{"token=" + pat.Secret: map[string]any{"AWS_ACCESS_KEY_ID=" + aws.Secret: []any{1}}},
+		"metadata":      map[string]any{"k": map[string]any{"AWS_ACCESS_KEY_ID=" + aws.Secret: "v"}},
+		"patch_content": a13Diff("app/x.py", "x = 2"),
+	})
+	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, out)
+	}
+	a13NoRaw(t, "200 answer", string(out), pat.Secret, aws.Secret)
+	_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			a13NoRaw(t, "audit file", string(b), pat.Secret, aws.Secret)
+			a13NoRaw(t, "audit file name", p, pat.Secret, aws.Secret)
+		}
+		return nil
+	})
+}
