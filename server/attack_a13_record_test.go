@@ -131,3 +131,36 @@ func TestAttackA13SecretMapKeysMasked(t *testing.T) {
 		return nil
 	})
 }
+
+// A long unquoted secret (an env-file line, 260 characters): the generic
+// rule matches only its first 200, so the rest is answered and recorded raw.
+func TestAttackA13LongSecretFoundPartly(t *testing.T) {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	var b strings.Builder
+	x := uint32(2463534242)
+	for range 260 {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b.WriteByte(alphabet[x%uint32(len(alphabet))])
+	}
+	secret := b.String()
+	tail := secret[200:]
+	diff := "diff --git a/.env.example b/.env.example\n--- a/.env.example\n+++ b/.env.example\n@@ -1 +1 @@\n-API_TOKEN=changeme\n+API_TOKEN=" + secret + "\n"
+	audit := t.TempDir()
+	s := newTestServer(t, Config{AuditDir: audit})
+	body := mustJSON(t, map[string]any{"environment": "staging", "patch_content": diff,
+		"error_context": map[string]any{"log": "API_TOKEN=" + secret}})
+	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, out)
+	}
+	a13NoRaw(t, "200 answer", string(out), tail)
+	_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			a13NoRaw(t, "audit file", string(b), tail)
+		}
+		return nil
+	})
+}
