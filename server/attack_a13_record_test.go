@@ -164,3 +164,31 @@ func TestAttackA13LongSecretFoundPartly(t *testing.T) {
 		return nil
 	})
 }
+
+// A database password found percent-encoded in the patch's URL also appears
+// decoded in the error log the healer sends (as drivers print it): the
+// decoded form is the secret, and it is answered and recorded raw.
+func TestAttackA13PercentEncodedSecretDecodedElsewhere(t *testing.T) {
+	encoded := "Zq8%40vR3%23kLm9%21xW2pT7"
+	decoded := "Zq8@vR3#kLm9!xW2pT7"
+	diff := "diff --git a/app/db.py b/app/db.py\n--- a/app/db.py\n+++ b/app/db.py\n@@ -1 +1 @@\n-DB = None\n+DATABASE_URL = \"postgres://app:" + encoded + "@db.internal:5432/app\"\n"
+	audit := t.TempDir()
+	s := newTestServer(t, Config{AuditDir: audit})
+	body := mustJSON(t, map[string]any{"environment": "staging", "patch_content": diff,
+		"error_context": map[string]any{"log": "FATAL: password authentication failed for user app (password " + decoded + ")"}})
+	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, out)
+	}
+	if strings.Contains(string(out), encoded) {
+		t.Fatalf("the encoded password itself is not masked: %s", out)
+	}
+	a13NoRaw(t, "200 answer", string(out), decoded)
+	_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			a13NoRaw(t, "audit file", string(b), decoded)
+		}
+		return nil
+	})
+}
