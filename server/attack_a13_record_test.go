@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"os"
@@ -188,6 +189,31 @@ func TestAttackA13PercentEncodedSecretDecodedElsewhere(t *testing.T) {
 		if err == nil && !d.IsDir() {
 			b, _ := os.ReadFile(p)
 			a13NoRaw(t, "audit file", string(b), decoded)
+		}
+		return nil
+	})
+}
+
+// A GitHub token found in error_context is masked there, but the same token
+// base64-encoded in a Kubernetes Secret manifest of the patch is recorded as
+// is: base64 is not a mask.
+func TestAttackA13Base64OfFoundSecretRecorded(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	b64 := base64.StdEncoding.EncodeToString([]byte(pat.Secret))
+	diff := "diff --git a/k8s/secret.yaml b/k8s/secret.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/k8s/secret.yaml\n@@ -0,0 +1,5 @@\n+apiVersion: v1\n+kind: Secret\n+metadata: {name: gh}\n+data:\n+  gh: " + b64 + "\n"
+	audit := t.TempDir()
+	s := newTestServer(t, Config{AuditDir: audit})
+	body := mustJSON(t, map[string]any{"environment": "staging", "patch_content": diff,
+		"error_context": map[string]any{"log": "GITHUB_TOKEN=" + pat.Secret}})
+	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, out)
+	}
+	a13NoRaw(t, "200 answer", string(out), pat.Secret, b64)
+	_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			a13NoRaw(t, "audit file", string(b), pat.Secret, b64)
 		}
 		return nil
 	})
