@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -24,7 +25,7 @@ func DecodeRequest(name string, data []byte) (Request, error) {
 	js := data
 	if lower := strings.ToLower(name); strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") {
 		var err error
-		if js, err = yaml.YAMLToJSON(data); err != nil {
+		if js, err = yaml.YAMLToJSONStrict(data); err != nil { // strict: a key given twice is an error
 			return req, fmt.Errorf("%s: %s", name, yamlError(err))
 		}
 		// Positions below refer to the JSON form of a YAML file; name the field instead.
@@ -74,11 +75,16 @@ func reqOneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// yamlError keeps a YAML error up to its first quote: the YAML parser quotes
-// anchor names, keys and values, and any of them may be a secret.
+// yamlQuoted is a quoted piece of a YAML error message.
+var yamlQuoted = regexp.MustCompile(`"[^"]*"|'[^']*'|` + "`[^`]*`")
+
+// yamlError hides the quoted parts of a YAML error (and anything after an
+// unbalanced quote): the YAML parser quotes anchor names, keys and values,
+// and any of them may be a secret.
 func yamlError(err error) string {
 	msg := reqOneLine(err.Error())
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+	msg = yamlQuoted.ReplaceAllString(msg, "(not shown)")
 	if i := strings.IndexAny(msg, "'\"`"); i >= 0 {
 		msg = strings.TrimRight(msg[:i], " :") + " (details not shown)"
 	}
