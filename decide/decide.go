@@ -136,5 +136,5 @@ func (p *Pipeline) Scan(in Input) ([]engine.Finding, *Redactor) {
 	visitStrings(req, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
 	visitStrings(in.PR, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
 	visitStrings(in.RecordMetadata, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
-	return findings, &Redactor{scanner: p.Scanner, secrets: secrets}
+	return findings, &Redactor{scanner: p.Scanner, secrets: withDecoded(secrets)}
 }

@@ -39,7 +39,7 @@ func (p *Pipeline) record(ctx context.Context, in Input, res *Result) (string, e
 	path, err := store.Write(evidence.Record{
 		Request:     req,
 		PatchDigest: evidence.PatchDigest(raw),
-		Findings:    res.Findings,
+		Findings:    Redact(red, res.Findings), // a file path may hold a secret
 		Decision:    d,
 		Bundle:      d.Bundle,
 		Time:        TimeOf(d),

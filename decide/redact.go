@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -192,4 +193,19 @@ func addAll(to, from []string) []string {
 		}
 	}
 	return to
+}
+
+// withDecoded adds the percent-decoded form of every secret that has one: a
+// password found percent-encoded in a URL is printed decoded elsewhere (a
+// driver's error in error_context), and that form is the secret too.
+func withDecoded(secrets []string) []string {
+	for _, s := range secrets {
+		if !strings.Contains(s, "%") {
+			continue
+		}
+		if d, err := url.PathUnescape(s); err == nil && d != s && len(d) >= 4 {
+			secrets = addAll(secrets, []string{d})
+		}
+	}
+	return secrets
 }

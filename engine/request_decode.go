@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,14 +25,17 @@ func DecodeRequest(name string, data []byte) (Request, error) {
 	js := data
 	if lower := strings.ToLower(name); strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") {
 		var err error
-		if js, err = yaml.YAMLToJSON(data); err != nil {
-			return req, fmt.Errorf("%s: %s", name, reqOneLine(err.Error()))
+		if js, err = yaml.YAMLToJSONStrict(data); err != nil { // strict: a key given twice is an error
+			return req, fmt.Errorf("%s: %s", name, yamlError(err))
 		}
 		// Positions below refer to the JSON form of a YAML file; name the field instead.
 		name += " (as JSON)"
 	}
 	if len(bytes.TrimSpace(js)) == 0 || string(bytes.TrimSpace(js)) == "null" {
 		return req, fmt.Errorf("%s: request is empty", name)
+	}
+	if err := checkRequestKeys(js); err != nil {
+		return req, fmt.Errorf("%s: %w", name, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
@@ -53,7 +58,8 @@ func reqDescribeJSONError(data []byte, err error) string {
 	case errors.As(err, &syntaxErr):
 		return fmt.Sprintf("line %d: %s", reqLineAt(data, syntaxErr.Offset), syntaxErr.Error())
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		key, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return "unknown field " + describeKey(key)
 	}
 	return reqOneLine(err.Error())
 }
@@ -67,4 +73,20 @@ func reqLineAt(data []byte, offset int64) int {
 
 func reqOneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// yamlQuoted is a quoted piece of a YAML error message.
+var yamlQuoted = regexp.MustCompile(`"[^"]*"|'[^']*'|` + "`[^`]*`")
+
+// yamlError hides the quoted parts of a YAML error (and anything after an
+// unbalanced quote): the YAML parser quotes anchor names, keys and values,
+// and any of them may be a secret.
+func yamlError(err error) string {
+	msg := reqOneLine(err.Error())
+	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+	msg = yamlQuoted.ReplaceAllString(msg, "(not shown)")
+	if i := strings.IndexAny(msg, "'\"`"); i >= 0 {
+		msg = strings.TrimRight(msg[:i], " :") + " (details not shown)"
+	}
+	return msg
 }

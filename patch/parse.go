@@ -42,12 +42,17 @@ func Parse(diff []byte) (*Patch, error) {
 	// reading never modifies diff.
 	files, preamble, err := gitdiff.Parse(bytes.NewBuffer(diff))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrMalformed, strings.TrimPrefix(err.Error(), "gitdiff: "))
+		return nil, fmt.Errorf("%w: %s", ErrMalformed, safeParseError(err))
 	}
 	if len(files) == 0 {
 		return nil, noFiles(preamble)
 	}
 	traditional := countGitHeaders(diff) < len(files)
+	if traditional {
+		if err := checkTraditionalNames(diff); err != nil {
+			return nil, err
+		}
+	}
 	p := &Patch{Files: make([]File, 0, len(files)), src: files}
 	changed := false
 	for _, gf := range files {
@@ -56,9 +61,12 @@ func Parse(diff []byte) (*Patch, error) {
 		if traditional && isTraditional(gf) {
 			gf.OldName, gf.NewName = stripComponent(gf.OldName), stripComponent(gf.NewName)
 		}
+		if err := checkNames(gf); err != nil {
+			return nil, fmt.Errorf("%w: file %d: %w", ErrMalformed, len(p.Files)+1, err)
+		}
 		f, err := convertFile(gf)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: file %d: %w", ErrMalformed, len(p.Files)+1, err)
 		}
 		changed = changed || hasChange(gf)
 		p.Stats.Additions += len(f.Added)
@@ -87,10 +95,8 @@ func noFiles(preamble string) error {
 			return fmt.Errorf("%w: no file changes found", ErrEmpty)
 		}
 	}
-	if len(first) > 40 {
-		first = first[:40] + "..."
-	}
-	return fmt.Errorf("%w: no \"diff --git\" or \"---\"/\"+++\" file header found (input starts with %q)", ErrNotDiff, first)
+	// The input is not quoted: its first line may be a secret.
+	return fmt.Errorf("%w: no \"diff --git\" or \"---\"/\"+++\" file header found", ErrNotDiff)
 }
 
 // countGitHeaders counts lines starting with "diff --git ".
@@ -151,8 +157,8 @@ func convertFile(gf *gitdiff.File) (File, error) {
 	f.Added, f.Removed = make([]Line, 0, nAdd), make([]Line, 0, nDel)
 	for i, frag := range gf.TextFragments {
 		if err := checkFragment(frag); err != nil {
-			return File{}, fmt.Errorf("%w: %s: hunk %d (%s): %w", ErrMalformed, f.Path, i+1,
-				strings.TrimSpace(frag.Header()), err)
+			// Neither the path nor the hunk header is quoted: either may hold a secret.
+			return File{}, fmt.Errorf("hunk %d: %w", i+1, err)
 		}
 		oldLine, newLine := int(frag.OldPosition), int(frag.NewPosition)
 		for _, l := range frag.Lines {

@@ -55,7 +55,8 @@ func genericRules() []ruleSpec {
 				"access_key", "accesskey", "auth_key", "private_key", "credential"},
 			regex: `(?i)^(?:password|passwd|passphrase|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|credentials?)[\w.-]{0,40}?` +
 				`["'\]]?\s*(?:=|:=|:|=>|==|\?\?=|\|\|=)\s*` +
-				`(?:"([^"\s]{8,200})"|'([^'\s]{8,200})'|\x60([^\x60\s]{8,200})\x60|([^\s"'\x60;,()\[\]{}<>]{8,200}))`,
+				// No upper bound: a cap would find a long secret's head and leave its tail raw.
+				`(?:"([^"\s]{8,})"|'([^'\s]{8,})'|\x60([^\x60\s]{8,})\x60|([^\s"'\x60;,()\[\]{}<>]{8,}))`,
 			entropy:  3.5,
 			generic:  true,
 			anchored: true,

@@ -45,6 +45,15 @@ func keyRules() []ruleSpec {
 			regex:     `(?s)-----BEGIN [A-Z0-9 _-]{1,40} PRIVATE KEY(?: BLOCK)?-----(.{64,}?)-----END [A-Z0-9 _-]{0,40}PRIVATE KEY`,
 			multiline: true, keyBlock: true, entropy: 4.0, check: keyBody,
 		},
+		{
+			// A key cut before its END line (a truncated paste, a hunk that
+			// stops early) is still a key: the body runs to the last base64
+			// line. Listed last, so a complete block's own rule wins the overlap.
+			id: "private-key-truncated", description: "private key block without its END line",
+			keywords:  []string{"private key"},
+			regex:     `(?s)-----BEGIN [A-Z0-9 _-]{0,40}PRIVATE KEY(?: BLOCK)?-----[ \t]*\r?\n((?:[ \t]*[A-Za-z0-9+/=]{16,}[ \t]*(?:\r?\n|$))+)`,
+			multiline: true, keyBlock: true, entropy: 4.0, check: keyBody,
+		},
 	}
 }
 

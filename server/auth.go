@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // OIDCConfig accepts ID tokens from one issuer for one audience.
@@ -50,7 +52,27 @@ func newAuthenticator(ctx context.Context, token string, oc *OIDCConfig) (*authe
 	if err != nil {
 		return nil, fmt.Errorf("oidc issuer %s: %w", oc.Issuer, err)
 	}
-	a.verifier = p.VerifierContext(oidc.ClientContext(context.WithoutCancel(ctx), a.httpClient()), &oidc.Config{ClientID: oc.Audience})
+	var meta struct {
+		JWKSURL string   `json:"jwks_uri"`
+		Algs    []string `json:"id_token_signing_alg_values_supported"`
+	}
+	if err := p.Claims(&meta); err != nil || meta.JWKSURL == "" {
+		return nil, fmt.Errorf("oidc issuer %s: discovery document has no jwks_uri", oc.Issuer)
+	}
+	algs := []string{}
+	for _, alg := range meta.Algs {
+		if alg != "none" && !strings.HasPrefix(alg, "HS") {
+			algs = append(algs, alg)
+		}
+	}
+	if len(algs) == 0 {
+		algs = []string{oidc.RS256}
+	}
+	keys := &limitedKeySet{url: meta.JWKSURL, client: a.httpClient(), now: time.Now}
+	for _, alg := range algs {
+		keys.algs = append(keys.algs, jose.SignatureAlgorithm(alg))
+	}
+	a.verifier = oidc.NewVerifier(oc.Issuer, keys, &oidc.Config{ClientID: oc.Audience, SupportedSigningAlgs: algs})
 	return a, nil
 }
 

@@ -60,7 +60,9 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 		// The caller named an environment the bundle does not declare:
 		// bad input (with the declared list), not a failed evaluation.
 		s.m.decisions.WithLabelValues("error").Inc()
-		writeError(w, http.StatusBadRequest, envErr.Error())
+		// err, not envErr: errors.As unwraps the mask and envErr quotes
+		// the caller's text raw.
+		writeError(w, http.StatusBadRequest, oneLine(red.Error(err).Error()))
 		return
 	}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -217,8 +218,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // full (webhooks get 503, decisions do not); the body says "stale" with the
 // last refused reload, and whether the queue is full.
 func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
-	if s.pol.current() == nil {
+	cur := s.pol.current()
+	if cur == nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "no bundle loaded"})
+		return
+	}
+	if cur.pipe != nil && cur.pipe.Store == nil && !auditDirWritable(cur.pipe.AuditDir) {
+		// Every decision fails closed without its record: not ready.
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "audit directory not writable"})
 		return
 	}
 	st := s.pol.status()
@@ -230,6 +237,24 @@ func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
 		body["webhook_queue"] = "full"
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// auditDirWritable probes that a record could be written to dir now ("" is
+// no recording, a database URL is probed by its store).
+func auditDirWritable(dir string) bool {
+	if dir == "" || evidence.IsDatabaseURL(dir) {
+		return true
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return false
+	}
+	f, err := os.CreateTemp(dir, ".readyz-*")
+	if err != nil {
+		return false
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name) == nil
 }
 
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {

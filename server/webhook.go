@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -62,21 +63,34 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusBadRequest, resultBadPayload, "X-GitHub-Delivery and X-GitHub-Event are required")
 		return
 	}
+	if len(id) > maxDeliveryID {
+		answer(http.StatusBadRequest, resultBadPayload, "X-GitHub-Delivery is too long")
+		return
+	}
 	if !s.seen.add(id) {
 		answer(http.StatusOK, resultDuplicate, "delivery "+id+" was already received")
 		return
 	}
+	// The delivery id is not signed: the same signed body under a fresh id
+	// is a replay too, so deliveries are also remembered by content.
+	sum := sha256.Sum256(append([]byte(event+"\x00"), body...))
+	content := "sha256:" + hex.EncodeToString(sum[:])
+	if !s.seen.add(content) {
+		answer(http.StatusOK, resultDuplicate, "the same delivery was already received under another id")
+		return
+	}
+	forget := func() { s.seen.forget(id); s.seen.forget(content) }
 	j, detail, herr := s.route(event, body, id)
 	switch {
 	case herr != nil:
-		s.seen.forget(id)
+		forget()
 		answer(herr.status, resultBadPayload, herr.msg)
 	case event == "ping":
 		answer(http.StatusOK, resultPong, "")
 	case j == nil:
 		answer(http.StatusAccepted, resultIgnored, detail)
 	case !s.queue.push(*j):
-		s.seen.forget(id)
+		forget()
 		s.log.Warn("webhook refused: work queue full", "event", event, "delivery", id)
 		answer(http.StatusServiceUnavailable, resultQueueFull, "work queue full: redeliver later")
 	default:
@@ -157,6 +171,13 @@ type webhookPayload struct {
 	} `json:"check_run"`
 }
 
+// maxDeliveryID bounds the X-GitHub-Delivery header (GitHub sends a GUID):
+// the ids are remembered, and a long one would be memory an attacker chooses.
+const maxDeliveryID = 100
+
+// commitSHA is a full SHA-1 or SHA-256 commit id.
+var commitSHA = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
+
 // route turns a delivery into a job (nil: ignored, with why).
 func (s *Server) route(event string, body []byte, delivery string) (*job, string, *httpError) {
 	if event == "ping" {
@@ -185,8 +206,15 @@ func (s *Server) route(event string, body []byte, delivery string) (*job, string
 	if err != nil {
 		return nil, "", &httpError{http.StatusBadRequest, oneLine(err.Error())}
 	}
+	if target.Number < 0 {
+		return nil, "", &httpError{http.StatusBadRequest, "payload: pull request number must be positive"}
+	}
 	if target.Number == 0 {
 		return nil, "check run without a pull request", nil
+	}
+	if !commitSHA.MatchString(target.HeadSHA) {
+		// The SHA goes into API paths: only a commit id may.
+		return nil, "", &httpError{http.StatusBadRequest, "payload: head SHA is not a 40 or 64 digit hex commit id"}
 	}
 	return &job{kind: "pr", run: s.prJob(target, delivery)}, fmt.Sprintf("evaluate %s#%d", target.Repo, target.Number), nil
 }

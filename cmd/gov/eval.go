@@ -104,7 +104,7 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 		findings, red := pipe.Scan(in)
 		doc, err := engine.InputDocument(b, engine.Input{Request: req, Patch: p, Findings: findings, Enforcement: f.enforcement})
 		if err != nil {
-			return err
+			return red.Error(err) // an unknown environment is quoted in the error
 		}
 		return writeOutput(cmd, f.output, func(w io.Writer) error { return writeJSON(w, decide.Redact(red, doc)) })
 	}

