@@ -94,6 +94,8 @@ type deliveries struct {
 	now   func() time.Time
 	order *list.List // of delivery, oldest at the back
 	byID  map[string]*list.Element
+	// disk, when set, also remembers deliveries across restarts.
+	disk *diskSeen
 }
 
 type delivery struct {
@@ -117,6 +119,11 @@ func (d *deliveries) add(id string) bool {
 	if _, ok := d.byID[id]; ok {
 		return false
 	}
+	if d.disk != nil {
+		if isNew, err := d.disk.add(id); !isNew || err != nil {
+			return false
+		}
+	}
 	d.byID[id] = d.order.PushFront(delivery{id: id, at: now})
 	for d.order.Len() > d.size {
 		el := d.order.Back()
@@ -133,5 +140,8 @@ func (d *deliveries) forget(id string) {
 	if el, ok := d.byID[id]; ok {
 		d.order.Remove(el)
 		delete(d.byID, id)
+	}
+	if d.disk != nil {
+		d.disk.forget(id)
 	}
 }

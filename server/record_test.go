@@ -143,8 +143,10 @@ func TestServeLeaksNoSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaktest.Check(t, "logs", logs.Bytes())
-	if n := leaktest.CheckDir(t, audit); n != 4 {
-		t.Errorf("%d files in the audit directory, want 2 records and their evidence", n)
+	// 2 records, their evidence, and the webhook's 2 delivery claims
+	// (empty files under .deliveries named by the SHA-256 of id and content).
+	if n := leaktest.CheckDir(t, audit); n != 6 {
+		t.Errorf("%d files in the audit directory, want 2 records, their evidence and 2 delivery claims", n)
 	}
 }
 

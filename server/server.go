@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -142,6 +143,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.auth = auth
 	s.queue = newQueue(cfg.QueueSize, s.m)
 	s.seen = newDeliveries(cfg.DeliveryMemory, cfg.DeliveryTTL, time.Now)
+	if cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir) {
+		s.seen.disk = &diskSeen{dir: filepath.Join(cfg.AuditDir, deliveriesDir), ttl: cfg.DeliveryTTL, now: time.Now}
+	}
 	return s, nil
 }
 
