@@ -38,7 +38,7 @@ func (d *diskSeen) add(key string) (bool, error) {
 		return false, err
 	}
 	p := d.path(key)
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err == nil {
 		return true, f.Close()
 	}
