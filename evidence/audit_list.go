@@ -160,9 +160,21 @@ func (s Store) scan(since time.Time, keep bool) (all []found, bad []error, err e
 // List lists the records made at or after since (zero: all), oldest first.
 // The errors name each corrupt, truncated, modified or misnamed file,
 // which is skipped; an I/O error reading the directory is among them.
-func (s Store) List(since time.Time) ([]Entry, []error) {
+func (s Store) List(since time.Time) ([]Entry, []error) { return listWith(s.Walk, since) }
+
+// Expired lists the records made before olderThan, as Prune would remove them.
+func (s Store) Expired(olderThan time.Time) ([]Entry, []error) {
+	return expiredWith(s.Walk, olderThan)
+}
+
+// walker is a store's Walk.
+type walker func(since time.Time, fn func(Entry, Record) error) ([]error, error)
+
+// listWith is List of any store: what its walk finds, oldest first, with
+// the walk's own error among the errors.
+func listWith(walk walker, since time.Time) ([]Entry, []error) {
 	var out []Entry
-	bad, err := s.Walk(since, func(e Entry, _ Record) error {
+	bad, err := walk(since, func(e Entry, _ Record) error {
 		out = append(out, e)
 		return nil
 	})
@@ -172,9 +184,9 @@ func (s Store) List(since time.Time) ([]Entry, []error) {
 	return out, bad
 }
 
-// Expired lists the records made before olderThan, as Prune would remove them.
-func (s Store) Expired(olderThan time.Time) ([]Entry, []error) {
-	all, bad := s.List(time.Time{})
+// expiredWith is Expired of any store: the records made before olderThan.
+func expiredWith(walk walker, olderThan time.Time) ([]Entry, []error) {
+	all, bad := listWith(walk, time.Time{})
 	var out []Entry
 	for _, e := range all {
 		if e.Time.Before(olderThan) {

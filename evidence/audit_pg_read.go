@@ -76,28 +76,11 @@ func (s *PGStore) WalkRaw(since time.Time, fn func(e Entry, record, bundle []byt
 
 // List lists the valid records made at or after since, oldest first; the
 // errors name each invalid one.
-func (s *PGStore) List(since time.Time) ([]Entry, []error) {
-	var out []Entry
-	bad, err := s.Walk(since, func(e Entry, _ Record) error {
-		out = append(out, e)
-		return nil
-	})
-	if err != nil {
-		bad = append(bad, err)
-	}
-	return out, bad
-}
+func (s *PGStore) List(since time.Time) ([]Entry, []error) { return listWith(s.Walk, since) }
 
 // Expired lists the records made before olderThan, as Prune would remove them.
 func (s *PGStore) Expired(olderThan time.Time) ([]Entry, []error) {
-	all, bad := s.List(time.Time{})
-	var out []Entry
-	for _, e := range all {
-		if e.Time.Before(olderThan) {
-			out = append(out, e)
-		}
-	}
-	return out, bad
+	return expiredWith(s.Walk, olderThan)
 }
 
 // pruneMark is the body of a prune row: the rows it removed, by sequence
