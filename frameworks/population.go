@@ -138,16 +138,23 @@ const breakGlassPrefix = "BREAK-GLASS: "
 
 // breakGlassOf is the break-glass use a decision records, or nil.
 func breakGlassOf(d *engine.Decision) *BreakGlass {
+	// The decision's own record of it (gov pr since break-glass was bound
+	// to its head commit).
+	if b := d.BreakGlass; b != nil {
+		return &BreakGlass{By: b.By, At: b.At.UTC(), SHA: b.HeadSHA, Reason: d.Reason}
+	}
 	if !strings.HasPrefix(d.Reason, breakGlassPrefix) {
 		return nil
 	}
+	// Older records say it only in the reason:
+	// "BREAK-GLASS: label "x" added by LOGIN at RFC3339[ for head SHA]; ...".
 	bg := &BreakGlass{Reason: d.Reason}
-	// "BREAK-GLASS: label "x" added by LOGIN at RFC3339; ..."
 	rest := d.Reason[len(breakGlassPrefix):]
 	if _, after, ok := strings.Cut(rest, " added by "); ok {
 		by, when, _ := strings.Cut(after, " at ")
 		bg.By = by
 		if ts, _, ok := strings.Cut(when, ";"); ok {
+			ts, bg.SHA, _ = strings.Cut(ts, " for head ")
 			if t, err := time.Parse(time.RFC3339, strings.TrimSpace(ts)); err == nil {
 				bg.At = t.UTC()
 			}

@@ -178,6 +178,20 @@ func TestReportPopulation(t *testing.T) {
 	if bg == nil || bg.By != "carol" || !bg.At.Equal(time.Date(2026, 4, 12, 9, 30, 0, 0, time.UTC)) {
 		t.Errorf("a4 break-glass = %+v", bg)
 	}
+	// A decision that records its break-glass (gov pr today) is read from
+	// that record, the head commit included; the reason's own wording
+	// ("... at T for head SHA; ...") parses too.
+	at := time.Date(2026, 4, 12, 9, 30, 0, 0, time.UTC)
+	sha := strings.Repeat("4", 40)
+	reason := `BREAK-GLASS: label "gov/break-glass" added by carol at 2026-04-12T09:30:00Z for head ` + sha + `; approvals bypassed (was: x)`
+	for name, d := range map[string]*engine.Decision{
+		"recorded": {Reason: reason, BreakGlass: &engine.BreakGlass{Label: "gov/break-glass", By: "carol", ByID: 3, At: at, HeadSHA: sha}},
+		"reason":   {Reason: reason},
+	} {
+		if got := breakGlassOf(d); got == nil || got.By != "carol" || !got.At.Equal(at) || got.SHA != sha {
+			t.Errorf("%s: break-glass = %+v", name, got)
+		}
+	}
 	if r.Duties.Checked != 4 || r.Duties.Passed != 2 || r.Duties.Failed != 2 || len(r.Duties.BreakGlass) != 1 {
 		t.Errorf("duties = %+v", r.Duties)
 	}
