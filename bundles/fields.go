@@ -180,3 +180,17 @@ func describeValue(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// RuleField is one field a declarative rule may read, and the type of its
+// values (string, number, risk, any).
+type RuleField struct{ Name, Kind string }
+
+// RuleFields lists the closed set of declarative rule fields (for the
+// generated configuration reference).
+func RuleFields() []RuleField {
+	out := make([]RuleField, len(ruleFields))
+	for i, f := range ruleFields {
+		out[i] = RuleField{f.name, f.kind}
+	}
+	return out
+}
