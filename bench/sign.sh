@@ -16,7 +16,7 @@ patch=testdata/patches/python-null-check.diff
 m() { go run ./bench/measure -n "$RUNS" "$@"; }
 m -name "eval" -- "$work/gov" eval --patch "$patch" --env staging
 m -name "eval+audit" -- "$work/gov" eval --patch "$patch" --env staging --audit-dir "$work/a1"
-m -name "eval+sign(cosign key)" -- "$work/gov" eval --patch "$patch" --env staging --audit-dir "$work/a2" --sign --key "$work/gov.key"
+m -name "eval+sign(cosign key)" -- "$work/gov" eval --patch "$patch" --env staging --audit-dir "$work/a2" --sign key --key "$work/gov.key"
 if [ -s "$work/plain.pem" ]; then
-  m -name "eval+sign(PEM key)" -- "$work/gov" eval --patch "$patch" --env staging --audit-dir "$work/a3" --sign --key "$work/plain.pem"
+  m -name "eval+sign(PEM key)" -- "$work/gov" eval --patch "$patch" --env staging --audit-dir "$work/a3" --sign key --key "$work/plain.pem"
 fi

@@ -106,8 +106,8 @@ func checkKeyType(pub crypto.PublicKey) error {
 // key PKCS#8, encrypted with password (scrypt + secretbox) in an
 // "ENCRYPTED SIGSTORE PRIVATE KEY" block, and the PEM public key.
 func GenerateKeyPair(password []byte) (privPEM, pubPEM []byte, err error) {
-	if len(password) == 0 {
-		return nil, nil, errors.New("keygen: empty password (set COSIGN_PASSWORD)")
+	if password == nil { // empty but not nil is the empty password cosign allows
+		return nil, nil, errors.New("keygen: no password (set COSIGN_PASSWORD)")
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -78,7 +78,7 @@ check "gov audit verify refuses the tampered patch" nonzero "$gov" audit verify 
 
 # gov eval --sign: record and sign in one step; cosign verifies.
 printf 'diff --git a/svc.py b/svc.py\n--- a/svc.py\n+++ b/svc.py\n@@ -1 +1 @@\n-y = 1\n+y = 3\n' >third.diff
-check "gov eval --sign --key gov.key" 0 "$gov" eval --patch third.diff --env staging --audit-dir audit3 --sign --key gov.key
+check "gov eval --sign key --key gov.key" 0 "$gov" eval --patch third.diff --env staging --audit-dir audit3 --sign key --key gov.key
 bundle3=$(find audit3 -name '*.sigstore.json' | head -1)
 check "cosign verifies what gov eval --sign wrote" 0 \
 	"$cosign" verify-blob-attestation --bundle "$bundle3" --key gov.pub --type "$PREDICATE_TYPE" --insecure-ignore-tlog third.diff

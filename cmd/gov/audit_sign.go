@@ -18,7 +18,7 @@ import (
 )
 
 // signFlags choose the signer (--key, else keyless) and where else to keep
-// the evidence. gov eval --sign uses them too.
+// the evidence. gov eval and gov pr use them with --sign key|keyless.
 type signFlags struct{ key, fulcioURL, rekorURL, gitNote string }
 
 func (f *signFlags) AddFlags(cmd *cobra.Command) {
@@ -246,16 +246,19 @@ func newAuditKeygenCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keygen",
 		Short: "Write a signing key pair (cosign format) for gov audit sign",
-		Long: `Write <prefix>.key (ECDSA P-256, encrypted with COSIGN_PASSWORD, mode 0600)
-and <prefix>.pub. cosign reads both; existing files are never overwritten.`,
+		Long: `Write <prefix>.key (ECDSA P-256, encrypted with a password, mode 0600)
+and <prefix>.pub. cosign reads both; existing files are never overwritten.
+The password is COSIGN_PASSWORD when set (empty allowed); else, on a terminal,
+gov asks for it twice without echo (empty allowed, as cosign does); else it
+reads one line from stdin.`,
 		Example: `  COSIGN_PASSWORD=... gov audit keygen --output-key-prefix gov`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pw := os.Getenv(envCosignPassword)
-			if pw == "" {
-				return usageError{errors.New("set " + envCosignPassword + " to the password that encrypts the key")}
+			pw, err := keygenPassword(cmd)
+			if err != nil {
+				return err
 			}
-			priv, pub, err := evidence.GenerateKeyPair([]byte(pw))
+			priv, pub, err := evidence.GenerateKeyPair(pw)
 			if err != nil {
 				return err
 			}

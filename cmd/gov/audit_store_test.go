@@ -200,7 +200,7 @@ func TestEvalRecordsInPostgres(t *testing.T) {
 	if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, ",deny,staging,") {
 		t.Fatalf("log: exit %d\n%s%s", code, out, errOut)
 	}
-	code, _, errOut = govRun(t, "eval", "--patch", abs, "--env", "staging", "--audit-dir", db, "--sign", "--key", "none.key")
+	code, _, errOut = govRun(t, "eval", "--patch", abs, "--env", "staging", "--audit-dir", db, "--sign", "key", "--key", "none.key")
 	if code != 2 || !strings.Contains(errOut, "sign into an audit directory") {
 		t.Fatalf("eval --sign into postgres: exit %d %s", code, errOut)
 	}

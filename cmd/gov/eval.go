@@ -25,7 +25,7 @@ type evalFlags struct {
 	timeout     time.Duration
 	printInput  bool
 	auditDir    string
-	sign        bool
+	sign        string
 	signing     signFlags
 }
 
@@ -38,8 +38,9 @@ func (f *evalFlags) AddFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.format, "format", "text", "output format: text, json, sarif (code scanning) or github (workflow annotations)")
 	fl.StringVar(&f.auditDir, "audit-dir", "", "record the decision in this audit directory (default: audit.dir of the bundle's gov.cue, if set)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to this file instead of stdout")
-	fl.BoolVar(&f.sign, "sign", false, "sign the recorded decision (Sigstore bundle beside the record; needs an audit dir)")
+	fl.StringVar(&f.sign, "sign", signNone, "sign the recorded decision: none, key (--key) or keyless (Fulcio + Rekor, GitHub Actions OIDC); the Sigstore bundle goes beside the record")
 	f.signing.AddFlags(cmd)
+	fl.Lookup("key").Usage = "private key of --sign key (cosign-format, password in " + envCosignPassword + "; or PEM PKCS#8 ECDSA P-256/Ed25519)"
 	fl.BoolVar(&f.printInput, "print-input", false, "print the Rego input document policies would see, as JSON, and exit")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "evaluation time limit (fails closed)")
 }
@@ -53,7 +54,7 @@ func newEvalCmd() *cobra.Command {
 Exit codes: 0 allowed, 1 denied, 2 error, 3 approval required.`,
 		Example: `  gov eval --patch testdata/patches/python-null-check.diff --env production --service user_service
   gov eval --bundle ./policy@v1.2.0 --request req.json --format json
-  gov eval --patch fix.diff --env production --audit-dir .gov-audit --sign --key gov.key
+  gov eval --patch fix.diff --env production --audit-dir .gov-audit --sign key --key gov.key
   git diff main | gov eval --patch - --env staging`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runEval(cmd, f) },
@@ -108,7 +109,11 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 		}
 		return writeOutput(cmd, f.output, func(w io.Writer) error { return writeJSON(w, decide.Redact(red, doc)) })
 	}
-	if f.sign {
+	// One meaning of --sign on eval and pr: none, key or keyless.
+	if err := (&recordFlags{sign: f.sign, signing: f.signing}).check(); err != nil {
+		return err
+	}
+	if f.sign != signNone {
 		if pipe.AuditDir == "" {
 			return usageError{fmt.Errorf("--sign needs --audit-dir (or audit.dir in gov.cue): evidence is kept beside the record")}
 		}

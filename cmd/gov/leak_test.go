@@ -57,7 +57,7 @@ func TestNoSecretLeavesTheCLI(t *testing.T) {
 	for _, format := range []string{"text", "json", "sarif", "github"} {
 		args := []string{"eval", "--request", reqFile, "--format", format, "--audit-dir", audit}
 		if format == "json" {
-			args = append(args, "--sign", "--key", key+".key")
+			args = append(args, "--sign", "key", "--key", key+".key")
 		}
 		out := gov(1, args...)
 		if format != "github" && !strings.Contains(out, "****") {

@@ -13,7 +13,7 @@ import (
 // each violation with file:line, the workflow still waiting, the bundle.
 func writeDecisionText(w io.Writer, d *engine.Decision) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  (enforcement %s, risk %s)\n", strings.ToUpper(strings.ReplaceAll(d.Decision, "_", " ")), d.Enforcement, d.RiskLevel)
+	fmt.Fprintf(&b, "%s  (enforcement %s, risk %s)\n", verdict(colorOn(w), d.Decision), d.Enforcement, d.RiskLevel)
 	fmt.Fprintf(&b, "reason: %s\n", d.Reason)
 	if len(d.Violations) > 0 {
 		b.WriteString("violations:\n")
@@ -58,4 +58,15 @@ func writeDecisionText(w io.Writer, d *engine.Decision) error {
 	fmt.Fprintf(&b, "bundle: %s (%s)\n", d.Bundle.Source, d.Bundle.Revision)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// verdict is a decision as the first word of text output: ALLOW, DENY,
+// REQUIRE APPROVAL; green, red and yellow on a terminal.
+func verdict(color bool, decision string) string {
+	code := map[string]string{engine.Allow: colorGreen, engine.Deny: colorRed, engine.RequireApproval: colorYellow}[decision]
+	word := strings.ToUpper(strings.ReplaceAll(decision, "_", " "))
+	if code == "" {
+		return word
+	}
+	return paint(color, code, word)
 }

@@ -7,9 +7,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gov-policy/gov/internal/version"
 )
 
 // exitError carries a non-error exit status (a decision's 1 or 3) up to run.
@@ -42,9 +46,20 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &exit):
 		return exit.code
 	default:
-		fmt.Fprintln(stderr, "gov: "+strings.Join(strings.Fields(err.Error()), " "))
+		fmt.Fprint(stderr, errorLines(err))
 		return 2
 	}
+}
+
+// errorLines is an error as printed: one line ("gov: ..."), and cobra's
+// suggestion ("Did you mean this?" and the names) on a line of its own.
+func errorLines(err error) string {
+	msg, suggest, found := strings.Cut(err.Error(), "Did you mean this?")
+	line := "gov: " + strings.Join(strings.Fields(msg), " ") + "\n"
+	if found {
+		line += "Did you mean this? " + strings.Join(strings.Fields(suggest), ", ") + "\n"
+	}
+	return line
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -75,6 +90,10 @@ Exit codes: 0 allowed, 1 denied, 2 usage, input, bundle or evaluation error,
 		newReportCmd(),
 		newServeCmd(),
 	)
+	root.Version = version.Version + " (" + runtime.Version() + ")"
+	root.SetVersionTemplate("gov {{.Version}}\n")
+	addOutputFlags(root)
+	useFlagUsages(root)
 	return root
 }
 
@@ -89,19 +108,36 @@ func checkFormat(format string, allowed ...string) error {
 }
 
 // writeOutput writes a command's result to --output (stdout when empty or
-// "-"). A file is created only once there is a result to write, so a failed
-// command leaves nothing behind.
+// "-"). The file appears whole or not at all: it is written beside its
+// place and renamed there when the command produced a result (an exit
+// status of a decision included), and removed when it failed.
 func writeOutput(cmd *cobra.Command, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(cmd.OutOrStdout())
 	}
-	f, err := os.Create(path)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) { // name the file asked for, not the temporary one
+			err = &os.PathError{Op: "open", Path: path, Err: pe.Err}
+		}
 		return fmt.Errorf("--output: %w", err)
 	}
-	if err := write(f); err != nil {
-		_ = f.Close()
-		return err
+	werr := write(f)
+	var exit exitError
+	if cerr := f.Close(); werr == nil || errors.As(werr, &exit) {
+		if cerr == nil {
+			cerr = os.Chmod(f.Name(), 0o644) //nolint:gosec // a result file, as os.Create would make it
+		}
+		if cerr == nil {
+			cerr = os.Rename(f.Name(), path)
+		}
+		if cerr != nil {
+			_ = os.Remove(f.Name())
+			return fmt.Errorf("--output: %w", cerr)
+		}
+		return werr
 	}
-	return f.Close()
+	_ = os.Remove(f.Name())
+	return werr
 }

@@ -111,6 +111,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	if err != nil {
 		return fmt.Errorf("gov serve: %w", err)
 	}
+	announceOff(cfg)
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
@@ -126,4 +127,15 @@ func (f *serveFlags) signer(ctx context.Context, cfg *server.Config) error {
 	s, err := f.record.signing.signer(ctx)
 	cfg.Signer = s
 	return err
+}
+
+// announceOff says at start, once, which entry points are off for want of
+// a credential, so that an operator does not learn it from 401s.
+func announceOff(cfg server.Config) {
+	if cfg.APIToken == "" && cfg.OIDC == nil {
+		cfg.Logger.Warn("the decision API is off: POST /v1/eval answers 401 until $" + envAPIToken + " or --oidc-issuer and --oidc-audience are given")
+	}
+	if cfg.WebhookSecret == "" {
+		cfg.Logger.Warn("webhooks are off: POST /webhook refuses every delivery until $" + envWebhookSecret + " is set")
+	}
 }
