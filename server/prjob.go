@@ -15,10 +15,19 @@ import (
 )
 
 // prJob evaluates a PR and publishes the result, as `gov pr --post` does,
-// retrying on GitHub 5xx answers and timeouts with exponential backoff and
-// jitter. When every attempt failed the gov/policy status is set to
-// "error" (never success).
+// one job of a PR at a time (prLines), retrying on GitHub 5xx answers and
+// timeouts with exponential backoff and jitter, and starting over at once
+// when the PR changed before the result was posted (github.ErrStale) unless
+// a newer job of the PR waits to run. When every attempt failed the
+// gov/policy status is set to "error" (never success).
 func (s *Server) prJob(target github.Event, delivery string) func(context.Context) error {
+	k := keyOf(target.Repo, target.Number)
+	t := prTask{kind: "pr", head: target.HeadSHA, keep: target.Action == "labeled", run: s.prRun(target, delivery)}
+	return func(ctx context.Context) error { return s.prs.do(ctx, k, t) }
+}
+
+// prRun is one PR job, run under its PR's line.
+func (s *Server) prRun(target github.Event, delivery string) func(context.Context) error {
 	return func(ctx context.Context) error {
 		log := s.log.With("repo", target.Repo.String(), "pr", target.Number, "delivery", delivery)
 		var err error
@@ -28,6 +37,16 @@ func (s *Server) prJob(target github.Event, delivery string) func(context.Contex
 			if err == nil {
 				log.Info("pull request decided", "attempts", attempt)
 				return nil
+			}
+			if errors.Is(err, github.ErrStale) {
+				if s.prs.waiting(keyOf(target.Repo, target.Number)) > 0 {
+					log.Info("pull request changed before posting: the newer job that waits reports", "why", oneLine(err.Error()))
+					return nil
+				}
+				if attempt < s.cfg.MaxAttempts && ctx.Err() == nil {
+					log.Info("pull request changed before posting: starting over", "attempt", attempt, "why", oneLine(err.Error()))
+					continue
+				}
 			}
 			if !retryable || attempt >= s.cfg.MaxAttempts || ctx.Err() != nil {
 				break

@@ -110,6 +110,7 @@ type Server struct {
 	pol     *policy
 	auth    *authenticator
 	queue   *queue
+	prs     *prLines
 	seen    *deliveries
 	ghCache *github.Cache
 	// unverified holds the webhook bodies not yet verified (UnverifiedBytes).
@@ -141,7 +142,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.auth = auth
-	s.queue = newQueue(cfg.QueueSize, s.m)
+	s.queue, s.prs = newQueue(cfg.QueueSize, s.m), newPRLines(s.m)
 	s.seen = newDeliveries(cfg.DeliveryMemory, cfg.DeliveryTTL, time.Now)
 	if cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir) {
 		s.seen.disk = &diskSeen{dir: filepath.Join(cfg.AuditDir, deliveriesDir), ttl: cfg.DeliveryTTL, now: time.Now}
