@@ -33,7 +33,7 @@ func (s *Server) prRun(target github.Event, delivery string) func(context.Contex
 		var err error
 		for attempt := 1; ; attempt++ {
 			var retryable bool
-			retryable, err = s.evaluatePR(ctx, target, delivery)
+			retryable, err = s.evaluatePR(ctx, target, "github-delivery-"+delivery)
 			if err == nil {
 				log.Info("pull request decided", "attempts", attempt)
 				return nil
@@ -66,9 +66,10 @@ func (s *Server) prRun(target github.Event, delivery string) func(context.Contex
 	}
 }
 
-// evaluatePR runs one attempt under the version being served; retryable
-// says whether GitHub answered 5xx or did not answer in time.
-func (s *Server) evaluatePR(ctx context.Context, target github.Event, delivery string) (retryable bool, err error) {
+// evaluatePR runs one attempt under the version being served and keeps the
+// pending approvals list up to date with what it published; retryable says
+// whether GitHub answered 5xx or did not answer in time.
+func (s *Server) evaluatePR(ctx context.Context, target github.Event, requestID string) (retryable bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.JobTimeout)
 	defer cancel()
 	var mu sync.Mutex
@@ -84,13 +85,14 @@ func (s *Server) evaluatePR(ctx context.Context, target github.Event, delivery s
 		return false, err
 	}
 	cur := s.pol.current()
-	ev, err := github.Evaluator{Source: client, Members: client, Bundle: cur.bundle, Pipeline: cur.pipe, Trigger: &target}.
-		Evaluate(ctx, target.Repo, target.Number, engine.Request{RequestID: "github-delivery-" + delivery}, "")
+	ev, err := github.Evaluator{Source: client, Members: client, Bundle: cur.bundle, Pipeline: cur.pipe, Trigger: &target, Now: s.cfg.Now}.
+		Evaluate(ctx, target.Repo, target.Number, engine.Request{RequestID: requestID}, "")
 	if err == nil {
 		err = client.Publish(ctx, ev, s.cfg.TargetURL)
 	}
 	if err == nil {
 		s.m.decisions.WithLabelValues(ev.Decision.Decision).Inc()
+		s.track(ctx, ev)
 		return false, nil
 	}
 	mu.Lock()
