@@ -35,10 +35,7 @@ func approvalBundle(t *testing.T) string {
 	return dir
 }
 
-var (
-	bob   = githubtest.User{Login: "bob", ID: 2}
-	carol = githubtest.User{Login: "carol", ID: 3}
-)
+var bob = githubtest.User{Login: "bob", ID: 2}
 
 // TestServeRacingJobsNeverLeaveStaleSuccess: bob's approval lets job 1 post
 // success; between its last check and its status, bob's review is
