@@ -88,21 +88,8 @@ func breakGlass(ctx context.Context, c *checker, in Input) (*BreakGlass, []Ignor
 // timeout has passed, counted from the PR's creation for the first stage and
 // from the previous stage's satisfaction for the others.
 func escalation(in Input, stages []engine.StageResult, satisfiedAt []time.Time) *Escalation {
-	k := -1
-	for i, s := range stages {
-		if !s.Satisfied {
-			k = i
-			break
-		}
-	}
-	if k < 0 || stages[k].TimeoutHours <= 0 {
-		return nil
-	}
-	start := in.PR.CreatedAt
-	if k > 0 {
-		start = satisfiedAt[k-1]
-	}
-	if start.IsZero() || !in.Now.After(start.Add(time.Duration(stages[k].TimeoutHours)*time.Hour)) {
+	k, start, due := escalationDue(in, stages, satisfiedAt)
+	if due.IsZero() || !in.Now.After(due) {
 		return nil
 	}
 	for _, n := range in.EscalatedStages {

@@ -109,6 +109,7 @@ func Evaluate(ctx context.Context, in Input, m Membership) (Result, error) {
 	if !res.Satisfied {
 		res.Pending = pending(res.Stages, blockedBy, len(stages) == 0)
 		res.Escalate = escalation(in, res.Stages, satisfiedAt)
+		_, _, res.EscalationDue = escalationDue(in, res.Stages, satisfiedAt)
 	}
 	sort.SliceStable(res.Ignored, func(i, j int) bool { return res.Ignored[i].ReviewID < res.Ignored[j].ReviewID })
 	return res, nil

@@ -149,6 +149,10 @@ type Result struct {
 	// Blockers are the requests for changes that hold a stage back.
 	Blockers []Blocker
 	Escalate *Escalation
+	// EscalationDue is when the first stage not satisfied passes its
+	// timeout (zero when it has none, or when nothing is pending): gov
+	// serve's escalation timer looks at the PR again then.
+	EscalationDue time.Time
 }
 
 // Blocker is a CHANGES_REQUESTED review that blocks a stage: its author

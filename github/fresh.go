@@ -30,18 +30,14 @@ func reviewsKey(rs []approvals.Review) string {
 	return strings.Join(keys, ",")
 }
 
-// fresh checks, before a success status, that the PR still has the base
-// and labels evaluated and, when reviews were counted, the same reviews.
-func (c *Client) fresh(ctx context.Context, ev *Evaluation) error {
-	now, err := c.GetPR(ctx, ev.Repo, ev.PR.Number)
-	if err != nil {
-		return err
-	}
+// fresh checks, before a success status, that the PR (now, as just read)
+// still has the base and labels evaluated and, when reviews were counted,
+// the same reviews.
+func (c *Client) fresh(ctx context.Context, ev *Evaluation, now *PullRequest) error {
 	stale := func(what string) error {
 		return fmt.Errorf("%s#%d: %w (%s): not posting success; run gov again", ev.Repo, ev.PR.Number, ErrStale, what)
 	}
-	// A new head is no reason to hold back: the status goes on the commit
-	// evaluated, never on the new head (TestHeadMovedBeforePosting).
+	// A new head was checked by Publish: nothing is posted then.
 	switch {
 	case now.BaseRef != ev.PR.BaseRef || now.BaseSHA != ev.PR.BaseSHA:
 		return stale("base moved")

@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -176,8 +177,10 @@ func TestAttackForcePushAfterApproval(t *testing.T) {
 	t.Logf("force-push: %s", c.Stats())
 }
 
-// TestHeadMovedBeforePosting: a push after the evaluation ended: the status
-// goes on the commit that was evaluated, never on the new head.
+// TestHeadMovedBeforePosting: a push after the evaluation ended, before
+// anything was posted: nothing is posted (no status on either commit, no
+// decision comment), so that a slower run never replaces what the run of
+// the newer head posts; Publish says ErrStale and gov starts over.
 func TestHeadMovedBeforePosting(t *testing.T) {
 	srv := serve(t, fixture())
 	c, _ := newTestClient(t, srv, nil)
@@ -187,16 +190,11 @@ func TestHeadMovedBeforePosting(t *testing.T) {
 		t.Fatalf("evaluate: %v %+v", err, ev)
 	}
 	srv.Push(7, githubtest.Commit{SHA: shaY, Author: &alice, Committer: &alice}, sampleDiff)
-	if err := c.Publish(ctx, ev, ""); err != nil {
-		t.Fatal(err)
+	if err := c.Publish(ctx, ev, ""); !errors.Is(err, ErrStale) {
+		t.Fatalf("publish after the head moved: %v, want ErrStale", err)
 	}
-	for _, s := range srv.Statuses() {
-		if s.SHA != headSHA {
-			t.Errorf("status on %s, not on the evaluated %s", s.SHA, headSHA)
-		}
-	}
-	if len(srv.Statuses()) != 1 {
-		t.Errorf("statuses %+v, want one", srv.Statuses())
+	if st, cs := srv.Statuses(), srv.Comments(7); len(st) != 0 || len(cs) != 0 {
+		t.Errorf("posted for a head that is no longer the PR's: statuses %+v, comments %+v", st, cs)
 	}
 }
 

@@ -184,12 +184,23 @@ func (c *Client) PostEscalation(ctx context.Context, repo Repo, number, stage in
 // Publish reports an evaluation on its PR: the status of its base branch on
 // the head commit that was evaluated (never a later one), the decision
 // comment edited in place, and the escalation comment of an overdue stage,
-// once. A success is posted only when the PR and its reviews are still
-// those evaluated; otherwise nothing is posted and the error wraps ErrStale.
+// once. It reads the PR first (usually a free 304): when the head is no
+// longer the one evaluated, nothing is posted, so that a slower run never
+// replaces the comment of a newer head; a success is posted only when the
+// PR and its reviews are still those evaluated. Otherwise the error wraps
+// ErrStale.
 func (c *Client) Publish(ctx context.Context, ev *Evaluation, targetURL string) error {
+	now, err := c.GetPR(ctx, ev.Repo, ev.PR.Number)
+	if err != nil {
+		return err
+	}
+	if now.HeadSHA != ev.PR.HeadSHA {
+		return fmt.Errorf("%s#%d: %w (head moved from %s to %s): posting nothing for a head that is no longer the PR's; run gov again",
+			ev.Repo, ev.PR.Number, ErrStale, short(ev.PR.HeadSHA), short(now.HeadSHA))
+	}
 	state, desc := StatusFor(ev.Decision)
 	if state == StateSuccess {
-		if err := c.fresh(ctx, ev); err != nil {
+		if err := c.fresh(ctx, ev, now); err != nil {
 			return err
 		}
 	}

@@ -66,7 +66,7 @@ func newMetrics() *metrics {
 			Name: "gov_queue_rejected_total", Help: "Jobs refused because the queue was full (answered 503).",
 		}),
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "gov_jobs_total", Help: "Finished queue jobs, by kind and result (ok, error).",
+			Name: "gov_jobs_total", Help: "Finished queue jobs, by kind and result (ok, error, superseded: dropped for a newer job of its PR).",
 		}, []string{"kind", "result"}),
 		jobRetries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "gov_job_retries_total", Help: "Job attempts retried after a GitHub 5xx or timeout.",

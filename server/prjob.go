@@ -15,19 +15,38 @@ import (
 )
 
 // prJob evaluates a PR and publishes the result, as `gov pr --post` does,
-// retrying on GitHub 5xx answers and timeouts with exponential backoff and
-// jitter. When every attempt failed the gov/policy status is set to
-// "error" (never success).
+// one job of a PR at a time (prLines), retrying on GitHub 5xx answers and
+// timeouts with exponential backoff and jitter, and starting over at once
+// when the PR changed before the result was posted (github.ErrStale) unless
+// a newer job of the PR waits to run. When every attempt failed the
+// gov/policy status is set to "error" (never success).
 func (s *Server) prJob(target github.Event, delivery string) func(context.Context) error {
+	k := keyOf(target.Repo, target.Number)
+	t := prTask{kind: "pr", head: target.HeadSHA, keep: target.Action == "labeled", run: s.prRun(target, delivery)}
+	return func(ctx context.Context) error { return s.prs.do(ctx, k, t) }
+}
+
+// prRun is one PR job, run under its PR's line.
+func (s *Server) prRun(target github.Event, delivery string) func(context.Context) error {
 	return func(ctx context.Context) error {
 		log := s.log.With("repo", target.Repo.String(), "pr", target.Number, "delivery", delivery)
 		var err error
 		for attempt := 1; ; attempt++ {
 			var retryable bool
-			retryable, err = s.evaluatePR(ctx, target, delivery)
+			retryable, err = s.evaluatePR(ctx, target, "github-delivery-"+delivery)
 			if err == nil {
 				log.Info("pull request decided", "attempts", attempt)
 				return nil
+			}
+			if errors.Is(err, github.ErrStale) {
+				if s.prs.waiting(keyOf(target.Repo, target.Number)) > 0 {
+					log.Info("pull request changed before posting: the newer job that waits reports", "why", oneLine(err.Error()))
+					return nil
+				}
+				if attempt < s.cfg.MaxAttempts && ctx.Err() == nil {
+					log.Info("pull request changed before posting: starting over", "attempt", attempt, "why", oneLine(err.Error()))
+					continue
+				}
 			}
 			if !retryable || attempt >= s.cfg.MaxAttempts || ctx.Err() != nil {
 				break
@@ -47,9 +66,10 @@ func (s *Server) prJob(target github.Event, delivery string) func(context.Contex
 	}
 }
 
-// evaluatePR runs one attempt under the version being served; retryable
-// says whether GitHub answered 5xx or did not answer in time.
-func (s *Server) evaluatePR(ctx context.Context, target github.Event, delivery string) (retryable bool, err error) {
+// evaluatePR runs one attempt under the version being served and keeps the
+// pending approvals list up to date with what it published; retryable says
+// whether GitHub answered 5xx or did not answer in time.
+func (s *Server) evaluatePR(ctx context.Context, target github.Event, requestID string) (retryable bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.JobTimeout)
 	defer cancel()
 	var mu sync.Mutex
@@ -65,13 +85,14 @@ func (s *Server) evaluatePR(ctx context.Context, target github.Event, delivery s
 		return false, err
 	}
 	cur := s.pol.current()
-	ev, err := github.Evaluator{Source: client, Members: client, Bundle: cur.bundle, Pipeline: cur.pipe, Trigger: &target}.
-		Evaluate(ctx, target.Repo, target.Number, engine.Request{RequestID: "github-delivery-" + delivery}, "")
+	ev, err := github.Evaluator{Source: client, Members: client, Bundle: cur.bundle, Pipeline: cur.pipe, Trigger: &target, Now: s.cfg.Now}.
+		Evaluate(ctx, target.Repo, target.Number, engine.Request{RequestID: requestID}, "")
 	if err == nil {
 		err = client.Publish(ctx, ev, s.cfg.TargetURL)
 	}
 	if err == nil {
 		s.m.decisions.WithLabelValues(ev.Decision.Decision).Inc()
+		s.track(ctx, ev)
 		return false, nil
 	}
 	mu.Lock()

@@ -3,6 +3,7 @@ package server
 import (
 	"container/list"
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -53,7 +54,9 @@ func (q *queue) start(ctx context.Context, n int) *sync.WaitGroup {
 			for j := range q.ch {
 				q.m.queueDepth.Set(float64(len(q.ch)))
 				result := "ok"
-				if err := j.run(ctx); err != nil {
+				if err := j.run(ctx); errors.Is(err, errQueuedBehind) {
+					continue // counted when it runs (prLines)
+				} else if err != nil {
 					result = "error"
 				}
 				q.m.jobs.WithLabelValues(j.kind, result).Inc()

@@ -75,6 +75,14 @@ type Config struct {
 	DeliveryMemory int
 	DeliveryTTL    time.Duration
 
+	// EscalationSweep is how often the PRs waiting for approval are checked
+	// for an overdue stage (default 1m). Pending keeps them (default: under
+	// AuditDir when it is a directory, else in memory); Now is the clock
+	// of escalations (default time.Now).
+	EscalationSweep time.Duration
+	Pending         PendingStore
+	Now             func() time.Time
+
 	// Logger receives structured logs (default: discard).
 	Logger *slog.Logger
 }
@@ -91,6 +99,10 @@ func (c *Config) defaults() {
 	setDefault(&c.ShutdownTimeout, 30*time.Second)
 	setDefault(&c.DeliveryMemory, 10000)
 	setDefault(&c.DeliveryTTL, 24*time.Hour)
+	setDefault(&c.EscalationSweep, time.Minute)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -110,6 +122,8 @@ type Server struct {
 	pol     *policy
 	auth    *authenticator
 	queue   *queue
+	prs     *prLines
+	pending PendingStore
 	seen    *deliveries
 	ghCache *github.Cache
 	// unverified holds the webhook bodies not yet verified (UnverifiedBytes).
@@ -141,11 +155,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.auth = auth
-	s.queue = newQueue(cfg.QueueSize, s.m)
+	s.queue, s.prs = newQueue(cfg.QueueSize, s.m), newPRLines(s.m)
 	s.seen = newDeliveries(cfg.DeliveryMemory, cfg.DeliveryTTL, time.Now)
 	if cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir) {
 		s.seen.disk = &diskSeen{dir: filepath.Join(cfg.AuditDir, deliveriesDir), ttl: cfg.DeliveryTTL, now: time.Now}
 	}
+	s.pending = pendingStore(cfg)
 	return s, nil
 }
 
@@ -190,6 +205,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopPoll()
 	if s.cfg.Poll > 0 {
 		bg.Go(func() { s.pol.poll(pollCtx, s.cfg.Poll) })
+	}
+	if s.cfg.GitHub != nil {
+		bg.Go(func() { s.sweepEvery(pollCtx, s.cfg.EscalationSweep) })
 	}
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- srv.Serve(ln) }()

@@ -25,6 +25,7 @@ type prFlags struct {
 	enforcement, format string
 	targetURL           string
 	post, verbose       bool
+	allOpen             bool
 	timeout, maxWait    time.Duration
 	artifacts           prArtifactFlags
 	// event is the Actions event payload of this PR, when there is one;
@@ -39,6 +40,7 @@ func (f *prFlags) AddFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.repo, "repo", "", "repository OWNER/NAME (default $"+envGitHubRepository+" or the event payload)")
 	fl.IntVar(&f.number, "pr", 0, "pull request number (default from $"+envGitHubEventPath+")")
+	fl.BoolVar(&f.allOpen, "all-open", false, "decide every open pull request of --repo (a scheduled run: escalates overdue stages with --post)")
 	fl.StringVar(&f.githubURL, "github-url", "", "GitHub API URL, e.g. https://ghe.example.com/api/v3 (default $"+envGitHubAPIURL+" or api.github.com)")
 	fl.StringVar(&f.bundle, "bundle", "", "policy bundle: DIR, DIR@REF, URL@REF or embedded (default ./.gov, else embedded; env "+envBundle+")")
 	fl.StringVar(&f.enforcement, "enforcement", "", "override enforcement: off, warn or strict")
@@ -64,11 +66,16 @@ With --audit-dir the decision is recorded (and with --sign, signed); with
 decision, allowed, sarif-file, evidence-file, head-sha and ref are written to $GITHUB_OUTPUT.
 On a merge_group event (merge queue) every PR of the group is decided at its own
 head and the status goes on the group's commit.
-Exit codes: 0 allowed (approved or break-glass), 1 denied, 2 error, 3 approval pending.`,
+With --all-open (a scheduled workflow) every open PR of --repo is decided at its own
+head, and with --post each gets its status and, past a stage's timeout, its escalation.
+Exit codes: 0 allowed (approved or break-glass), 1 denied, 2 error, 3 approval pending;
+with --all-open the worst over the PRs: 2 (any error, or the PRs could not be listed),
+else 1, else 3, else 0.`,
 		Example: `  GITHUB_TOKEN=... gov pr --repo acme/app --pr 42
   gov pr --repo acme/app --pr 42 --github-url https://ghe.example.com/api/v3 --format json
   gov pr --post --verbose    # in GitHub Actions, from GITHUB_EVENT_PATH
-  gov pr --post --sarif-output gov.sarif --audit-dir audit --sign keyless`,
+  gov pr --post --sarif-output gov.sarif --audit-dir audit --sign keyless
+  gov pr --all-open --repo acme/app --post    # on: schedule`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPR(cmd, f) },
 	}
@@ -88,6 +95,9 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	}
 	if err := f.artifacts.check(); err != nil {
 		return err
+	}
+	if f.allOpen {
+		return runAllOpen(cmd, f)
 	}
 	repo, err := f.target()
 	if err != nil {

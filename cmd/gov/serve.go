@@ -23,6 +23,7 @@ type serveFlags struct {
 	oidcIssuer, oidcAudience      string
 	logLevel                      string
 	poll, shutdownTimeout         time.Duration
+	escalationSweep               time.Duration
 	rateLimitWait                 time.Duration
 	workers, queueSize            int
 	maxBody                       int64
@@ -44,6 +45,7 @@ func (f *serveFlags) AddFlags(cmd *cobra.Command) {
 	fl.IntVar(&f.queueSize, "queue-size", 256, "queued webhook jobs before answering 503")
 	fl.Int64Var(&f.maxBody, "max-body", 10<<20, "largest request body in bytes (413 beyond)")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long in-flight requests and queued jobs may take")
+	fl.DurationVar(&f.escalationSweep, "escalation-sweep", time.Minute, "how often the PRs waiting for approval are checked for a stage past its timeout_hours")
 	fl.DurationVar(&f.rateLimitWait, "rate-limit-wait", github.DefaultMaxWait, "longest wait for a GitHub rate-limit reset before a job fails")
 	f.record.AddFlags(cmd, "every decision")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error (JSON logs on stderr)")
@@ -61,6 +63,9 @@ The decision API needs $` + envAPIToken + ` (bearer token) or --oidc-issuer and 
 webhooks need $` + envWebhookSecret + ` and GitHub credentials ($` + envGitHubToken + ` or the GitHub App variables).
 Every decision is recorded in --audit-dir (else the bundle's audit.dir) before it is
 answered, and signed with --sign key|keyless.
+The jobs of one PR run one at a time. A PR left waiting for approval on a stage with
+timeout_hours is kept (under --audit-dir/.pending when given, else in memory) and
+decided again when the timeout passes, escalating the stage once (--escalation-sweep).
 SIGTERM or SIGINT stops accepting, finishes in-flight requests and queued jobs, and exits 0.`,
 		Example: `  GOV_API_TOKEN=... gov serve --addr 127.0.0.1:8181 --bundle https://github.com/acme/policy@main --poll 60s
   GOV_WEBHOOK_SECRET=... GOV_GITHUB_APP_ID=1 ... gov serve --policy-repo acme/policy --bundle ./policy@main`,
@@ -91,6 +96,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		MaxBodyBytes: f.maxBody, ShutdownTimeout: f.shutdownTimeout, AuditDir: f.record.auditDir,
 		Logger: slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})),
 	}
+	cfg.EscalationSweep = f.escalationSweep
 	if cfg.Bundle == "" {
 		cfg.Bundle = envOr(envBundle, "")
 	}

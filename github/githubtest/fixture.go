@@ -109,6 +109,8 @@ type PR struct {
 	BaseSHA   string    `json:"base_sha,omitempty"`
 	Labels    []string  `json:"labels,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// State is "open" (the default) or "closed"; only open PRs are listed.
+	State string `json:"state,omitempty"`
 	// ChangedFiles defaults to len(Files).
 	ChangedFiles int    `json:"changed_files,omitempty"`
 	Diff         string `json:"diff,omitempty"`

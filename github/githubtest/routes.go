@@ -13,6 +13,7 @@ import (
 )
 
 func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls", s.listPulls)
 	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls/{n}", s.withPR(s.getPR))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls/{n}/commits", s.withPR(s.listCommits))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls/{n}/reviews", s.withPR(s.listReviews))
@@ -84,7 +85,7 @@ func (s *Server) getPR(w http.ResponseWriter, r *http.Request, p *PR) {
 		commits = len(p.Commits)
 	}
 	out := &gh.PullRequest{
-		Number: gh.Int(p.Number), Title: gh.String(p.Title), State: gh.String("open"), User: ghUser(p.Author),
+		Number: gh.Int(p.Number), Title: gh.String(p.Title), State: gh.String(prState(p)), User: ghUser(p.Author),
 		Head:      &gh.PullRequestBranch{SHA: gh.String(p.Head), Ref: gh.String("feature")},
 		Base:      &gh.PullRequestBranch{Ref: gh.String(p.Base), SHA: gh.String(baseSHA(p))},
 		CreatedAt: ts(p.CreatedAt), ChangedFiles: gh.Int(changed), Commits: gh.Int(commits),

@@ -1,0 +1,181 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gov-policy/gov/evidence"
+)
+
+// A PR that waits for approval in silence gets no webhook, so its overdue
+// stage would never escalate. gov serve keeps the PRs its own jobs left
+// waiting on a stage with a timeout (not a poll of every repository) and
+// looks at each again when that timeout passes (sweep.go).
+
+// PendingPR is a pull request gov decided require_approval on a stage that
+// escalates at Due.
+type PendingPR struct {
+	Repo    string `json:"repo"`
+	Number  int    `json:"number"`
+	HeadSHA string `json:"head_sha"`
+	BaseRef string `json:"base_ref"`
+	// Due is when the first stage not satisfied passes its timeout.
+	Due time.Time `json:"due"`
+}
+
+func (p PendingPR) key() string { return strings.ToLower(p.Repo) + "#" + fmt.Sprint(p.Number) }
+
+// PendingStore keeps the pending PRs. Put replaces the entry of the same
+// repository and number; Remove of an unknown PR is no error. A store
+// shared by replicas (PostgreSQL, issue 14) implements the same methods.
+type PendingStore interface {
+	Put(ctx context.Context, p PendingPR) error
+	Remove(ctx context.Context, repo string, number int) error
+	List(ctx context.Context) ([]PendingPR, error)
+}
+
+// memPending is a PendingStore in memory, forgotten on restart.
+type memPending struct {
+	mu sync.Mutex
+	m  map[string]PendingPR
+}
+
+func newMemPending() *memPending { return &memPending{m: map[string]PendingPR{}} }
+
+func (s *memPending) Put(_ context.Context, p PendingPR) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[p.key()] = p
+	return nil
+}
+
+func (s *memPending) Remove(_ context.Context, repo string, number int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, PendingPR{Repo: repo, Number: number}.key())
+	return nil
+}
+
+func (s *memPending) List(context.Context) ([]PendingPR, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]PendingPR, 0, len(s.m))
+	for _, p := range s.m {
+		out = append(out, p)
+	}
+	sortPending(out)
+	return out, nil
+}
+
+func sortPending(ps []PendingPR) {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Due.Before(ps[j].Due) })
+}
+
+// pendingDir is where a server with an audit directory keeps the pending
+// PRs, so that a restart does not forget them.
+const (
+	pendingDir    = ".pending"
+	pendingSuffix = ".pending"
+)
+
+// diskPending keeps one JSON file per PR, named by the SHA-256 of its key
+// and written atomically (temp file, then rename), so that servers sharing
+// the directory never see half an entry nor lose another PR's. The files
+// are not named *.json: the audit directory's readers take those for
+// decision records.
+type diskPending struct{ dir string }
+
+func (d diskPending) path(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join(d.dir, hex.EncodeToString(sum[:])+pendingSuffix)
+}
+
+func (d diskPending) Put(_ context.Context, p PendingPR) error {
+	if err := os.MkdirAll(d.dir, 0o750); err != nil {
+		return err
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(d.dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		_ = os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), d.path(p.key())); err != nil {
+		_ = os.Remove(f.Name())
+		return err
+	}
+	return nil
+}
+
+func (d diskPending) Remove(_ context.Context, repo string, number int) error {
+	err := os.Remove(d.path(PendingPR{Repo: repo, Number: number}.key()))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// List reads every entry; one that cannot be read is named in the error
+// and the others are still returned (the sweep logs it and goes on).
+func (d diskPending) List(context.Context) ([]PendingPR, error) {
+	ents, err := os.ReadDir(d.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []PendingPR
+	var errs []error
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), pendingSuffix) {
+			continue
+		}
+		path := filepath.Join(d.dir, e.Name())
+		data, err := os.ReadFile(path)
+		var p PendingPR
+		if err == nil {
+			err = json.Unmarshal(data, &p)
+		}
+		if err == nil && (p.Repo == "" || p.Number <= 0 || d.path(p.key()) != path) {
+			err = errors.New("not an entry of this directory (repo, number or file name wrong)")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", path, err))
+			continue
+		}
+		out = append(out, p)
+	}
+	sortPending(out)
+	return out, errors.Join(errs...)
+}
+
+// pendingStore is cfg.Pending, else one under the audit directory, else
+// one in memory (a PostgreSQL audit store keeps them in memory for now).
+func pendingStore(cfg Config) PendingStore {
+	switch {
+	case cfg.Pending != nil:
+		return cfg.Pending
+	case cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir):
+		return diskPending{dir: filepath.Join(cfg.AuditDir, pendingDir)}
+	}
+	return newMemPending()
+}

@@ -1,0 +1,103 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/github"
+)
+
+// track keeps what a PR job decided in the pending list: a PR left waiting
+// on a stage that escalates later is put (or updated, with the head and due
+// time of this decision); any other outcome removes it. A stage escalated
+// now waits for an event (a review) before the next one can be due.
+func (s *Server) track(ctx context.Context, ev *github.Evaluation) {
+	a := ev.Approvals
+	repo := ev.Repo.String()
+	var err error
+	if ev.Decision.Decision == engine.RequireApproval && a != nil && !a.EscalationDue.IsZero() && a.Escalate == nil {
+		err = s.pending.Put(ctx, PendingPR{Repo: repo, Number: ev.PR.Number, HeadSHA: ev.PR.HeadSHA, BaseRef: ev.PR.BaseRef, Due: a.EscalationDue.UTC()})
+	} else {
+		err = s.pending.Remove(ctx, repo, ev.PR.Number)
+	}
+	if err != nil {
+		s.log.Error("pending approvals list: not updated", "repo", repo, "pr", ev.PR.Number, "error", oneLine(err.Error()))
+	}
+}
+
+// sweepEvery runs sweep every d until ctx ends.
+func (s *Server) sweepEvery(ctx context.Context, d time.Duration) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.sweep(ctx)
+		}
+	}
+}
+
+// sweep queues an escalation job for each pending PR whose due time has
+// passed (on the server's clock); it returns how many it queued.
+func (s *Server) sweep(ctx context.Context) int {
+	ps, err := s.pending.List(ctx)
+	if err != nil {
+		s.log.Error("pending approvals list: read incompletely", "error", oneLine(err.Error()))
+	}
+	now, n := s.cfg.Now(), 0
+	for _, p := range ps {
+		if p.Due.After(now) {
+			continue
+		}
+		repo, err := github.ParseRepo(p.Repo)
+		if err != nil || p.Number <= 0 {
+			s.log.Error("pending approvals list: dropping a malformed entry", "repo", p.Repo, "pr", p.Number)
+			_ = s.pending.Remove(ctx, p.Repo, p.Number)
+			continue
+		}
+		k := keyOf(repo, p.Number)
+		t := prTask{kind: "escalation", head: p.HeadSHA, run: s.escalationRun(repo, p)}
+		if !s.queue.push(job{kind: "escalation", run: func(ctx context.Context) error { return s.prs.do(ctx, k, t) }}) {
+			s.log.Warn("escalation sweep: work queue full, trying again at the next sweep", "repo", p.Repo, "pr", p.Number)
+			return n
+		}
+		n++
+	}
+	return n
+}
+
+// escalationRun looks at a pending PR again through the same pipeline as a
+// webhook job: a closed PR is forgotten; an open one is evaluated at its
+// current head and published, so its overdue stage escalates (once) only
+// when it still waits for approval, and track updates or removes it. A
+// failure keeps the entry for the next sweep and sets no error status: the
+// status of the last decision stands.
+func (s *Server) escalationRun(repo github.Repo, p PendingPR) func(context.Context) error {
+	return func(ctx context.Context) error {
+		log := s.log.With("repo", p.Repo, "pr", p.Number)
+		client, err := s.githubClient(nil)
+		if err != nil {
+			return err
+		}
+		pr, err := client.GetPR(ctx, repo, p.Number)
+		if err != nil {
+			log.Warn("escalation sweep: reading the PR failed; trying again at the next sweep", "error", oneLine(err.Error()))
+			return err
+		}
+		if pr.State != "open" {
+			log.Info("escalation sweep: PR no longer open: forgotten", "state", pr.State)
+			return s.pending.Remove(ctx, p.Repo, p.Number)
+		}
+		id := fmt.Sprintf("escalation-%s-%d-%d", p.Repo, p.Number, s.cfg.Now().Unix())
+		if _, err := s.evaluatePR(ctx, github.Event{Repo: repo, Number: p.Number, HeadSHA: pr.HeadSHA, BaseRef: pr.BaseRef}, id); err != nil {
+			log.Warn("escalation sweep: evaluation failed; trying again at the next sweep", "error", oneLine(err.Error()))
+			return err
+		}
+		log.Info("escalation sweep: PR evaluated again")
+		return nil
+	}
+}
