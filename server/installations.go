@@ -47,6 +47,18 @@ func newInstallations(size int, reg *prometheus.Registry) *installations {
 	return &installations{cache: c, errors: errs}
 }
 
+// checkGitHub builds a client of cfg once, so that an App private key gov
+// cannot read stops the server at start, not every job later.
+func checkGitHub(cfg *github.Options) error {
+	if cfg == nil {
+		return nil
+	}
+	if _, err := github.New(*cfg); err != nil {
+		return fmt.Errorf("github: %w", err)
+	}
+	return nil
+}
+
 // get returns installation id, making it with build when it is not kept.
 func (in *installations) get(id int64, build func() (*github.AppInstallation, error)) (*github.AppInstallation, error) {
 	if id <= 0 {

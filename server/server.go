@@ -129,6 +129,9 @@ type Server struct {
 // or when the OIDC issuer's discovery document cannot be fetched.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
+	if err := checkGitHub(cfg.GitHub); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, m: newMetrics(), ghCache: github.NewCache(),
 		unverified: &byteBudget{limit: max(cfg.UnverifiedBytes, cfg.MaxBodyBytes)}}
 	s.pol = &policy{ref: cfg.Bundle, opts: cfg.Load, log: cfg.Logger, m: s.m,

@@ -137,7 +137,7 @@ func (s *Server) verifiedBody(w http.ResponseWriter, r *http.Request) ([]byte, s
 
 // metricEvent keeps the label set bounded: unknown events are "other".
 func metricEvent(e string) string {
-	if _, known := prActions(e); known || e == "push" || e == "ping" {
+	if _, known := prActions(e); known || e == "push" || e == "ping" || e == "merge_group" {
 		return e
 	}
 	return "other"
@@ -195,6 +195,9 @@ func (s *Server) route(event string, body []byte, delivery string) (*job, string
 			return nil, "push to a repository other than the policy repository", nil
 		}
 		return &job{kind: "reload", run: s.reloadJob(delivery)}, "reload " + s.cfg.PolicyRepo + " " + p.Ref, nil
+	}
+	if event == "merge_group" {
+		return s.routeMergeGroup(body, p.Action, delivery)
 	}
 	actions, known := prActions(event)
 	switch {
