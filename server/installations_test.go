@@ -291,15 +291,15 @@ func TestServeAppPayloadWithoutInstallationFailsClosed(t *testing.T) {
 // before the next job uses it, and the job succeeds with the new one.
 func TestServeInstallationTokenRefreshed(t *testing.T) {
 	// GitHub's client renews a token a minute before it expires: this one
-	// is renewed 300ms after it was issued.
+	// is renewed 500ms after it was issued.
 	fake := fakeApp(t, func(fx *githubtest.Fixture) {
-		fx.Installations[0].TokenTTL = githubtest.Duration(time.Minute + 300*time.Millisecond)
+		fx.Installations[0].TokenTTL = githubtest.Duration(time.Minute + 500*time.Millisecond)
 	})
 	s := appServer(t, fake, nil, nil)
 	serve(t, s)
 	mustQueue(t, s, "pull_request", "d1", prEvent(t, "opened", "acme/app", 2, shaAcme, 1))
 	waitJobs(t, s, "pr", 1)
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(700 * time.Millisecond)
 	first := fake.InstallationTokens(1)
 	before := len(fake.Requests())
 	mustQueue(t, s, "pull_request", "d2", prEvent(t, "reopened", "acme/app", 2, shaAcme, 1))
@@ -310,10 +310,12 @@ func TestServeInstallationTokenRefreshed(t *testing.T) {
 	if len(toks) <= len(first) {
 		t.Fatalf("tokens %d, then %d: the expiring token was not renewed", len(first), len(toks))
 	}
-	newest := "token " + toks[len(toks)-1]
+	// Under load the new token may be renewed again within the job: what
+	// matters is that no request of the second job used a token issued
+	// before it, and that none was refused.
 	for _, r := range fake.Requests()[before:] {
-		if strings.Contains(r.Path, "/repos/") && r.Authorization != newest {
-			t.Errorf("%s %s after the renewal carried an old token", r.Method, r.Path)
+		if strings.Contains(r.Path, "/repos/") && slices.Contains(first, strings.TrimPrefix(r.Authorization, "token ")) {
+			t.Errorf("%s %s after the renewal carried the expiring token", r.Method, r.Path)
 		}
 		if r.Status == http.StatusUnauthorized {
 			t.Errorf("%s %s answered 401", r.Method, r.Path)
@@ -362,5 +364,24 @@ func TestServeInstallationEvictionKeepsRunningJob(t *testing.T) {
 	}
 	if n := len(fake.InstallationTokens(1)); n != 2 {
 		t.Errorf("installation 1 fetched %d tokens, want 2 (its client was evicted, then made again)", n)
+	}
+}
+
+// TestServeUnknownInstallationPostsNothing: a delivery naming an
+// installation GitHub will not give a token for fails its job; nothing is
+// posted and no other installation's token stands in.
+func TestServeUnknownInstallationPostsNothing(t *testing.T) {
+	fake := fakeApp(t, nil)
+	s := appServer(t, fake, nil, nil)
+	serve(t, s)
+	mustQueue(t, s, "pull_request", "d-99", prEvent(t, "opened", "acme/app", 2, shaAcme, 99))
+	if failed := waitJobs(t, s, "pr", 1); failed != 1 {
+		t.Errorf("the job of an unknown installation did not fail")
+	}
+	if st := fake.Statuses(); len(st) != 0 {
+		t.Errorf("statuses %+v: want none", st)
+	}
+	if n := len(fake.InstallationTokens(1)) + len(fake.InstallationTokens(2)); n != 0 {
+		t.Errorf("%d tokens of other installations fetched", n)
 	}
 }
