@@ -250,7 +250,7 @@ func TestServeInstallationClientReusedAcrossJobs(t *testing.T) {
 			t.Errorf("second job: GET %s (%s) answered %d, want 304 (cached by the first job)", r.Path, r.Accept, r.Status)
 		}
 	}
-	t.Logf("second job: %d requests; %d reads of the first job repeated, answered 304", len(reqs)-before, notModified)
+	t.Logf("first job: %d requests (token included); second job: %d requests, no token fetched; %d reads of the first job repeated, answered 304", before, len(reqs)-before, notModified)
 	if notModified == 0 {
 		t.Error("the second job repeated no read of the first one")
 	}
