@@ -28,6 +28,9 @@ type Options struct {
 	Token string
 	// App authenticates as a GitHub App installation.
 	App *AppAuth
+	// Installation authenticates as an App installation shared with other
+	// Clients (gov serve keeps one per installation); it replaces App.
+	Installation *AppInstallation
 	// BaseURL is the REST API root; empty means https://api.github.com/.
 	// GitHub Enterprise Server: https://ghe.example.com/api/v3 (the /api/v3
 	// suffix is added when missing).
@@ -102,8 +105,11 @@ func New(opts Options) (*Client, error) {
 	var rt http.RoundTripper = tr
 	var appClient *gh.Client
 	switch {
-	case opts.Token != "" && opts.App != nil:
+	case opts.Token != "" && (opts.App != nil || opts.Installation != nil):
 		return nil, fmt.Errorf("github: give a token or a GitHub App, not both")
+	case opts.Installation != nil:
+		rt = &installationAuth{inst: opts.Installation, next: tr}
+		appClient = opts.Installation.app
 	case opts.App != nil:
 		key, err := os.ReadFile(opts.App.PrivateKeyFile)
 		if err != nil {
@@ -134,7 +140,7 @@ func New(opts Options) (*Client, error) {
 		if g, err = g.WithEnterpriseURLs(apiRoot, apiRoot); err != nil {
 			return nil, fmt.Errorf("--github-url %s: %w", opts.BaseURL, err)
 		}
-		if appClient != nil {
+		if appClient != nil && opts.Installation == nil {
 			if appClient, err = appClient.WithEnterpriseURLs(apiRoot, apiRoot); err != nil {
 				return nil, fmt.Errorf("--github-url %s: %w", opts.BaseURL, err)
 			}

@@ -24,6 +24,9 @@ type Event struct {
 	SenderLogin string
 	// PreviousBase is the base branch before an "edited" action retargeted the PR.
 	PreviousBase string
+	// Installation is the GitHub App installation the delivery came from
+	// (installation.id); 0 when the payload names none.
+	Installation int64
 }
 
 type eventPayload struct {
@@ -54,6 +57,9 @@ type eventPayload struct {
 	Repository *struct {
 		FullName *string `json:"full_name"`
 	} `json:"repository"`
+	Installation *struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
 }
 
 // DecodeEvent decodes a pull_request or pull_request_review payload. An
@@ -100,6 +106,9 @@ func DecodeEvent(name string, data []byte) (Event, error) {
 	if c := p.Changes; c != nil && c.Base != nil && c.Base.Ref != nil {
 		ev.PreviousBase = c.Base.Ref.From
 	}
+	if p.Installation != nil {
+		ev.Installation = p.Installation.ID
+	}
 	return ev, nil
 }
 
@@ -115,6 +124,9 @@ func DecodeMergeGroup(name string, data []byte) (g MergeGroup, ok bool, err erro
 		Repository *struct {
 			FullName string `json:"full_name"`
 		} `json:"repository"`
+		Installation *struct {
+			ID int64 `json:"id"`
+		} `json:"installation"`
 	}
 	if err := json.Unmarshal(data, &p); err != nil || p.MergeGroup == nil {
 		return g, false, nil // not a merge group; DecodeEvent says what is wrong
@@ -133,5 +145,9 @@ func DecodeMergeGroup(name string, data []byte) (g MergeGroup, ok bool, err erro
 	if err != nil {
 		return g, true, fmt.Errorf("%s: field repository.full_name: %w", name, err)
 	}
-	return MergeGroup{Repo: repo, HeadSHA: p.MergeGroup.HeadSHA, BaseRef: strings.TrimPrefix(p.MergeGroup.BaseRef, "refs/heads/")}, true, nil
+	g = MergeGroup{Repo: repo, HeadSHA: p.MergeGroup.HeadSHA, BaseRef: strings.TrimPrefix(p.MergeGroup.BaseRef, "refs/heads/")}
+	if p.Installation != nil {
+		g.Installation = p.Installation.ID
+	}
+	return g, true, nil
 }

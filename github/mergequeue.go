@@ -23,6 +23,9 @@ type MergeGroup struct {
 	HeadSHA string
 	// BaseRef is the branch the group merges into (without refs/heads/).
 	BaseRef string
+	// Installation is the GitHub App installation the delivery came from
+	// (installation.id); 0 when the payload names none.
+	Installation int64
 }
 
 // QueueEntry is one entry of a merge queue: its pull request and the

@@ -64,9 +64,9 @@ func escalations(fake *githubtest.Server) []githubtest.Comment {
 	return out
 }
 
-// waitJobs waits until the escalation jobs queued have finished (they
+// waitEscalationJob waits until the escalation jobs queued have finished (they
 // are counted when they return, after publishing and tracking).
-func waitJobs(t *testing.T, s *Server) {
+func waitEscalationJob(t *testing.T, s *Server) {
 	t.Helper()
 	if !waitFor(10*time.Second, func() bool {
 		return hasMetric(metricsText(t, s.Handler()), `gov_jobs_total{kind="escalation",result="ok"} 1`)
@@ -98,7 +98,7 @@ func TestServeEscalatesSilentPROnTimer(t *testing.T) {
 	if n := s.sweep(t.Context()); n != 1 {
 		t.Fatalf("the sweep past the timeout queued %d jobs, want 1", n)
 	}
-	waitJobs(t, s)
+	waitEscalationJob(t, s)
 	es := escalations(fake)
 	if len(es) != 1 || !strings.Contains(es[0].Body, "@carol") {
 		t.Fatalf("escalation comments %+v: want one mentioning @carol", es)
@@ -139,7 +139,7 @@ func TestServePendingSurvivesRestart(t *testing.T) {
 	if n := s2.sweep(t.Context()); n != 1 {
 		t.Fatalf("the restarted server queued %d escalation jobs, want 1", n)
 	}
-	waitJobs(t, s2)
+	waitEscalationJob(t, s2)
 	if es := escalations(fake); len(es) != 1 {
 		t.Fatalf("escalation comments after a restart: %+v", es)
 	}
@@ -187,7 +187,7 @@ func TestServeSweepNeverEscalatesDecidedPR(t *testing.T) {
 	if n := s.sweep(t.Context()); n != 1 {
 		t.Fatalf("sweep queued %d jobs, want 1", n)
 	}
-	waitJobs(t, s)
+	waitEscalationJob(t, s)
 	if es := escalations(fake); len(es) != 0 {
 		t.Errorf("an approved PR was escalated: %+v", es)
 	}
@@ -212,11 +212,48 @@ func TestServeSweepForgetsClosedPR(t *testing.T) {
 	if n := s.sweep(t.Context()); n != 1 {
 		t.Fatalf("sweep queued %d jobs, want 1", n)
 	}
-	waitJobs(t, s)
+	waitEscalationJob(t, s)
 	if es, st := escalations(fake), fake.Statuses(); len(es) != 0 || len(st) != 1 {
 		t.Errorf("a closed PR got escalations %+v, statuses %+v", es, st)
 	}
 	if ps, _ := s.pending.List(t.Context()); len(ps) != 0 {
 		t.Errorf("a closed PR is still pending: %+v", ps)
+	}
+}
+
+// TestServeSweepUsesThePRsInstallation: under App auth the timer reads a
+// waiting PR with the token of the installation that delivered it (a
+// globex PR is not looked at with acme's token, which GitHub refuses, nor
+// left to never escalate).
+func TestServeSweepUsesThePRsInstallation(t *testing.T) {
+	fake := fakeApp(t, nil)
+	clk := &clock{t: created.Add(time.Hour)}
+	s := appServer(t, fake, nil, func(c *Config) { c.Bundle, c.Now = approvalBundle(t), clk.Now })
+	base, _ := serve(t, s)
+	postWebhook(t, base, "pull_request", "d-globex", prEvent(t, "opened", "globex/web", 5, shaGlobex, 2))
+	if !waitFor(10*time.Second, func() bool { return len(fake.Statuses()) == 1 && s.prs.idle() }) {
+		t.Fatalf("globex/web#5 was not decided: %+v", fake.Statuses())
+	}
+	ps, _ := s.pending.List(t.Context())
+	if len(ps) != 1 || ps[0].Installation != 2 {
+		t.Fatalf("pending %+v: want globex/web#5 of installation 2", ps)
+	}
+	refused := fake.Refused()
+	clk.Set(created.Add(9 * time.Hour))
+	if n := s.sweep(t.Context()); n != 1 {
+		t.Fatalf("the sweep queued %d jobs, want 1", n)
+	}
+	waitEscalationJob(t, s)
+	if fake.Refused() != refused {
+		t.Errorf("the sweep's requests were refused %d times (another installation's token)", fake.Refused()-refused)
+	}
+	n := 0
+	for _, c := range fake.Comments(5) {
+		if strings.Contains(c.Body, github.EscalationMarker(1)) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d escalation comments on globex/web#5, want 1", n)
 	}
 }

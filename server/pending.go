@@ -32,6 +32,9 @@ type PendingPR struct {
 	BaseRef string `json:"base_ref"`
 	// Due is when the first stage not satisfied passes its timeout.
 	Due time.Time `json:"due"`
+	// Installation is the GitHub App installation whose token reads the PR
+	// (0 with a personal token).
+	Installation int64 `json:"installation,omitempty"`
 }
 
 func (p PendingPR) key() string { return strings.ToLower(p.Repo) + "#" + fmt.Sprint(p.Number) }

@@ -3,10 +3,8 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
@@ -74,7 +72,7 @@ func (s *Server) evaluatePR(ctx context.Context, target github.Event, requestID 
 	defer cancel()
 	var mu sync.Mutex
 	transient := false
-	client, err := s.githubClient(func(status int, err error) {
+	client, err := s.githubClient(target.Installation, func(status int, err error) {
 		if status >= 500 || err != nil {
 			mu.Lock()
 			transient = true
@@ -92,7 +90,7 @@ func (s *Server) evaluatePR(ctx context.Context, target github.Event, requestID 
 	}
 	if err == nil {
 		s.m.decisions.WithLabelValues(ev.Decision.Decision).Inc()
-		s.track(ctx, ev)
+		s.track(ctx, ev, target.Installation)
 		return false, nil
 	}
 	mu.Lock()
@@ -109,36 +107,13 @@ func (s *Server) setErrorStatus(ctx context.Context, target github.Event, cause 
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	client, err := s.githubClient(nil)
+	client, err := s.githubClient(target.Installation, nil)
 	if err != nil {
 		return err
 	}
 	sc := github.StatusContextFor(s.pol.current().bundle.Config, target.BaseRef)
 	return client.SetStatus(ctx, target.Repo, target.HeadSHA, sc, github.StateError,
 		"gov could not evaluate: "+oneLine(cause.Error()), s.cfg.TargetURL)
-}
-
-// githubClient is a fresh client (a Client is meant for one evaluation)
-// sharing the server's ETag cache, its calls counted in the metrics.
-func (s *Server) githubClient(seen func(int, error)) (*github.Client, error) {
-	opts := *s.cfg.GitHub
-	opts.Cache = s.ghCache
-	hc := &http.Client{Timeout: 60 * time.Second}
-	if opts.HTTPClient != nil {
-		c := *opts.HTTPClient
-		hc = &c
-	}
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	hc.Transport = &githubTransport{base: base, m: s.m, seen: seen}
-	opts.HTTPClient = hc
-	c, err := github.New(opts)
-	if err != nil {
-		return nil, fmt.Errorf("github client: %w", err)
-	}
-	return c, nil
 }
 
 // reloadJob reloads the bundle after a push to the policy repository.

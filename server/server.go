@@ -44,8 +44,13 @@ type Config struct {
 	// WebhookSecret verifies X-Hub-Signature-256; without it /webhook answers 401.
 	WebhookSecret string
 	// GitHub configures the clients PR jobs use (one client per attempt,
-	// sharing one ETag cache); nil means webhooks that need GitHub are ignored.
+	// sharing one ETag cache; under App auth the token of the payload's
+	// installation, App.InstallationID unused); nil means webhooks that
+	// need GitHub are ignored.
 	GitHub *github.Options
+	// Installations bounds the GitHub App installations whose clients are
+	// kept (default 100; the least recently used goes first).
+	Installations int
 	// PolicyRepo is the OWNER/NAME whose pushes reload the bundle.
 	PolicyRepo string
 	// TargetURL is the link of the gov/policy status set by PR jobs.
@@ -91,6 +96,7 @@ func (c *Config) defaults() {
 	setDefault(&c.Workers, 4)
 	setDefault(&c.QueueSize, 256)
 	setDefault(&c.MaxAttempts, 4)
+	setDefault(&c.Installations, 100)
 	setDefault(&c.RetryBase, time.Second)
 	setDefault(&c.JobTimeout, 2*time.Minute)
 	setDefault(&c.EvalTimeout, 10*time.Second)
@@ -126,6 +132,8 @@ type Server struct {
 	pending PendingStore
 	seen    *deliveries
 	ghCache *github.Cache
+	// inst keeps the GitHub App installations' clients (installations.go).
+	inst *installations
 	// unverified holds the webhook bodies not yet verified (UnverifiedBytes).
 	unverified *byteBudget
 }
@@ -135,6 +143,9 @@ type Server struct {
 // or when the OIDC issuer's discovery document cannot be fetched.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
+	if err := checkGitHub(cfg.GitHub); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, m: newMetrics(), ghCache: github.NewCache(),
 		unverified: &byteBudget{limit: max(cfg.UnverifiedBytes, cfg.MaxBodyBytes)}}
 	s.pol = &policy{ref: cfg.Bundle, opts: cfg.Load, log: cfg.Logger, m: s.m,
@@ -156,6 +167,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.auth = auth
 	s.queue, s.prs = newQueue(cfg.QueueSize, s.m), newPRLines(s.m)
+	s.inst = newInstallations(cfg.Installations, s.m.reg)
 	s.seen = newDeliveries(cfg.DeliveryMemory, cfg.DeliveryTTL, time.Now)
 	if cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir) {
 		s.seen.disk = &diskSeen{dir: filepath.Join(cfg.AuditDir, deliveriesDir), ttl: cfg.DeliveryTTL, now: time.Now}

@@ -13,12 +13,12 @@ import (
 // on a stage that escalates later is put (or updated, with the head and due
 // time of this decision); any other outcome removes it. A stage escalated
 // now waits for an event (a review) before the next one can be due.
-func (s *Server) track(ctx context.Context, ev *github.Evaluation) {
+func (s *Server) track(ctx context.Context, ev *github.Evaluation, installation int64) {
 	a := ev.Approvals
 	repo := ev.Repo.String()
 	var err error
 	if ev.Decision.Decision == engine.RequireApproval && a != nil && !a.EscalationDue.IsZero() && a.Escalate == nil {
-		err = s.pending.Put(ctx, PendingPR{Repo: repo, Number: ev.PR.Number, HeadSHA: ev.PR.HeadSHA, BaseRef: ev.PR.BaseRef, Due: a.EscalationDue.UTC()})
+		err = s.pending.Put(ctx, PendingPR{Repo: repo, Number: ev.PR.Number, HeadSHA: ev.PR.HeadSHA, BaseRef: ev.PR.BaseRef, Due: a.EscalationDue.UTC(), Installation: installation})
 	} else {
 		err = s.pending.Remove(ctx, repo, ev.PR.Number)
 	}
@@ -79,7 +79,7 @@ func (s *Server) sweep(ctx context.Context) int {
 func (s *Server) escalationRun(repo github.Repo, p PendingPR) func(context.Context) error {
 	return func(ctx context.Context) error {
 		log := s.log.With("repo", p.Repo, "pr", p.Number)
-		client, err := s.githubClient(nil)
+		client, err := s.githubClient(p.Installation, nil)
 		if err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (s *Server) escalationRun(repo github.Repo, p PendingPR) func(context.Conte
 			return s.pending.Remove(ctx, p.Repo, p.Number)
 		}
 		id := fmt.Sprintf("escalation-%s-%d-%d", p.Repo, p.Number, s.cfg.Now().Unix())
-		if _, err := s.evaluatePR(ctx, github.Event{Repo: repo, Number: p.Number, HeadSHA: pr.HeadSHA, BaseRef: pr.BaseRef}, id); err != nil {
+		if _, err := s.evaluatePR(ctx, github.Event{Repo: repo, Number: p.Number, HeadSHA: pr.HeadSHA, BaseRef: pr.BaseRef, Installation: p.Installation}, id); err != nil {
 			log.Warn("escalation sweep: evaluation failed; trying again at the next sweep", "error", oneLine(err.Error()))
 			return err
 		}

@@ -137,7 +137,7 @@ func (s *Server) verifiedBody(w http.ResponseWriter, r *http.Request) ([]byte, s
 
 // metricEvent keeps the label set bounded: unknown events are "other".
 func metricEvent(e string) string {
-	if _, known := prActions(e); known || e == "push" || e == "ping" {
+	if _, known := prActions(e); known || e == "push" || e == "ping" || e == "merge_group" {
 		return e
 	}
 	return "other"
@@ -163,6 +163,9 @@ type webhookPayload struct {
 	Repository *struct {
 		FullName string `json:"full_name"`
 	} `json:"repository"`
+	Installation *struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
 	CheckRun *struct {
 		HeadSHA      string `json:"head_sha"`
 		PullRequests []struct {
@@ -193,6 +196,9 @@ func (s *Server) route(event string, body []byte, delivery string) (*job, string
 		}
 		return &job{kind: "reload", run: s.reloadJob(delivery)}, "reload " + s.cfg.PolicyRepo + " " + p.Ref, nil
 	}
+	if event == "merge_group" {
+		return s.routeMergeGroup(body, p.Action, delivery)
+	}
 	actions, known := prActions(event)
 	switch {
 	case !known:
@@ -216,6 +222,9 @@ func (s *Server) route(event string, body []byte, delivery string) (*job, string
 		// The SHA goes into API paths: only a commit id may.
 		return nil, "", &httpError{http.StatusBadRequest, "payload: head SHA is not a 40 or 64 digit hex commit id"}
 	}
+	if herr := s.checkInstallation(event, delivery, target.Installation); herr != nil {
+		return nil, "", herr
+	}
 	return &job{kind: "pr", run: s.prJob(target, delivery)}, fmt.Sprintf("evaluate %s#%d", target.Repo, target.Number), nil
 }
 
@@ -232,6 +241,9 @@ func prTargetOf(event string, body []byte, p webhookPayload) (github.Event, erro
 		return github.Event{}, fmt.Errorf("check_run payload: field repository.full_name: %w", err)
 	}
 	ev := github.Event{Repo: repo, HeadSHA: p.CheckRun.HeadSHA, Action: p.Action}
+	if p.Installation != nil {
+		ev.Installation = p.Installation.ID
+	}
 	if len(p.CheckRun.PullRequests) > 0 {
 		ev.Number = p.CheckRun.PullRequests[0].Number
 	}

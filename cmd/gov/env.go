@@ -40,7 +40,8 @@ const (
 	envGitHubRunID     = "GITHUB_RUN_ID"
 	// envGitHubActions is "true" inside GitHub Actions (gov then comments as github-actions[bot]).
 	envGitHubActions = "GITHUB_ACTIONS"
-	// GitHub App authentication instead of a token.
+	// GitHub App authentication instead of a token (gov serve takes the
+	// installation from each webhook payload, not from the variable).
 	envGitHubAppID             = "GOV_GITHUB_APP_ID"
 	envGitHubAppInstallationID = "GOV_GITHUB_APP_INSTALLATION_ID"
 	envGitHubAppPrivateKey     = "GOV_GITHUB_APP_PRIVATE_KEY_FILE"

@@ -231,6 +231,12 @@ func newGitHubClient(url string, maxWait time.Duration) (*github.Client, error) 
 // githubOptions reads the GitHub credentials (token or App) and API URL
 // from the flags and the environment.
 func githubOptions(url string, maxWait time.Duration) (github.Options, error) {
+	return githubOptionsFor(url, maxWait, true)
+}
+
+// githubOptionsFor is githubOptions; gov serve takes the App installation
+// from each delivery, so it does not need GOV_GITHUB_APP_INSTALLATION_ID.
+func githubOptionsFor(url string, maxWait time.Duration, needInstallation bool) (github.Options, error) {
 	if maxWait <= 0 {
 		maxWait = -1 // never wait
 	}
@@ -243,7 +249,9 @@ func githubOptions(url string, maxWait time.Duration) (github.Options, error) {
 		app := &github.AppAuth{PrivateKeyFile: envOr(envGitHubAppPrivateKey, "")}
 		var err1, err2 error
 		app.AppID, err1 = strconv.ParseInt(id, 10, 64)
-		app.InstallationID, err2 = strconv.ParseInt(envOr(envGitHubAppInstallationID, ""), 10, 64)
+		if inst := envOr(envGitHubAppInstallationID, ""); needInstallation || inst != "" {
+			app.InstallationID, err2 = strconv.ParseInt(inst, 10, 64)
+		}
 		if err := errors.Join(err1, err2); err != nil || app.PrivateKeyFile == "" {
 			return opts, fmt.Errorf("GitHub App: set %s, %s (numbers) and %s", envGitHubAppID, envGitHubAppInstallationID, envGitHubAppPrivateKey)
 		}

@@ -26,6 +26,7 @@ type serveFlags struct {
 	escalationSweep               time.Duration
 	rateLimitWait                 time.Duration
 	workers, queueSize            int
+	installations                 int
 	maxBody                       int64
 	record                        recordFlags
 }
@@ -43,6 +44,7 @@ func (f *serveFlags) AddFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.oidcAudience, "oidc-audience", "", "audience the OIDC ID tokens must carry")
 	fl.IntVar(&f.workers, "workers", 4, "PR evaluation workers")
 	fl.IntVar(&f.queueSize, "queue-size", 256, "queued webhook jobs before answering 503")
+	fl.IntVar(&f.installations, "installations", 100, "GitHub App installations whose clients (token, ETag cache) are kept; the least recently used goes first")
 	fl.Int64Var(&f.maxBody, "max-body", 10<<20, "largest request body in bytes (413 beyond)")
 	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long in-flight requests and queued jobs may take")
 	fl.DurationVar(&f.escalationSweep, "escalation-sweep", time.Minute, "how often the PRs waiting for approval are checked for a stage past its timeout_hours")
@@ -58,7 +60,8 @@ func newServeCmd() *cobra.Command {
 		Short: "Serve the decision API and the GitHub App webhook receiver",
 		Long: `Serve POST /v1/eval (a HealingActionRequest in, the decision out, 200 whatever it is),
 GET /v1/bundle, POST /webhook (GitHub App: pull_request, pull_request_review, check_run
-rerequested, push to --policy-repo), /healthz, /readyz and /metrics.
+rerequested, merge_group checks_requested, push to --policy-repo), /healthz, /readyz and /metrics.
+As a GitHub App each delivery is decided with the token of the installation it names.
 The decision API needs $` + envAPIToken + ` (bearer token) or --oidc-issuer and --oidc-audience;
 webhooks need $` + envWebhookSecret + ` and GitHub credentials ($` + envGitHubToken + ` or the GitHub App variables).
 Every decision is recorded in --audit-dir (else the bundle's audit.dir) before it is
@@ -92,7 +95,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	cfg := server.Config{
 		Bundle: f.bundle, Load: bundles.LoadOptions{CacheDir: envOr(envCacheDir, "")}, Poll: f.poll,
 		Enforcement: f.enforcement, APIToken: envOr(envAPIToken, ""), WebhookSecret: envOr(envWebhookSecret, ""),
-		PolicyRepo: f.policyRepo, TargetURL: f.target, Workers: f.workers, QueueSize: f.queueSize,
+		PolicyRepo: f.policyRepo, TargetURL: f.target, Workers: f.workers, QueueSize: f.queueSize, Installations: f.installations,
 		MaxBodyBytes: f.maxBody, ShutdownTimeout: f.shutdownTimeout, AuditDir: f.record.auditDir,
 		Logger: slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})),
 	}
@@ -107,7 +110,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 	if envOr(envGitHubToken, "") != "" || envOr(envGitHubAppID, "") != "" {
-		opts, err := githubOptions(f.githubURL, f.rateLimitWait)
+		opts, err := githubOptionsFor(f.githubURL, f.rateLimitWait, false)
 		if err != nil {
 			return err
 		}

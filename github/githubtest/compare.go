@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -137,14 +138,20 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 	for k, v := range raw.Variables {
 		in.Variables[k] = fmt.Sprint(v)
 	}
-	if !strings.EqualFold(in.Variables["owner"]+"/"+in.Variables["name"], s.fx.Repo) {
+	name := in.Variables["owner"] + "/" + in.Variables["name"]
+	if !strings.EqualFold(name, s.fx.Repo) && !slices.ContainsFunc(s.fx.PRs, func(p PR) bool { return strings.EqualFold(p.Repo, name) }) {
 		writeJSON(w, r, map[string]any{"data": map[string]any{"repository": nil},
 			"errors": []map[string]string{{"message": "Could not resolve to a Repository"}}})
 		return
 	}
 	if !strings.Contains(raw.Query, "mergeQueue") {
 		n, _ := strconv.Atoi(in.Variables["number"])
-		p := s.pr(n)
+		var p *PR
+		for i := range s.fx.PRs {
+			if s.fx.PRs[i].Number == n && strings.EqualFold(s.repoOf(&s.fx.PRs[i]), name) {
+				p = &s.fx.PRs[i]
+			}
+		}
 		if p == nil {
 			writeJSON(w, r, map[string]any{"data": map[string]any{"repository": map[string]any{"pullRequest": nil}},
 				"errors": []map[string]string{{"message": "Could not resolve to a PullRequest"}}})

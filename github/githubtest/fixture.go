@@ -41,6 +41,9 @@ type Fixture struct {
 	Poster *User `json:"poster,omitempty"`
 	// MergeQueue is the merge queue (GraphQL mergeQueue.entries), in order.
 	MergeQueue []QueueEntry `json:"merge_queue,omitempty"`
+	// Installations are GitHub App installations, each with tokens of its
+	// own (installations.go); without them an App gets Token.
+	Installations []Installation `json:"installations,omitempty"`
 }
 
 // QueueEntry is one merge queue entry: a PR and its merge group's commit.
@@ -99,6 +102,8 @@ type User struct {
 
 // PR is one pull request.
 type PR struct {
+	// Repo is the OWNER/NAME the PR belongs to (default Fixture.Repo).
+	Repo   string `json:"repo,omitempty"`
 	Number int    `json:"number"`
 	Title  string `json:"title,omitempty"`
 	Author User   `json:"author"`
@@ -176,7 +181,7 @@ type Comment struct {
 
 // Status is one commit status set through the API.
 type Status struct {
-	SHA, State, Context, Description, TargetURL string
+	Repo, SHA, State, Context, Description, TargetURL string
 }
 
 // Load reads a JSON fixture, resolving diff_file relative to it. Unknown

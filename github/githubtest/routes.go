@@ -33,38 +33,20 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /graphql", s.graphql)
 }
 
-// installationToken hands out the fixture's token to a GitHub App that
-// presents a JWT (its signature is not checked).
-func (s *Server) installationToken(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.appTokens++
-	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(map[string]string{"token": s.fx.Token, "expires_at": "2099-01-01T00:00:00Z"})
-}
-
 // withPR finds the repository and PR of the path (404 otherwise) and calls
 // h under the server's lock.
 func (s *Server) withPR(h func(http.ResponseWriter, *http.Request, *PR)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !s.repoOK(r) {
-			writeError(w, http.StatusNotFound, "Not Found")
-			return
-		}
 		n, err := strconv.Atoi(r.PathValue("n"))
-		p := s.pr(n)
+		p := s.prAt(r, n)
 		if err != nil || p == nil {
 			writeError(w, http.StatusNotFound, "Not Found")
 			return
 		}
 		h(w, r, p)
 	}
-}
-
-func (s *Server) repoOK(r *http.Request) bool {
-	return strings.EqualFold(r.PathValue("owner")+"/"+r.PathValue("repo"), s.fx.Repo)
 }
 
 func (s *Server) getPR(w http.ResponseWriter, r *http.Request, p *PR) {
@@ -89,7 +71,7 @@ func (s *Server) getPR(w http.ResponseWriter, r *http.Request, p *PR) {
 		Head:      &gh.PullRequestBranch{SHA: gh.String(p.Head), Ref: gh.String("feature")},
 		Base:      &gh.PullRequestBranch{Ref: gh.String(p.Base), SHA: gh.String(baseSHA(p))},
 		CreatedAt: ts(p.CreatedAt), ChangedFiles: gh.Int(changed), Commits: gh.Int(commits),
-		HTMLURL: gh.String(fmt.Sprintf("https://github.example/%s/pull/%d", s.fx.Repo, p.Number)),
+		HTMLURL: gh.String(fmt.Sprintf("https://github.example/%s/pull/%d", s.repoOf(p), p.Number)),
 	}
 	for _, l := range p.Labels {
 		out.Labels = append(out.Labels, &gh.Label{Name: gh.String(l)})
@@ -252,7 +234,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "Validation Failed")
 		return
 	}
-	s.statuses = append(s.statuses, Status{SHA: r.PathValue("sha"), State: in.GetState(), Context: in.GetContext(),
+	s.statuses = append(s.statuses, Status{Repo: r.PathValue("owner") + "/" + r.PathValue("repo"), SHA: r.PathValue("sha"), State: in.GetState(), Context: in.GetContext(),
 		Description: in.GetDescription(), TargetURL: in.GetTargetURL()})
 	w.WriteHeader(http.StatusCreated)
 	_ = json.NewEncoder(w).Encode(in)

@@ -45,6 +45,8 @@ type Server struct {
 	faults    []Fault
 	commentID int64
 	appTokens int
+	tokens    map[string]issued
+	refused   int
 	compares  map[string]PR
 	hook      func(Request)
 }
@@ -275,10 +277,13 @@ func (s *Server) limited(w http.ResponseWriter) bool {
 
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Lock()
-	token := s.fx.Token
+	token, apps := s.fx.Token, len(s.fx.Installations)
 	s.mu.Unlock()
 	auth := r.Header.Get("Authorization")
-	if token == "" || auth == "Bearer "+token || auth == "token "+token ||
+	if allowed, ok := s.installationAuthorized(w, r, auth); ok {
+		return allowed
+	}
+	if (token == "" && apps == 0) || (token != "" && (auth == "Bearer "+token || auth == "token "+token)) ||
 		((r.URL.Path == s.prefix+"/app" || strings.HasPrefix(r.URL.Path, s.prefix+"/app/installations/")) && strings.HasPrefix(auth, "Bearer ey")) {
 		return true
 	}
