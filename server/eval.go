@@ -72,7 +72,7 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "evaluation failed (failing closed): "+oneLine(err.Error()))
 		return
 	}
-	s.m.decisions.WithLabelValues(d.Decision).Inc()
+	s.m.decisions.WithLabelValues(string(d.Decision)).Inc()
 	s.log.Debug("decided", "request_id", d.RequestID, "decision", d.Decision, "revision", d.Bundle.Revision,
 		"service", red.String(req.ServiceName), "environment", red.String(req.Environment))
 	writeJSON(w, http.StatusOK, d)

@@ -71,7 +71,7 @@ func (s *Server) evaluatePR(ctx context.Context, target github.Event, delivery s
 		err = client.Publish(ctx, ev, s.cfg.TargetURL)
 	}
 	if err == nil {
-		s.m.decisions.WithLabelValues(ev.Decision.Decision).Inc()
+		s.m.decisions.WithLabelValues(string(ev.Decision.Decision)).Inc()
 		return false, nil
 	}
 	mu.Lock()

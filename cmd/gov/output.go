@@ -13,7 +13,7 @@ import (
 // each violation with file:line, the workflow still waiting, the bundle.
 func writeDecisionText(w io.Writer, d *engine.Decision) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  (enforcement %s, risk %s)\n", strings.ToUpper(strings.ReplaceAll(d.Decision, "_", " ")), d.Enforcement, d.RiskLevel)
+	fmt.Fprintf(&b, "%s  (enforcement %s, risk %s)\n", strings.ToUpper(strings.ReplaceAll(string(d.Decision), "_", " ")), d.Enforcement, d.RiskLevel)
 	fmt.Fprintf(&b, "reason: %s\n", d.Reason)
 	if len(d.Violations) > 0 {
 		b.WriteString("violations:\n")
