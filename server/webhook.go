@@ -183,6 +183,9 @@ func (s *Server) route(event string, body []byte, delivery string) (*job, string
 	if event == "ping" {
 		return nil, "", nil
 	}
+	if herr := checkEventShape(event, body); herr != nil {
+		return nil, "", herr
+	}
 	var p webhookPayload
 	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, "", &httpError{http.StatusBadRequest, "payload: " + oneLine(err.Error())}
