@@ -67,6 +67,10 @@ type Config struct {
 	// their signature is verified, over all connections (default four
 	// times MaxBodyBytes); a delivery that does not fit is answered 503.
 	UnverifiedBytes int64
+	// UnverifiedBodyTimeout bounds how long an unverified webhook body may
+	// take to arrive (default 5s; GitHub itself gives up on a delivery after
+	// 10s): a slow sender holds its share of UnverifiedBytes no longer.
+	UnverifiedBodyTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown: in-flight requests and
 	// queued jobs (default 30s).
 	ShutdownTimeout time.Duration
@@ -88,6 +92,7 @@ func (c *Config) defaults() {
 	setDefault(&c.EvalTimeout, 10*time.Second)
 	setDefault(&c.MaxBodyBytes, 10<<20)
 	setDefault(&c.UnverifiedBytes, 4*c.MaxBodyBytes)
+	setDefault(&c.UnverifiedBodyTimeout, 5*time.Second)
 	setDefault(&c.ShutdownTimeout, 30*time.Second)
 	setDefault(&c.DeliveryMemory, 10000)
 	setDefault(&c.DeliveryTTL, 24*time.Hour)
