@@ -25,7 +25,7 @@ func TestApply(t *testing.T) {
 		name     string
 		d        *engine.Decision
 		r        Result
-		decision string
+		decision engine.Outcome
 		reason   string
 		pending  string
 	}{

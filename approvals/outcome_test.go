@@ -26,9 +26,9 @@ func TestApprovedDecisionHasOneOutcome(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got struct {
-				Decision         string `json:"decision"`
-				Allowed          bool   `json:"allowed"`
-				ApprovalRequired bool   `json:"approval_required"`
+				Decision         engine.Outcome `json:"decision"`
+				Allowed          bool           `json:"allowed"`
+				ApprovalRequired bool           `json:"approval_required"`
 			}
 			_ = json.Unmarshal(out, &got)
 			if got.Decision != engine.Allow || !got.Allowed || got.ApprovalRequired {

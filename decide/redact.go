@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/scan"
 )
@@ -89,7 +90,15 @@ func Redact[T any](r *Redactor, v T) T {
 	return out.Interface().(T)
 }
 
+// outcomeType is left alone by Redact: an outcome is one of three words,
+// never a secret, and masking one (a "secret" that is a substring of
+// "allow") would make the decision unreadable.
+var outcomeType = reflect.TypeFor[engine.Outcome]()
+
 func (r *Redactor) value(v reflect.Value) reflect.Value {
+	if v.Type() == outcomeType {
+		return v
+	}
 	switch v.Kind() {
 	case reflect.String:
 		s := v.String()

@@ -40,6 +40,7 @@ func FuzzRedact(f *testing.F) {
 			return
 		}
 		d := &engine.Decision{
+			Decision:   engine.RequireApproval,
 			Reason:     text,
 			Violations: []engine.Violation{{Message: "x" + text, Controls: []string{text}}},
 			Workflow:   &engine.WorkflowResult{Name: text, Stages: []engine.StageResult{{ApprovedBy: []string{text}}}},
@@ -51,6 +52,9 @@ func FuzzRedact(f *testing.F) {
 		var back engine.Decision
 		if err := json.Unmarshal(out, &back); err != nil {
 			t.Fatal(err)
+		}
+		if back.Decision != engine.RequireApproval {
+			t.Fatalf("outcome %q after redaction, want require_approval", back.Decision)
 		}
 		for _, s := range []string{back.Reason, back.Violations[0].Message, back.Violations[0].Controls[0], back.Workflow.Name, back.Workflow.Stages[0].ApprovedBy[0]} {
 			check("Decision", s)

@@ -12,9 +12,9 @@ import (
 func benchBundle(b *testing.B) *bundles.Bundle {
 	bundle := starterBundle(b)
 	bundle.Rules = []bundles.Rule{
-		{ID: "no-hardcoded-passwords", Message: "hardcoded password", Action: Deny, Controls: []string{"SOC2:CC6.1"},
+		{ID: "no-hardcoded-passwords", Message: "hardcoded password", Action: ActionDeny, Controls: []string{"SOC2:CC6.1"},
 			Conditions: []bundles.Condition{{Field: "patch_content", Operator: "regex", Value: `password\s*=\s*["'][^"']+["']`}}},
-		{ID: "prod-lockfiles", Message: "lock file changed in production", Action: RequireApproval,
+		{ID: "prod-lockfiles", Message: "lock file changed in production", Action: ActionRequireApproval,
 			Conditions: []bundles.Condition{
 				{Field: "environment", Operator: "equals", Value: "production"},
 				{Field: "files", Operator: "glob", Value: "**/package-lock.json"},

@@ -200,7 +200,7 @@ func (p *program) attribute(m *ast.Module, file string, pp *policyPackage) error
 		if name == "risk_level" && !pp.builtin {
 			pp.riskOverride = true
 		}
-		if name != Deny && name != RequireApproval && name != Warn {
+		if name != ActionDeny && name != ActionRequireApproval && name != ActionWarn {
 			continue
 		}
 		pp.actions[name] = true

@@ -39,7 +39,7 @@ func (e *Engine) enforcement(in Input) (string, error) {
 	return "", fmt.Errorf("%s: unknown value %q (want off, warn or strict)", from, level)
 }
 
-var actionRank = map[string]int{Deny: 0, RequireApproval: 1, Warn: 2}
+var actionRank = map[string]int{ActionDeny: 0, ActionRequireApproval: 1, ActionWarn: 2}
 
 // decide combines the results (deny > require_approval > warn > allow),
 // applies enforcement and fills the decision.
@@ -63,12 +63,17 @@ func (e *Engine) decide(d *Decision, in Input, risk string, rs []result) error {
 	d.RiskLevel = risk
 	counted := map[string][]string{} // action -> rule ids, in order, once each
 	for _, r := range rs {
+		if _, ok := actionRank[r.Action]; !ok {
+			// Only deny, require_approval and warn count: another action
+			// would be left out of the outcome, i.e. allowed.
+			return fmt.Errorf("%s: unknown action %q (want deny, require_approval or warn)", r.Rule, r.Action)
+		}
 		if !r.waived && !contains(counted[r.Action], r.Rule) {
 			counted[r.Action] = append(counted[r.Action], r.Rule)
 		}
 		if !r.waived {
 			switch r.Action {
-			case Deny:
+			case ActionDeny:
 				d.Summary.ErrorCount++
 			case Warn:
 				d.Summary.WarningCount++
@@ -77,10 +82,10 @@ func (e *Engine) decide(d *Decision, in Input, risk string, rs []result) error {
 	}
 	strict, reason := Allow, allowReason(counted[Warn], rs)
 	switch {
-	case len(counted[Deny]) > 0:
-		strict, reason = Deny, "denied by "+ruleList(counted[Deny])
-	case len(counted[RequireApproval]) > 0:
-		strict, reason = RequireApproval, "approval required by "+ruleList(counted[RequireApproval])
+	case len(counted[ActionDeny]) > 0:
+		strict, reason = Deny, "denied by "+ruleList(counted[ActionDeny])
+	case len(counted[ActionRequireApproval]) > 0:
+		strict, reason = RequireApproval, "approval required by "+ruleList(counted[ActionRequireApproval])
 	}
 	for _, r := range rs {
 		v := r.Violation

@@ -28,7 +28,7 @@ func TestExceptions(t *testing.T) {
 	cases := []struct {
 		name      string
 		exception bundles.Exception
-		decision  string
+		decision  Outcome
 		want      []string // action rule exception
 	}{
 		{
@@ -99,7 +99,7 @@ func TestEnforcement(t *testing.T) {
 	cases := []struct {
 		name, env, override string
 		enforcement         string
-		decision            string
+		decision            Outcome
 		reason              string
 		violations          int
 		enforced            bool // violations carry enforced=false

@@ -2,12 +2,26 @@ package engine
 
 import "time"
 
-// Decision values.
+// Outcome is what a decision decides: the closed set Allow, Deny and
+// RequireApproval. Anything else is an error where an outcome is read
+// (a record, a policy result), never a fourth way to pass.
+type Outcome string
+
+// Outcomes.
 const (
-	Allow           = "allow"
-	Deny            = "deny"
-	RequireApproval = "require_approval"
-	Warn            = "warn"
+	Allow           Outcome = "allow"
+	Deny            Outcome = "deny"
+	RequireApproval Outcome = "require_approval"
+)
+
+// Violation actions: what one policy result asks for. Deny and
+// require_approval become the outcome of the same name; warn never blocks.
+const (
+	ActionDeny            = string(Deny)
+	ActionRequireApproval = string(RequireApproval)
+	ActionWarn            = "warn"
+	// Warn is ActionWarn.
+	Warn = ActionWarn
 )
 
 // Enforcement levels.
@@ -23,7 +37,7 @@ const (
 // approval_required are derived from it (Allowed, ApprovalRequired and the
 // JSON form), never held beside it, so they cannot disagree.
 type Decision struct {
-	Decision      string          `json:"decision"`
+	Decision      Outcome         `json:"decision"`
 	Reason        string          `json:"reason"`
 	RiskLevel     string          `json:"risk_level"`
 	RequestID     string          `json:"request_id,omitempty"`
@@ -37,7 +51,7 @@ type Decision struct {
 	// Unenforced is, under enforcement warn, the decision strict
 	// enforcement would have reached (deny or require_approval); "" when
 	// it would have allowed too. summary.passed is derived from it.
-	Unenforced string `json:"-"`
+	Unenforced Outcome `json:"-"`
 	// EvaluatedAt is when the decision was made, UTC, to the second (its
 	// JSON is RFC 3339).
 	EvaluatedAt time.Time `json:"evaluated_at"`

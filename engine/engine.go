@@ -123,7 +123,7 @@ func newEngine(ctx context.Context, b *bundles.Bundle, gates bool, only *patch.P
 			omitted = append(omitted, pp)
 			continue
 		}
-		for _, rule := range [...]string{Deny, RequireApproval, Warn, "risk_level"} {
+		for _, rule := range [...]string{ActionDeny, ActionRequireApproval, ActionWarn, "risk_level"} {
 			if (rule == "risk_level" && !pp.riskOverride) || (rule != "risk_level" && !pp.actions[rule]) {
 				continue
 			}
@@ -175,7 +175,7 @@ var knownOperators = map[string]bool{
 // never fire (an unknown action or operator), so that they fail closed.
 func checkRules(rules []bundles.Rule) error {
 	for i, r := range rules {
-		if r.Action != Deny && r.Action != RequireApproval && r.Action != Warn {
+		if r.Action != ActionDeny && r.Action != ActionRequireApproval && r.Action != ActionWarn {
 			return fmt.Errorf("rules[%d] (%s): unknown action %q", i, r.ID, r.Action)
 		}
 		for j, c := range r.Conditions {

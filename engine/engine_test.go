@@ -21,7 +21,7 @@ func TestStarterBundle(t *testing.T) {
 		name       string
 		env        string
 		patch      *patch.Patch
-		decision   string
+		decision   Outcome
 		violations []string
 		workflow   string
 		pending    string
@@ -164,11 +164,11 @@ require_approval contains msg if {
 		got[v.Rule] = v
 	}
 	want := map[string]Violation{
-		"custom/first":                {Rule: "custom/first", Action: Deny, Message: "first rule", Severity: "critical", Controls: []string{"HIPAA:164.312(b)"}},
-		"custom/second":               {Rule: "custom/second", Action: Deny, Message: "second rule", File: "a.go", Line: 4, Severity: "low", Controls: []string{"SOC2:CC6.1"}},
-		"custom/by-object":            {Rule: "custom/by-object", Action: Deny, Message: "object id", Severity: "high"},
-		"gov.custom.warn":             {Rule: "gov.custom.warn", Action: Warn, Message: "plain", Severity: "low"},
-		"gov.custom.require_approval": {Rule: "gov.custom.require_approval", Action: RequireApproval, Message: "touches x.go", Severity: "medium"},
+		"custom/first":                {Rule: "custom/first", Action: ActionDeny, Message: "first rule", Severity: "critical", Controls: []string{"HIPAA:164.312(b)"}},
+		"custom/second":               {Rule: "custom/second", Action: ActionDeny, Message: "second rule", File: "a.go", Line: 4, Severity: "low", Controls: []string{"SOC2:CC6.1"}},
+		"custom/by-object":            {Rule: "custom/by-object", Action: ActionDeny, Message: "object id", Severity: "high"},
+		"gov.custom.warn":             {Rule: "gov.custom.warn", Action: ActionWarn, Message: "plain", Severity: "low"},
+		"gov.custom.require_approval": {Rule: "gov.custom.require_approval", Action: ActionRequireApproval, Message: "touches x.go", Severity: "medium"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("violations\n got %+v\nwant %+v", got, want)
@@ -239,7 +239,7 @@ func TestConcurrentEvaluate(t *testing.T) {
 	e := mustEngine(t, starterBundle(t))
 	inputs := []struct {
 		in   Input
-		want string
+		want Outcome
 	}{
 		{Input{Request: Request{Environment: "qa"}, Patch: mkPatch(deleted("x_test.go"))}, Deny},
 		{Input{Request: Request{Environment: "production"}, Patch: mkPatch(modified("a.py", added(1, "x")...))}, RequireApproval},

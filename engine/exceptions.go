@@ -75,7 +75,7 @@ func (e *Engine) applyExceptions(rs []result, now time.Time) []result {
 		if hit {
 			x := e.exceptions[j]
 			rs = append(rs, result{Violation: Violation{
-				Rule: expiredRule, Action: Warn, Severity: "low",
+				Rule: expiredRule, Action: ActionWarn, Severity: "low",
 				Message: fmt.Sprintf("exception for %s expired on %s", x.Rule, x.Expires),
 			}})
 		}

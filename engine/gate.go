@@ -105,7 +105,7 @@ func stringItems(v any) ([]string, error) {
 }
 
 // actionNames are the rules the engine queries in each package.
-var actionNames = map[string]bool{Deny: true, RequireApproval: true, Warn: true, "risk_level": true}
+var actionNames = map[string]bool{ActionDeny: true, ActionRequireApproval: true, ActionWarn: true, "risk_level": true}
 
 // foreignRules refuses a violation rule defined through a dotted rule name
 // (package gov.a with `b.deny contains ...` adds to data.gov.a.b.deny, which

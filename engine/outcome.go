@@ -6,6 +6,32 @@ import (
 	"time"
 )
 
+// Valid reports whether o is one of the three outcomes.
+func (o Outcome) Valid() bool { return o == Allow || o == Deny || o == RequireApproval }
+
+// ParseOutcome reads an outcome; anything outside the closed set is an
+// error, so that no unknown word can pass for allow.
+func ParseOutcome(s string) (Outcome, error) {
+	if o := Outcome(s); o.Valid() {
+		return o, nil
+	}
+	return "", fmt.Errorf("unknown decision %q (want allow, deny or require_approval)", s)
+}
+
+// UnmarshalJSON reads an outcome, refusing one outside the closed set.
+func (o *Outcome) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("decision: %w", err)
+	}
+	v, err := ParseOutcome(s)
+	if err != nil {
+		return err
+	}
+	*o = v
+	return nil
+}
+
 // Allowed reports whether the change may go in (decision allow).
 func (d *Decision) Allowed() bool { return d != nil && d.Decision == Allow }
 
@@ -17,9 +43,9 @@ type decisionFields Decision
 
 // decisionWire is the JSON form: the derived fields right after decision.
 type decisionWire struct {
-	Decision         string `json:"decision"`
-	Allowed          *bool  `json:"allowed"`
-	ApprovalRequired *bool  `json:"approval_required"`
+	Decision         Outcome `json:"decision"`
+	Allowed          *bool   `json:"allowed"`
+	ApprovalRequired *bool   `json:"approval_required"`
 	*decisionFields
 }
 
@@ -46,6 +72,9 @@ func (d *Decision) UnmarshalJSON(data []byte) error {
 	w.decisionFields = (*decisionFields)(d)
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
+	}
+	if w.Decision == "" {
+		return fmt.Errorf("decision: missing (want allow, deny or require_approval)")
 	}
 	d.Decision, d.EvaluatedAt = w.Decision, time.Time{}
 	d.Unenforced = ""
@@ -91,10 +120,10 @@ func (s *Summary) UnmarshalJSON(data []byte) error {
 
 // unenforced is what strict enforcement would have decided on the
 // violations enforcement warn did not enforce.
-func unenforced(vs []Violation) string {
+func unenforced(vs []Violation) Outcome {
 	out := RequireApproval
 	for _, v := range vs {
-		if v.Action == Deny && v.Enforced != nil && !*v.Enforced && v.Exception == "" {
+		if v.Action == ActionDeny && v.Enforced != nil && !*v.Enforced && v.Exception == "" {
 			out = Deny
 		}
 	}

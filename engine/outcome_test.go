@@ -40,7 +40,7 @@ func TestDecisionJSONDerivesFromOutcome(t *testing.T) {
 func TestSummaryPassedDerives(t *testing.T) {
 	f := false
 	warned := Decision{Decision: Allow, Enforcement: EnforcementWarn, Unenforced: Deny,
-		Violations: []Violation{{Rule: "r", Action: Deny, Enforced: &f}}}
+		Violations: []Violation{{Rule: "r", Action: ActionDeny, Enforced: &f}}}
 	approved := Decision{Decision: RequireApproval}
 	approved.Decision = Allow // what approvals do: the one outcome changes
 	for name, tc := range map[string]struct {
@@ -58,6 +58,50 @@ func TestSummaryPassedDerives(t *testing.T) {
 		var back Decision
 		if err := json.Unmarshal(out, &back); err != nil || back.Passed() != tc.want {
 			t.Errorf("%s: after a round trip passed %v (%v)", name, back.Passed(), err)
+		}
+	}
+}
+
+// TestUnknownOutcomeFailsToDecode: a decision whose outcome is outside
+// allow, deny and require_approval (a typo, another case, a violation
+// action, nothing at all) is an error, never read as a decision that
+// merely is not allow.
+func TestUnknownOutcomeFailsToDecode(t *testing.T) {
+	for _, js := range []string{
+		`{"decision":"allowed"}`, `{"decision":"ALLOW"}`, `{"decision":"warn"}`, `{"decision":"approve"}`,
+		`{"decision":""}`, `{"decision":null}`, `{"decision":1}`, `{"reason":"no outcome"}`,
+	} {
+		var d Decision
+		if err := json.Unmarshal([]byte(js), &d); err == nil {
+			t.Errorf("%s decoded as %q", js, d.Decision)
+		}
+	}
+	for _, o := range []Outcome{Allow, Deny, RequireApproval} {
+		var d Decision
+		if err := json.Unmarshal([]byte(`{"decision":"`+o+`"}`), &d); err != nil || d.Decision != o {
+			t.Errorf("%s: %q, %v", o, d.Decision, err)
+		}
+	}
+	var o Outcome
+	if err := json.Unmarshal([]byte(`"Deny"`), &o); err == nil {
+		t.Errorf("an outcome alone decoded as %q", o)
+	}
+	if _, err := ParseOutcome("allow "); err == nil {
+		t.Error(`ParseOutcome("allow ") succeeded`)
+	}
+}
+
+// TestUnknownActionFailsClosed: a policy result whose action is not deny,
+// require_approval or warn would count for nothing, i.e. allow; combining
+// it is an evaluation error instead.
+func TestUnknownActionFailsClosed(t *testing.T) {
+	e := mustEngine(t, starterBundle(t))
+	for _, action := range []string{"allow", "block", "", "Deny"} {
+		d := &Decision{Enforcement: EnforcementStrict}
+		rs := []result{{Violation: Violation{Rule: "custom/r", Action: action, Message: "m"}}}
+		err := e.decide(d, Input{Request: Request{Environment: "production"}}, "low", rs)
+		if err == nil || !strings.Contains(err.Error(), "unknown action") {
+			t.Errorf("action %q: decision %q, error %v; want an unknown action error", action, d.Decision, err)
 		}
 	}
 }

@@ -112,7 +112,7 @@ func newOPAEval(t *testing.T, b *bundles.Bundle) func(Input) []string {
 	var query []string
 	var terms []string
 	for _, pkg := range slices.Sorted(maps.Keys(pkgs)) {
-		for _, action := range []string{Deny, RequireApproval, Warn} {
+		for _, action := range []string{ActionDeny, ActionRequireApproval, ActionWarn} {
 			v := fmt.Sprintf("t%d", len(terms))
 			query = append(query, fmt.Sprintf("%s := [x | x := %s.%s[_]]", v, pkg, action))
 			terms = append(terms, action)

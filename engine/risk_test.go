@@ -70,7 +70,7 @@ warn contains sprintf("risk is %s", [input.risk_level])
 
 deny contains "risky (old name)" if data.gov.builtin.risk.level in {"high", "critical"}
 `})
-	b.Rules = []bundles.Rule{{ID: "risky", Message: "high risk", Action: RequireApproval,
+	b.Rules = []bundles.Rule{{ID: "risky", Message: "high risk", Action: ActionRequireApproval,
 		Conditions: []bundles.Condition{{Field: "risk_level", Operator: "in", Value: []any{"high", "critical"}}}}}
 	e := mustEngine(t, b)
 	ctx := context.Background()

@@ -60,7 +60,7 @@ func TestDeclarativeRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := policyBundle(nil)
 			b.Rules = []bundles.Rule{{
-				ID: "decl/" + tc.name, Message: "rule " + tc.name, Action: Warn,
+				ID: "decl/" + tc.name, Message: "rule " + tc.name, Action: ActionWarn,
 				Conditions: []bundles.Condition{tc.cond}, Controls: []string{"SOC2:CC6.1"},
 			}}
 			d := mustEval(t, mustEngine(t, b), Input{Request: req, Patch: p})
@@ -82,11 +82,11 @@ func TestDeclarativeRules(t *testing.T) {
 func TestDeclarativeActionsAndConjunction(t *testing.T) {
 	b := policyBundle(nil)
 	b.Rules = []bundles.Rule{
-		{ID: "prod-secrets", Action: Deny, Severity: "critical", Conditions: []bundles.Condition{
+		{ID: "prod-secrets", Action: ActionDeny, Severity: "critical", Conditions: []bundles.Condition{
 			{Field: "environment", Operator: "equals", Value: "production"},
 			{Field: "patch_content", Operator: "contains", Value: "AKIA"},
 		}},
-		{ID: "big", Message: "big change", Action: RequireApproval, Conditions: []bundles.Condition{
+		{ID: "big", Message: "big change", Action: ActionRequireApproval, Conditions: []bundles.Condition{
 			{Field: "lines_changed", Operator: "gt", Value: 1},
 		}},
 	}
@@ -110,9 +110,9 @@ func TestDeclarativeRulesRejected(t *testing.T) {
 		name string
 		rule bundles.Rule
 	}{
-		{"unknown operator", bundles.Rule{ID: "r", Action: Deny, Conditions: []bundles.Condition{{Field: "environment", Operator: "startswith", Value: "p"}}}},
+		{"unknown operator", bundles.Rule{ID: "r", Action: ActionDeny, Conditions: []bundles.Condition{{Field: "environment", Operator: "startswith", Value: "p"}}}},
 		{"unknown action", bundles.Rule{ID: "r", Action: "block", Conditions: []bundles.Condition{{Field: "environment", Operator: "equals", Value: "p"}}}},
-		{"empty field", bundles.Rule{ID: "r", Action: Deny, Conditions: []bundles.Condition{{Operator: "equals", Value: "p"}}}},
+		{"empty field", bundles.Rule{ID: "r", Action: ActionDeny, Conditions: []bundles.Condition{{Operator: "equals", Value: "p"}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

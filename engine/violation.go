@@ -23,9 +23,9 @@ func validRisk(s string) bool { return riskRank(s) >= 0 }
 // defaultSeverity is the severity of a violation that names none.
 func defaultSeverity(action string) string {
 	switch action {
-	case Deny:
+	case ActionDeny:
 		return "high"
-	case RequireApproval:
+	case ActionRequireApproval:
 		return "medium"
 	}
 	return "low"

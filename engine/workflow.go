@@ -129,7 +129,7 @@ func (e *Engine) selectWorkflow(in Input, risk string, rs []result) (*WorkflowRe
 			continue
 		}
 		f.rules = append(f.rules, r.Rule)
-		if named == "" && r.Action == RequireApproval && r.workflow != "" {
+		if named == "" && r.Action == ActionRequireApproval && r.workflow != "" {
 			named = r.workflow
 		}
 	}

@@ -12,18 +12,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gov-policy/gov/engine"
 )
 
 // Entry summarises one record for listings.
 type Entry struct {
-	Path        string    `json:"path"`
-	Digest      string    `json:"digest"`
-	Time        time.Time `json:"time"`
-	RequestID   string    `json:"request_id,omitempty"`
-	Decision    string    `json:"decision"`
-	Service     string    `json:"service,omitempty"`
-	Environment string    `json:"environment,omitempty"`
-	Revision    string    `json:"revision"`
+	Path        string         `json:"path"`
+	Digest      string         `json:"digest"`
+	Time        time.Time      `json:"time"`
+	RequestID   string         `json:"request_id,omitempty"`
+	Decision    engine.Outcome `json:"decision"`
+	Service     string         `json:"service,omitempty"`
+	Environment string         `json:"environment,omitempty"`
+	Revision    string         `json:"revision"`
 	// Signed is whether the record has signed evidence (not listed: the
 	// log shows it only when verified).
 	Signed bool `json:"-"`

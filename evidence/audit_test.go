@@ -156,3 +156,26 @@ func TestMaskText(t *testing.T) {
 		t.Errorf("custom mask: %q", custom)
 	}
 }
+
+// TestRecordUnknownOutcomeRefused: a record whose decision is outside
+// allow, deny and require_approval (written by another tool or an older
+// gov, or edited and renamed to its new digest) is refused by Read and
+// reported by Walk, never listed with an outcome gov does not know.
+func TestRecordUnknownOutcomeRefused(t *testing.T) {
+	for _, outcome := range []engine.Outcome{"allowed", "Allow", "warn", ""} {
+		s := Store{Dir: t.TempDir()}
+		rec := record("req-1", t0)
+		rec.Decision.Decision = outcome
+		path, err := s.Write(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Read(path); err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("decision %q: read as %q, error %v", outcome, got.Decision.Decision, err)
+		}
+		bad, err := s.Walk(time.Time{}, func(Entry, Record) error { return nil })
+		if err != nil || len(bad) != 1 {
+			t.Errorf("decision %q: walk reported %v, %v; want this record", outcome, bad, err)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package evidence
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/gov-policy/gov/engine"
 )
 
 // RecordSummary is what a compliance report counts of one record (see
@@ -10,7 +12,7 @@ import (
 // the chain, so that a report over a year of records is one SQL aggregate.
 // Its JSON form is that column; field names are short on purpose.
 type RecordSummary struct {
-	Decision   string             `json:"d"`
+	Decision   engine.Outcome     `json:"d"`
 	Approvals  int                `json:"a,omitempty"`
 	Findings   int                `json:"f,omitempty"`
 	Violations []SummaryViolation `json:"v,omitempty"`

@@ -164,7 +164,7 @@ func enforcedAs(v engine.Violation) (blocked, toApproval bool) {
 	if v.Enforced != nil && !*v.Enforced {
 		return false, false
 	}
-	return v.Action == engine.Deny, v.Action == engine.RequireApproval
+	return v.Action == engine.ActionDeny, v.Action == engine.ActionRequireApproval
 }
 
 // waived reports whether a live exception covered v (an expired one is

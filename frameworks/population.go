@@ -15,16 +15,16 @@ import (
 // break-glass or exceptions were used, and the state of its signed evidence.
 // Record names the audit record so that each sampled row can be found.
 type DecisionRow struct {
-	RequestID   string    `json:"request_id"`
-	Time        time.Time `json:"time"`
-	Record      string    `json:"record"`
-	Repository  string    `json:"repository,omitempty"`
-	PR          int       `json:"pr,omitempty"`
-	HeadSHA     string    `json:"head_sha,omitempty"`
-	Service     string    `json:"service,omitempty"`
-	Environment string    `json:"environment"`
-	Requester   string    `json:"requester,omitempty"`
-	Decision    string    `json:"decision"`
+	RequestID   string         `json:"request_id"`
+	Time        time.Time      `json:"time"`
+	Record      string         `json:"record"`
+	Repository  string         `json:"repository,omitempty"`
+	PR          int            `json:"pr,omitempty"`
+	HeadSHA     string         `json:"head_sha,omitempty"`
+	Service     string         `json:"service,omitempty"`
+	Environment string         `json:"environment"`
+	Requester   string         `json:"requester,omitempty"`
+	Decision    engine.Outcome `json:"decision"`
 	// Rules are the ids of the rules that fired, once each, sorted.
 	Rules      []string      `json:"rules"`
 	Approvals  []ApprovalRow `json:"approvals"`

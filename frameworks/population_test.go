@@ -44,7 +44,7 @@ func auditRecords() []evidence.Record {
 	}
 	approved := func(stages ...engine.StageResult) *engine.Decision {
 		return &engine.Decision{Decision: engine.Allow, Violations: []engine.Violation{
-			{Rule: "gov.builtin.environment/require-approval", Action: engine.RequireApproval},
+			{Rule: "gov.builtin.environment/require-approval", Action: engine.ActionRequireApproval},
 		}, Workflow: &engine.WorkflowResult{Name: "production_change", Stages: stages}}
 	}
 	return []evidence.Record{
@@ -77,7 +77,7 @@ func auditRecords() []evidence.Record {
 func groupViolations(n int) []engine.Violation {
 	out := make([]engine.Violation, n)
 	for i := range out {
-		out[i] = engine.Violation{Rule: "patch-risk/deleted-test", Action: engine.Deny, Controls: []string{"SOX:ITGC-CM"}}
+		out[i] = engine.Violation{Rule: "patch-risk/deleted-test", Action: engine.ActionDeny, Controls: []string{"SOX:ITGC-CM"}}
 	}
 	return out
 }

@@ -105,7 +105,7 @@ func WritePopulationCSV(w io.Writer, r *Report) error {
 				pr = itoa(d.PR)
 			}
 			row(d.RequestID, d.Time.Format(time.RFC3339), d.Record, d.Repository, pr, d.HeadSHA, d.Service,
-				d.Environment, d.Requester, d.Decision, strings.Join(d.Rules, ";"), approvalsText(d.Approvals),
+				d.Environment, d.Requester, string(d.Decision), strings.Join(d.Rules, ";"), approvalsText(d.Approvals),
 				breakGlassText(d.BreakGlass), strings.Join(d.Exceptions, ";"), d.Evidence, d.EvidenceReason,
 				dutiesText(d.Duties), d.Bundle)
 		}

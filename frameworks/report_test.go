@@ -16,7 +16,7 @@ import (
 // fixture records, over three weeks of March 2026 (Mondays 2, 9 and 16).
 func fixtureRecords() []evidence.Record {
 	at := func(day, hour int) time.Time { return time.Date(2026, 3, day, hour, 0, 0, 0, time.UTC) }
-	rec := func(id string, t time.Time, decision string, vs []engine.Violation, wf *engine.WorkflowResult) evidence.Record {
+	rec := func(id string, t time.Time, decision engine.Outcome, vs []engine.Violation, wf *engine.WorkflowResult) evidence.Record {
 		return evidence.Record{
 			Request:     engine.Request{RequestID: id, Environment: "production"},
 			PatchDigest: evidence.PatchDigest([]byte(id)),

@@ -75,7 +75,8 @@ func TestEvaluatorTooManyCommits(t *testing.T) {
 
 func TestEvaluatorEnvironmentFromBranch(t *testing.T) {
 	tests := []struct {
-		base, env, decision string
+		base, env string
+		decision  engine.Outcome
 	}{
 		{"main", "production", engine.RequireApproval},
 		// An unmapped base takes default_environment (production).

@@ -120,7 +120,7 @@ type GroupEvaluation struct {
 	PRs []*Evaluation
 	// Decision is allow only when every PR is allowed; otherwise the
 	// decision of the first PR that is not (deny before require_approval).
-	Decision string
+	Decision engine.Outcome
 	Reason   string
 	// StatusContext is the status reported on the group's commit.
 	StatusContext string

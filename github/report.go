@@ -23,7 +23,7 @@ func StatusFor(d *engine.Decision) (state, description string) {
 	return StateError, "gov could not decide"
 }
 
-var verdicts = map[string]string{
+var verdicts = map[engine.Outcome]string{
 	engine.Allow: "✅ allowed", engine.Deny: "❌ denied", engine.RequireApproval: "⏳ approval required",
 }
 

@@ -57,7 +57,10 @@ func TestRenderComment(t *testing.T) {
 }
 
 func TestStatusFor(t *testing.T) {
-	for _, tt := range []struct{ decision, state string }{
+	for _, tt := range []struct {
+		decision engine.Outcome
+		state    string
+	}{
 		{engine.Allow, StateSuccess}, {engine.Deny, StateFailure}, {engine.RequireApproval, StatePending}, {"", StateError},
 	} {
 		if got, _ := StatusFor(&engine.Decision{Decision: tt.decision}); got != tt.state {

@@ -48,9 +48,9 @@ func GitHubAnnotations(w io.Writer, d *engine.Decision, p *patch.Patch) error {
 
 func annotationCommand(action string) string {
 	switch action {
-	case engine.Deny:
+	case engine.ActionDeny:
 		return "error"
-	case engine.RequireApproval:
+	case engine.ActionRequireApproval:
 		return "warning"
 	}
 	return "notice"

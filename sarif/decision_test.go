@@ -22,11 +22,11 @@ func sampleDecision() *engine.Decision {
 		Bundle:      engine.BundleInfo{Source: "./policy", Ref: "v1.2.0", Revision: "0123456789abcdef0123456789abcdef01234567"},
 		Enforcement: engine.EnforcementStrict,
 		Violations: []engine.Violation{
-			{Rule: "auth/session-ttl", Action: engine.Deny, Message: "session TTL raised above 24h", File: "auth/session.go", Line: 12, Severity: "critical", Controls: []string{"SOC2:CC6.1", "HIPAA:164.312(b)"}},
-			{Rule: "protected-paths/auth", Action: engine.RequireApproval, Message: "auth/** changes need approval", File: "auth/session.go", Severity: "medium", Controls: []string{"SOC2:CC8.1"}},
-			{Rule: "gov.builtin.env.production", Action: engine.RequireApproval, Message: "production needs approval", Severity: "medium"},
-			{Rule: "style/nil-check", Action: engine.Warn, Message: "nil receiver check", File: "auth/session.go", Line: 35, Enforced: boolPtr(false)},
-			{Rule: "code/legacy", Action: engine.Deny, Message: "legacy call", File: "auth/session.go", Line: 36, Exception: "waived until 2027-01-31 by user:carol: legacy build script"},
+			{Rule: "auth/session-ttl", Action: engine.ActionDeny, Message: "session TTL raised above 24h", File: "auth/session.go", Line: 12, Severity: "critical", Controls: []string{"SOC2:CC6.1", "HIPAA:164.312(b)"}},
+			{Rule: "protected-paths/auth", Action: engine.ActionRequireApproval, Message: "auth/** changes need approval", File: "auth/session.go", Severity: "medium", Controls: []string{"SOC2:CC8.1"}},
+			{Rule: "gov.builtin.env.production", Action: engine.ActionRequireApproval, Message: "production needs approval", Severity: "medium"},
+			{Rule: "style/nil-check", Action: engine.ActionWarn, Message: "nil receiver check", File: "auth/session.go", Line: 35, Enforced: boolPtr(false)},
+			{Rule: "code/legacy", Action: engine.ActionDeny, Message: "legacy call", File: "auth/session.go", Line: 36, Exception: "waived until 2027-01-31 by user:carol: legacy build script"},
 		},
 	}
 }
@@ -37,7 +37,7 @@ func sampleOptions() Options {
 		AutomationID: "gov/eval/",
 		Rules: []bundles.RuleInfo{{
 			ID: "auth/session-ttl", Title: "Session lifetime", Description: "Sessions must not outlive a working day.",
-			Severity: "critical", Controls: []string{"SOC2:CC6.1", "HIPAA:164.312(b)"}, Action: engine.Deny,
+			Severity: "critical", Controls: []string{"SOC2:CC6.1", "HIPAA:164.312(b)"}, Action: engine.ActionDeny,
 			File: "policies/auth.rego", Line: 7,
 		}},
 	}
@@ -201,7 +201,7 @@ func TestDescriptors(t *testing.T) {
 
 func TestLevel(t *testing.T) {
 	tests := []struct{ action, want string }{
-		{engine.Deny, "error"}, {engine.RequireApproval, "warning"}, {engine.Warn, "note"}, {"", "note"},
+		{engine.ActionDeny, "error"}, {engine.ActionRequireApproval, "warning"}, {engine.Warn, "note"}, {"", "note"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {

@@ -38,11 +38,11 @@ func FromFindings(fs []ScanFinding, opts Options) (*gosarif.Report, error) {
 			msg = fmt.Sprintf("%s: %s", msg, f.Masked)
 		}
 		if f.File == "" {
-			notes = append(notes, note{rule: f.Rule, action: engine.Deny, message: msg})
+			notes = append(notes, note{rule: f.Rule, action: engine.ActionDeny, message: msg})
 			continue
 		}
 		it := item{
-			rule: f.Rule, action: engine.Deny, message: msg, title: f.Description, severity: "high",
+			rule: f.Rule, action: engine.ActionDeny, message: msg, title: f.Description, severity: "high",
 			file: f.File, line: max(f.Line, 1), column: f.Column,
 			key: "secret:" + firstOf(f.Fingerprint, f.Masked),
 		}

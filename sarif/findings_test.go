@@ -83,19 +83,19 @@ func TestGitHubAnnotations(t *testing.T) {
 		v    engine.Violation
 		want string
 	}{
-		{"deny is an error", engine.Violation{Rule: "secrets/aws", Action: engine.Deny, Message: "AWS key", File: "app.py", Line: 2},
+		{"deny is an error", engine.Violation{Rule: "secrets/aws", Action: engine.ActionDeny, Message: "AWS key", File: "app.py", Line: 2},
 			"::error file=app.py,line=2,title=secrets/aws::AWS key\n"},
-		{"require_approval is a warning at the first added line", engine.Violation{Rule: "paths/auth", Action: engine.RequireApproval, Message: "needs review", File: "app.py"},
+		{"require_approval is a warning at the first added line", engine.Violation{Rule: "paths/auth", Action: engine.ActionRequireApproval, Message: "needs review", File: "app.py"},
 			"::warning file=app.py,line=1,title=paths/auth::needs review\n"},
-		{"warn is a notice; decision level has no file", engine.Violation{Rule: "env/prod", Action: engine.Warn, Message: "production"},
+		{"warn is a notice; decision level has no file", engine.Violation{Rule: "env/prod", Action: engine.ActionWarn, Message: "production"},
 			"::notice title=env/prod::production\n"},
-		{"message escaping", engine.Violation{Rule: "r", Action: engine.Deny, Message: "100% bad\r\nline two ::error::x", File: "a.py", Line: 1},
+		{"message escaping", engine.Violation{Rule: "r", Action: engine.ActionDeny, Message: "100% bad\r\nline two ::error::x", File: "a.py", Line: 1},
 			"::error file=a.py,line=1,title=r::100%25 bad%0D%0Aline two ::error::x\n"},
-		{"property escaping", engine.Violation{Rule: "a:b,c%", Action: engine.Deny, Message: "m", File: "dir,x/f:1.py\n", Line: 3},
+		{"property escaping", engine.Violation{Rule: "a:b,c%", Action: engine.ActionDeny, Message: "m", File: "dir,x/f:1.py\n", Line: 3},
 			"::error file=dir%2Cx/f%3A1.py%0A,line=3,title=a%3Ab%2Cc%25::m\n"},
-		{"not enforced", engine.Violation{Rule: "r", Action: engine.Deny, Message: "m", File: "a.py", Line: 1, Enforced: boolPtr(false)},
+		{"not enforced", engine.Violation{Rule: "r", Action: engine.ActionDeny, Message: "m", File: "a.py", Line: 1, Enforced: boolPtr(false)},
 			"::error file=a.py,line=1,title=r::m (deny, not enforced)\n"},
-		{"waived", engine.Violation{Rule: "r", Action: engine.Deny, Message: "m", File: "a.py", Line: 1, Exception: "waived until 2027-01-31 by user:carol: legacy"},
+		{"waived", engine.Violation{Rule: "r", Action: engine.ActionDeny, Message: "m", File: "a.py", Line: 1, Exception: "waived until 2027-01-31 by user:carol: legacy"},
 			"::notice file=a.py,line=1,title=r::m (waived until 2027-01-31 by user:carol: legacy)\n"},
 	}
 	for _, tt := range tests {

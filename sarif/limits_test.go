@@ -30,8 +30,8 @@ func shiftPatch(above int, body ...string) string {
 func fingerprintAt(t *testing.T, diff, rule string, line int) []string {
 	t.Helper()
 	d := &engine.Decision{Decision: engine.Deny, Violations: []engine.Violation{
-		{Rule: rule, Action: engine.Deny, Message: "shell call", File: "app.py", Line: line},
-		{Rule: rule, Action: engine.Deny, Message: "shell call", File: "app.py", Line: line + 1},
+		{Rule: rule, Action: engine.ActionDeny, Message: "shell call", File: "app.py", Line: line},
+		{Rule: rule, Action: engine.ActionDeny, Message: "shell call", File: "app.py", Line: line + 1},
 	}}
 	r, err := FromDecision(d, mustParse(t, diff), Options{})
 	if err != nil {
@@ -79,7 +79,7 @@ func TestTruncation(t *testing.T) {
 	for i := 0; i < total; i++ {
 		action := engine.Warn
 		if i%(total/denies) == 0 {
-			action = engine.Deny
+			action = engine.ActionDeny
 		}
 		d.Violations = append(d.Violations, engine.Violation{Rule: "r/" + action, Action: action, Message: "m", File: fmt.Sprintf("f%d.go", i%50), Line: i + 1})
 	}

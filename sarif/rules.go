@@ -99,9 +99,9 @@ func descriptor(info bundles.RuleInfo, first item) *gosarif.ReportingDescriptor 
 // defaultSeverity mirrors the engine's severity of a violation naming none.
 func defaultSeverity(action string) string {
 	switch action {
-	case engine.Deny:
+	case engine.ActionDeny:
 		return "high"
-	case engine.RequireApproval:
+	case engine.ActionRequireApproval:
 		return "medium"
 	}
 	return "low"

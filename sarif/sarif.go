@@ -66,9 +66,9 @@ func Write(w io.Writer, r *gosarif.Report) error {
 // require_approval -> warning, warn (and anything else) -> note.
 func Level(action string) string {
 	switch action {
-	case engine.Deny:
+	case engine.ActionDeny:
 		return "error"
-	case engine.RequireApproval:
+	case engine.ActionRequireApproval:
 		return "warning"
 	}
 	return "note"

@@ -127,6 +127,9 @@ func (p *policy) reload(ctx context.Context, why string) error {
 		return nil
 	}
 	if err == nil {
+		err = keepsRecording(old, s)
+	}
+	if err == nil {
 		err = check(ctx, s)
 	}
 	if err != nil {
@@ -142,6 +145,18 @@ func (p *policy) reload(ctx context.Context, why string) error {
 	p.publishLocked(s, old)
 	p.log.Info("bundle swapped", "trigger", why, "from", revisionOf(old), "to", s.bundle.Revision)
 	return nil
+}
+
+// keepsRecording refuses a revision under which the server would stop
+// recording decisions: without --audit-dir the audit directory comes from
+// the bundle's audit.dir, and a revision that drops it must not silently
+// turn recording off. (Moving it to another directory is allowed.)
+func keepsRecording(old, s *served) error {
+	if old == nil || old.pipe.AuditDir == "" || s.pipe.AuditDir != "" {
+		return nil
+	}
+	return fmt.Errorf("bundle %s at %s: no audit.dir in gov.cue, so decisions would no longer be recorded (the served revision records into %s); "+
+		"keep audit.dir, or start gov serve with --audit-dir", s.bundle.Source, s.bundle.Revision, old.pipe.AuditDir)
 }
 
 func (p *policy) recordError(err error) { p.setError(err) }

@@ -14,6 +14,7 @@ import (
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/patch"
 )
 
@@ -72,7 +73,7 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "evaluation failed (failing closed): "+oneLine(err.Error()))
 		return
 	}
-	s.m.decisions.WithLabelValues(d.Decision).Inc()
+	s.m.decisions.WithLabelValues(string(d.Decision)).Inc()
 	s.log.Debug("decided", "request_id", d.RequestID, "decision", d.Decision, "revision", d.Bundle.Revision,
 		"service", red.String(req.ServiceName), "environment", red.String(req.Environment))
 	writeJSON(w, http.StatusOK, d)
@@ -80,14 +81,27 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 
 // decide runs the decision pipeline under the version being served: scan,
 // evaluate, redact, record and sign. The answer is sent only after the
-// record is written, so every 200 has its record.
+// record is written, so every 200 has its record; its signature is added
+// by the sign queue.
 func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch) (*engine.Decision, *decide.Redactor, error) {
 	cur := s.pol.current()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.EvalTimeout)
 	defer cancel()
-	res, err := cur.pipe.Run(ctx, decide.Input{Request: req, Patch: p})
+	pipe := cur.pipe
+	if s.signq != nil && pipe.Signer != nil && pipe.AuditDir != "" && !evidence.IsDatabaseURL(pipe.AuditDir) {
+		// Record now, sign in the background (see signQueue).
+		unsigned := *pipe
+		unsigned.Signer = nil
+		pipe = &unsigned
+	}
+	res, err := pipe.Run(ctx, decide.Input{Request: req, Patch: p})
 	if err != nil {
 		return nil, res.Redactor, err
+	}
+	if pipe != cur.pipe && res.Record != "" {
+		if err := s.signq.add(ctx, res.Record); err != nil {
+			return nil, res.Redactor, res.Redactor.Error(fmt.Errorf("%s recorded, but signing failed: %w", res.Record, err))
+		}
 	}
 	return res.Decision, res.Redactor, nil
 }

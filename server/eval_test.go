@@ -139,7 +139,7 @@ func TestEvalMatchesEngine(t *testing.T) {
 			if !reflect.DeepEqual(comparable(&got), comparable(want)) {
 				t.Errorf("served decision differs from the engine's:\n got %+v\nwant %+v", comparable(&got), comparable(want))
 			}
-			seen[got.Decision] = true
+			seen[string(got.Decision)] = true
 		})
 	}
 	if len(seen) < 2 {

@@ -89,7 +89,7 @@ func (s *Server) evaluatePR(ctx context.Context, target github.Event, requestID 
 		err = client.Publish(ctx, ev, s.cfg.TargetURL)
 	}
 	if err == nil {
-		s.m.decisions.WithLabelValues(ev.Decision.Decision).Inc()
+		s.m.decisions.WithLabelValues(string(ev.Decision.Decision)).Inc()
 		s.track(ctx, ev, target.Installation)
 		return false, nil
 	}

@@ -37,7 +37,7 @@ func (l *lockedBuffer) Bytes() []byte {
 }
 
 // testSigner is a key-based signer and the public key that verifies it.
-func testSigner(t *testing.T) (*evidence.Signer, evidence.VerifyOptions) {
+func testSigner(t testing.TB) (*evidence.Signer, evidence.VerifyOptions) {
 	t.Helper()
 	priv, pub, err := evidence.GenerateKeyPair([]byte("pw"))
 	if err != nil {
@@ -59,7 +59,8 @@ func testSigner(t *testing.T) (*evidence.Signer, evidence.VerifyOptions) {
 }
 
 // TestServeRecordsAndSignsDecisions: /v1/eval records each decision in the
-// audit directory before answering, signed, and the evidence verifies.
+// audit directory before answering; the sign queue signs it, and the
+// evidence verifies.
 func TestServeRecordsAndSignsDecisions(t *testing.T) {
 	audit := t.TempDir()
 	signer, verify := testSigner(t)
@@ -79,6 +80,9 @@ func TestServeRecordsAndSignsDecisions(t *testing.T) {
 	}
 	if rec.Request.RequestID != "r-1" || rec.Decision.Decision == "" {
 		t.Errorf("record %+v: want request r-1 and its decision", rec.Request)
+	}
+	if !s.signq.drain(t.Context()) {
+		t.Fatal("the sign queue did not drain")
 	}
 	ev, err := evidence.VerifyRecord(entries[0].Path, verify)
 	if err != nil || ev.State != evidence.StateVerified {

@@ -72,6 +72,13 @@ type Config struct {
 	// their signature is verified, over all connections (default four
 	// times MaxBodyBytes); a delivery that does not fit is answered 503.
 	UnverifiedBytes int64
+	// UnverifiedBodyTimeout bounds how long an unverified webhook body may
+	// take to arrive (default 5s; GitHub itself gives up on a delivery after
+	// 10s): a slow sender holds its share of UnverifiedBytes no longer.
+	UnverifiedBodyTimeout time.Duration
+	// SignQueueSize bounds the /v1/eval records waiting for their
+	// signature (default 1024); beyond it a request signs its own.
+	SignQueueSize int
 	// ShutdownTimeout bounds the graceful shutdown: in-flight requests and
 	// queued jobs (default 30s).
 	ShutdownTimeout time.Duration
@@ -102,7 +109,9 @@ func (c *Config) defaults() {
 	setDefault(&c.EvalTimeout, 10*time.Second)
 	setDefault(&c.MaxBodyBytes, 10<<20)
 	setDefault(&c.UnverifiedBytes, 4*c.MaxBodyBytes)
+	setDefault(&c.UnverifiedBodyTimeout, 5*time.Second)
 	setDefault(&c.ShutdownTimeout, 30*time.Second)
+	setDefault(&c.SignQueueSize, 1024)
 	setDefault(&c.DeliveryMemory, 10000)
 	setDefault(&c.DeliveryTTL, 24*time.Hour)
 	setDefault(&c.EscalationSweep, time.Minute)
@@ -136,6 +145,8 @@ type Server struct {
 	inst *installations
 	// unverified holds the webhook bodies not yet verified (UnverifiedBytes).
 	unverified *byteBudget
+	// signq signs /v1/eval records in the background (nil without a signer).
+	signq *signQueue
 }
 
 // New loads the bundle and prepares the server; it fails when the bundle
@@ -160,6 +171,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if err := s.pol.start(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.Signer != nil {
+		s.signq = newSignQueue(cfg.Signer, cfg.SignQueueSize, cfg.Logger)
 	}
 	auth, err := newAuthenticator(ctx, cfg.APIToken, cfg.OIDC)
 	if err != nil {
@@ -238,6 +252,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		stopWork()
 		workers.Wait()
 		err = errors.Join(err, fmt.Errorf("shutdown: queued jobs did not finish within %s; the rest were cancelled", s.cfg.ShutdownTimeout))
+	}
+	if s.signq != nil {
+		// After the requests: no record is added any more.
+		s.log.Info("shutting down: signing the recorded decisions still waiting", "pending", s.signq.pending())
+		if !s.signq.drain(bound) {
+			err = errors.Join(err, fmt.Errorf("shutdown: %d recorded decisions not signed within %s (gov audit log --verify lists them as unsigned)", s.signq.pending(), s.cfg.ShutdownTimeout))
+		}
 	}
 	bg.Wait()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {

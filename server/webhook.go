@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gov-policy/gov/github"
 )
@@ -123,7 +124,7 @@ func (s *Server) verifiedBody(w http.ResponseWriter, r *http.Request) ([]byte, s
 		return nil, resultBusy, &httpError{http.StatusServiceUnavailable, "too many unverified webhook bytes in flight: redeliver later"}
 	}
 	defer s.unverified.give(reserve)
-	body, herr := readBody(w, r, min(reserve, limit))
+	body, herr := s.readUnverified(w, r, min(reserve, limit))
 	if herr != nil {
 		return nil, resultBadPayload, herr
 	}
@@ -133,6 +134,26 @@ func (s *Server) verifiedBody(w http.ResponseWriter, r *http.Request) ([]byte, s
 		return nil, resultBadSignature, &httpError{http.StatusUnauthorized, "X-Hub-Signature-256 is missing or does not match"}
 	}
 	return body, "", nil
+}
+
+// readUnverified reads an unverified body within UnverifiedBodyTimeout
+// (408 beyond), so that a sender trickling bytes holds its reservation for
+// seconds, not for the server's whole read timeout.
+func (s *Server) readUnverified(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *httpError) {
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(s.cfg.UnverifiedBodyTimeout)
+	// Not supported only off a real connection (tests' recorders).
+	deadlineSet := rc.SetReadDeadline(deadline) == nil
+	body, herr := readBody(w, r, limit)
+	if deadlineSet {
+		// The body is read: the next request on the connection gets the
+		// server's own deadlines.
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	if herr != nil && deadlineSet && !time.Now().Before(deadline) {
+		return nil, &httpError{http.StatusRequestTimeout, fmt.Sprintf("webhook body not received within %s", s.cfg.UnverifiedBodyTimeout)}
+	}
+	return body, herr
 }
 
 // metricEvent keeps the label set bounded: unknown events are "other".
@@ -185,6 +206,9 @@ var commitSHA = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
 func (s *Server) route(event string, body []byte, delivery string) (*job, string, *httpError) {
 	if event == "ping" {
 		return nil, "", nil
+	}
+	if herr := checkEventShape(event, body); herr != nil {
+		return nil, "", herr
 	}
 	var p webhookPayload
 	if err := json.Unmarshal(body, &p); err != nil {

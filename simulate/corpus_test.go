@@ -35,7 +35,7 @@ func TestFromCorpus(t *testing.T) {
 	if r.Total != 3 || r.Changed != 1 || r.Errors != 0 {
 		t.Errorf("total %d changed %d errors %d, want 3 1 0", r.Total, r.Changed, r.Errors)
 	}
-	if len(r.Changes) != 1 || r.Changes[0].RequestID != "ci edit" || r.Changes[0].To != engine.Deny || r.Changes[0].Recorded != "" {
+	if len(r.Changes) != 1 || r.Changes[0].RequestID != "ci edit" || r.Changes[0].To != string(engine.Deny) || r.Changes[0].Recorded != "" {
 		t.Errorf("changes %+v, want the ci edit case denied", r.Changes)
 	}
 	// config.json loses warn-config; off.yaml is evaluated with enforcement off: no rule at all.

@@ -175,7 +175,7 @@ func evaluateOne(ctx context.Context, e *engine.Engine, in engine.Input) side {
 	default:
 		return side{decision: Error, err: fmt.Errorf("unknown decision %q", d.Decision)}
 	}
-	return side{decision: d.Decision, rules: firingRules(d)}
+	return side{decision: string(d.Decision), rules: firingRules(d)}
 }
 
 // firingRules are the sorted rule ids of the violations that count: every

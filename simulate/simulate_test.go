@@ -19,19 +19,19 @@ func expected(t *testing.T, n int) (transitions map[string]int, rules map[string
 	_, recs := auditStore(t, n)
 	transitions, rules = map[string]int{}, map[string][2]int{}
 	for _, r := range recs {
-		to := engine.Allow
+		to := string(engine.Allow)
 		switch {
 		case touches(r, ".github/workflows/"):
-			to = engine.Deny
+			to = string(engine.Deny)
 			rules["custom/no-ci-edits"] = [2]int{rules["custom/no-ci-edits"][0] + 1, 0}
 		case touches(r, "deploy/") && r.Request.Environment == "production":
-			to = engine.RequireApproval
+			to = string(engine.RequireApproval)
 			rules["prod-deploy"] = [2]int{rules["prod-deploy"][0] + 1, 0}
 		case touches(r, "config/"):
 			rules["warn-config"] = [2]int{0, rules["warn-config"][1] + 1}
 		}
-		transitions[engine.Allow+"->"+to]++
-		if to != engine.Allow {
+		transitions[string(engine.Allow)+"->"+to]++
+		if to != string(engine.Allow) {
 			changed = append(changed, r.Request.RequestID)
 		}
 	}
@@ -81,7 +81,7 @@ func TestRunAudit(t *testing.T) {
 				if c.Service == "" || c.Environment == "" || c.Recorded == "" || !strings.HasPrefix(c.Name, s.Dir) {
 					t.Errorf("change %+v lacks its request facts", c)
 				}
-				if c.To == engine.Deny && fmt.Sprint(c.NewRules) != "[custom/no-ci-edits]" {
+				if c.To == string(engine.Deny) && fmt.Sprint(c.NewRules) != "[custom/no-ci-edits]" {
 					t.Errorf("change %s: new rules %v", c.RequestID, c.NewRules)
 				}
 			}
@@ -106,7 +106,7 @@ func TestRunSameBundle(t *testing.T) {
 	if r.Total != 16 || r.Changed != 0 || len(r.Changes) != 0 || len(r.Rules) != 0 || r.HasChanges() {
 		t.Errorf("same bundle: %+v", r)
 	}
-	if len(r.Transitions) != 1 || r.Transitions[0] != (Transition{From: engine.Allow, To: engine.Allow, Count: 16}) {
+	if len(r.Transitions) != 1 || r.Transitions[0] != (Transition{From: string(engine.Allow), To: string(engine.Allow), Count: 16}) {
 		t.Errorf("transitions %+v", r.Transitions)
 	}
 }
@@ -121,8 +121,8 @@ func TestRunErrorsFailClosed(t *testing.T) {
 		candidate, baseline *engine.Engine
 		from, to            string
 	}{
-		{"candidate fails", broken, v1, engine.Allow, Error},
-		{"baseline fails", v1, broken, Error, engine.Allow},
+		{"candidate fails", broken, v1, string(engine.Allow), Error},
+		{"baseline fails", v1, broken, Error, string(engine.Allow)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ func FromAudit(s evidence.AuditStore, since time.Time) Source {
 		return s.Walk(since, func(e evidence.Entry, rec evidence.Record) error {
 			return fn(Item{
 				Name: e.Path, Request: rec.Request, Findings: rec.Findings,
-				Now: rec.Time, Recorded: rec.Decision.Decision,
+				Now: rec.Time, Recorded: string(rec.Decision.Decision),
 			})
 		})
 	}

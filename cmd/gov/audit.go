@@ -222,7 +222,7 @@ func writeAuditLog(w io.Writer, format string, entries []evidence.Entry) error {
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"time", "decision", "environment", "service", "request_id", "revision", "digest", "path"})
 		for _, e := range entries {
-			_ = cw.Write([]string{e.Time.UTC().Format(time.RFC3339), e.Decision, e.Environment, e.Service, e.RequestID, e.Revision, e.Digest, e.Path})
+			_ = cw.Write([]string{e.Time.UTC().Format(time.RFC3339), string(e.Decision), e.Environment, e.Service, e.RequestID, e.Revision, e.Digest, e.Path})
 		}
 		cw.Flush()
 		return cw.Error()

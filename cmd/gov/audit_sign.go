@@ -309,7 +309,7 @@ func writeVerifiedLog(w io.Writer, f trustFlags, format string, s evidence.Audit
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"time", "decision", "request_id", "digest", "evidence", "path"})
 		for _, r := range rows {
-			_ = cw.Write([]string{r.Time.UTC().Format(time.RFC3339), r.Decision, r.RequestID, r.Digest, r.Evidence.String(), r.Path})
+			_ = cw.Write([]string{r.Time.UTC().Format(time.RFC3339), string(r.Decision), r.RequestID, r.Digest, r.Evidence.String(), r.Path})
 		}
 		cw.Flush()
 		return entries, bad, failed, cw.Error()

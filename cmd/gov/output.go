@@ -62,9 +62,9 @@ func writeDecisionText(w io.Writer, d *engine.Decision) error {
 
 // verdict is a decision as the first word of text output: ALLOW, DENY,
 // REQUIRE APPROVAL; green, red and yellow on a terminal.
-func verdict(color bool, decision string) string {
-	code := map[string]string{engine.Allow: colorGreen, engine.Deny: colorRed, engine.RequireApproval: colorYellow}[decision]
-	word := strings.ToUpper(strings.ReplaceAll(decision, "_", " "))
+func verdict(color bool, decision engine.Outcome) string {
+	code := map[engine.Outcome]string{engine.Allow: colorGreen, engine.Deny: colorRed, engine.RequireApproval: colorYellow}[decision]
+	word := strings.ToUpper(strings.ReplaceAll(string(decision), "_", " "))
 	if code == "" {
 		return word
 	}

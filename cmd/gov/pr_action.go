@@ -135,7 +135,7 @@ func (f *prArtifactFlags) write(b *bundles.Bundle, ev *github.Evaluation, diff s
 func writeActionOutputs(ev *github.Evaluation, art prArtifacts) error {
 	d := ev.Decision
 	return appendOutputs([][2]string{
-		{"decision", d.Decision}, {"allowed", strconv.FormatBool(d.Allowed())},
+		{"decision", string(d.Decision)}, {"allowed", strconv.FormatBool(d.Allowed())},
 		{"sarif-file", art.sarif}, {"evidence-file", art.evidence},
 		{"head-sha", ev.PR.HeadSHA}, {"ref", fmt.Sprintf("refs/pull/%d/head", ev.PR.Number)},
 	})

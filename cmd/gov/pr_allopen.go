@@ -16,11 +16,11 @@ import (
 
 // allOpenPR is what gov pr --all-open reports of one pull request.
 type allOpenPR struct {
-	Number   int    `json:"number"`
-	HeadSHA  string `json:"head_sha,omitempty"`
-	BaseRef  string `json:"base_ref,omitempty"`
-	Decision string `json:"decision,omitempty"`
-	Reason   string `json:"reason,omitempty"`
+	Number   int            `json:"number"`
+	HeadSHA  string         `json:"head_sha,omitempty"`
+	BaseRef  string         `json:"base_ref,omitempty"`
+	Decision engine.Outcome `json:"decision,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
 	// Escalation names the stage past its timeout (posted with --post).
 	Escalation string `json:"escalation,omitempty"`
 	Error      string `json:"error,omitempty"`
@@ -151,7 +151,7 @@ func printAllOpen(w io.Writer, format string, repo github.Repo, prs []allOpenPR)
 			fmt.Fprintf(&b, "  #%d: ERROR: %s\n", p.Number, p.Error)
 			continue
 		}
-		fmt.Fprintf(&b, "  #%d at %s (base %s): %s: %s\n", p.Number, shortSHA(p.HeadSHA), p.BaseRef, strings.ToUpper(p.Decision), p.Reason)
+		fmt.Fprintf(&b, "  #%d at %s (base %s): %s: %s\n", p.Number, shortSHA(p.HeadSHA), p.BaseRef, strings.ToUpper(string(p.Decision)), p.Reason)
 		if p.Escalation != "" {
 			fmt.Fprintf(&b, "    escalation: %s\n", p.Escalation)
 		}

@@ -42,10 +42,10 @@ func runMergeGroup(ctx context.Context, cmd *cobra.Command, f *prFlags, e github
 }
 
 type groupPR struct {
-	Number   int    `json:"number"`
-	HeadSHA  string `json:"head_sha"`
-	Decision string `json:"decision"`
-	Reason   string `json:"reason"`
+	Number   int            `json:"number"`
+	HeadSHA  string         `json:"head_sha"`
+	Decision engine.Outcome `json:"decision"`
+	Reason   string         `json:"reason"`
 }
 
 func printGroup(w io.Writer, format string, ge *github.GroupEvaluation) error {
@@ -58,7 +58,7 @@ func printGroup(w io.Writer, format string, ge *github.GroupEvaluation) error {
 			"decision": ge.Decision, "reason": ge.Reason, "status_context": ge.StatusContext, "pull_requests": prs})
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "MERGE GROUP %s into %s: %s\nreason: %s\n", ge.Group.HeadSHA, ge.Group.BaseRef, strings.ToUpper(ge.Decision), ge.Reason)
+	fmt.Fprintf(&b, "MERGE GROUP %s into %s: %s\nreason: %s\n", ge.Group.HeadSHA, ge.Group.BaseRef, strings.ToUpper(string(ge.Decision)), ge.Reason)
 	for _, p := range prs {
 		fmt.Fprintf(&b, "  #%d at %s: %s: %s\n", p.Number, shortSHA(p.HeadSHA), p.Decision, p.Reason)
 	}
@@ -68,6 +68,6 @@ func printGroup(w io.Writer, format string, ge *github.GroupEvaluation) error {
 
 // writeGroupOutputs writes the step outputs of a merge group run.
 func writeGroupOutputs(ge *github.GroupEvaluation) error {
-	return appendOutputs([][2]string{{"decision", ge.Decision}, {"allowed", strconv.FormatBool(ge.Decision == engine.Allow)},
+	return appendOutputs([][2]string{{"decision", string(ge.Decision)}, {"allowed", strconv.FormatBool(ge.Decision == engine.Allow)},
 		{"sarif-file", ""}, {"evidence-file", ""}, {"head-sha", ge.Group.HeadSHA}, {"ref", ""}})
 }

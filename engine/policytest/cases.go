@@ -106,7 +106,7 @@ func decodeCase(file string, data []byte) (Case, error) {
 	if c.Name == "" {
 		c.Name = strings.TrimSuffix(path.Base(file), path.Ext(file))
 	}
-	switch c.Expect.Decision {
+	switch engine.Outcome(c.Expect.Decision) {
 	case engine.Allow, engine.Deny, engine.RequireApproval:
 	default:
 		return c, fmt.Errorf("%s: expect.decision must be allow, deny or require_approval, not %q", file, c.Expect.Decision)
@@ -146,8 +146,8 @@ func runCase(ctx context.Context, eng *engine.Engine, b *bundles.Bundle, file st
 	if err != nil {
 		return fail("evaluation error: %v", err)
 	}
-	res.Got = d.Decision
-	if d.Decision != c.Expect.Decision {
+	res.Got = string(d.Decision)
+	if res.Got != c.Expect.Decision {
 		res.Problems = append(res.Problems, fmt.Sprintf("decision %s, want %s (%s)", d.Decision, c.Expect.Decision, d.Reason))
 	}
 	var rules []string

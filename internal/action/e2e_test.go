@@ -238,7 +238,7 @@ func TestActionEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatalf("evidence %s: %v", ev, err)
 			}
-			if v.Statement.Predicate.Decision.Decision != tt.decision {
+			if string(v.Statement.Predicate.Decision.Decision) != tt.decision {
 				t.Errorf("signed decision %q, want %q", v.Statement.Predicate.Decision.Decision, tt.decision)
 			}
 			if _, err := os.Stat(filepath.Join(temp, "gov-action", "signing.key")); !os.IsNotExist(err) {

@@ -20,7 +20,7 @@ type Kind struct {
 	Name     string
 	Action   string // action_type
 	Language string
-	Decision string // the decision recorded with it
+	Decision engine.Outcome // the decision recorded with it
 	diff     func(svc string, n int) string
 	findings func(svc string) []engine.Finding
 }
