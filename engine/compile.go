@@ -102,10 +102,6 @@ func Modules(b *bundles.Bundle) (map[string]*ast.Module, error) {
 // modules that cannot fire for b (their tests read them).
 func buildProgram(b *bundles.Bundle, only *patch.Patch, allBuiltins bool) (*program, map[string]*ast.Module, error) {
 	p := &program{}
-	embedded, err := bundles.ParsedEmbedded()
-	if err != nil {
-		return nil, nil, err
-	}
 	var srcs []source
 	for _, file := range slices.Sorted(maps.Keys(b.Modules)) {
 		srcs = append(srcs, source{file: file, text: b.Modules[file], parsed: b.Parsed[file]})
@@ -119,14 +115,17 @@ func buildProgram(b *bundles.Bundle, only *patch.Patch, allBuiltins bool) (*prog
 			p.skipped = append(p.skipped, pkg)
 			continue
 		}
-		srcs = append(srcs, source{file: file, origin: originBuiltin, parsed: embedded[file]})
+		srcs = append(srcs, source{file: file, origin: originBuiltin})
 	}
 	// The built-in policy library is part of every bundle unless gov.cue
 	// turns it off; its families read their tuning from data.gov.config.library.
 	if b.Config.Library.Enabled {
 		for _, file := range slices.Sorted(maps.Keys(policies.Library())) {
-			srcs = append(srcs, source{file: file, origin: originLibrary, parsed: embedded[file]})
+			srcs = append(srcs, source{file: file, origin: originLibrary})
 		}
+	}
+	if err := parseEmbedded(srcs); err != nil {
+		return nil, nil, err
 	}
 	parsed, err := parseModules(srcs)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -24,6 +25,27 @@ type source struct {
 	file, text string
 	origin     origin
 	parsed     *ast.Module
+}
+
+// parseEmbedded sets the parse of each built-in and library source
+// (bundles.ParsedEmbeddedFiles: only these are parsed, once per process).
+func parseEmbedded(srcs []source) error {
+	var names []string
+	for _, src := range srcs {
+		if src.origin != originBundle {
+			names = append(names, src.file)
+		}
+	}
+	embedded, err := bundles.ParsedEmbeddedFiles(names)
+	if err != nil {
+		return err
+	}
+	for i := range srcs {
+		if srcs[i].origin != originBundle {
+			srcs[i].parsed = embedded[srcs[i].file]
+		}
+	}
+	return nil
 }
 
 // parseModules returns each source's module: a copy of its parse when it
