@@ -25,6 +25,9 @@ type source struct {
 	file, text string
 	origin     origin
 	parsed     *ast.Module
+	// unparsed marks a library module left out for the one patch an
+	// engine is for, known from libraryIndex only (see unparsedLibrary).
+	unparsed bool
 }
 
 // parseEmbedded sets the parse of each built-in and library source
@@ -32,7 +35,7 @@ type source struct {
 func parseEmbedded(srcs []source) error {
 	var names []string
 	for _, src := range srcs {
-		if src.origin != originBundle {
+		if src.origin != originBundle && !src.unparsed && src.parsed == nil {
 			names = append(names, src.file)
 		}
 	}
@@ -41,8 +44,8 @@ func parseEmbedded(srcs []source) error {
 		return err
 	}
 	for i := range srcs {
-		if srcs[i].origin != originBundle {
-			srcs[i].parsed = embedded[srcs[i].file]
+		if m := embedded[srcs[i].file]; m != nil && srcs[i].origin != originBundle {
+			srcs[i].parsed = m
 		}
 	}
 	return nil
@@ -54,6 +57,9 @@ func parseEmbedded(srcs []source) error {
 func parseModules(srcs []source) ([]*ast.Module, error) {
 	mods := make([]*ast.Module, len(srcs))
 	for i, src := range srcs {
+		if src.unparsed {
+			continue
+		}
 		if src.parsed != nil {
 			mods[i] = src.parsed.Copy()
 			continue

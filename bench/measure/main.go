@@ -1,5 +1,6 @@
 // Command measure runs commands N times and prints each one's median wall
-// time and peak resident set size, for side-by-side comparisons in
+// time, median CPU time (user + system: steadier than wall time on a busy
+// machine) and peak resident set size, for side-by-side comparisons in
 // bench/*.sh.
 //
 //	go run ./bench/measure -n 20 -name gov -- gov eval --patch p.diff
@@ -28,7 +29,8 @@ type job struct {
 	name, ok string
 	argv     []string
 	walls    []time.Duration
-	peak     int64 // KB
+	cpus     []time.Duration // user + system
+	peak     int64           // KB
 }
 
 func main() {
@@ -50,8 +52,9 @@ func main() {
 	}
 	for _, j := range jobs {
 		slices.Sort(j.walls)
-		fmt.Printf("%-24s median %7.1f ms   min %7.1f ms   peak RSS %6.1f MB   (%d runs)\n",
-			j.name, ms(j.walls[len(j.walls)/2]), ms(j.walls[0]), float64(j.peak)/1024, len(j.walls))
+		slices.Sort(j.cpus)
+		fmt.Printf("%-24s median %7.1f ms   min %7.1f ms   CPU %7.1f ms   peak RSS %6.1f MB   (%d runs)\n",
+			j.name, ms(j.walls[len(j.walls)/2]), ms(j.walls[0]), ms(j.cpus[len(j.cpus)/2]), float64(j.peak)/1024, len(j.walls))
 	}
 }
 
@@ -85,6 +88,7 @@ func (j *job) run() {
 		fail(fmt.Sprintf("%s exited %d", j.name, code))
 	}
 	j.walls = append(j.walls, wall)
+	j.cpus = append(j.cpus, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > j.peak {
 		j.peak = ru.Maxrss
 	}
