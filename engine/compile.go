@@ -132,9 +132,9 @@ func buildIndexed(b *bundles.Bundle, only *patch.Patch, allBuiltins bool, idx ma
 		}
 	}
 	if only != nil && b.Config.Library.Enabled && idx != nil {
-		err = unparsedLibrary(srcs, idx, only, parseEmbedded)
+		err = unparsedLibrary(srcs, idx, only, parseSources)
 	} else {
-		err = parseEmbedded(srcs)
+		err = parseSources(srcs)
 	}
 	if err != nil {
 		return nil, nil, err

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -124,23 +123,21 @@ func unparsedLibrary(srcs []source, idx map[string]libraryModule, p *patch.Patch
 	}
 	// A candidate that a parsed module shares a package with, is a parent
 	// package of, or refers to is needed after all; parsing it may make
-	// others needed.
+	// others needed. Each parsed module is looked at once.
+	walked := make([]bool, len(srcs))
 	for changed := true; changed; {
 		changed = false
-		for _, pkg := range slices.Sorted(maps.Keys(byPkg)) {
-			path := ast.MustParseRef("data." + pkg)
-			for _, src := range srcs {
-				if src.unparsed || src.parsed == nil {
-					continue
+		for i, src := range srcs {
+			if walked[i] || src.unparsed || src.parsed == nil {
+				continue
+			}
+			walked[i] = true
+			for pkg := range reaches(src.parsed, byPkg) {
+				for _, j := range byPkg[pkg] {
+					srcs[j].unparsed = false
 				}
-				if reaches(src.parsed, path) {
-					for _, i := range byPkg[pkg] {
-						srcs[i].unparsed = false
-					}
-					delete(byPkg, pkg)
-					changed = true
-					break
-				}
+				delete(byPkg, pkg)
+				changed = true
 			}
 		}
 		if changed {
@@ -152,19 +149,26 @@ func unparsedLibrary(srcs []source, idx map[string]libraryModule, p *patch.Patch
 	return nil
 }
 
-// reaches reports whether m is in the package at path or below it, defines
-// a rule under it (a dotted name) or may read it: then that package is
+// reaches returns the packages of candidates (by name) that m is in or
+// below, defines a rule under (a dotted name) or may read: those are
 // compiled and not gated (see foreignRules and omitLibraryPackages).
-func reaches(m *ast.Module, path ast.Ref) bool {
-	if m.Package.Path.HasPrefix(path) {
-		return true
+func reaches(m *ast.Module, candidates map[string][]int) map[string]bool {
+	paths := make(map[string]ast.Ref, len(candidates))
+	for pkg := range candidates {
+		paths[pkg] = ast.MustParseRef("data." + pkg)
 	}
-	for _, r := range m.Rules {
-		if r.Ref().HasPrefix(path) {
-			return true
+	found := refersToAny(m, paths)
+	for pkg, path := range paths {
+		if m.Package.Path.HasPrefix(path) {
+			found[pkg] = true
+		}
+		for _, r := range m.Rules {
+			if r.Ref().HasPrefix(path) {
+				found[pkg] = true
+			}
 		}
 	}
-	return refersTo(m, path)
+	return found
 }
 
 // candidatePackage reports whether the library package pkg (its sources

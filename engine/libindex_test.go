@@ -128,21 +128,33 @@ func TestLibraryIndexSameProgram(t *testing.T) {
 	if idx == nil {
 		t.Fatal("no usable library index")
 	}
+	// Bundle modules (text only, as a bundle built by hand) that read a
+	// library package, share one, extend one as a subpackage or through
+	// a dotted rule name: each keeps that package compiled.
+	withModules := *b
+	withModules.Modules = map[string]string{
+		"policies/reads.rego":  "package gov.reads\n\nimport data.gov.lib.code.golang\n\nwarn contains x if some x in golang._needles\n",
+		"policies/shares.rego": "package gov.lib.code.ruby\n\nwarn contains \"ruby\" if false\n",
+		"policies/sub.rego":    "package gov.lib.code.java.extra\n\nwarn contains \"java\" if false\n",
+		"policies/dotted.rego": "package gov.lib.code\n\nshell.extra := 1\n",
+	}
 	unparsed := 0
-	for name, p := range indexTestPatches(t) {
-		with, mw, err := buildIndexed(b, p, false, idx)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+	for _, bundle := range []*bundles.Bundle{b, &withModules} {
+		for name, p := range indexTestPatches(t) {
+			with, mw, err := buildIndexed(bundle, p, false, idx)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			without, mo, err := buildIndexed(bundle, p, false, nil)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			got, want := programShape(with, anyMap(mw)), programShape(without, anyMap(mo))
+			if got != want {
+				t.Errorf("%s: with the index:\n%s\nwithout:\n%s", name, got, want)
+			}
+			unparsed += len(policies.Library()) - countLibrary(mw)
 		}
-		without, mo, err := buildIndexed(b, p, false, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		got, want := programShape(with, anyMap(mw)), programShape(without, anyMap(mo))
-		if got != want {
-			t.Errorf("%s: with the index:\n%s\nwithout:\n%s", name, got, want)
-		}
-		unparsed += len(policies.Library()) - countLibrary(mw)
 	}
 	if unparsed == 0 {
 		t.Fatal("the index never spared parsing a module")
