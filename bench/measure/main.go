@@ -53,7 +53,7 @@ func main() {
 	for _, j := range jobs {
 		slices.Sort(j.walls)
 		slices.Sort(j.cpus)
-		fmt.Printf("%-24s median %7.1f ms   min %7.1f ms   CPU %7.1f ms   peak RSS %6.1f MB   (%d runs)\n",
+		fmt.Printf("%-30s median %7.1f ms   min %7.1f ms   CPU %7.1f ms   peak RSS %6.1f MB   (%d runs)\n",
 			j.name, ms(j.walls[len(j.walls)/2]), ms(j.walls[0]), ms(j.cpus[len(j.cpus)/2]), float64(j.peak)/1024, len(j.walls))
 	}
 }
