@@ -154,10 +154,6 @@ func (b *Bundle) EvaluatedRules() ([]RuleInfo, error) {
 	for _, r := range out {
 		seen[r.ID] = true
 	}
-	embedded, err := ParsedEmbedded()
-	if err != nil {
-		return nil, err
-	}
 	modules := policies.Builtin()
 	// The evaluator of rules.cue fires as the declarative rules above.
 	delete(modules, "builtin/rules.rego")
@@ -167,6 +163,10 @@ func (b *Bundle) EvaluatedRules() ([]RuleInfo, error) {
 				modules[p] = src
 			}
 		}
+	}
+	embedded, err := ParsedEmbeddedFiles(slices.Collect(maps.Keys(modules)))
+	if err != nil {
+		return nil, err
 	}
 	lib := &Bundle{Modules: modules, Parsed: embedded}
 	for _, r := range lib.RuleCatalog() {

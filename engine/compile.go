@@ -101,11 +101,14 @@ func Modules(b *bundles.Bundle) (map[string]*ast.Module, error) {
 // and rules and the modules by file. allBuiltins keeps the built-in
 // modules that cannot fire for b (their tests read them).
 func buildProgram(b *bundles.Bundle, only *patch.Patch, allBuiltins bool) (*program, map[string]*ast.Module, error) {
+	return buildIndexed(b, only, allBuiltins, indexedLibrary())
+}
+
+// buildIndexed is buildProgram with idx, the library index (see
+// unparsedLibrary; nil parses every library module).
+func buildIndexed(b *bundles.Bundle, only *patch.Patch, allBuiltins bool, idx map[string]libraryModule) (*program, map[string]*ast.Module, error) {
 	p := &program{}
-	embedded, err := bundles.ParsedEmbedded()
-	if err != nil {
-		return nil, nil, err
-	}
+	var err error
 	var srcs []source
 	for _, file := range slices.Sorted(maps.Keys(b.Modules)) {
 		srcs = append(srcs, source{file: file, text: b.Modules[file], parsed: b.Parsed[file]})
@@ -119,14 +122,22 @@ func buildProgram(b *bundles.Bundle, only *patch.Patch, allBuiltins bool) (*prog
 			p.skipped = append(p.skipped, pkg)
 			continue
 		}
-		srcs = append(srcs, source{file: file, origin: originBuiltin, parsed: embedded[file]})
+		srcs = append(srcs, source{file: file, origin: originBuiltin})
 	}
 	// The built-in policy library is part of every bundle unless gov.cue
 	// turns it off; its families read their tuning from data.gov.config.library.
 	if b.Config.Library.Enabled {
 		for _, file := range slices.Sorted(maps.Keys(policies.Library())) {
-			srcs = append(srcs, source{file: file, origin: originLibrary, parsed: embedded[file]})
+			srcs = append(srcs, source{file: file, origin: originLibrary})
 		}
+	}
+	if only != nil && b.Config.Library.Enabled && idx != nil {
+		err = unparsedLibrary(srcs, idx, only, parseSources)
+	} else {
+		err = parseSources(srcs)
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	parsed, err := parseModules(srcs)
 	if err != nil {
@@ -135,6 +146,12 @@ func buildProgram(b *bundles.Bundle, only *patch.Patch, allBuiltins bool) (*prog
 	modules := map[string]*ast.Module{}
 	byName := map[string]*policyPackage{}
 	for i, src := range srcs {
+		if src.unparsed {
+			if err := indexedPackage(byName, idx[src.file], src.file); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
 		m, file := parsed[i], src.file
 		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
 		builtin := src.origin == originBuiltin
@@ -169,12 +186,18 @@ func buildProgram(b *bundles.Bundle, only *patch.Patch, allBuiltins bool) (*prog
 		}
 	}
 	for i, src := range srcs {
+		if src.unparsed {
+			continue
+		}
 		if err := foreignRules(parsed[i], src.file, byName); err != nil {
 			return nil, nil, err
 		}
 	}
 	if only != nil {
 		omitLibraryPackages(byName, modules, only)
+		if err := checkUnparsed(srcs, idx, byName); err != nil {
+			return nil, nil, err
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		pp := byName[name]

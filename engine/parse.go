@@ -2,8 +2,11 @@ package engine
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -24,26 +27,63 @@ type source struct {
 	file, text string
 	origin     origin
 	parsed     *ast.Module
+	// owned marks a parse made for this engine alone (a bundle built by
+	// hand has text only), which needs no copy.
+	owned bool
+	// unparsed marks a library module left out for the one patch an
+	// engine is for, known from libraryIndex only (see unparsedLibrary).
+	unparsed bool
 }
 
-// parseModules returns each source's module: a copy of its parse when it
-// has one (bundles parse every module they load), else parsed from text
-// (bundles built by hand).
-func parseModules(srcs []source) ([]*ast.Module, error) {
-	mods := make([]*ast.Module, len(srcs))
+// parseSources parses every source that has no parse yet and is not
+// marked unparsed: a bundle's module from its text, a built-in or library
+// one through bundles.ParsedEmbeddedFiles (only these are parsed, once per
+// process).
+func parseSources(srcs []source) error {
+	var names []string
 	for i, src := range srcs {
-		if src.parsed != nil {
-			mods[i] = src.parsed.Copy()
+		if src.unparsed || src.parsed != nil {
+			continue
+		}
+		if src.origin != originBundle {
+			names = append(names, src.file)
 			continue
 		}
 		m, err := ast.ParseModuleWithOpts(src.file, src.text, ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
 		if err != nil {
-			return nil, regoErr(src.file, err)
+			return regoErr(src.file, err)
 		}
 		if m == nil {
-			return nil, fmt.Errorf("%s: empty module (no package)", src.file)
+			return fmt.Errorf("%s: empty module (no package)", src.file)
 		}
-		mods[i] = m
+		srcs[i].parsed, srcs[i].owned = m, true
+	}
+	embedded, err := bundles.ParsedEmbeddedFiles(names)
+	if err != nil {
+		return err
+	}
+	for i := range srcs {
+		if m := embedded[srcs[i].file]; m != nil && srcs[i].origin != originBundle {
+			srcs[i].parsed = m
+		}
+	}
+	return nil
+}
+
+// parseModules returns each source's module (nil for one left unparsed):
+// a copy of a shared parse, parseSources' own as it is.
+func parseModules(srcs []source) ([]*ast.Module, error) {
+	mods := make([]*ast.Module, len(srcs))
+	for i, src := range srcs {
+		switch {
+		case src.unparsed:
+		case src.parsed == nil:
+			return nil, fmt.Errorf("%s: not parsed", src.file)
+		case src.owned:
+			mods[i] = src.parsed
+		default:
+			mods[i] = src.parsed.Copy()
+		}
 	}
 	return mods, nil
 }
@@ -60,18 +100,24 @@ func omitLibraryPackages(byName map[string]*policyPackage, modules map[string]*a
 			candidates[name] = pp
 		}
 	}
-	// A candidate that a kept module refers to is kept, which may keep others.
+	// A candidate that a kept module refers to is kept, which may keep
+	// others; each kept module is walked once.
+	walked := map[string]bool{}
 	for changed := true; changed; {
 		changed = false
-		for _, m := range modules {
-			if owner := candidates[strings.TrimPrefix(m.Package.Path.String(), "data.")]; owner != nil {
+		for _, file := range slices.Sorted(maps.Keys(modules)) {
+			m := modules[file]
+			if walked[file] || candidates[strings.TrimPrefix(m.Package.Path.String(), "data.")] != nil {
 				continue
 			}
+			walked[file] = true
+			paths := map[string]ast.Ref{}
 			for name, pp := range candidates {
-				if refersTo(m, pp.path) {
-					delete(candidates, name)
-					changed = true
-				}
+				paths[name] = pp.path
+			}
+			for name := range refersToAny(m, paths) {
+				delete(candidates, name)
+				changed = true
 			}
 		}
 	}
@@ -87,17 +133,30 @@ func omitLibraryPackages(byName map[string]*policyPackage, modules map[string]*a
 // an import or reference under it, or a reference with a variable before it
 // could get there (data.gov[x]).
 func refersTo(m *ast.Module, target ast.Ref) bool {
-	found := false
+	return refersToAny(m, map[string]ast.Ref{"": target})[""]
+}
+
+// refersToAny is refersTo for several targets (by name) in one walk of m:
+// the names of those m may read.
+func refersToAny(m *ast.Module, targets map[string]ast.Ref) map[string]bool {
+	found := map[string]bool{}
 	check := func(r ast.Ref) {
-		if found || len(r) == 0 || !r[0].Equal(ast.DefaultRootDocument) {
+		if len(r) == 0 || !r[0].Equal(ast.DefaultRootDocument) {
 			return
 		}
 		prefix := r.ConstantPrefix()
-		if len(prefix) < len(r) && target.HasPrefix(prefix) {
-			found = true // data.gov[x] may be the package
-			return
+		for name, target := range targets {
+			if found[name] {
+				continue
+			}
+			if len(prefix) < len(r) && target.HasPrefix(prefix) {
+				found[name] = true // data.gov[x] may be the package
+				continue
+			}
+			if r.HasPrefix(target) || (len(r) < len(target) && target.HasPrefix(r)) {
+				found[name] = true
+			}
 		}
-		found = r.HasPrefix(target) || (len(r) < len(target) && target.HasPrefix(r))
 	}
 	for _, imp := range m.Imports {
 		if r, ok := imp.Path.Value.(ast.Ref); ok {
@@ -106,7 +165,7 @@ func refersTo(m *ast.Module, target ast.Ref) bool {
 	}
 	ast.WalkRefs(m, func(r ast.Ref) bool {
 		check(r)
-		return found
+		return len(found) == len(targets)
 	})
 	return found
 }

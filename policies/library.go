@@ -3,7 +3,9 @@ package policies
 import (
 	"embed"
 	"io/fs"
+	"maps"
 	"strings"
+	"sync"
 )
 
 // libFS is the built-in policy library: packages gov.lib.<family>.<topic>
@@ -15,8 +17,14 @@ var libFS embed.FS
 // Library returns the library's Rego modules (tests excluded) by path, e.g.
 // "lib/code/python.rego" -> source.
 func Library() map[string]string {
-	return readFS(libFS, "lib", func(name string) bool { return !strings.HasSuffix(name, "_test.rego") })
+	return maps.Clone(library())
 }
+
+// library is read once per process: the engine asks for it on every
+// evaluation it prepares, and reading copies every source.
+var library = sync.OnceValue(func() map[string]string {
+	return readFS(libFS, "lib", func(name string) bool { return !strings.HasSuffix(name, "_test.rego") })
+})
 
 // LibraryTests returns the _test.rego files of the library by path.
 func LibraryTests() map[string]string {

@@ -57,7 +57,7 @@ func (s *Scanner) candidates(path string, data []byte) []candidate {
 	next := make([]int, len(s.rules))
 	applies := make([]uint8, len(s.rules))
 	var cands []candidate
-	s.trie.Walk(lower, func(end, n, pat int64) bool {
+	s.keywords.walk(lower, func(end, n, pat int64) bool {
 		start := int(end - n + 1)
 		for _, ref := range s.byKw[pat] {
 			if start < next[ref.rule] {

@@ -63,31 +63,34 @@ type rule struct {
 	ruleSpec
 	caseKeywords []string // keywords as written, for caseSensitive rules
 	once         sync.Once
-	re           *regexp.Regexp // set by regex()
-	allowRe      []*regexp.Regexp
-	allowPathRe  []*regexp.Regexp
-	pathRe       *regexp.Regexp
-	priority     int // lower wins overlaps; generic rules are last
+	// re, allowRe, allowPathRe and pathRe are set by build: at New for
+	// extra rules, on the rule's first keyword hit for built-in ones.
+	re          *regexp.Regexp
+	allowRe     []*regexp.Regexp
+	allowPathRe []*regexp.Regexp
+	pathRe      *regexp.Regexp
+	priority    int // lower wins overlaps; generic rules are last
 }
 
-// compileRule checks and prepares a rule. The main regex of a built-in rule
-// is compiled on first use (a patch touching few rules then compiles few of
-// them: most of `gov scan --patch` on a small patch was compiling); extra
-// rules from a file (eager) are compiled here so a bad regex fails New.
+// compileRule checks and prepares a rule. The regexes of a built-in rule
+// are compiled on its first keyword hit (a patch touching few rules then
+// compiles few of them: most of `gov scan --patch` on a small patch was
+// compiling); extra rules from a file (eager) are compiled here so a bad
+// regex fails New.
 func compileRule(spec ruleSpec, priority int, eager bool) (*rule, error) {
 	if spec.id == "" {
 		return nil, fmt.Errorf("rule without id")
 	}
 	r := &rule{ruleSpec: spec, priority: priority}
 	if eager {
-		re, err := regexp.Compile(spec.regex)
+		var err error
+		r.once.Do(func() { err = r.build() })
 		if err != nil {
-			return nil, fmt.Errorf("rule %q: regex: %w", spec.id, err)
+			return nil, err
 		}
-		if spec.secretGroup < 0 || spec.secretGroup > re.NumSubexp() {
-			return nil, fmt.Errorf("rule %q: secretGroup %d out of range (regex has %d groups)", spec.id, spec.secretGroup, re.NumSubexp())
+		if spec.secretGroup < 0 || spec.secretGroup > r.re.NumSubexp() {
+			return nil, fmt.Errorf("rule %q: secretGroup %d out of range (regex has %d groups)", spec.id, spec.secretGroup, r.re.NumSubexp())
 		}
-		r.once.Do(func() { r.re = re })
 	}
 	if spec.generic {
 		r.priority += 1 << 20
@@ -103,26 +106,6 @@ func compileRule(spec ruleSpec, priority int, eager bool) (*rule, error) {
 		lower = append(lower, strings.ToLower(k))
 	}
 	r.keywords = lower
-	for _, a := range spec.allowRegexes {
-		are, err := regexp.Compile(a)
-		if err != nil {
-			return nil, fmt.Errorf("rule %q: allowlist regex: %w", spec.id, err)
-		}
-		r.allowRe = append(r.allowRe, are)
-	}
-	for _, a := range spec.allowPaths {
-		are, err := regexp.Compile(a)
-		if err != nil {
-			return nil, fmt.Errorf("rule %q: allowlist path: %w", spec.id, err)
-		}
-		r.allowPathRe = append(r.allowPathRe, are)
-	}
-	if spec.pathRegex != "" {
-		var err error
-		if r.pathRe, err = regexp.Compile(spec.pathRegex); err != nil {
-			return nil, fmt.Errorf("rule %q: path: %w", spec.id, err)
-		}
-	}
 	stop := make([]string, len(spec.stopwords))
 	for i, s := range spec.stopwords {
 		stop[i] = strings.ToLower(s)
@@ -131,16 +114,52 @@ func compileRule(spec ruleSpec, priority int, eager bool) (*rule, error) {
 	return r, nil
 }
 
-// regex returns the rule's compiled regex. Built-in regexes are fixed
-// text that TestBuiltinRegexesCompile compiles, so MustCompile cannot fail
-// at run time.
-func (r *rule) regex() *regexp.Regexp {
-	r.once.Do(func() { r.re = regexp.MustCompile(r.ruleSpec.regex) })
-	return r.re
+// build compiles the rule's regexes.
+func (r *rule) build() error {
+	var err error
+	if r.re, err = regexp.Compile(r.ruleSpec.regex); err != nil {
+		return fmt.Errorf("rule %q: regex: %w", r.id, err)
+	}
+	for _, a := range r.allowRegexes {
+		are, err := regexp.Compile(a)
+		if err != nil {
+			return fmt.Errorf("rule %q: allowlist regex: %w", r.id, err)
+		}
+		r.allowRe = append(r.allowRe, are)
+	}
+	for _, a := range r.allowPaths {
+		are, err := regexp.Compile(a)
+		if err != nil {
+			return fmt.Errorf("rule %q: allowlist path: %w", r.id, err)
+		}
+		r.allowPathRe = append(r.allowPathRe, are)
+	}
+	if r.pathRegex != "" {
+		if r.pathRe, err = regexp.Compile(r.pathRegex); err != nil {
+			return fmt.Errorf("rule %q: path: %w", r.id, err)
+		}
+	}
+	return nil
 }
+
+// built compiles the rule's regexes on first use. Built-in regexes are
+// fixed text that TestBuiltinRegexesCompile compiles, so this cannot fail
+// at run time.
+func (r *rule) built() *rule {
+	r.once.Do(func() {
+		if err := r.build(); err != nil {
+			panic(err)
+		}
+	})
+	return r
+}
+
+// regex returns the rule's compiled regex.
+func (r *rule) regex() *regexp.Regexp { return r.built().re }
 
 // appliesTo reports whether the rule scans the file at path at all.
 func (r *rule) appliesTo(path string) bool {
+	r.built()
 	if r.pathRe != nil && !r.pathRe.MatchString(path) {
 		return false
 	}
@@ -173,7 +192,7 @@ func (r *rule) accepts(secret string) bool {
 	if r.entropy > 0 && shannon(secret) < r.entropy {
 		return false
 	}
-	for _, re := range r.allowRe {
+	for _, re := range r.built().allowRe {
 		if re.MatchString(secret) {
 			return false
 		}

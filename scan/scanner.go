@@ -2,9 +2,10 @@
 // URLs and assignments) in patches, directories and Git history, and reports
 // them masked and fingerprinted, never in clear.
 //
-// A Scanner runs an Aho-Corasick keyword prefilter over each file and runs a
-// rule's regular expression only on the lines where one of its keywords
-// occurs; entropy thresholds, allowlists, placeholder detection and inline
+// A Scanner runs a keyword prefilter over each file (a direct search over
+// its first 64 KB, then an Aho-Corasick trie) and runs a rule's regular
+// expression, compiled on the rule's first hit, only on the lines where one
+// of its keywords occurs; entropy thresholds, allowlists, placeholder detection and inline
 // `gov:allow <rule-id> -- <reason>` suppressions then decide what is reported.
 package scan
 
@@ -14,7 +15,6 @@ import (
 	"strings"
 	"sync"
 
-	ahocorasick "github.com/BobuSumisu/aho-corasick"
 	"github.com/gobwas/glob"
 )
 
@@ -47,7 +47,7 @@ type Config struct {
 // for concurrent use.
 type Scanner struct {
 	rules    []*rule
-	trie     *ahocorasick.Trie
+	keywords *keywordIndex
 	byKw     [][]kwRule // keyword pattern index -> rules it triggers
 	always   []int      // rules without keywords: run on everything
 	exclude  []excludeGlob
@@ -114,7 +114,7 @@ func New(cfg Config) (*Scanner, error) {
 			s.byKw[idx] = append(s.byKw[idx], ref)
 		}
 	}
-	s.trie = ahocorasick.NewTrieBuilder().AddStrings(kws).Build()
+	s.keywords = newKeywordIndex(kws)
 	for _, p := range cfg.Exclude {
 		g, err := glob.Compile(p, '/')
 		if err != nil {

@@ -1,7 +1,15 @@
-// Command measure runs a command N times and prints its median wall time and
-// peak resident set size, for side-by-side comparisons in bench/*.sh.
+// Command measure runs commands N times and prints each one's median wall
+// time, median CPU time (user + system: steadier than wall time on a busy
+// machine) and peak resident set size, for side-by-side comparisons in
+// bench/*.sh.
 //
 //	go run ./bench/measure -n 20 -name gov -- gov eval --patch p.diff
+//
+// Several commands separated by "::", each NAME OKCODES CMD ARGS..., are run
+// in turn (run 1 of each, then run 2 of each, ...), so that a change in the
+// machine's load falls on all of them alike:
+//
+//	measure -n 15 -- gov 0,1,3 gov eval --patch p.diff :: opa 0 opa eval ...
 package main
 
 import (
@@ -16,40 +24,79 @@ import (
 	"time"
 )
 
+// job is one command measured, with its samples.
+type job struct {
+	name, ok string
+	argv     []string
+	walls    []time.Duration
+	cpus     []time.Duration // user + system
+	peak     int64           // KB
+}
+
 func main() {
 	n := flag.Int("n", 20, "runs")
 	name := flag.String("name", "", "label for the output line")
 	okCodes := flag.String("ok", "0", "exit codes that count as success, e.g. 0,1,3")
 	flag.Parse()
 	if flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "measure: no command")
-		os.Exit(2)
+		fail("no command")
 	}
-	var walls []time.Duration
-	var peak int64
+	jobs := []*job{{name: *name, ok: *okCodes, argv: flag.Args()}}
+	if slices.Contains(flag.Args(), "::") {
+		jobs = parseJobs(flag.Args())
+	}
 	for range *n {
-		cmd := exec.Command(flag.Arg(0), flag.Args()[1:]...)
-		start := time.Now()
-		err := cmd.Run()
-		wall := time.Since(start)
-		var exit *exec.ExitError
-		if err != nil && !errors.As(err, &exit) {
-			fmt.Fprintf(os.Stderr, "measure: %s: %v\n", *name, err)
-			os.Exit(2)
-		}
-		if code := cmd.ProcessState.ExitCode(); !codeOK(code, *okCodes) {
-			fmt.Fprintf(os.Stderr, "measure: %s exited %d\n", *name, code)
-			os.Exit(2)
-		}
-		walls = append(walls, wall)
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > peak {
-			peak = ru.Maxrss
+		for _, j := range jobs {
+			j.run()
 		}
 	}
-	slices.Sort(walls)
-	median := walls[len(walls)/2]
-	fmt.Printf("%-12s median %7.1f ms   min %7.1f ms   peak RSS %6.1f MB   (%d runs)\n",
-		*name, ms(median), ms(walls[0]), float64(peak)/1024, len(walls))
+	for _, j := range jobs {
+		slices.Sort(j.walls)
+		slices.Sort(j.cpus)
+		fmt.Printf("%-30s median %7.1f ms   min %7.1f ms   CPU %7.1f ms   peak RSS %6.1f MB   (%d runs)\n",
+			j.name, ms(j.walls[len(j.walls)/2]), ms(j.walls[0]), ms(j.cpus[len(j.cpus)/2]), float64(j.peak)/1024, len(j.walls))
+	}
+}
+
+// parseJobs splits NAME OK CMD... :: NAME OK CMD... into jobs.
+func parseJobs(args []string) []*job {
+	var jobs []*job
+	for len(args) > 0 {
+		i := slices.Index(args, "::")
+		if i < 0 {
+			i = len(args)
+		}
+		if i < 3 {
+			fail(fmt.Sprintf("want NAME OKCODES CMD... between '::', got %q", args[:i]))
+		}
+		jobs = append(jobs, &job{name: args[0], ok: args[1], argv: args[2:i]})
+		args = args[min(i+1, len(args)):]
+	}
+	return jobs
+}
+
+func (j *job) run() {
+	cmd := exec.Command(j.argv[0], j.argv[1:]...)
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		fail(fmt.Sprintf("%s: %v", j.name, err))
+	}
+	if code := cmd.ProcessState.ExitCode(); !codeOK(code, j.ok) {
+		fail(fmt.Sprintf("%s exited %d", j.name, code))
+	}
+	j.walls = append(j.walls, wall)
+	j.cpus = append(j.cpus, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > j.peak {
+		j.peak = ru.Maxrss
+	}
+}
+
+func fail(msg string) {
+	fmt.Fprintln(os.Stderr, "measure: "+msg)
+	os.Exit(2)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -70,10 +70,12 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 	if err := checkEnforcement(f.enforcement); err != nil {
 		return err
 	}
+	lessGC()
 	req, err := f.request.build(cmd.InOrStdin())
 	if err != nil {
 		return err
 	}
+	fitGC(len(req.PatchContent))
 	p, err := patch.Parse([]byte(req.PatchContent))
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.request.patchName(), err)

@@ -84,6 +84,9 @@ func runScan(cmd *cobra.Command, f *scanFlags, path string) error {
 	if f.patch != "" && (f.git || f.gitRange != "") || f.git && f.gitRange != "" {
 		return usageError{fmt.Errorf("--patch, --git and --git-range exclude each other")}
 	}
+	if f.patch != "" {
+		lessGC() // fitGC once the patch is read
+	}
 	b, err := loadBundle(cmd.Context(), f.bundle)
 	if err != nil {
 		return err
@@ -142,6 +145,7 @@ func scanPatchFile(cmd *cobra.Command, s *scan.Scanner, name string) ([]scan.Fin
 	if err != nil {
 		return nil, scan.Stats{}, fmt.Errorf("--patch: %w", err)
 	}
+	fitGC(len(data))
 	p, err := patch.Parse(data)
 	if err != nil {
 		return nil, scan.Stats{}, fmt.Errorf("--patch %s: %w", name, err)
