@@ -56,7 +56,7 @@ func indexModule(m *ast.Module, file, src string) (libraryModule, error) {
 			name = r.Head.Reference[0].String()
 		}
 		switch name {
-		case Deny, RequireApproval, Warn:
+		case ActionDeny, ActionRequireApproval, ActionWarn:
 			if !slices.Contains(e.actions, name) {
 				e.actions = append(e.actions, name)
 			}
