@@ -69,9 +69,12 @@ type Rule struct {
 }
 
 // Read is one value a rule read: an input path, or a variable's name.
+// Via names the helper rule that read it for the rule (its name and
+// file:line), "" when the rule's own body did.
 type Read struct {
 	Path  string `json:"path"`
 	Value any    `json:"value"`
+	Via   string `json:"via,omitempty"`
 }
 
 // Condition is one condition of a declarative rule and the value it read.

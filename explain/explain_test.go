@@ -175,3 +175,39 @@ func TestExplainWorkflowWhen(t *testing.T) {
 		t.Errorf("why %q", x.Workflow.Why)
 	}
 }
+
+// TestExplainReadsThroughHelpers: a rule that reads the input through a
+// helper rule is shown the input values that helper read for the element
+// the rule used, and which helper read them.
+func TestExplainReadsThroughHelpers(t *testing.T) {
+	b := writeBundle(t, map[string]string{"policies/helper.rego": `package gov.custom.helper
+
+_settings contains f.path if {
+	some f in input.patch.files
+	endswith(f.path, "settings.py")
+}
+
+deny contains sprintf("%s changed", [p]) if {
+	some p in _settings
+}
+`})
+	req := engine.Request{Environment: "production", PatchContent: debugDiff}
+	x, err := ForRequest(context.Background(), b, req, mustParse(t, debugDiff), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Rules) != 1 {
+		t.Fatalf("rules %+v", x.Rules)
+	}
+	found := false
+	for _, rd := range x.Rules[0].Reads {
+		f, _ := rd.Value.(map[string]any)
+		if strings.HasPrefix(rd.Path, "input.patch.files") && f["path"] == "app/settings.py" &&
+			strings.HasPrefix(rd.Via, "data.gov.custom.helper._settings (policies/helper.rego:3)") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("reads %+v: want input.patch.files[0] via _settings", x.Rules[0].Reads)
+	}
+}

@@ -88,7 +88,11 @@ func writeRule(b *strings.Builder, r Rule) {
 		fmt.Fprintf(b, "  condition %s %s %s: read %s\n", c.Field, c.Operator, value(c.Value), value(c.Read))
 	}
 	for _, rd := range r.Reads {
-		fmt.Fprintf(b, "  read %s = %s\n", rd.Path, value(rd.Value))
+		via := ""
+		if rd.Via != "" {
+			via = " (via " + rd.Via + ")"
+		}
+		fmt.Fprintf(b, "  read %s = %s%s\n", rd.Path, value(rd.Value), via)
 	}
 	for _, rd := range r.Bindings {
 		fmt.Fprintf(b, "  with %s = %s\n", rd.Path, value(rd.Value))
