@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
@@ -209,5 +210,50 @@ deny contains sprintf("%s changed", [p]) if {
 	}
 	if !found {
 		t.Errorf("reads %+v: want input.patch.files[0] via _settings", x.Rules[0].Reads)
+	}
+}
+
+// TestExplainExceptionAndEnforcement: a waived violation says which
+// exception waived it and does not count; under enforcement warn the
+// explanation says where the level came from and that nothing is enforced.
+func TestExplainExceptionAndEnforcement(t *testing.T) {
+	expires := time.Now().UTC().AddDate(0, 0, 30).Format(time.DateOnly)
+	files := map[string]string{
+		"policies/payments.rego": denyPolicy,
+		"exceptions.cue": `exceptions: [{rule: "custom/payments-debug", expires: "` + expires + `",
+	reason: "legacy settings", approved_by: "user:carol"}]
+`,
+	}
+	b := writeBundle(t, files)
+	req := engine.Request{ServiceName: "payments", Environment: "production", PatchContent: debugDiff}
+	x, err := ForRequest(context.Background(), b, req, mustParse(t, debugDiff), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Decision != engine.Allow || len(x.Rules) != 1 {
+		t.Fatalf("decision %s rules %+v, want allow with the waived rule", x.Decision, x.Rules)
+	}
+	r := x.Rules[0]
+	if r.Counted || r.Exception != "waived until "+expires+" by user:carol: legacy settings" {
+		t.Errorf("waived rule: counted %v exception %q", r.Counted, r.Exception)
+	}
+	files["gov.cue"] = "enforcement: \"warn\"\nlibrary: enabled: false\n"
+	delete(files, "exceptions.cue")
+	x, err = ForRequest(context.Background(), writeBundle(t, files), req, mustParse(t, debugDiff), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Enforcement != (Enforcement{Level: "warn", From: "gov.cue enforcement"}) {
+		t.Errorf("enforcement %+v", x.Enforcement)
+	}
+	if len(x.Rules) != 1 || x.Rules[0].Enforced || x.Rules[0].Counted {
+		t.Errorf("rules %+v: want the deny not enforced", x.Rules)
+	}
+	x, err = ForRequest(context.Background(), writeBundle(t, files), req, mustParse(t, debugDiff), "strict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Decision != engine.Deny || x.Enforcement.From != "the --enforcement override" {
+		t.Errorf("override: decision %s enforcement %+v", x.Decision, x.Enforcement)
 	}
 }

@@ -9,6 +9,10 @@ import (
 	"github.com/gov-policy/gov/patch"
 )
 
+// expiredException is the rule id of the warning the engine adds for an
+// exception that has expired.
+const expiredException = "gov.exceptions/expired"
+
 // ruleSources maps rule ids to where they are written: the bundle's rules
 // (rules.cue and Rego) and the library's.
 func ruleSources(b *bundles.Bundle) (map[string]bundles.RuleInfo, error) {
@@ -42,6 +46,9 @@ func explainRule(v engine.Violation, fired []*firing, sources map[string]bundles
 	}
 	if s, ok := sources[v.Rule]; ok && s.File != "" {
 		r.Source = location(s.File, s.Line)
+	}
+	if v.Rule == expiredException {
+		r.Source, r.Traced = "exceptions.cue", true // gov's own warning, no Rego behind it
 	}
 	if f := match(fired, v); f != nil {
 		f.used = true

@@ -31,6 +31,7 @@ func (f *explainFlags) AddFlags(cmd *cobra.Command) {
 	f.request.AddFlags(cmd)
 	f.audit.AddFlags(cmd)
 	fl := cmd.Flags()
+	fl.Lookup("bundle").Usage = "policy bundle to decide under, and whose gov.cue names the audit store: DIR, DIR@REF, URL@REF or embedded (default ./.gov, else embedded; env " + envBundle + "); for a record, the revision it was decided under"
 	fl.StringVar(&f.enforcement, "enforcement", "", "override enforcement: off, warn or strict (a request only)")
 	fl.StringVar(&f.repo, "repo", "", "repository work tree the patch applies to (a request only)")
 	fl.StringVar(&f.format, "format", "text", "output format: text or json")
