@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/explain"
 	"github.com/gov-policy/gov/patch"
@@ -82,6 +84,9 @@ func runExplain(cmd *cobra.Command, f *explainFlags, args []string) error {
 		if err != nil {
 			return err
 		}
+		if f.audit.bundle == "" && envOr(envBundle, "") == "" {
+			b = decidedUnder(ctx, rec.Decision.Bundle, b)
+		}
 		if x, err = explain.ForRecord(ctx, rec, digest, b); err != nil {
 			return err
 		}
@@ -134,4 +139,23 @@ func (f *explainFlags) record(cmd *cobra.Command, arg, bundleDir string) (eviden
 		return rec, "", usageError{err}
 	}
 	return rec, digest, nil
+}
+
+// decidedUnder is the bundle a record was decided under when it can be
+// loaded here: a local source at the record's commit. Otherwise it is b,
+// and the explanation says which revision to give.
+func decidedUnder(ctx context.Context, bi engine.BundleInfo, b *bundles.Bundle) *bundles.Bundle {
+	rev := bi.Revision
+	if b.Revision == rev || !isCommit(rev) || bi.Source == "" || strings.Contains(bi.Source, "://") {
+		return b
+	}
+	src := bi.Source
+	if bi.Ref != "" {
+		src = strings.TrimSuffix(src, "@"+bi.Ref)
+	}
+	alt, err := loadBundle(ctx, src+"@"+rev)
+	if err != nil || alt.Revision != rev {
+		return b
+	}
+	return alt
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/github/githubtest"
+	"github.com/gov-policy/gov/internal/gittest"
 )
 
 // TestExplainPRRecordListsStaleReview: gov pr records a decision in which
@@ -97,6 +98,55 @@ branches: main: "production"
 	if !stale {
 		t.Errorf("JSON reviews %+v: want sam ignored as stale", x.Reviews)
 	}
+	// Under another bundle the rules are listed but not traced, and the
+	// explanation says which revision to give.
+	if other := gov(0, "explain", "--bundle", "embedded", records[0]); !strings.Contains(other, "note: rules not traced: the bundle at hand is revision embedded:") {
+		t.Errorf("explain under another bundle does not say its rules are not traced:\n%s", other)
+	}
 	gov(2, "explain", "--bundle", bundle, "--audit-dir", audit, "sha256:ffffffffffffffff")
 	gov(2, "explain", "--bundle", bundle, "--audit-dir", filepath.Join(dir, "typo"), digest)
+}
+
+// TestExplainRecordAtItsCommit: a record decided under a bundle in Git is
+// explained under the bundle at that commit, though the bundle has changed
+// since, when no --bundle is given.
+func TestExplainRecordAtItsCommit(t *testing.T) {
+	r := gittest.New(t)
+	rule := func(msg string) map[string]string {
+		return map[string]string{
+			"policy/gov.cue":   "library: enabled: false\n",
+			"policy/rules.cue": `rules: [{id: "no-debug", message: "` + msg + `", action: "deny", conditions: [{field: "patch_content", operator: "contains", value: "DEBUG"}]}]` + "\n",
+		}
+	}
+	first := r.Commit("v1", rule("debug on"))
+	t.Chdir(r.Dir)
+	t.Setenv(envBundle, "")
+	t.Setenv(envAuditDir, "")
+	diff := filepath.Join(t.TempDir(), "fix.diff")
+	if err := os.WriteFile(diff, []byte("diff --git a/s.py b/s.py\n--- a/s.py\n+++ b/s.py\n@@ -1 +1,2 @@\n x = 1\n+DEBUG = True\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	audit := filepath.Join(t.TempDir(), "audit")
+	var out, errb bytes.Buffer
+	if code := runWith([]string{"eval", "--bundle", "policy", "--patch", diff, "--audit-dir", audit}, strings.NewReader(""), &out, &errb); code != 1 {
+		t.Fatalf("gov eval: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	r.Commit("v2", rule("something else"))
+	records, _ := filepath.Glob(filepath.Join(audit, "*", "*", "*.json"))
+	if len(records) != 1 {
+		t.Fatalf("records %v", records)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := runWith([]string{"explain", records[0]}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("gov explain: exit %d\n%s", code, errb.String())
+	}
+	for _, want := range []string{"revision " + first, "deny no-debug (rules.cue:1): debug on", `condition patch_content contains "DEBUG": read "DEBUG = True"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("explain lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "not traced") {
+		t.Errorf("explain did not use the bundle at the record's commit:\n%s", out.String())
+	}
 }
