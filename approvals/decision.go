@@ -19,6 +19,7 @@ func Apply(d *engine.Decision, r Result) {
 		return
 	}
 	d.Workflow.Stages = r.Stages
+	d.Workflow.Ignored, d.Workflow.Blocking = reviewNotes(r)
 	switch {
 	case r.BreakGlass != nil:
 		bg := r.BreakGlass
@@ -76,4 +77,21 @@ func FallbackWorkflow(b *bundles.Bundle) *engine.WorkflowResult {
 	return &engine.WorkflowResult{Name: "default", Stages: []engine.StageResult{{
 		Name: "approval", ApproverRoles: roles, MinApprovals: 1, ApprovedBy: []string{},
 	}}}
+}
+
+// reviewNotes are the ignored reviews and the blockers of r as the
+// decision records them, so that the audit record says why each review
+// did or did not count (gov explain).
+func reviewNotes(r Result) (ignored, blocking []engine.ReviewNote) {
+	for _, ig := range r.Ignored {
+		ignored = append(ignored, engine.ReviewNote{Login: ig.Who(), UserID: ig.UserID, ReviewID: ig.ReviewID, Reason: ig.Reason})
+	}
+	for _, b := range r.Blockers {
+		why := "requests changes and holds the role: the stage waits until it is dismissed or changed"
+		if b.Unverified != "" {
+			why = "requests changes; whether they hold the role could not be checked (" + b.Unverified + "), so it blocks all the same"
+		}
+		blocking = append(blocking, engine.ReviewNote{Login: b.Login, UserID: b.UserID, ReviewID: b.ReviewID, Stage: b.Stage, Reason: why})
+	}
+	return ignored, blocking
 }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -21,6 +23,24 @@ type Change struct {
 	Name string `json:"name"`
 	// Op is added, removed or changed.
 	Op string `json:"op"`
+	// Fields says, for a changed entry, what changed in it (a rule's
+	// action, a role's members added and removed, a stage, ...).
+	Fields []FieldChange `json:"fields,omitempty"`
+	// Before and After are the entry in each version (absent when added,
+	// removed, or a policy file).
+	Before any `json:"before,omitempty"`
+	After  any `json:"after,omitempty"`
+}
+
+// FieldChange is one field of an entry that changed: its value before and
+// after, and for a list of strings (members, controls, permissions, paths)
+// the items added and removed.
+type FieldChange struct {
+	Field   string   `json:"field"`
+	Before  any      `json:"before,omitempty"`
+	After   any      `json:"after,omitempty"`
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
 }
 
 // Commit is one commit that changed a bundle.
@@ -29,7 +49,9 @@ type Commit struct {
 	Author  string    `json:"author"`
 	Message string    `json:"message"`
 	Time    time.Time `json:"time"`
-	Changes []Change  `json:"changes"`
+	// Tags are the tags that point at the commit (annotated ones resolved).
+	Tags    []string `json:"tags,omitempty"`
+	Changes []Change `json:"changes"`
 	// Invalid is the load error of the bundle at this commit, if any; its
 	// changes are then those of the files alone.
 	Invalid string `json:"invalid,omitempty"`
@@ -77,6 +99,10 @@ func Log(ctx context.Context, dir string, limit int) ([]Commit, error) {
 		return nil, fmt.Errorf("bundle log %s: %w", dir, err)
 	}
 	defer iter.Close()
+	tags, err := commitTags(repo)
+	if err != nil {
+		return nil, fmt.Errorf("bundle log %s: %w", dir, err)
+	}
 	var out []Commit
 	for limit <= 0 || len(out) < limit {
 		if err := ctx.Err(); err != nil {
@@ -94,6 +120,7 @@ func Log(ctx context.Context, dir string, limit int) ([]Commit, error) {
 			return nil, fmt.Errorf("bundle log %s: %w", dir, err)
 		}
 		if ok {
+			entry.Tags = tags[c.Hash]
 			out = append(out, entry)
 		}
 	}
@@ -155,7 +182,8 @@ func (v *validator) fileChanges(prev *object.Tree, prevOK bool, pc *object.Commi
 		if !ok {
 			return map[string][]byte{}, nil
 		}
-		return bundleFiles(newTreeFS(t, c.Committer.When))
+		files, err := bundleFiles(newTreeFS(t, c.Committer.When))
+		return policyOnly(files), err
 	}
 	a, err := read(prev, prevOK, pc)
 	if err != nil {
@@ -184,6 +212,32 @@ func Diff(ctx context.Context, a, b string, opts LoadOptions) ([]Change, error) 
 		return nil, err
 	}
 	return compareBundles(ba, bb), nil
+}
+
+// commitTags maps each tagged commit to its tag names, sorted; an
+// annotated tag is resolved to the commit it tags.
+func commitTags(repo *git.Repository) (map[plumbing.Hash][]string, error) {
+	iter, err := repo.Tags()
+	if err != nil {
+		return nil, err
+	}
+	out := map[plumbing.Hash][]string{}
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		hash := ref.Hash()
+		if tag, err := repo.TagObject(hash); err == nil {
+			c, err := tag.Commit()
+			if err != nil {
+				return nil // a tag of something other than a commit
+			}
+			hash = c.Hash
+		}
+		out[hash] = append(out[hash], ref.Name().Short())
+		return nil
+	})
+	for h := range out {
+		slices.Sort(out[h])
+	}
+	return out, err
 }
 
 func firstLine(s string) string {

@@ -90,6 +90,21 @@ type WorkflowResult struct {
 	Name       string        `json:"name"`
 	EscalateTo string        `json:"escalate_to,omitempty"`
 	Stages     []StageResult `json:"stages"`
+	// Ignored are the pull-request reviews and break-glass labels that did
+	// not count, each with why; Blocking the requests for changes that hold
+	// a stage back (gov pr, gov serve). gov explain reads them from the record.
+	Ignored  []ReviewNote `json:"ignored,omitempty"`
+	Blocking []ReviewNote `json:"blocking,omitempty"`
+}
+
+// ReviewNote is a review (or label event, ReviewID 0) that did not count
+// as an approval, and why.
+type ReviewNote struct {
+	Login    string `json:"login,omitempty"`
+	UserID   int64  `json:"user_id,omitempty"`
+	ReviewID int64  `json:"review_id,omitempty"`
+	Stage    string `json:"stage,omitempty"`
+	Reason   string `json:"reason"`
 }
 
 // StageResult is one approval stage and, once approvals are counted, who approved it.

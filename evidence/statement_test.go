@@ -78,6 +78,15 @@ func TestPredicateMatchesSchema(t *testing.T) {
 	d.BreakGlass = &engine.BreakGlass{Label: "gov/break-glass", By: "carol", ByID: 3, At: time.Date(2026, 3, 1, 9, 1, 0, 0, time.UTC),
 		HeadSHA: "1111111111111111111111111111111111111111"}
 	broken.Decision = &d
+	// A pull-request decision keeps the reviews that did not count and
+	// the blocking ones, with why (gov explain reads them).
+	noted := testRecord()
+	nd := *noted.Decision
+	wf := *nd.Workflow
+	wf.Ignored = []engine.ReviewNote{{Login: "sam", UserID: 5, ReviewID: 11, Reason: "stale: approved commit bbbbbbb, head is aaaaaaa"}}
+	wf.Blocking = []engine.ReviewNote{{Login: "bob", UserID: 2, ReviewID: 12, Stage: "SRE review", Reason: "requests changes"}}
+	nd.Workflow = &wf
+	noted.Decision = &nd
 	for _, tc := range []struct {
 		name           string
 		rec            Record
@@ -88,6 +97,7 @@ func TestPredicateMatchesSchema(t *testing.T) {
 		{name: "approved by two stages", rec: testRecord(), wantApprovals: 2, wantRevision: "9f2c", wantHeadSHAKey: true},
 		{name: "denied without workflow, bundle from the decision", rec: denied, wantRevision: "embedded:abc"},
 		{name: "break-glass: who, when and the head", rec: broken, wantApprovals: 2, wantRevision: "9f2c", wantHeadSHAKey: true},
+		{name: "ignored and blocking reviews", rec: noted, wantApprovals: 2, wantRevision: "9f2c", wantHeadSHAKey: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, inst := statementPredicate(t, tc.rec)

@@ -207,7 +207,7 @@ func (c *Client) Publish(ctx context.Context, ev *Evaluation, targetURL string) 
 	if err := c.SetStatus(ctx, ev.Repo, ev.PR.HeadSHA, ev.StatusContext, state, desc, targetURL); err != nil {
 		return err
 	}
-	if err := c.UpsertComment(ctx, ev.Repo, ev.PR.Number, RenderComment(ev.Decision, ev.Approvals, ev.Notes)); err != nil {
+	if err := c.UpsertComment(ctx, ev.Repo, ev.PR.Number, RenderComment(ev.Decision, ev.Approvals, ev.Notes)+explainHint(ev)); err != nil {
 		return err
 	}
 	if ev.Approvals == nil || ev.Approvals.Escalate == nil {

@@ -99,7 +99,8 @@ func headline(r *Report) string {
 	return fmt.Sprintf("%d of %d decision(s) change", r.Changed, r.Total)
 }
 
-// ruleDelta is "+new -gone" for a change, the error for a failed one.
+// ruleDelta is "+new -gone ~changed from->to" for a change (or what
+// caused it when no rule's result changed), the error for a failed one.
 func ruleDelta(c Change) string {
 	var parts []string
 	for _, id := range c.NewRules {
@@ -107,6 +108,14 @@ func ruleDelta(c Change) string {
 	}
 	for _, id := range c.GoneRules {
 		parts = append(parts, "-"+id)
+	}
+	for _, rc := range c.RuleChanges {
+		if rc.From != "none" && rc.To != "none" {
+			parts = append(parts, fmt.Sprintf("~%s %s->%s", rc.Rule, rc.From, rc.To))
+		}
+	}
+	if c.Cause != "" {
+		parts = append(parts, c.Cause)
 	}
 	if c.Error != "" {
 		parts = append(parts, "error: "+c.Error)

@@ -1,6 +1,8 @@
 package simulate
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -63,8 +65,23 @@ type Change struct {
 	// NewRules fire under the candidate only; GoneRules under the baseline only.
 	NewRules  []string `json:"new_rules"`
 	GoneRules []string `json:"gone_rules"`
+	// RuleChanges are the rules whose result differs (newly firing,
+	// stopped, action or waiver changed): what the change is due to.
+	RuleChanges []RuleChange `json:"rule_changes"`
+	// Cause says what changed the outcome when no rule's result did (the
+	// enforcement, or the workflow and approvals).
+	Cause string `json:"cause,omitempty"`
 	// Error says why an outcome is error (candidate first).
 	Error string `json:"error,omitempty"`
+}
+
+// RuleChange is one rule whose result differs between the bundles. A
+// result is an action (deny, require_approval, warn, with " (not
+// enforced)" under enforcement warn), "waived" by an exception, or "none".
+type RuleChange struct {
+	Rule string `json:"rule"`
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // HasChanges reports whether any outcome changed or any request failed to
@@ -115,6 +132,13 @@ func (a *aggregate) add(o outcome) {
 		Name: o.item.Name, RequestID: o.item.Request.RequestID, Service: o.item.Request.ServiceName,
 		Environment: o.item.Request.Environment, Recorded: o.item.Recorded, From: from, To: to,
 		NewRules: nonNil(newRules), GoneRules: nonNil(goneRules),
+		RuleChanges: ruleChanges(o.baseline.results, o.proposed.results),
+	}
+	if len(c.RuleChanges) == 0 && from != to && !failed {
+		c.Cause = "no rule's result changed: the workflow or approvals decided it"
+		if eb, ep := o.baseline.enforcement, o.proposed.enforcement; eb != ep {
+			c.Cause = fmt.Sprintf("no rule's result changed: enforcement %s -> %s", eb, ep)
+		}
 	}
 	if err := o.proposed.err; err != nil {
 		c.Error = err.Error()
@@ -187,6 +211,32 @@ func difference(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// ruleChanges lists, by rule id, every rule whose result differs.
+func ruleChanges(baseline, proposed map[string]string) []RuleChange {
+	out := []RuleChange{}
+	ids := slices.Sorted(maps.Keys(baseline))
+	for id := range proposed {
+		if _, ok := baseline[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		from, to := orNone(baseline[id]), orNone(proposed[id])
+		if from != to {
+			out = append(out, RuleChange{Rule: id, From: from, To: to})
+		}
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func nonNil(s []string) []string {

@@ -65,11 +65,14 @@ type outcome struct {
 	baseline, proposed side
 }
 
-// side is one bundle's result: the decision (or Error) and the rules that count.
+// side is one bundle's result: the decision (or Error), the rules that
+// count, each rule's result (see results) and the enforcement applied.
 type side struct {
-	decision string
-	rules    []string
-	err      error
+	decision    string
+	rules       []string
+	results     map[string]string
+	enforcement string
+	err         error
 }
 
 // Run evaluates every item of src under candidate and baseline (once when
@@ -175,7 +178,32 @@ func evaluateOne(ctx context.Context, e *engine.Engine, in engine.Input) side {
 	default:
 		return side{decision: Error, err: fmt.Errorf("unknown decision %q", d.Decision)}
 	}
-	return side{decision: string(d.Decision), rules: firingRules(d)}
+	return side{decision: string(d.Decision), rules: firingRules(d), results: results(d), enforcement: d.Enforcement}
+}
+
+// results maps each rule that fired to its result: its strongest counted
+// action (deny > require_approval > warn; "<action> (not enforced)" under
+// enforcement warn), or "waived" when an exception waives all it produced.
+func results(d *engine.Decision) map[string]string {
+	rank := map[string]int{engine.ActionDeny: 3, engine.ActionRequireApproval: 2, engine.ActionWarn: 1}
+	out := map[string]string{}
+	best := map[string]int{}
+	for _, v := range d.Violations {
+		if strings.HasPrefix(v.Exception, "waived") {
+			if _, ok := out[v.Rule]; !ok {
+				out[v.Rule] = "waived"
+			}
+			continue
+		}
+		if r := rank[v.Action]; r > best[v.Rule] {
+			best[v.Rule] = r
+			out[v.Rule] = v.Action
+			if v.Enforced != nil && !*v.Enforced {
+				out[v.Rule] += " (not enforced)"
+			}
+		}
+	}
+	return out
 }
 
 // firingRules are the sorted rule ids of the violations that count: every

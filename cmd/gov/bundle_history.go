@@ -17,7 +17,7 @@ func newBundleLogCmd() *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "log [DIR]",
-		Short: "List the commits that changed the bundle, newest first, with what each changed",
+		Short: "List the commits that changed the bundle's policy, newest first, with their tags and what each changed",
 		Example: `  gov bundle log ./policy
   gov bundle log ./policy --limit 5 --format json`,
 		Args: cobra.MaximumNArgs(1),
@@ -39,7 +39,11 @@ func newBundleLogCmd() *cobra.Command {
 			var sb strings.Builder
 			for _, c := range commits {
 				subject, _, _ := strings.Cut(strings.TrimSpace(c.Message), "\n")
-				fmt.Fprintf(&sb, "%s  %s  %s  %s\n", shortSHA(c.SHA), c.Time.UTC().Format(time.DateOnly), c.Author, subject)
+				tags := ""
+				if len(c.Tags) > 0 {
+					tags = " (tag: " + strings.Join(c.Tags, ", ") + ")"
+				}
+				fmt.Fprintf(&sb, "%s%s  %s  %s  %s\n", shortSHA(c.SHA), tags, c.Time.UTC().Format(time.DateOnly), c.Author, subject)
 				writeChanges(&sb, c.Changes, "    ")
 			}
 			_, err = io.WriteString(cmd.OutOrStdout(), sb.String())
@@ -55,7 +59,7 @@ func newBundleDiffCmd() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:     "diff DIR@A DIR@B",
-		Short:   "Show the rules, roles, workflows and exceptions that differ between two bundle versions",
+		Short:   "Show what differs between two bundle versions: per rule, role, workflow, exception, library family and config key, the fields that changed",
 		Example: `  gov bundle diff ./policy@v1.0.0 ./policy@main`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -93,7 +97,43 @@ func writeChanges(sb *strings.Builder, changes []bundles.Change, indent string) 
 			mark = "?"
 		}
 		fmt.Fprintf(sb, "%s%s %s %s\n", indent, mark, ch.Kind, ch.Name)
+		for _, f := range ch.Fields {
+			fmt.Fprintf(sb, "%s    %s\n", indent, fieldLine(f))
+		}
 	}
+}
+
+// fieldLine is one field change for people: "members: +user:c#3 -user:b#2"
+// for a list of strings, "action: deny -> require_approval" otherwise.
+func fieldLine(f bundles.FieldChange) string {
+	if f.Field == "rego" {
+		return "rego: the rule's Rego changed (see --format json)"
+	}
+	if len(f.Added) > 0 || len(f.Removed) > 0 {
+		var parts []string
+		for _, a := range f.Added {
+			parts = append(parts, "+"+a)
+		}
+		for _, r := range f.Removed {
+			parts = append(parts, "-"+r)
+		}
+		return f.Field + ": " + strings.Join(parts, " ")
+	}
+	return fmt.Sprintf("%s: %s -> %s", f.Field, plainValue(f.Before), plainValue(f.After))
+}
+
+func plainValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "(none)"
+	case string:
+		return x
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -16,6 +16,7 @@ import (
 // TestNoSecretLeavesTheCLI plants secrets of every kind of leaktest in the
 // patch and in every request field, and runs every entry point that
 // prints or writes a decision: gov eval in each format (and --output),
+// gov explain of the request and of every record (text and JSON),
 // gov pr (text, json, its comment, status, SARIF file and evidence), gov
 // report and gov simulate over the records. No output, no file written
 // (temp files included) and nothing posted to GitHub holds a raw secret.
@@ -102,6 +103,45 @@ func TestNoSecretLeavesTheCLI(t *testing.T) {
 	gov(0, "report", "--framework", "soc2", "--audit-dir", audit, "--format", "html", "--output", filepath.Join(dir, "report.html"))
 	gov(0, "simulate", "--bundle", "embedded", "--baseline", "embedded", "--audit-dir", audit, "--format", "json")
 	gov(0, "audit", "log", "--audit-dir", audit)
+
+	// gov explain prints the values rules read: of the request (secrets
+	// raw in it) and of every record, by file and by digest.
+	// A policy that reads every request field and binds each added line.
+	leaky := filepath.Join(dir, "leaky")
+	for name, text := range map[string]string{
+		"gov.cue": "library: enabled: true\n",
+		"policies/leaky.rego": `package gov.custom.leaky
+
+warn contains msg if {
+	some f in input.patch.files
+	some l in f.added
+	input.request.service_name != input.request.requested_by
+	input.request.request_id != input.request.action_type
+	input.request.language != input.request.environment
+	input.request.error_context != input.request.metadata
+	msg := sprintf("%s:%d read", [f.path, l.line])
+}
+`,
+	} {
+		_ = os.MkdirAll(filepath.Dir(filepath.Join(leaky, name)), 0o700)
+		write(filepath.Join("leaky", name), []byte(text))
+	}
+	for _, format := range []string{"text", "json"} {
+		gov(0, "explain", "--bundle", leaky, "--request", reqFile, "--format", format)
+		out := gov(0, "explain", "--request", reqFile, "--format", format)
+		if !strings.Contains(out, "****") {
+			t.Errorf("gov explain --format %s shows no masked secret:\n%.2000s", format, out)
+		}
+	}
+	gov(0, "explain", "--request", reqFile, "--format", "json", "-o", filepath.Join(dir, "explain.json"))
+	records, _ := filepath.Glob(filepath.Join(audit, "*", "*", "*.json"))
+	for _, rec := range records {
+		if strings.HasSuffix(rec, ".sigstore.json") {
+			continue
+		}
+		gov(0, "explain", rec)
+		gov(0, "explain", "--audit-dir", audit, "sha256:"+strings.TrimSuffix(filepath.Base(rec), ".json"), "--format", "json")
+	}
 
 	if n := leaktest.CheckDir(t, audit); n < 6 {
 		t.Errorf("%d files in the audit directory, want 4 records and 2 evidence bundles at least", n)

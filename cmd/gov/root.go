@@ -80,6 +80,7 @@ Exit codes: 0 allowed, 1 denied, 2 usage, input, bundle or evaluation error,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newEvalCmd(),
+		newExplainCmd(),
 		newBundleCmd(),
 		newTestCmd(),
 		newVersionCmd(),
