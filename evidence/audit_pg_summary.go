@@ -3,6 +3,7 @@ package evidence
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -13,17 +14,22 @@ const (
 	mondayNs = int64(3 * 24 * time.Hour)
 )
 
-// Summaries aggregates the records made at or after since in SQL: one
-// group per week, summary and signature state, with its count and its
-// first and last time. Memory stays flat however many records there are.
-func (s *PGStore) Summaries(since time.Time, fn func(SummaryGroup) error) error {
+// Summaries aggregates the records made at or after since and not after
+// until in SQL: one group per week, summary and signature state, with its
+// count and its first and last time (the period index of migration 2
+// bounds the scan). Memory stays flat however many records there are.
+func (s *PGStore) Summaries(since, until time.Time, fn func(SummaryGroup) error) error {
+	untilNs := int64(math.MaxInt64)
+	if !until.IsZero() {
+		untilNs = until.UnixNano()
+	}
 	rows, err := s.pool.Query(s.ctx, `SELECT r.summary, e.digest IS NOT NULL,
 			count(*), min(r.at_ns), max(r.at_ns)
 		FROM gov_audit r
 		LEFT JOIN (SELECT digest FROM gov_audit WHERE kind = 'evidence') e ON e.digest = r.digest
-		WHERE r.kind = 'record' AND r.at_ns >= $1
+		WHERE r.kind = 'record' AND r.at_ns >= $1 AND r.at_ns <= $4
 		GROUP BY floor((r.at_ns + $2)::numeric / $3), r.summary, e.digest IS NOT NULL
-		ORDER BY min(r.at_ns)`, sinceNs(since), mondayNs, weekNs)
+		ORDER BY min(r.at_ns), r.summary, e.digest IS NOT NULL`, sinceNs(since), mondayNs, weekNs, untilNs)
 	if err != nil {
 		return s.fail(err)
 	}
@@ -40,6 +46,9 @@ func (s *PGStore) Summaries(since time.Time, fn func(SummaryGroup) error) error 
 		}
 		if err := json.Unmarshal([]byte(*summary), &g.Summary); err != nil {
 			return fmt.Errorf("audit store %s: a record's summary: %w", s.name, err)
+		}
+		if g.Summary.Version != SummaryVersion {
+			return ErrSummaryOutdated
 		}
 		g.First, g.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
 		if err := fn(g); err != nil {
