@@ -13,7 +13,7 @@ import (
 // deliveriesDir is where a server with an audit directory remembers the
 // webhook deliveries it accepted, so that a replay is refused after a
 // restart too (and by another server sharing the directory). A database
-// audit store keeps them in memory only for now.
+// audit store keeps them in its database (pgSeen).
 const deliveriesDir = ".deliveries"
 
 // diskSeen remembers a delivery key as a file named by its SHA-256:

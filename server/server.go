@@ -112,6 +112,8 @@ type Server struct {
 	queue   *queue
 	seen    *deliveries
 	ghCache *github.Cache
+	// db is the audit database, when the audit store is one.
+	db evidence.AuditStore
 	// unverified holds the webhook bodies not yet verified (UnverifiedBytes).
 	unverified *byteBudget
 }
@@ -131,7 +133,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.pol.record.Store = store
+		s.pol.record.Store = timedStore{store, s.m.timing}
+		s.db = store
 	}
 	if err := s.pol.start(ctx); err != nil {
 		return nil, err
@@ -143,7 +146,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.auth = auth
 	s.queue = newQueue(cfg.QueueSize, s.m)
 	s.seen = newDeliveries(cfg.DeliveryMemory, cfg.DeliveryTTL, time.Now)
-	if cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir) {
+	if db, ok := s.db.(deliveryDB); ok {
+		s.seen.disk = &pgSeen{db: db, ttl: cfg.DeliveryTTL, log: s.log}
+	} else if cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir) {
 		s.seen.disk = &diskSeen{dir: filepath.Join(cfg.AuditDir, deliveriesDir), ttl: cfg.DeliveryTTL, now: time.Now}
 	}
 	return s, nil
@@ -225,6 +230,11 @@ func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
 	cur := s.pol.current()
 	if cur == nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "no bundle loaded"})
+		return
+	}
+	if !s.dbReachable() {
+		// Every decision fails closed without its record: not ready.
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "audit database unreachable"})
 		return
 	}
 	if cur.pipe != nil && cur.pipe.Store == nil && !auditDirWritable(cur.pipe.AuditDir) {
