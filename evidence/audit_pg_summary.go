@@ -23,12 +23,16 @@ func (s *PGStore) Summaries(since, until time.Time, fn func(SummaryGroup) error)
 	if !until.IsZero() {
 		untilNs = until.UnixNano()
 	}
+	// The week is floor((at_ns + mondayNs) / weekNs) in bigint arithmetic
+	// (division truncates toward zero: before 1970 it is moved down).
 	rows, err := s.pool.Query(s.ctx, `SELECT r.summary, e.digest IS NOT NULL,
 			count(*), min(r.at_ns), max(r.at_ns)
 		FROM gov_audit r
 		LEFT JOIN (SELECT digest FROM gov_audit WHERE kind = 'evidence') e ON e.digest = r.digest
+		CROSS JOIN LATERAL (SELECT CASE WHEN r.at_ns + $2 >= 0 THEN (r.at_ns + $2) / $3
+			ELSE (r.at_ns + $2 - $3 + 1) / $3 END AS weekOf) w
 		WHERE r.kind = 'record' AND r.at_ns >= $1 AND r.at_ns <= $4
-		GROUP BY floor((r.at_ns + $2)::numeric / $3), r.summary, e.digest IS NOT NULL
+		GROUP BY w.weekOf, r.summary, e.digest IS NOT NULL
 		ORDER BY min(r.at_ns), r.summary, e.digest IS NOT NULL`, sinceNs(since), mondayNs, weekNs, untilNs)
 	if err != nil {
 		return s.fail(err)
