@@ -118,13 +118,6 @@ func newDeliveries(size int, ttl time.Duration, now func() time.Time) *deliverie
 	return &deliveries{size: size, ttl: ttl, now: now, order: list.New(), byID: map[string]*list.Element{}}
 }
 
-// add records id and reports whether it is new (not seen within ttl); a
-// shared memory that cannot be reached counts as seen.
-func (d *deliveries) add(id string) bool {
-	isNew, err := d.claim(id)
-	return isNew && err == nil
-}
-
 // claim records id and reports whether it is new (not seen within ttl),
 // or the error of the shared memory (then id is not claimed).
 func (d *deliveries) claim(id string) (bool, error) {
