@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -108,5 +110,20 @@ func TestPGDeliveryExpires(t *testing.T) {
 	time.Sleep(time.Until(began.Add(2500 * time.Millisecond)))
 	if code, out := a13Deliver(t, b.Handler(), "push", "old", pushBody(7)); code != http.StatusAccepted {
 		t.Errorf("after the TTL: %d %s, want 202", code, out)
+	}
+}
+
+// TestDeliveryClaimErrorIs503: when the shared memory cannot take the claim
+// (here the audit directory's .deliveries is a file), the webhook is
+// answered 503, so that it counts as failed and can be redelivered, not 200
+// "duplicate" (a delivery lost) and not 202 (a claim not held).
+func TestDeliveryClaimErrorIs503(t *testing.T) {
+	audit := t.TempDir()
+	if err := os.WriteFile(filepath.Join(audit, deliveriesDir), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, Config{WebhookSecret: webhookSecret, PolicyRepo: "acme/policy", AuditDir: audit})
+	if code, out := a13Deliver(t, s.Handler(), "push", "d-err", pushBody(9)); code != http.StatusServiceUnavailable {
+		t.Errorf("claim error: %d %s, want 503", code, out)
 	}
 }
