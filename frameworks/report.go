@@ -327,7 +327,7 @@ func (r *Report) aggregate(f *Framework, m Mapping) (*accumulator, []error, erro
 		acc := newAccumulator(f, m)
 		err := sum.Summaries(src.since, src.until, func(g evidence.SummaryGroup) error {
 			if src.filter.matchSummary(g.Summary) {
-				acc.add(g, map[bool]string{true: EvidenceSigned, false: EvidenceUnsigned}[g.Signed])
+				acc.add(g, signedState(g.Signed).State)
 			}
 			return nil
 		})
