@@ -61,3 +61,41 @@ func (s *PGStore) Summaries(since, until time.Time, fn func(SummaryGroup) error)
 	}
 	return s.failIf(rows.Err())
 }
+
+// WalkSummaries calls fn for each record made at or after since and not
+// after until, in list order (time, then digest), with its digest (hex)
+// and summary; the records themselves are not read. A report uses it to
+// find its sampled records among a million without decoding them all.
+func (s *PGStore) WalkSummaries(since, until time.Time, fn func(digest string, at time.Time, sum RecordSummary) error) error {
+	untilNs := int64(math.MaxInt64)
+	if !until.IsZero() {
+		untilNs = until.UnixNano()
+	}
+	rows, err := s.pool.Query(s.ctx, `SELECT digest, at_ns, summary FROM gov_audit
+		WHERE kind = 'record' AND at_ns >= $1 AND at_ns <= $2 ORDER BY at_ns, digest`, sinceNs(since), untilNs)
+	if err != nil {
+		return s.fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var digest string
+		var atNs int64
+		var summary *string
+		if err := rows.Scan(&digest, &atNs, &summary); err != nil {
+			return s.fail(err)
+		}
+		var sum RecordSummary
+		if summary == nil || json.Unmarshal([]byte(*summary), &sum) != nil || sum.Version != SummaryVersion {
+			return ErrSummaryOutdated
+		}
+		if err := fn(digest, time.Unix(0, atNs).UTC(), sum); err != nil {
+			return err
+		}
+	}
+	return s.failIf(rows.Err())
+}
+
+// WalkDigests is Walk over the records named by digests (hex) only.
+func (s *PGStore) WalkDigests(digests []string, fn func(Entry, Record) error) ([]error, error) {
+	return s.scanWhere("r.digest = ANY($1)", digests, false, func(e Entry, rec Record, _, _ []byte) error { return fn(e, rec) })
+}

@@ -116,4 +116,9 @@ type Summarizer interface {
 	// after until (zero: no bound), groups in order of their first record;
 	// it fails with ErrSummaryOutdated when one of them has an older summary.
 	Summaries(since, until time.Time, fn func(SummaryGroup) error) error
+	// WalkSummaries lists the same records one by one, in list order, with
+	// their digest (hex) and summary, without reading the records.
+	WalkSummaries(since, until time.Time, fn func(digest string, at time.Time, sum RecordSummary) error) error
+	// WalkDigests is Walk over the records named by digests (hex) only.
+	WalkDigests(digests []string, fn func(Entry, Record) error) ([]error, error)
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sort"
+	"time"
+
+	"github.com/gov-policy/gov/evidence"
 )
 
 // Sample is a reproducible random sample of a report's population, drawn
@@ -26,20 +29,66 @@ func (r *Report) DrawSample(n int, seed uint64) error {
 	}
 	size := r.Totals.Records
 	picked := sampleIndexes(size, n, seed)
+	rows, err := r.sampleRows(picked)
+	if errors.Is(err, evidence.ErrSummaryOutdated) {
+		rows, err = pickRows(r.EachRow, picked)
+	}
+	if err != nil {
+		return err
+	}
+	r.Sample = &Sample{Seed: seed, Size: len(rows), PopulationSize: size, Rows: rows}
+	return nil
+}
+
+// sampleRows reads the rows at the picked positions of the population. A
+// store that aggregates itself finds them by their summaries and reads
+// only those records; other stores are read whole.
+func (r *Report) sampleRows(picked []int) ([]DecisionRow, error) {
+	src := r.src
+	if src == nil || src.verify != nil {
+		return pickRows(r.EachRow, picked)
+	}
+	sum, ok := src.store.(evidence.Summarizer)
+	if !ok {
+		return pickRows(r.EachRow, picked)
+	}
+	var digests []string
+	i := 0
+	err := sum.WalkSummaries(src.since, src.until, func(digest string, _ time.Time, s evidence.RecordSummary) error {
+		if !src.filter.matchSummary(s) {
+			return nil
+		}
+		if len(digests) < len(picked) && picked[len(digests)] == i {
+			digests = append(digests, digest)
+		}
+		i++
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var rows []DecisionRow
+	_, err = sum.WalkDigests(digests, func(e evidence.Entry, rec evidence.Record) error {
+		if rec.Decision != nil {
+			rows = append(rows, rowOf(e, rec, signedState(e.Signed)))
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// pickRows keeps the rows at the picked positions of each's rows.
+func pickRows(each func(func(DecisionRow) error) error, picked []int) ([]DecisionRow, error) {
 	rows := make([]DecisionRow, 0, len(picked))
 	i := 0
-	err := r.EachRow(func(d DecisionRow) error {
+	err := each(func(d DecisionRow) error {
 		if len(rows) < len(picked) && picked[len(rows)] == i {
 			rows = append(rows, d)
 		}
 		i++
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	r.Sample = &Sample{Seed: seed, Size: len(rows), PopulationSize: size, Rows: rows}
-	return nil
+	return rows, err
 }
 
 // sampleIndexes draws min(n, size) of the indexes 0..size-1 by a partial

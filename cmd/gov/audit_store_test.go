@@ -122,6 +122,7 @@ func TestAuditStoresGiveSameOutput(t *testing.T) {
 		{"report", "--framework", "soc2", "--format", "csv", "--since", "2026-01-04T08:20:00Z"},
 		{"report", "--framework", "sox", "--format", "csv", "--population"},
 		{"report", "--framework", "soc2", "--format", "csv", "--population", "--sample", "5", "--seed", "3"},
+		{"report", "--framework", "soc2", "--format", "json", "--repository", "acme/app", "--sample", "4", "--seed", "11"},
 		{"report", "--framework", "soc2", "--format", "json", "--repository", "ACME/app", "--key", "k.pub"},
 		{"report", "--framework", "hipaa", "--format", "json", "--environment", "production", "--until", "2026-01-04T08:30:00Z"},
 		{"simulate", "--bundle", "embedded", "--baseline", "embedded", "--format", "json"},
