@@ -5,7 +5,8 @@
 # 8 and 64 concurrent clients (bench/loadclient), and the recording cost:
 # each store's throughput against no store's (target at 64 clients:
 # PostgreSQL costs at most 30%, i.e. >= 0.70x). Every answer of a recording
-# server is sent after its record is written.
+# server is sent after its record is written; each request has its own
+# request id (loadclient -unique), so each is a record of its own.
 # Knobs: N (requests per run, 20000), D (time bound per run, 15s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,11 +61,11 @@ results="$work/results.txt"
 printf "%-5s %4s %8s %5s %9s %9s %9s\n" store c requests fail "req/s" "p50 ms" "p99 ms"
 for c in 8 64; do
 	for store in none dir pg; do
-		"$work/loadclient" -name "$store" -c "$c" -n "$N" -d "$D" -token "$token" -body "$work/body.json" \
+		"$work/loadclient" -name "$store" -c "$c" -n "$N" -d "$D" -token "$token" -body "$work/body.json" -unique bench-1 \
 			-url "http://127.0.0.1:${port[$store]}/v1/eval" | tee -a "$results"
 	done
 done | awk '{printf "%-5s %4d %8d %5d %9.0f %9.3f %9.3f\n", $1, $2, $3, $4, $5, $6, $7}'
 echo "== recording cost: throughput against no store (PostgreSQL target >= 0.70x at 64 clients)"
 awk '{r[$1" "$2]=$5; p[$1" "$2]=$7} END {for (c in r) { split(c, k, " "); if (k[1] != "none")
 	printf "%-4s c=%-3s req/s %.2fx   p99 %.2fx\n", k[1], k[2], r[c]/r["none " k[2]], p[c]/p["none " k[2]] }}' "$results" | sort
-echo "records in PostgreSQL: $(psql "$db" -Atc "SELECT count(*) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"
+echo "records in PostgreSQL (one per request answered, warm-ups included): $(psql "$db" -Atc "SELECT count(*) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"
