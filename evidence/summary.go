@@ -117,8 +117,9 @@ type Summarizer interface {
 	// it fails with ErrSummaryOutdated when one of them has an older summary.
 	Summaries(since, until time.Time, fn func(SummaryGroup) error) error
 	// WalkSummaries lists the same records one by one, in list order, with
-	// their digest (hex) and summary, without reading the records.
-	WalkSummaries(since, until time.Time, fn func(digest string, at time.Time, sum RecordSummary) error) error
+	// their digest (hex) and, when withSummary, summary, without reading
+	// the records.
+	WalkSummaries(since, until time.Time, withSummary bool, fn func(digest string, at time.Time, sum RecordSummary) error) error
 	// WalkDigests is Walk over the records named by digests (hex) only.
 	WalkDigests(digests []string, fn func(Entry, Record) error) ([]error, error)
 }

@@ -54,8 +54,11 @@ func (r *Report) sampleRows(picked []int) ([]DecisionRow, error) {
 	}
 	var digests []string
 	i := 0
-	err := sum.WalkSummaries(src.since, src.until, func(digest string, _ time.Time, s evidence.RecordSummary) error {
-		if !src.filter.matchSummary(s) {
+	// Without a filter every record is in the population: its summary is
+	// not needed to place it.
+	filtered := src.filter != (Filter{})
+	err := sum.WalkSummaries(src.since, src.until, filtered, func(digest string, _ time.Time, s evidence.RecordSummary) error {
+		if filtered && !src.filter.matchSummary(s) {
 			return nil
 		}
 		if len(digests) < len(picked) && picked[len(digests)] == i {
