@@ -26,6 +26,8 @@ type PGStore struct {
 	// name is the URL without credentials; secret is the password, kept
 	// only to scrub it from errors.
 	name, secret string
+	// batch groups concurrent Writes into one transaction.
+	batch writeBatcher
 }
 
 // OpenPostgres connects to the database rawURL names (credentials from the
@@ -141,7 +143,7 @@ func (s *PGStore) Write(rec Record) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.insert([]pgRow{row}); err != nil {
+	if err := s.batch.write(s, row); err != nil {
 		return "", err
 	}
 	return s.path(rec.Time, row.digest), nil

@@ -24,13 +24,18 @@ func sinceNs(since time.Time) int64 {
 // withBundle, else whether they have any. A row that is not a valid record
 // (its bytes edited, its time column moved) goes to bad, never to fn.
 func (s *PGStore) scanRecords(since time.Time, withBundle bool, fn func(Entry, Record, []byte, []byte) error) (bad []error, err error) {
+	return s.scanWhere("r.at_ns >= $1", sinceNs(since), withBundle, fn)
+}
+
+// scanWhere is scanRecords over the records cond (on r, with arg as $1) keeps.
+func (s *PGStore) scanWhere(cond string, arg any, withBundle bool, fn func(Entry, Record, []byte, []byte) error) (bad []error, err error) {
 	ev := "(SELECT NULL::bytea)"
 	if withBundle {
 		ev = "(SELECT e.body FROM gov_audit e WHERE e.kind = 'evidence' AND e.digest = r.digest)"
 	}
 	rows, err := s.pool.Query(s.ctx, `SELECT r.digest, r.at_ns, r.body, `+ev+`,
 		EXISTS (SELECT 1 FROM gov_audit e WHERE e.kind = 'evidence' AND e.digest = r.digest)
-		FROM gov_audit r WHERE r.kind = 'record' AND r.at_ns >= $1 ORDER BY r.at_ns, r.digest`, sinceNs(since))
+		FROM gov_audit r WHERE r.kind = 'record' AND `+cond+` ORDER BY r.at_ns, r.digest`, arg)
 	if err != nil {
 		return nil, s.fail(err)
 	}

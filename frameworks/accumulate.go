@@ -18,11 +18,14 @@ type accumulator struct {
 	groupCounts map[string]*GroupReport
 	totals      Totals
 	byWeek      map[time.Time]*Week
+	byRevision  map[string]*Revision
+	dutySum     DutiesSummary
+	evSum       EvidenceSummary
 	first, last time.Time
 }
 
 func newAccumulator(f *Framework, m Mapping) *accumulator {
-	a := &accumulator{f: f, byWeek: map[time.Time]*Week{}, groupRules: m.Groups, groupCounts: map[string]*GroupReport{}}
+	a := &accumulator{f: f, byWeek: map[time.Time]*Week{}, byRevision: map[string]*Revision{}, dutySum: DutiesSummary{Failures: []string{}, BreakGlass: []string{}}, groupRules: m.Groups, groupCounts: map[string]*GroupReport{}}
 	for _, c := range f.Controls {
 		cr := ControlReport{
 			ID: c.ID, Title: c.Title, Description: c.Description,
@@ -43,17 +46,19 @@ func newAccumulator(f *Framework, m Mapping) *accumulator {
 	return a
 }
 
-// add counts one record (row is its population row).
-func (a *accumulator) add(rec evidence.Record, row DecisionRow) {
-	d := rec.Decision
-	t := rec.Time.UTC()
-	if a.first.IsZero() || t.Before(a.first) {
-		a.first = t
+// add counts g.Count records of one week that have the same summary and
+// evidence state (one of the Evidence* states): a record read whole is a
+// group of one, and a store that aggregates (the PostgreSQL one, in SQL)
+// hands whole groups, so both count the same way.
+func (a *accumulator) add(g evidence.SummaryGroup, state string) {
+	d, n := g.Summary, g.Count
+	if a.first.IsZero() || g.First.Before(a.first) {
+		a.first = g.First
 	}
-	if t.After(a.last) {
-		a.last = t
+	if g.Last.After(a.last) {
+		a.last = g.Last
 	}
-	ws := weekStart(t)
+	ws := weekStart(g.First)
 	w := a.byWeek[ws]
 	if w == nil {
 		w = &Week{Start: ws.Format("2006-01-02")}
@@ -61,34 +66,71 @@ func (a *accumulator) add(rec evidence.Record, row DecisionRow) {
 	}
 	switch d.Decision {
 	case engine.Allow:
-		a.totals.Allow++
-		w.Allow++
+		a.totals.Allow += n
+		w.Allow += n
 	case engine.Deny:
-		a.totals.Deny++
-		w.Deny++
+		a.totals.Deny += n
+		w.Deny += n
 	case engine.RequireApproval:
-		a.totals.RequireApproval++
-		w.RequireApproval++
+		a.totals.RequireApproval += n
+		w.RequireApproval += n
 	}
-	approvals := len(row.Approvals)
-	a.totals.Records++
+	a.revision(d.Revision, g)
+	a.duties(d, n)
+	a.evidence(state, n)
+	approvals := d.Approvals * n
+	a.totals.Records += n
 	a.totals.Approvals += approvals
-	a.totals.Findings += len(rec.Findings)
-	a.totals.Violations += len(d.Violations)
-	if row.BreakGlass != nil {
-		a.totals.BreakGlass++
+	a.totals.Findings += d.Findings * n
+	a.totals.Violations += len(d.Violations) * n
+	if d.BreakGlass != nil {
+		a.totals.BreakGlass += n
 	}
-	touched := make([]bool, len(a.controls))
-	for _, v := range d.Violations {
-		blocked, toApproval := enforcedAs(v)
-		if waived(v) {
-			a.totals.Exceptions++
+	touched := a.violations(d.Violations, n)
+	for i := range a.controls {
+		c := &a.controls[i]
+		counted := touched[i] || hasKind(c.Evidence, EvidenceDecisions)
+		if counted {
+			c.Decisions += n
 		}
-		if blocked {
-			a.totals.Blocked++
+		if counted || hasKind(c.Evidence, EvidenceApprovals) {
+			c.Approvals += approvals
+			if d.DutiesChecked {
+				c.DutiesChecked += n
+				if len(d.Duties) > 0 {
+					c.DutiesFailed += n
+				}
+			}
+			if d.BreakGlass != nil {
+				c.BreakGlass += n
+			}
 		}
-		if toApproval {
-			a.totals.SentToApproval++
+		if counted || hasKind(c.Evidence, EvidenceSignatures) {
+			switch state {
+			case EvidenceVerified:
+				c.EvidenceValid += n
+			case EvidenceFailed:
+				c.EvidenceFailed += n
+			case EvidenceSigned:
+				c.EvidencePresent += n
+			}
+		}
+	}
+}
+
+// violations counts n times each violation against the controls and
+// groups it touches; touched says which controls.
+func (a *accumulator) violations(vs []evidence.SummaryViolation, n int) (touched []bool) {
+	touched = make([]bool, len(a.controls))
+	for _, v := range vs {
+		if v.Waived {
+			a.totals.Exceptions += n
+		}
+		if v.Blocked {
+			a.totals.Blocked += n
+		}
+		if v.ToApproval {
+			a.totals.SentToApproval += n
 		}
 		exact := map[string]bool{}
 		for _, ref := range v.Controls {
@@ -96,12 +138,12 @@ func (a *accumulator) add(rec evidence.Record, row DecisionRow) {
 			case refControl:
 				exact[id] = true
 			case refGroup:
-				a.countGroup(id, v.Rule)
+				a.countGroup(id, v.Rule, n)
 			}
 		}
 		for id, rules := range a.groupRules {
 			if contains(rules, v.Rule) && !refersTo(a.f, v.Controls, id) {
-				a.countGroup(id, v.Rule)
+				a.countGroup(id, v.Rule, n)
 			}
 		}
 		for i := range a.controls {
@@ -110,77 +152,82 @@ func (a *accumulator) add(rec evidence.Record, row DecisionRow) {
 				continue
 			}
 			touched[i] = true
-			c.Violations++
-			c.ViolationsByRule[v.Rule]++
-			if blocked {
-				c.Blocked++
+			c.Violations += n
+			c.ViolationsByRule[v.Rule] += n
+			if v.Blocked {
+				c.Blocked += n
 			}
-			if toApproval {
-				c.SentToApproval++
+			if v.ToApproval {
+				c.SentToApproval += n
 			}
-			if waived(v) {
-				c.Exceptions++
+			if v.Waived {
+				c.Exceptions += n
 			}
 		}
 	}
-	for i := range a.controls {
-		c := &a.controls[i]
-		counted := touched[i] || hasKind(c.Evidence, EvidenceDecisions)
-		if counted {
-			c.Decisions++
+	return touched
+}
+
+// revision counts a group under the bundle revision it was decided with.
+func (a *accumulator) revision(rev string, g evidence.SummaryGroup) {
+	rv := a.byRevision[rev]
+	if rv == nil {
+		rv = &Revision{Revision: rev, First: g.First, Last: g.Last}
+		a.byRevision[rev] = rv
+	}
+	rv.Decisions += g.Count
+	if g.First.Before(rv.First) {
+		rv.First = g.First
+	}
+	if g.Last.After(rv.Last) {
+		rv.Last = g.Last
+	}
+}
+
+// duties adds a group to the segregation-of-duties summary; the records
+// it lists by name (failed checks, break-glass uses) carry their request id.
+func (a *accumulator) duties(d evidence.RecordSummary, n int) {
+	if d.DutiesChecked {
+		a.dutySum.Checked += n
+		if len(d.Duties) == 0 {
+			a.dutySum.Passed += n
+		} else {
+			a.dutySum.Failed += n
+			for range n {
+				a.dutySum.Failures = append(a.dutySum.Failures, d.RequestID+": "+strings.Join(d.Duties, "; "))
+			}
 		}
-		if counted || hasKind(c.Evidence, EvidenceApprovals) {
-			c.Approvals += approvals
-			if row.Duties != nil {
-				c.DutiesChecked++
-				if !row.Duties.OK() {
-					c.DutiesFailed++
-				}
-			}
-			if row.BreakGlass != nil {
-				c.BreakGlass++
-			}
-		}
-		if counted || hasKind(c.Evidence, EvidenceSignatures) {
-			switch row.Evidence {
-			case EvidenceVerified:
-				c.EvidenceValid++
-			case EvidenceFailed:
-				c.EvidenceFailed++
-			case EvidenceSigned:
-				c.EvidencePresent++
-			}
+	}
+	if d.BreakGlass != nil {
+		for range n {
+			a.dutySum.BreakGlass = append(a.dutySum.BreakGlass, d.RequestID+": "+*d.BreakGlass)
 		}
 	}
 }
 
-// enforcedAs says whether gov enforced a violation as a block (deny) or as
-// a demand for approval: not waived by an exception, not downgraded by
-// enforcement "warn".
-func enforcedAs(v engine.Violation) (blocked, toApproval bool) {
-	if waived(v) {
-		return false, false
+// evidence adds a group to the signed-evidence summary (the failures
+// themselves are listed by the caller, which has the record).
+func (a *accumulator) evidence(state string, n int) {
+	switch state {
+	case EvidenceVerified:
+		a.evSum.Valid += n
+	case EvidenceFailed:
+		a.evSum.Failed += n
+	case EvidenceUnsigned:
+		a.evSum.Unsigned += n
+	case EvidenceSigned:
+		a.evSum.Present += n
 	}
-	if v.Enforced != nil && !*v.Enforced {
-		return false, false
-	}
-	return v.Action == engine.ActionDeny, v.Action == engine.ActionRequireApproval
 }
 
-// waived reports whether a live exception covered v (an expired one is
-// recorded as "exception expired on DATE" and waives nothing).
-func waived(v engine.Violation) bool {
-	return v.Exception != "" && !strings.HasPrefix(v.Exception, "exception expired")
-}
-
-func (a *accumulator) countGroup(id, rule string) {
+func (a *accumulator) countGroup(id, rule string, n int) {
 	g := a.groupCounts[id]
 	if g == nil {
 		g = &GroupReport{ID: id, Controls: a.f.GroupControls(id), Policies: []string{}, ByRule: map[string]int{}}
 		a.groupCounts[id] = g
 	}
-	g.Violations++
-	g.ByRule[rule]++
+	g.Violations += n
+	g.ByRule[rule] += n
 }
 
 // refersTo reports whether refs name group id themselves (then the
@@ -216,6 +263,21 @@ func (a *accumulator) finish() []ControlReport {
 		}
 	}
 	return a.controls
+}
+
+// revisions lists the bundle revisions, oldest first.
+func (a *accumulator) revisions() []Revision {
+	out := make([]Revision, 0, len(a.byRevision))
+	for _, rv := range a.byRevision {
+		out = append(out, *rv)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].First.Equal(out[j].First) {
+			return out[i].First.Before(out[j].First)
+		}
+		return out[i].Revision < out[j].Revision
+	})
+	return out
 }
 
 // groups lists the group references, by id.

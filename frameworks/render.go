@@ -2,25 +2,12 @@ package frameworks
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// WriteJSON writes the report as indented JSON (the Report type documents
-// every field).
-func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	return nil
-}
 
 // CSVHeader is the header row of the CSV report, one row per control:
 //
@@ -58,7 +45,7 @@ func CSVHeader() []string {
 // WriteCSV writes one row per control under CSVHeader.
 func WriteCSV(w io.Writer, r *Report) error {
 	since, until := periodStrings(r)
-	return writeCSV(w, CSVHeader(), func(row func(...string)) {
+	return writeCSV(w, CSVHeader(), func(row func(...string)) error {
 		for _, c := range r.Controls {
 			byRule := make([]string, 0, len(c.ViolationsByRule))
 			for _, rule := range SortedRules(c.ViolationsByRule) {
@@ -70,6 +57,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 				itoa(c.Approvals), itoa(c.DutiesChecked), itoa(c.DutiesFailed), itoa(c.BreakGlass), itoa(c.Exceptions),
 				itoa(c.EvidenceValid), itoa(c.EvidenceFailed), itoa(c.EvidencePresent), since, until)
 		}
+		return nil
 	})
 }
 
@@ -93,13 +81,21 @@ func PopulationCSVHeader() []string {
 
 // WritePopulationCSV writes the sample when one was drawn, else the whole
 // population, one row per decision under PopulationCSVHeader.
+// The population is written as it is read from the store.
 func WritePopulationCSV(w io.Writer, r *Report) error {
-	rows := r.Population
+	each := r.EachRow
 	if r.Sample != nil {
-		rows = r.Sample.Rows
+		each = func(fn func(DecisionRow) error) error {
+			for _, d := range r.Sample.Rows {
+				if err := fn(d); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 	}
-	return writeCSV(w, PopulationCSVHeader(), func(row func(...string)) {
-		for _, d := range rows {
+	return writeCSV(w, PopulationCSVHeader(), func(row func(...string)) error {
+		return each(func(d DecisionRow) error {
 			pr := ""
 			if d.PR != 0 {
 				pr = itoa(d.PR)
@@ -108,15 +104,18 @@ func WritePopulationCSV(w io.Writer, r *Report) error {
 				d.Environment, d.Requester, string(d.Decision), strings.Join(d.Rules, ";"), approvalsText(d.Approvals),
 				breakGlassText(d.BreakGlass), strings.Join(d.Exceptions, ";"), d.Evidence, d.EvidenceReason,
 				dutiesText(d.Duties), d.Bundle)
-		}
+			return nil
+		})
 	})
 }
 
-func writeCSV(w io.Writer, header []string, rows func(func(...string))) error {
+func writeCSV(w io.Writer, header []string, rows func(func(...string)) error) error {
 	cw := csv.NewWriter(w)
 	// Write errors surface at Flush.
 	_ = cw.Write(header)
-	rows(func(fields ...string) { _ = cw.Write(fields) })
+	if err := rows(func(fields ...string) { _ = cw.Write(fields) }); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("report: %w", err)

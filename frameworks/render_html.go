@@ -21,12 +21,19 @@ type htmlData struct {
 	Pages []populationPage
 	// ActiveWeeks are the weeks with decisions, for the chart's data table.
 	ActiveWeeks []Week
+	// PopulationOmitted: the population has more than PopulationLimit
+	// decisions and is not listed (the page says where it is).
+	PopulationOmitted bool
+	PopulationLimit   int
 }
 
 // WriteHTML writes the report as one self-contained HTML page: no script,
 // no external asset, inline SVG charts (decisions per week, violations by
 // control, control coverage) and print CSS.
-func WriteHTML(w io.Writer, r *Report) error {
+func WriteHTML(w io.Writer, r *Report) error { return writeHTML(w, r, populationHTMLLimit) }
+
+// writeHTML is WriteHTML listing the population up to limit decisions.
+func writeHTML(w io.Writer, r *Report, limit int) error {
 	t, err := template.New("report").Funcs(template.FuncMap{
 		"join":     strings.Join,
 		"duties":   dutiesText,
@@ -57,7 +64,15 @@ func WriteHTML(w io.Writer, r *Report) error {
 			d.NoEvidence = append(d.NoEvidence, c)
 		}
 	}
-	d.Pages = pages(r.Population, populationPageSize)
+	d.PopulationLimit = limit
+	if d.PopulationOmitted = r.Totals.Records > limit; !d.PopulationOmitted {
+		// At most limit rows: held for the page.
+		var rows []DecisionRow
+		if err := r.EachRow(func(row DecisionRow) error { rows = append(rows, row); return nil }); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		d.Pages = pages(rows, populationPageSize)
+	}
 	if err := t.Execute(w, d); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -66,10 +81,15 @@ func WriteHTML(w io.Writer, r *Report) error {
 
 // populationPageSize is the number of decisions per collapsible page; up
 // to populationOpenLimit decisions every page starts open (so that the page
-// prints whole), above it only the first.
+// prints whole), above it only the first. Above populationHTMLLimit the
+// page lists none: a browser page of a year's decisions can neither be
+// read nor printed, and it would have to be held in memory to be rendered;
+// auditors take the full population as CSV or JSON (streamed) and test a
+// sample, which the page lists.
 const (
 	populationPageSize  = 200
 	populationOpenLimit = 2000
+	populationHTMLLimit = 10000
 )
 
 // populationPage is one collapsible page of the population table.

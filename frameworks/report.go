@@ -1,9 +1,7 @@
 package frameworks
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -43,10 +41,16 @@ type Filter struct {
 	Environment string `json:"environment,omitempty"`
 }
 
-func (f Filter) match(r DecisionRow) bool {
-	return (f.Repository == "" || strings.EqualFold(f.Repository, r.Repository)) &&
-		(f.Service == "" || f.Service == r.Service) &&
-		(f.Environment == "" || f.Environment == r.Environment)
+func (f Filter) match(r DecisionRow) bool { return f.matches(r.Repository, r.Service, r.Environment) }
+
+func (f Filter) matchSummary(s evidence.RecordSummary) bool {
+	return f.matches(s.Repository, s.Service, s.Environment)
+}
+
+func (f Filter) matches(repository, service, environment string) bool {
+	return (f.Repository == "" || strings.EqualFold(f.Repository, repository)) &&
+		(f.Service == "" || f.Service == service) &&
+		(f.Environment == "" || f.Environment == environment)
 }
 
 // Report is a framework's controls with the evidence the audit store holds
@@ -77,12 +81,18 @@ type Report struct {
 	// UnknownControls are rule METADATA references with this framework's
 	// prefix that name no control of it ("rule: SOC2:CC9.9").
 	UnknownControls []string `json:"unknown_controls"`
-	// Population is every decision of the period (after the filter), oldest first.
+	// Population is every decision of the period (after the filter),
+	// oldest first. Build does not hold it (a year of decisions does not
+	// fit in memory): the writers stream it from the store (EachRow); it is
+	// set when a report is read back from its JSON.
 	Population []DecisionRow `json:"population"`
 	// Sample is the auditor's random sample of the population, when drawn.
 	Sample *Sample `json:"sample,omitempty"`
 	// Skipped names each record that could not be read (never counted).
 	Skipped []string `json:"skipped_records"`
+
+	// src reads the population again from the store.
+	src *rowSource
 }
 
 // FrameworkInfo names the framework a report is for.
@@ -263,7 +273,6 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 		AuditDir:    opts.Store.String(),
 		Bundle:      opts.Bundle,
 		Skipped:     []string{},
-		Population:  []DecisionRow{},
 		Revisions:   []Revision{},
 		Groups:      []GroupReport{},
 	}
@@ -276,33 +285,8 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 	}
 	m := Map(f, opts.Rules)
 	r.UnknownControls = append([]string{}, m.Unknown...)
-	acc := newAccumulator(f, m)
-	// Each record is read whole (the population lists every decision, and
-	// its evidence is verified against the record's exact bytes).
-	bad, err = opts.Store.WalkRaw(opts.Since, func(e evidence.Entry, record, bundle []byte) error {
-		if e.Time.After(until) {
-			return nil
-		}
-		var rec evidence.Record
-		if err := json.Unmarshal(record, &rec); err != nil {
-			return fmt.Errorf("report: record %s: %w", e.Digest, err)
-		}
-		if rec.Decision == nil {
-			return fmt.Errorf("report: record %s has no decision", e.Digest)
-		}
-		ev, err := evidenceOf(record, bundle, opts.Verify)
-		if err != nil {
-			return err
-		}
-		row := rowOf(e, rec, ev)
-		if !opts.Filter.match(row) {
-			return nil
-		}
-		r.Population = append(r.Population, row)
-		r.count(row)
-		acc.add(rec, row)
-		return nil
-	})
+	r.src = &rowSource{store: opts.Store, since: opts.Since, until: until, filter: opts.Filter, verify: opts.Verify}
+	acc, bad, err := r.aggregate(f, m)
 	if err != nil {
 		return nil, bad, err
 	}
@@ -314,6 +298,8 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 	r.Totals = acc.totals
 	r.Totals.Skipped = len(bad)
 	r.Empty = acc.totals.Records == 0
+	r.Duties = acc.dutySum
+	r.Evidence.Valid, r.Evidence.Failed, r.Evidence.Unsigned, r.Evidence.Present = acc.evSum.Valid, acc.evSum.Failed, acc.evSum.Unsigned, acc.evSum.Present
 	for _, c := range r.Controls {
 		r.Totals.Controls++
 		switch c.Status {
@@ -326,35 +312,40 @@ func Build(opts Options) (r *Report, bad []error, err error) {
 		}
 	}
 	r.Weeks = weeks(acc.byWeek, opts.Since, acc.first, acc.last, until)
-	r.Revisions = revisions(r.Population, opts.Changes)
+	r.Revisions = acc.revisions()
+	addChanges(r.Revisions, opts.Changes)
 	return r, bad, nil
 }
 
-// count adds one row to the evidence and duties summaries.
-func (r *Report) count(row DecisionRow) {
-	switch row.Evidence {
-	case EvidenceVerified:
-		r.Evidence.Valid++
-	case EvidenceFailed:
-		r.Evidence.Failed++
-		r.Evidence.Failures = append(r.Evidence.Failures, EvidenceFailure{Record: row.Record, RequestID: row.RequestID, Reason: row.EvidenceReason})
-	case EvidenceUnsigned:
-		r.Evidence.Unsigned++
-	case EvidenceSigned:
-		r.Evidence.Present++
-	}
-	if row.Duties != nil {
-		r.Duties.Checked++
-		if row.Duties.OK() {
-			r.Duties.Passed++
-		} else {
-			r.Duties.Failed++
-			r.Duties.Failures = append(r.Duties.Failures, row.RequestID+": "+strings.Join(row.Duties.Problems, "; "))
+// aggregate counts the period: in the store when it aggregates itself (the
+// PostgreSQL one, in SQL, unless evidence is to be verified, which needs
+// each record's bytes), else record by record. Both count the same
+// summaries (evidence.Summarize), so they give the same report.
+func (r *Report) aggregate(f *Framework, m Mapping) (*accumulator, []error, error) {
+	src := r.src
+	if sum, ok := src.store.(evidence.Summarizer); ok && src.verify == nil {
+		acc := newAccumulator(f, m)
+		err := sum.Summaries(src.since, src.until, func(g evidence.SummaryGroup) error {
+			if src.filter.matchSummary(g.Summary) {
+				acc.add(g, signedState(g.Signed).State)
+			}
+			return nil
+		})
+		if !errors.Is(err, evidence.ErrSummaryOutdated) {
+			return acc, nil, err
 		}
+		// Records written by an older gov: read them whole.
 	}
-	if bg := row.BreakGlass; bg != nil {
-		r.Duties.BreakGlass = append(r.Duties.BreakGlass, row.RequestID+": "+bg.Reason)
-	}
+	acc := newAccumulator(f, m)
+	bad, err := src.each(func(rec evidence.Record, row DecisionRow) error {
+		t := row.Time
+		acc.add(evidence.SummaryGroup{Summary: evidence.Summarize(rec), Count: 1, First: t, Last: t}, row.Evidence)
+		if row.Evidence == EvidenceFailed {
+			r.Evidence.Failures = append(r.Evidence.Failures, EvidenceFailure{Record: row.Record, RequestID: row.RequestID, Reason: row.EvidenceReason})
+		}
+		return nil
+	})
+	return acc, bad, err
 }
 
 // evidenceOf is the state of a record's signed evidence (bundle, nil when
@@ -370,30 +361,11 @@ func evidenceOf(record, bundle []byte, o *evidence.VerifyOptions) (evidence.Reco
 	return evidence.RecordEvidence{State: EvidenceSigned}, nil
 }
 
-// revisions lists the bundle revisions of the population, oldest first,
-// with the policy changes between consecutive ones when changes is set.
-func revisions(rows []DecisionRow, changes func(from, to string) ([]string, error)) []Revision {
-	out := []Revision{}
-	at := map[string]int{}
-	for _, row := range rows {
-		i, ok := at[row.Bundle]
-		if !ok {
-			i = len(out)
-			at[row.Bundle] = i
-			out = append(out, Revision{Revision: row.Bundle, First: row.Time, Last: row.Time})
-		}
-		rv := &out[i]
-		rv.Decisions++
-		if row.Time.Before(rv.First) {
-			rv.First = row.Time
-		}
-		if row.Time.After(rv.Last) {
-			rv.Last = row.Time
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].First.Before(out[j].First) })
+// addChanges sets the policy changes between consecutive revisions when
+// changes is set.
+func addChanges(out []Revision, changes func(from, to string) ([]string, error)) {
 	if changes == nil {
-		return out
+		return
 	}
 	for i := 1; i < len(out); i++ {
 		cs, err := changes(out[i-1].Revision, out[i].Revision)
@@ -403,7 +375,6 @@ func revisions(rows []DecisionRow, changes func(from, to string) ([]string, erro
 		}
 		out[i].Changes = cs
 	}
-	return out
 }
 
 // weekStart is the Monday (UTC) of t's week.

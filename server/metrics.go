@@ -26,6 +26,7 @@ type metrics struct {
 	queueRejected    prometheus.Counter
 	jobs             *prometheus.CounterVec
 	jobRetries       prometheus.Counter
+	timing           *timingMetrics
 }
 
 func newMetrics() *metrics {
@@ -75,6 +76,7 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.decisions, m.decisionDuration, m.evalErrors, m.githubCalls, m.rateRemaining,
 		m.bundleInfo, m.reloads, m.reloadErrors, m.deliveries, m.queueDepth, m.queueRejected, m.jobs, m.jobRetries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.timing = newTimingMetrics(m.reg)
 	return m
 }
 

@@ -10,8 +10,9 @@ import (
 
 // job is one unit of queued work.
 type job struct {
-	kind string // "pr" or "reload"
-	run  func(ctx context.Context) error
+	kind   string // "pr" or "reload"
+	run    func(ctx context.Context) error
+	queued time.Time // set by push
 }
 
 // queue is a bounded FIFO drained by a fixed pool of workers. push never
@@ -32,6 +33,7 @@ func (q *queue) push(j job) bool {
 	if q.closed {
 		return false
 	}
+	j.queued = time.Now()
 	select {
 	case q.ch <- j:
 		q.m.queueDepth.Set(float64(len(q.ch)))
@@ -60,6 +62,7 @@ func (q *queue) start(ctx context.Context, n int) *sync.WaitGroup {
 					result = "error"
 				}
 				q.m.jobs.WithLabelValues(j.kind, result).Inc()
+				q.m.timing.jobLatency.WithLabelValues(j.kind).Observe(time.Since(j.queued).Seconds())
 			}
 		})
 	}
@@ -97,8 +100,16 @@ type deliveries struct {
 	now   func() time.Time
 	order *list.List // of delivery, oldest at the back
 	byID  map[string]*list.Element
-	// disk, when set, also remembers deliveries across restarts.
-	disk *diskSeen
+	// disk, when set, also remembers deliveries across restarts and
+	// replicas: on disk (diskSeen) or in the audit database (pgSeen).
+	disk sharedSeen
+}
+
+// sharedSeen remembers deliveries outside this process. add claims a key
+// and reports whether it is new; an error is not a claim.
+type sharedSeen interface {
+	add(key string) (bool, error)
+	forget(key string)
 }
 
 type delivery struct {
@@ -110,8 +121,9 @@ func newDeliveries(size int, ttl time.Duration, now func() time.Time) *deliverie
 	return &deliveries{size: size, ttl: ttl, now: now, order: list.New(), byID: map[string]*list.Element{}}
 }
 
-// add records id and reports whether it is new (not seen within ttl).
-func (d *deliveries) add(id string) bool {
+// claim records id and reports whether it is new (not seen within ttl),
+// or the error of the shared memory (then id is not claimed).
+func (d *deliveries) claim(id string) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.now()
@@ -120,11 +132,11 @@ func (d *deliveries) add(id string) bool {
 		delete(d.byID, el.Value.(delivery).id)
 	}
 	if _, ok := d.byID[id]; ok {
-		return false
+		return false, nil
 	}
 	if d.disk != nil {
 		if isNew, err := d.disk.add(id); !isNew || err != nil {
-			return false
+			return false, err
 		}
 	}
 	d.byID[id] = d.order.PushFront(delivery{id: id, at: now})
@@ -133,7 +145,7 @@ func (d *deliveries) add(id string) bool {
 		d.order.Remove(el)
 		delete(d.byID, el.Value.(delivery).id)
 	}
-	return true
+	return true, nil
 }
 
 // forget drops id, so that a delivery refused with 503 may be redelivered.

@@ -143,6 +143,8 @@ type Server struct {
 	ghCache *github.Cache
 	// inst keeps the GitHub App installations' clients (installations.go).
 	inst *installations
+	// db is the audit database, when the audit store is one.
+	db evidence.AuditStore
 	// unverified holds the webhook bodies not yet verified (UnverifiedBytes).
 	unverified *byteBudget
 	// signq signs /v1/eval records in the background (nil without a signer).
@@ -167,7 +169,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.pol.record.Store = store
+		s.pol.record.Store = timedStore{store, s.m.timing}
+		s.db = store
 	}
 	if err := s.pol.start(ctx); err != nil {
 		return nil, err
@@ -183,7 +186,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.queue, s.prs = newQueue(cfg.QueueSize, s.m), newPRLines(s.m)
 	s.inst = newInstallations(cfg.Installations, s.m.reg)
 	s.seen = newDeliveries(cfg.DeliveryMemory, cfg.DeliveryTTL, time.Now)
-	if cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir) {
+	if db, ok := s.db.(deliveryDB); ok {
+		s.seen.disk = &pgSeen{db: db, ttl: cfg.DeliveryTTL, log: s.log}
+	} else if cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir) {
 		s.seen.disk = &diskSeen{dir: filepath.Join(cfg.AuditDir, deliveriesDir), ttl: cfg.DeliveryTTL, now: time.Now}
 	}
 	s.pending = pendingStore(cfg)
@@ -276,6 +281,11 @@ func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
 	cur := s.pol.current()
 	if cur == nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "no bundle loaded"})
+		return
+	}
+	if !s.dbReachable() {
+		// Every decision fails closed without its record: not ready.
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "audit database unreachable"})
 		return
 	}
 	if cur.pipe != nil && cur.pipe.Store == nil && !auditDirWritable(cur.pipe.AuditDir) {

@@ -68,16 +68,19 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusBadRequest, resultBadPayload, "X-GitHub-Delivery is too long")
 		return
 	}
-	if !s.seen.add(id) {
-		answer(http.StatusOK, resultDuplicate, "delivery "+id+" was already received")
+	if isNew, err := s.seen.claim(id); err != nil || !isNew {
+		s.answerSeen(answer, err, "delivery "+id+" was already received")
 		return
 	}
 	// The delivery id is not signed: the same signed body under a fresh id
 	// is a replay too, so deliveries are also remembered by content.
 	sum := sha256.Sum256(append([]byte(event+"\x00"), body...))
 	content := "sha256:" + hex.EncodeToString(sum[:])
-	if !s.seen.add(content) {
-		answer(http.StatusOK, resultDuplicate, "the same delivery was already received under another id")
+	if isNew, err := s.seen.claim(content); err != nil || !isNew {
+		if err != nil {
+			s.seen.forget(id)
+		}
+		s.answerSeen(answer, err, "the same delivery was already received under another id")
 		return
 	}
 	forget := func() { s.seen.forget(id); s.seen.forget(content) }

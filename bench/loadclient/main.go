@@ -26,14 +26,15 @@ func main() {
 	n := flag.Int("n", 10000, "requests at most")
 	maxTime := flag.Duration("d", 20*time.Second, "time at most")
 	warm := flag.Int("warmup", 200, "requests sent first and not measured")
+	unique := flag.String("unique", "", "replace this string of the body by a number unique to each request (a distinct record per request)")
 	flag.Parse()
-	if err := run(*target, *bodyFile, *token, *name, *conc, *n, *warm, *maxTime); err != nil {
+	if err := run(*target, *bodyFile, *token, *name, *unique, *conc, *n, *warm, *maxTime); err != nil {
 		fmt.Fprintln(os.Stderr, "loadclient:", err)
 		os.Exit(1)
 	}
 }
 
-func run(target, bodyFile, token, name string, conc, n, warm int, maxTime time.Duration) error {
+func run(target, bodyFile, token, name, unique string, conc, n, warm int, maxTime time.Duration) error {
 	u, err := url.Parse(target)
 	if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
 		return fmt.Errorf("-url %q: want a loopback http URL", target)
@@ -43,8 +44,13 @@ func run(target, bodyFile, token, name string, conc, n, warm int, maxTime time.D
 		return err
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: conc * 2, MaxIdleConnsPerHost: conc * 2}}
+	var sent atomic.Int64
 	send := func() error {
-		req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+		b := body
+		if unique != "" {
+			b = bytes.Replace(body, []byte(unique), fmt.Appendf(nil, "%s-%d", unique, sent.Add(1)), 1)
+		}
+		req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(b))
 		if err != nil {
 			return err
 		}

@@ -58,8 +58,20 @@ func TestAuditStoresGiveSameOutput(t *testing.T) {
 				Controls: []string{"SOC2:CC8.1"}, Exception: map[bool]string{true: "legacy"}[i%3 == 0]},
 		}[:1+i%2]
 		rec.Decision.Workflow = &engine.WorkflowResult{Name: "wf", Stages: []engine.StageResult{
-			{Name: "SRE", ApprovedBy: []string{"alice", "bob"}[:i%3]},
+			{Name: "SRE", ApproverRoles: []string{"sre"}, ApprovedBy: []string{"alice", "bob"}[:i%3]},
 		}}
+		// Some on a repository, some approved by their own requester (a
+		// duties failure the report names), some allowed by break-glass.
+		if i%2 == 0 {
+			rec.Request.Metadata = map[string]any{"pr": map[string]any{"repository": "acme/app", "number": i + 1}}
+		}
+		if i%4 == 1 {
+			rec.Decision.Workflow.Stages[0].ApprovedBy = []string{rec.Request.RequestedBy}
+		}
+		if i%5 == 2 {
+			rec.Decision.Reason = "BREAK-GLASS: label \"gov/break-glass\" added by carol"
+			rec.Decision.BreakGlass = &engine.BreakGlass{Label: "gov/break-glass", By: "carol", At: start, HeadSHA: strings.Repeat("a", 40)}
+		}
 		if _, err := (evidence.Store{Dir: dir}).Write(rec); err != nil {
 			t.Fatal(err)
 		}
@@ -108,6 +120,11 @@ func TestAuditStoresGiveSameOutput(t *testing.T) {
 		{"audit", "log", "--verify", "--key", "k.pub"},
 		{"report", "--framework", "soc2", "--format", "json"},
 		{"report", "--framework", "soc2", "--format", "csv", "--since", "2026-01-04T08:20:00Z"},
+		{"report", "--framework", "sox", "--format", "csv", "--population"},
+		{"report", "--framework", "soc2", "--format", "csv", "--population", "--sample", "5", "--seed", "3"},
+		{"report", "--framework", "soc2", "--format", "json", "--repository", "acme/app", "--sample", "4", "--seed", "11"},
+		{"report", "--framework", "soc2", "--format", "json", "--repository", "ACME/app", "--key", "k.pub"},
+		{"report", "--framework", "hipaa", "--format", "json", "--environment", "production", "--until", "2026-01-04T08:30:00Z"},
 		{"simulate", "--bundle", "embedded", "--baseline", "embedded", "--format", "json"},
 		{"audit", "prune", "--older-than", pruneAge, "--dry-run"},
 		{"audit", "prune", "--older-than", pruneAge},

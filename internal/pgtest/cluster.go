@@ -19,7 +19,9 @@ import (
 // cluster is a throwaway PostgreSQL cluster in a temporary directory.
 type cluster struct {
 	bin, dir, url string
-	cred          *syscall.Credential
+	// opts are the server options of pg_ctl start (its port among them).
+	opts string
+	cred *syscall.Credential
 }
 
 // Missing says what to do when no PostgreSQL server is installed.
@@ -112,7 +114,8 @@ func startCluster() (*cluster, error) {
 		}
 		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -c unix_socket_directories='' "+
 			"-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port)
-		err = c.run("pg_ctl", "-D", data, "-l", filepath.Join(c.dir, "log"), "-w", "-t", "120", "-o", opts, "start")
+		c.opts = opts
+		err = c.start()
 		if err == nil {
 			c.url = fmt.Sprintf("postgres://gov:%s@127.0.0.1:%d/postgres?sslmode=disable", password, port)
 			ok = true
@@ -123,6 +126,16 @@ func startCluster() (*cluster, error) {
 			return nil, fmt.Errorf("%w\n%s", err, log)
 		}
 	}
+}
+
+// start starts the cluster's server (again) with its options.
+func (c *cluster) start() error {
+	return c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-l", filepath.Join(c.dir, "log"), "-w", "-t", "120", "-o", c.opts, "start")
+}
+
+// pause stops the server, keeping its data, so that start brings it back.
+func (c *cluster) pause() error {
+	return c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "fast", "-w", "stop")
 }
 
 // stop stops the server at once (nothing in it is kept) and removes it.

@@ -1,0 +1,64 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// gov serve remembers the webhook deliveries it accepted in the database of
+// its audit store (gov_webhook_deliveries, migration 3), so that replicas
+// sharing it refuse a delivery any of them accepted.
+
+// deliveryTimeout bounds one delivery statement: a webhook is answered
+// (refused, then redelivered by GitHub) rather than held while the
+// database does not answer.
+const deliveryTimeout = 5 * time.Second
+
+// ClaimDelivery claims a delivery key for ttl and reports whether it is new:
+// not claimed before, or claimed longer than ttl ago by the database's
+// clock. One statement, so two replicas cannot both claim a key. An error
+// is not a claim.
+func (s *PGStore) ClaimDelivery(key string, ttl time.Duration) (bool, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, deliveryTimeout)
+	defer cancel()
+	var claimed bool
+	err := s.pool.QueryRow(ctx, `INSERT INTO gov_webhook_deliveries AS d (key) VALUES ($1)
+		ON CONFLICT (key) DO UPDATE SET at = now() WHERE d.at < now() - make_interval(secs => $2)
+		RETURNING true`, key, ttl.Seconds()).Scan(&claimed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.fail(err)
+	}
+	return claimed, nil
+}
+
+// ForgetDelivery drops a claim, so that a delivery refused (503) may be
+// delivered again.
+func (s *PGStore) ForgetDelivery(key string) error {
+	ctx, cancel := context.WithTimeout(s.ctx, deliveryTimeout)
+	defer cancel()
+	_, err := s.pool.Exec(ctx, "DELETE FROM gov_webhook_deliveries WHERE key = $1", key)
+	return s.failIf(err)
+}
+
+// ExpireDeliveries removes the claims older than ttl: the table stays as
+// large as the deliveries of one TTL.
+func (s *PGStore) ExpireDeliveries(ttl time.Duration) error {
+	ctx, cancel := context.WithTimeout(s.ctx, deliveryTimeout)
+	defer cancel()
+	_, err := s.pool.Exec(ctx, "DELETE FROM gov_webhook_deliveries WHERE at < now() - make_interval(secs => $1)", ttl.Seconds())
+	return s.failIf(err)
+}
+
+// Ping checks that the database answers within timeout (gov serve's
+// /readyz: without its audit store every decision fails closed).
+func (s *PGStore) Ping(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(s.ctx, timeout)
+	defer cancel()
+	return s.failIf(s.pool.Ping(ctx))
+}

@@ -1,0 +1,75 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// deliveryDB is the audit database's memory of webhook deliveries
+// (evidence.PGStore): a unique key per delivery, claimed once across every
+// replica sharing the database and kept for a TTL.
+type deliveryDB interface {
+	ClaimDelivery(key string, ttl time.Duration) (bool, error)
+	ForgetDelivery(key string) error
+	ExpireDeliveries(ttl time.Duration) error
+}
+
+// expireEvery is how often a server removes the expired delivery claims.
+const expireEvery = time.Minute
+
+// pgSeen remembers deliveries in the audit database, so that a replay to
+// another replica, or after a restart, is refused.
+type pgSeen struct {
+	db  deliveryDB
+	ttl time.Duration
+	log *slog.Logger
+
+	mu      sync.Mutex
+	expired time.Time // when expired claims were last removed
+}
+
+// add claims key in the database. An unreachable database is an error,
+// not a claim: the delivery is refused and GitHub redelivers it later.
+func (p *pgSeen) add(key string) (bool, error) {
+	p.expire()
+	isNew, err := p.db.ClaimDelivery(key, p.ttl)
+	if err != nil {
+		p.log.Warn("webhook delivery not claimed: audit database", "err", err)
+	}
+	return isNew, err
+}
+
+func (p *pgSeen) forget(key string) {
+	if err := p.db.ForgetDelivery(key); err != nil {
+		p.log.Warn("webhook delivery claim not dropped: audit database", "err", err)
+	}
+}
+
+// expire removes the expired claims at most every expireEvery; they are
+// refused as expired anyway, this only keeps the table small.
+func (p *pgSeen) expire() {
+	p.mu.Lock()
+	due := time.Since(p.expired) >= expireEvery
+	if due {
+		p.expired = time.Now()
+	}
+	p.mu.Unlock()
+	if due {
+		if err := p.db.ExpireDeliveries(p.ttl); err != nil {
+			p.log.Warn("expired webhook deliveries not removed", "err", err)
+		}
+	}
+}
+
+// answerSeen answers a delivery that was not claimed: a duplicate (200, not
+// to be sent again), or 503 when the shared memory could not be asked, so
+// that the delivery counts as failed and can be redelivered.
+func (s *Server) answerSeen(answer func(int, string, string), err error, duplicate string) {
+	if err != nil {
+		answer(http.StatusServiceUnavailable, resultBusy, "cannot check the delivery against those received: redeliver later")
+		return
+	}
+	answer(http.StatusOK, resultDuplicate, duplicate)
+}
