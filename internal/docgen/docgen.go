@@ -32,6 +32,7 @@ var files = []struct{ name, def string }{
 type entry struct {
 	key, typ, def, desc string
 	examples            []string
+	leaf                bool // a value, not a struct of documented keys
 }
 
 // Render returns the reference for the schema source src.
@@ -51,14 +52,16 @@ func Render(src []byte) ([]byte, error) {
 		if err := walk(schema, def, "", &entries); err != nil {
 			return nil, fmt.Errorf("schema.cue %s: %w", f.def, err)
 		}
-		fmt.Fprintf(&b, "\n## %s\n\n| Key | Type | Default | Description |\n|---|---|---|---|\n", f.name)
-		var examples []string
+		fmt.Fprintf(&b, "\n## %s\n\n| Key | Type | Default | Example | Description |\n|---|---|---|---|---|\n", f.name)
 		for _, e := range entries {
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", e.key, cell(e.typ), cell(e.def), cell(e.desc))
-			examples = append(examples, e.examples...)
-		}
-		if len(examples) > 0 {
-			fmt.Fprintf(&b, "\nExamples:\n\n```cue\n%s\n```\n", strings.Join(examples, "\n"))
+			if e.leaf && len(e.examples) == 0 {
+				ex, ok := defaultExample(e)
+				if !ok {
+					return nil, fmt.Errorf("schema.cue %s: %s has no Example: line and no default to show", f.def, e.key)
+				}
+				e.examples = []string{ex}
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", e.key, cell(e.typ), cell(e.def), exampleCell(e.examples), cell(e.desc))
 		}
 		if f.name == "rules.cue" {
 			writeRuleFields(&b, schema)
@@ -101,6 +104,7 @@ func walk(schema, v cue.Value, prefix string, out *[]entry) error {
 			return err
 		}
 		if !children {
+			e.leaf = true
 			*out = append(*out, e)
 		}
 	}
@@ -223,6 +227,25 @@ func syntax(v cue.Value) string {
 		return v.IncompleteKind().String()
 	}
 	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+// defaultExample writes a key's default as its example (audit.retention_days:
+// 365 -> audit: retention_days: 365); false for keys under a name or list
+// element, whose example must be written out.
+func defaultExample(e entry) (string, bool) {
+	if e.def == "" || e.def == "required" || strings.ContainsAny(e.key, "<[") || strings.Contains(e.def, "<") {
+		return "", false
+	}
+	return strings.ReplaceAll(e.key, ".", ": ") + ": " + e.def, true
+}
+
+// exampleCell shows examples as code in a table cell.
+func exampleCell(examples []string) string {
+	var parts []string
+	for _, x := range examples {
+		parts = append(parts, "`"+strings.ReplaceAll(x, "|", `\|`)+"`")
+	}
+	return strings.Join(parts, "<br>")
 }
 
 // cell escapes a Markdown table cell.
