@@ -62,6 +62,12 @@ func genericRules() []ruleSpec {
 			anchored: true,
 			check:    genericValue,
 		},
+		// After generic-secret, so it reports only what that rule's
+		// entropy floor drops: Terraform passwords are short literals.
+		{id: "terraform-password", description: "password literal in a Terraform or HCL file",
+			keywords: []string{"password"}, pathRegex: `(?i)\.(?:tf|tfvars|hcl)$`,
+			regex:   `(?i)password["']?\s*=\s*"([^"\s]{8,200})"`,
+			entropy: 2.5, check: terraformPassword, generic: true},
 	}
 }
 
