@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // defaultPasswords are whole passwords of local development defaults and
@@ -23,6 +24,20 @@ func init() {
 
 // notDefaultPassword rejects a URL password that is a known default.
 func notDefaultPassword(pw string) bool { return !defaultPasswords[strings.ToLower(pw)] }
+
+// genericKeyWords and genericKeyName start the generic-key rules: a name
+// holding key, auth, access or creds, then an assignment.
+var genericKeyWords = []string{"key", "auth", "access", "creds"}
+
+const genericKeyName = `(?:key|auth|access|creds)[\w.-]{0,24}?["'\]]?\s*(?:=|:=|:|=>)\s*`
+
+// testPaths are test code and test data, where a value under a key name
+// is a fixture or a test vector far more often than a credential.
+var testPaths = []string{`(?i)(?:^|/)(?:testdata|tests?|fixtures?|__tests__|spec)/`,
+	`(?i)(?:_test\.go|_test\.py|\.test\.[jt]sx?|\.spec\.[jt]sx?|Test\.java|_spec\.rb)$`, `(?i)(?:^|/)test_[^/]*\.py$`}
+
+// codeFiles are source files, where an unquoted value is an expression.
+const codeFiles = `(?i)\.(?:go|js|jsx|ts|tsx|mjs|cjs|py|java|kt|kts|scala|rb|php|c|h|cc|cpp|hpp|cs|rs|swift|m|mm|dart|lua|pl|sh|bash|zsh|ps1|groovy|gradle|sql|r|jl|ex|exs|erl|hs|ml|clj|vue|svelte)$`
 
 // genericRules: JWTs, connection URLs with passwords, and high-entropy
 // values assigned to secret-looking names.
@@ -62,6 +77,28 @@ func genericRules() []ruleSpec {
 			anchored: true,
 			check:    genericValue,
 		},
+		// Names that only say key, auth, access or creds (ABSTRACT_KEY=,
+		// "authKey": ...) are weaker evidence than password or secret: the
+		// value must be one token of key characters, ten or more long, and
+		// test code and test data (crypto test vectors, fixtures) are left
+		// to the specific rules. In code a bare value is a variable, so
+		// generic-key takes quoted values and generic-key-config bare ones
+		// only in files that are not code (.env, YAML, properties, logs).
+		// After generic-secret, which wins where both match.
+		{
+			id: "generic-key", description: "high-entropy quoted value assigned to a key, auth, access or creds name",
+			keywords: genericKeyWords,
+			regex:    `(?i)^` + genericKeyName + `(?:"([A-Za-z0-9_.=+/~-]{10,})"|'([A-Za-z0-9_.=+/~-]{10,})'|\x60([A-Za-z0-9_.=+/~-]{10,})\x60)`,
+			entropy:  3.5, generic: true, anchored: true, check: keyValue,
+			allowPaths: testPaths,
+		},
+		{
+			id: "generic-key-config", description: "high-entropy unquoted value assigned to a key, auth, access or creds name in a config, env or log file",
+			keywords: genericKeyWords,
+			regex:    `(?i)^` + genericKeyName + `([A-Za-z0-9_.=+/~-]{10,})(?:[ \t]*(?:#.*)?$|[ \t]*\r?$)`,
+			entropy:  3.5, generic: true, anchored: true, check: keyValue,
+			allowPaths: append([]string{codeFiles}, testPaths...),
+		},
 		// After generic-secret, so it reports only what that rule's
 		// entropy floor drops: Terraform passwords are short literals.
 		{id: "terraform-password", description: "password literal in a Terraform or HCL file",
@@ -93,6 +130,48 @@ var (
 	// identifier is a bare name like getPassword or API_TOKEN_NAME.
 	identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z_$-]*$`)
 )
+
+// wordThenNumber is a name with a number at its end (encryptionKey1024,
+// NewEncapsulationKey768): a versioned identifier, not a key.
+var wordThenNumber = regexp.MustCompile(`^[A-Za-z_]+[0-9]+$`)
+
+// keyValue accepts a value under a key name: genericValue, not a
+// versioned identifier, and not a value whose prefix a token rule owns (that
+// rule has judged it: a Stripe documentation key, a Google key too short)
+// or that is public by design (Stripe publishable keys).
+func keyValue(v string) bool {
+	if !genericValue(v) || wordThenNumber.MatchString(v) {
+		return false
+	}
+	for _, p := range ownedPrefixes() {
+		if strings.HasPrefix(v, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// ownedPrefixes are the case-sensitive keywords (four bytes or more) of
+// the rules that recognise a token by its prefix, and publishable-key
+// prefixes.
+var ownedPrefixes = sync.OnceValue(func() []string {
+	out := []string{"pk_live_", "pk_test_"}
+	// Every group but the generic rules themselves (which use this).
+	var rules []ruleSpec
+	for _, g := range [][]ruleSpec{cloudRules(), vcsRules(), chatRules(), paymentRules(), saasRules(), tokenRules(), specialRules(), idRules()} {
+		rules = append(rules, g...)
+	}
+	for _, r := range rules {
+		if r.caseSensitive || r.wordStart {
+			for _, k := range r.keywords {
+				if len(k) >= 4 {
+					out = append(out, k)
+				}
+			}
+		}
+	}
+	return out
+})
 
 // genericValue accepts values that look like secrets rather than code:
 // letters and digits mixed, not a reference, name, path or URL.

@@ -1,0 +1,51 @@
+package scan_test
+
+import (
+	"testing"
+
+	"github.com/gov-policy/gov/scan"
+	"github.com/gov-policy/gov/scan/scantest"
+)
+
+// TestGenericKeyRules: a random value under a name that only says key,
+// auth, access or creds is found quoted anywhere and bare in config, env
+// and log files; code expressions, versioned identifiers, test vectors and
+// values a token rule owns are not.
+func TestGenericKeyRules(t *testing.T) {
+	s := newScanner(t, scan.Config{})
+	g := scantest.New(44)
+	v := func() string { return g.S(scantest.Lower+scantest.Digits, 30) + "7q" }
+	cases := []struct{ name, path, text, rule string }{
+		{"env service key", "deploy/.env", "ABSTRACT_KEY=" + v(), "generic-key-config"},
+		{"yaml bare key", "config/app.yaml", "  weather_key: " + v(), "generic-key-config"},
+		{"log line", "logs/app.log", "[debug] using key=" + v(), "generic-key-config"},
+		{"properties auth", "app.properties", "service.auth=" + v() + "  # prod", "generic-key-config"},
+		{"go quoted", "internal/client.go", `	mapsKey := "` + v() + `"`, "generic-key"},
+		{"json access", "settings.json", `  "serviceAuth": "` + v() + `",`, "generic-key"},
+		{"python creds", "app/settings.py", `CREDS = '` + v() + `'`, "generic-key"},
+
+		{"go struct field variable", "crypto/x.go", "	keyHex:  pkcs8X25519PrivateKeyHex,", ""},
+		{"go assignment of a variable", "crypto/x.go", "publicKeyAlgorithm.Algorithm = oidPublicKeyX25519", ""},
+		{"benchmark name in a string", "map.go", `b.Run("Key=smallType/Elem=int32", bench)`, ""},
+		{"versioned identifier", "gen.go", `	"encryptionKey": "encryptionKey1024",`, ""},
+		{"test vector in testdata", "crypto/testdata/vectors.json", `  "key": "` + g.S(scantest.Hex, 64) + `",`, ""},
+		{"test vector in a test file", "crypto/aes_test.go", `	key: "` + g.S(scantest.Hex, 32) + `",`, ""},
+		{"publishable key", "web/config.js", `const stripeKey = "pk_live_` + g.S(scantest.Alnum, 24) + `";`, ""},
+		{"google key too short", "app.env", "MAPS_KEY=AIza" + g.S(scantest.B64URL, 20), ""},
+		{"key of low entropy", "app.env", "CACHE_KEY=aaaa1111bbbb2222", ""},
+		{"key name with a path", "app.yaml", "  key_file: /etc/ssl/private/server-2024.key", ""},
+		{"key with a placeholder", "app.env", "SERVICE_KEY=your-key-goes-here-123", ""},
+		{"monkey patch", "x.go", `	monkey := "banana` + "12" + `"`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := s.ScanBytes(tc.path, []byte(tc.text+"\n"))
+			switch {
+			case tc.rule == "" && len(fs) != 0:
+				t.Errorf("reported: %+v", fs)
+			case tc.rule != "" && (len(fs) != 1 || fs[0].Rule != tc.rule):
+				t.Errorf("findings %+v, want one of %s", fs, tc.rule)
+			}
+		})
+	}
+}
