@@ -29,7 +29,10 @@ func notDefaultPassword(pw string) bool { return !defaultPasswords[strings.ToLow
 // holding key, auth, access or creds, then an assignment.
 var genericKeyWords = []string{"key", "auth", "access", "creds"}
 
-const genericKeyName = `(?:key|auth|access|creds)[\w.-]{0,24}?["'\]]?\s*(?:=|:=|:|=>)\s*`
+// The name must end at the keyword or a closed set of suffixes (ABSTRACT_KEY,
+// weather_api_key, serviceAuth, KEY_VALUE): keyid, keytype, key_size and
+// keyFile name something other than the key.
+const genericKeyName = `(?:key|auth|access|creds)s?(?:[_.-]?(?:value|string|str|secret|data|b64|base64))?["'\]]?\s*(?:=|:=|:|=>)\s*`
 
 // testPaths are test code and test data, where a value under a key name
 // is a fixture or a test vector far more often than a credential.
@@ -140,7 +143,7 @@ var wordThenNumber = regexp.MustCompile(`^[A-Za-z_]+[0-9]+$`)
 // rule has judged it: a Stripe documentation key, a Google key too short)
 // or that is public by design (Stripe publishable keys).
 func keyValue(v string) bool {
-	if !genericValue(v) || wordThenNumber.MatchString(v) {
+	if !(genericValue(v) || randomDotted(v) && lettersAndDigits(v)) || wordThenNumber.MatchString(v) {
 		return false
 	}
 	for _, p := range ownedPrefixes() {
@@ -149,6 +152,26 @@ func keyValue(v string) bool {
 		}
 	}
 	return true
+}
+
+// randomDotted reports a dotted value with a long segment mixing upper
+// case, lower case and digits: a key with a dot in it (Close, FetchRSS
+// keys), where a reference's segments are words (settings.SECRET_KEY).
+func randomDotted(v string) bool {
+	for _, seg := range strings.Split(v, ".") {
+		if len(seg) < 16 {
+			continue
+		}
+		var up, low, dig bool
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			up, low, dig = up || c >= 'A' && c <= 'Z', low || c >= 'a' && c <= 'z', dig || c >= '0' && c <= '9'
+		}
+		if up && low && dig {
+			return true
+		}
+	}
+	return false
 }
 
 // ownedPrefixes are the case-sensitive keywords (four bytes or more) of

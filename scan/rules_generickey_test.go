@@ -22,6 +22,7 @@ func TestGenericKeyRules(t *testing.T) {
 		{"properties auth", "app.properties", "service.auth=" + v() + "  # prod", "generic-key-config"},
 		{"go quoted", "internal/client.go", `	mapsKey := "` + v() + `"`, "generic-key"},
 		{"json access", "settings.json", `  "serviceAuth": "` + v() + `",`, "generic-key"},
+		{"dotted random key", "app.env", "FETCH_KEY=" + g.S(scantest.Alnum, 30) + "Q7a." + g.S(scantest.Alnum, 8), "generic-key-config"},
 		{"python creds", "app/settings.py", `CREDS = '` + v() + `'`, "generic-key"},
 
 		{"go struct field variable", "crypto/x.go", "	keyHex:  pkcs8X25519PrivateKeyHex,", ""},
@@ -35,6 +36,10 @@ func TestGenericKeyRules(t *testing.T) {
 		{"key of low entropy", "app.env", "CACHE_KEY=aaaa1111bbbb2222", ""},
 		{"key name with a path", "app.yaml", "  key_file: /etc/ssl/private/server-2024.key", ""},
 		{"key with a placeholder", "app.env", "SERVICE_KEY=your-key-goes-here-123", ""},
+		{"dotted reference", "app.yaml", "  key: settings.SECRET_KEY_2024", ""},
+		{"key id", "root.json", `   "keyid": "` + g.S(scantest.Hex, 64) + `",`, ""},
+		{"key type", "root.json", `   "keytype": "ecdsa-sha2-nistp256",`, ""},
+		{"key file", "app.env", "TLS_KEY_FILE=server2024prod.pem", ""},
 		{"monkey patch", "x.go", `	monkey := "banana` + "12" + `"`, ""},
 	}
 	for _, tc := range cases {
