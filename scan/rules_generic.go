@@ -143,7 +143,8 @@ var wordThenNumber = regexp.MustCompile(`^[A-Za-z_]+[0-9]+$`)
 // rule has judged it: a Stripe documentation key, a Google key too short)
 // or that is public by design (Stripe publishable keys).
 func keyValue(v string) bool {
-	if !(genericValue(v) || randomDotted(v) && lettersAndDigits(v)) || wordThenNumber.MatchString(v) {
+	plain := genericValue(v) || randomDotted(v) && lettersAndDigits(v)
+	if !plain || wordThenNumber.MatchString(v) {
 		return false
 	}
 	for _, p := range ownedPrefixes() {
