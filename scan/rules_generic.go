@@ -3,6 +3,7 @@ package scan
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -68,6 +69,18 @@ func genericRules() []ruleSpec {
 			check:    notDefaultPassword,
 		},
 		{
+			// Basic auth in a web, FTP, SSH or LDAP URL. Documentation URLs
+			// carry defaults and references (user:password@, :${PASS}@) that
+			// passwordValue and the placeholder check drop; a password must
+			// mix letters and digits, so user:admin@ and a port-like :8080@
+			// are not reported.
+			id: "url-password", description: "password in a web, FTP, SSH or LDAP URL (basic auth)",
+			keywords: []string{"http://", "https://", "ftp://", "ftps://", "sftp://", "ssh://", "smtp://", "ldap://", "ldaps://"},
+			regex:    `(?i)\b(?:https?|ftps?|sftp|ssh|smtp|ldaps?)://[^:@/\s"'<>\[\]]{1,64}:([^@/\s"'<>]{6,128})@[A-Za-z0-9.-]{2,}[A-Za-z0-9]`,
+			entropy:  2.5,
+			check:    urlPassword,
+		},
+		{
 			id: "generic-secret", description: "high-entropy value assigned to a secret-looking name",
 			keywords: []string{"password", "passwd", "passphrase", "pwd", "secret", "token", "api_key", "apikey", "api-key",
 				"access_key", "accesskey", "auth_key", "private_key", "credential"},
@@ -109,6 +122,15 @@ func genericRules() []ruleSpec {
 			regex:   `(?i)password["']?\s*=\s*"([^"\s]{8,200})"`,
 			entropy: 2.5, check: terraformPassword, generic: true},
 	}
+}
+
+// urlPassword accepts a URL's password, percent-decoded first (p%40ssword
+// is the default p@ssword; My%20Pass has no digit of its own).
+func urlPassword(pw string) bool {
+	if u, err := url.PathUnescape(pw); err == nil {
+		pw = u
+	}
+	return passwordValue(pw) && lettersAndDigits(pw)
 }
 
 // jwtHeader accepts a token whose first segment decodes to a JSON object

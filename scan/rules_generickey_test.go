@@ -54,3 +54,36 @@ func TestGenericKeyRules(t *testing.T) {
 		})
 	}
 }
+
+// TestURLPassword: basic auth in a URL is found; defaults, references,
+// ports and words are not.
+func TestURLPassword(t *testing.T) {
+	s := newScanner(t, scan.Config{})
+	g := scantest.New(45)
+	pw := g.S(scantest.Alnum, 14) + "7q"
+	cases := []struct{ name, text, rule string }{
+		{"https basic auth", `url = "https://ci-bot:` + pw + `@nexus.corp.example-int.net/repo"`, "url-password"},
+		{"cloudant", `CLOUDANT_URL=https://acct-1:` + g.S(scantest.Hex, 64) + `@acct-1.cloudant.com`, "url-password"},
+		{"ftp", `ftp://upload:` + pw + `@files.vendor.io/in`, "url-password"},
+
+		{"default password", `url = "https://admin:password@localhost/x"`, ""},
+		{"variable", `url = "https://bot:${NEXUS_PASSWORD}@nexus.corp/repo"`, ""},
+		{"placeholder", `url = "https://user:<your-password>@host.io/x"`, ""},
+		{"word only", `url = "https://user:secretword@host.io/x"`, ""},
+		{"port and email in a path", `see http://host.io:8080/users/me@host.io`, ""},
+		{"ipv6", `http://[::1]:8080@x`, ""},
+		{"percent-encoded default", `"http://jane:p%40ssword@host.io"`, ""},
+		{"percent-encoded words", `"http://My%20User:My%20Pass@dummy.host.io/"`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := s.ScanBytes("cfg.txt", []byte(tc.text+"\n"))
+			switch {
+			case tc.rule == "" && len(fs) != 0:
+				t.Errorf("reported: %+v", fs)
+			case tc.rule != "" && (len(fs) != 1 || fs[0].Rule != tc.rule):
+				t.Errorf("findings %+v, want one of %s", fs, tc.rule)
+			}
+		})
+	}
+}

@@ -123,6 +123,11 @@ func (g *Gen) moreMakers() []func() Sample {
 		t("yandex-token", "yandex_key", "AQVN"+g.S(B64URL, 36)),
 		t("zendesk-secret-key", "zendesk_token", a(40)),
 		t("netlify-access-token", "netlify_auth_token", a(43)),
+		func() Sample {
+			pw := a(16)
+			return Sample{Rule: "url-password", Name: "service_url", Secret: pw,
+				Value: "https://deploy-bot:" + pw + "@artifacts.acme-corp.io/releases"}
+		},
 
 		// Identifiers and test-mode keys (scan/rules_ids.go).
 		t("adobe-client-id", "adobe_client_id", g.S(Hex, 32)),
