@@ -152,6 +152,10 @@ func jwtHeader(tok string) bool {
 var (
 	// dottedName is a reference such as settings.SECRET_KEY or os.environ.
 	dottedName = regexp.MustCompile(`^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$`)
+	// namedName is a long lower-case name that itself says token, secret
+	// or password: generated code's field names
+	// (exchangecustomtokenrequestv1beta), not a secret.
+	namedName = regexp.MustCompile(`^[a-z][a-z0-9_]{15,}(?:token|secret|passw|credential)[a-z0-9_]*$|^[a-z][a-z0-9_]*(?:token|secret|passw|credential)[a-z0-9_]{15,}$`)
 	// identifier is a bare name like getPassword or API_TOKEN_NAME.
 	identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z_$-]*$`)
 )
@@ -226,7 +230,8 @@ func genericValue(v string) bool {
 		return false
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
-		strings.Contains(v, "://") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") {
+		strings.Contains(v, "://") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") ||
+		strings.HasPrefix(v, "arn:") || strings.HasPrefix(v, "urn:") || namedName.MatchString(v) {
 		return false
 	}
 	letters, digits := 0, 0

@@ -40,6 +40,10 @@ func TestGenericKeyRules(t *testing.T) {
 		{"key id", "root.json", `   "keyid": "` + g.S(scantest.Hex, 64) + `",`, ""},
 		{"key type", "root.json", `   "keytype": "ecdsa-sha2-nistp256",`, ""},
 		{"key file", "app.env", "TLS_KEY_FILE=server2024prod.pem", ""},
+		{"generated field name", "api-gen.go", "	c.googleappcheckv1betaexchangecustomtokenrequest = googleappcheckv1betaexchangecustomtokenrequest", ""},
+		{"token type urn", "x_test2.go", `	SubjectTokenType: "urn:ietf:params:aws:token-type:aws4_request",`, ""},
+		{"arn in a comment", "attrs.go", `// secret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:Name-6Random"`, ""},
+		{"placeholder goes here", "cfg.yaml", `  token: "MYACCESSKEYGOESHERE2015"`, ""},
 		{"monkey patch", "x.go", `	monkey := "banana` + "12" + `"`, ""},
 	}
 	for _, tc := range cases {
