@@ -156,6 +156,9 @@ var (
 	// or password: generated code's field names
 	// (exchangecustomtokenrequestv1beta), not a secret.
 	namedName = regexp.MustCompile(`^[a-z][a-z0-9_]{15,}(?:token|secret|passw|credential)[a-z0-9_]*$|^[a-z][a-z0-9_]*(?:token|secret|passw|credential)[a-z0-9_]{15,}$`)
+	// encodedQuery is URL-encoded or JSON-escaped text (a form body, a
+	// query string): two %XX escapes or a \u00XX escape.
+	encodedQuery = regexp.MustCompile(`%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}`)
 	// identifier is a bare name like getPassword or API_TOKEN_NAME.
 	identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z_$-]*$`)
 )
@@ -231,7 +234,8 @@ func genericValue(v string) bool {
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
 		strings.Contains(v, "://") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") ||
-		strings.HasPrefix(v, "arn:") || strings.HasPrefix(v, "urn:") || namedName.MatchString(v) {
+		strings.HasPrefix(v, "arn:") || strings.HasPrefix(v, "urn:") || strings.HasPrefix(v, "~/") ||
+		namedName.MatchString(v) || encodedQuery.MatchString(v) {
 		return false
 	}
 	letters, digits := 0, 0

@@ -44,6 +44,9 @@ func TestGenericKeyRules(t *testing.T) {
 		{"token type urn", "x_test2.go", `	SubjectTokenType: "urn:ietf:params:aws:token-type:aws4_request",`, ""},
 		{"arn in a comment", "attrs.go", `// secret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:Name-6Random"`, ""},
 		{"placeholder goes here", "cfg.yaml", `  token: "MYACCESSKEYGOESHERE2015"`, ""},
+		{"form body", "x.go", `	body = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&x=1"`, ""},
+		{"signed URL credential", "x.go", `	"&X-Goog-Credential=abc%40clientid%2F20021001%2Fauto"`, ""},
+		{"home path under a key name", "CONTRIBUTING.md", "export TESTS_KEY=~/directory/your-project-ab12.json", ""},
 		{"monkey patch", "x.go", `	monkey := "banana` + "12" + `"`, ""},
 	}
 	for _, tc := range cases {
