@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # gov scan vs gitleaks dir, in one run, on:
-#   1. a labelled evaluation set (bench/scaneval): one generated secret per
-#      file for 216 types (gitleaks' default rule types, detect-secrets' and
-#      trufflehog's formats, and types gitleaks lacks), each in up to five
-#      file formats, plus look-alike files that are not credentials: file
-#      recall per type and overall, and look-alike files flagged;
+#   0. the coverage table: every rule id of gitleaks' default config maps to
+#      a gov rule (scan/testdata/gitleaks-coverage.tsv);
+#   1. labelled evaluation sets (bench/scaneval), one generated secret per
+#      file: gov's own (223 types in up to five file formats, plus
+#      look-alike files that are not credentials), and three built from
+#      other scanners' published formats (detect-secrets' plugins,
+#      trufflehog's detectors, secrets-patterns-db): file recall per type
+#      and overall, and look-alike files flagged;
 #   2. real third-party code (NOISE_DIR, default: the Go toolchain's source
 #      tree; set it to $(go env GOMODCACHE) for hundreds of MB): findings per
 #      tool, wall time, and a seeded sample of SAMPLE findings of each tool
@@ -25,34 +28,50 @@ go build -o "$bin/gov" ./cmd/gov
 go build -o "$bin/scaneval" ./bench/scaneval
 [ -x "$bin/gitleaks" ] || GOBIN="$bin" go install "github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION"
 
-echo "== labelled set"
-"$bin/scaneval" gen -o "$work/eval" -seed "$SEED"
-"$bin/gov" scan "$work/eval" --format json >"$work/gov.json" || true
-"$bin/gitleaks" dir --no-banner --exit-code 0 --log-level error -f json -r "$work/gitleaks.json" "$work/eval"
-"$bin/scaneval" score -dir "$work/eval" "gov=$work/gov.json" "gitleaks=$work/gitleaks.json"
+echo "== gitleaks' default rule ids against scan/testdata/gitleaks-coverage.tsv"
+cfg=$(go env GOMODCACHE)/github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION/config/gitleaks.toml
+missing=$(comm -23 <(sed -n 's/^id = "\(.*\)"$/\1/p' "$cfg" | sort -u) <(grep -v '^#' scan/testdata/gitleaks-coverage.tsv | cut -f1 | sort -u))
+if [ -n "$missing" ]; then
+	echo "gitleaks rule ids with no gov rule in the table: $missing" >&2
+	exit 1
+fi
+echo "all $(grep -c '^id = ' "$cfg") rule ids mapped (TestGitleaksCoverage scans an example of each)"
+
+# Sets: own (gov's labelled set with look-alikes), detect-secrets (formats of
+# its plugins), trufflehog and secrets-patterns-db (values generated from
+# their published patterns by `scaneval extract`, bench/scaneval/sets/).
+# The two large sets list only the types where the tools differ (DIFF_ONLY).
+for set in own detect-secrets trufflehog secrets-patterns-db; do
+	echo
+	echo "== labelled set: $set"
+	"$bin/scaneval" gen -set "$set" -o "$work/$set" -seed "$SEED"
+	"$bin/gov" scan "$work/$set" --format json >"$work/$set-gov.json" || true
+	"$bin/gitleaks" dir --no-banner --exit-code 0 --log-level error -f json -r "$work/$set-gitleaks.json" "$work/$set"
+	diff_only=""
+	case $set in trufflehog | secrets-patterns-db) [ -n "${ALL_TYPES:-}" ] || diff_only=-diff-only ;; esac
+	"$bin/scaneval" score -dir "$work/$set" $diff_only "gov=$work/$set-gov.json" "gitleaks=$work/$set-gitleaks.json"
+done
 
 echo
-echo "== real code: $NOISE_DIR ($(du -sm "$NOISE_DIR" | cut -f1) MB)"
+# The module cache's download cache (zip files, VCS metadata) is not code:
+# each top-level directory but cache/ is scanned on its own.
+roots=()
+for d in "$NOISE_DIR"/*; do
+	[ -d "$d" ] && [ "$(basename "$d")" != cache ] && roots+=("$d")
+done
+echo "== real code: $NOISE_DIR ($(du -scm "${roots[@]}" | tail -1 | cut -f1) MB in ${#roots[@]} directories)"
+mkdir -p "$work/noise"
 t0=$(date +%s%N)
-"$bin/gov" scan "$NOISE_DIR" --format json >"$work/gov-noise.json" || true
+for d in "${roots[@]}"; do
+	"$bin/gov" scan "$d" --format json >"$work/noise/gov-$(basename "$d").json" || true
+done
 t1=$(date +%s%N)
-"$bin/gitleaks" dir --no-banner --exit-code 0 --log-level error -f json -r "$work/gitleaks-noise.json" "$NOISE_DIR"
+for d in "${roots[@]}"; do
+	"$bin/gitleaks" dir --no-banner --exit-code 0 --log-level error -f json -r "$work/noise/gitleaks-$(basename "$d").json" "$d"
+done
 t2=$(date +%s%N)
-# sample prints SAMPLE findings of a report, seeded, as file:line rule.
-sample() {
-	python3 - "$1" "$2" "$NOISE_DIR" "$SAMPLE" "$SEED" <<'PY'
-import json, random, sys, os
-tool, path, root, n, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-rep = json.load(open(path))
-rows = rep["findings"] if isinstance(rep, dict) else rep
-key = (lambda f: (f["File"], f["StartLine"], f["RuleID"])) if tool == "gitleaks" else (lambda f: (f["file"], f["line"], f["rule"]))
-rows = sorted({key(f) for f in rows})
-print(f"{tool}: {len(rows)} findings")
-random.Random(seed).shuffle(rows)
-for f, line, rule in sorted(rows[:n]):
-    print(f"  {os.path.relpath(f, root) if os.path.isabs(f) else f}:{line} {rule}")
-PY
-}
 printf "wall time: gov %.1f s, gitleaks %.1f s\n" "$(echo "($t1-$t0)/1000000000" | bc -l)" "$(echo "($t2-$t1)/1000000000" | bc -l)"
-sample gov "$work/gov-noise.json"
-sample gitleaks "$work/gitleaks-noise.json"
+# Findings per rule and a seeded sample of SAMPLE findings of each tool, as
+# path:line rule (never the value), to open and label by hand.
+bench/scan-noise-sample.py --root "$NOISE_DIR" --sample "$SAMPLE" --seed "$SEED" \
+	gov="$work/noise/gov-*.json" gitleaks="$work/noise/gitleaks-*.json"

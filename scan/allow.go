@@ -9,7 +9,7 @@ import (
 // templates and examples: EXAMPLE keys, xxxx runs, <your-key>, ${VAR},
 // {{ .Values.x }}, your_..._here, counting sequences, common fillers.
 var placeholderRe = regexp.MustCompile(`(?i)example|xxxx|\*\*\*\*|changeme|change_me|placeholder|redacted|dummy|` +
-	`your[_-]?[a-z0-9_-]*[_-]?here|^<.*>$|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([a-z_]+\)s|1234567890|abcdefghij|0123456789abcdef`)
+	`your[_-]?[a-z0-9_-]*[_-]?here|goes[_-]?here|^<.*>$|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([a-z_]+\)s|1234567890|abcdefghij|0123456789abcdef`)
 
 // isPlaceholder reports whether a secret is a stand-in value rather than a
 // credential: a placeholder pattern, or one character (almost) repeated.

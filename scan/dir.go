@@ -82,6 +82,7 @@ func (s *Scanner) ScanDirStats(ctx context.Context, root string) ([]Finding, Sta
 			st.SkippedLarge++
 		case r.binary:
 			st.SkippedBinary++
+			out = append(out, r.findings...) // file rules (a key store by name)
 		default:
 			st.Files++
 			st.Bytes += r.bytes
@@ -109,7 +110,7 @@ func (s *Scanner) scanOne(path string) ([]Finding, Stats, error) {
 	case large:
 		st.SkippedLarge++
 	case binary:
-		st.SkippedBinary++
+		st.SkippedBinary++ // fs holds file rules' findings
 	default:
 		st.Files, st.Bytes = 1, n
 	}
@@ -169,8 +170,9 @@ func (s *Scanner) scanFile(root, rel string) (fs []Finding, n int64, large, bina
 	if len(data) > MaxFileSize {
 		return nil, 0, true, false, nil
 	}
+	fs = fileFindings(rel)
 	if isBinary(data) {
-		return nil, 0, false, true, nil
+		return fs, 0, false, true, nil
 	}
-	return s.scanFragment(rel, data, nil), int64(len(data)), false, false, nil
+	return append(fs, s.scanFragment(rel, data, nil)...), int64(len(data)), false, false, nil
 }

@@ -15,12 +15,17 @@ func isBinary(data []byte) bool {
 }
 
 // ScanBytes scans one file's content; path (a slash path) names it in the
-// findings and decides exclusions. Binary content is skipped.
+// findings and decides exclusions. Binary content is skipped by the text
+// rules (a file rule still reports a key store by its name).
 func (s *Scanner) ScanBytes(path string, data []byte) []Finding {
-	if s.Excluded(path) || isBinary(data) {
+	if s.Excluded(path) {
 		return nil
 	}
-	return s.scanFragment(path, data, nil)
+	fs := fileFindings(path)
+	if isBinary(data) {
+		return fs
+	}
+	return append(fs, s.scanFragment(path, data, nil)...)
 }
 
 // candidate is a secret matched by a rule before locations are resolved.

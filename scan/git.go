@@ -106,6 +106,7 @@ func (hs *historyScan) change(ch *object.Change, commit plumbing.Hash, st *Stats
 	if hs.s.Excluded(path) {
 		return nil
 	}
+	hs.report(fileFindings(path), commit)
 	from := ch.From.TreeEntry.Hash
 	key := maphash.Bytes(hs.seed, append(from[:], to.Hash[:]...))
 	if _, ok := hs.seenPair[key]; ok {
@@ -142,6 +143,12 @@ func (hs *historyScan) change(ch *object.Change, commit plumbing.Hash, st *Stats
 	}
 	st.Files++
 	sortFindings(found)
+	hs.report(found, commit)
+	return nil
+}
+
+// report keeps findings not reported before (same rule, path and value).
+func (hs *historyScan) report(found []Finding, commit plumbing.Hash) {
 	for _, f := range found {
 		if _, ok := hs.seenFP[f.Fingerprint]; ok {
 			continue
@@ -150,7 +157,6 @@ func (hs *historyScan) change(ch *object.Change, commit plumbing.Hash, st *Stats
 		f.Commit = commit.String()
 		hs.out = append(hs.out, f)
 	}
-	return nil
 }
 
 // blob reads a blob unless it is over MaxFileSize.

@@ -87,7 +87,9 @@ func (p *logParser) setPath(name []byte) {
 	p.path = s[2:]
 	if p.s.Excluded(p.path) {
 		p.skip = true
+		return
 	}
+	p.report(fileFindings(p.path))
 }
 
 // hunk reads the lines of the hunk whose header is line and keeps the
@@ -159,20 +161,25 @@ func (p *logParser) flushFile() {
 		p.st.Files++
 		p.st.Bytes += int64(len(p.frag))
 		sortFindings(found)
-		for _, f := range found {
-			if _, ok := p.seenFP[f.Fingerprint]; ok {
-				continue
-			}
-			p.seenFP[f.Fingerprint] = struct{}{}
-			f.Commit = p.commit
-			p.out = append(p.out, f)
-		}
+		p.report(found)
 	}
 	p.inFile = false
 	p.frag, p.lineMap = p.frag[:0], p.lineMap[:0]
 	// Do not keep a huge buffer alive after one big file.
 	if cap(p.frag) > 1<<20 {
 		p.frag, p.lineMap = nil, nil
+	}
+}
+
+// report keeps findings not reported before (same rule, path and value).
+func (p *logParser) report(found []Finding) {
+	for _, f := range found {
+		if _, ok := p.seenFP[f.Fingerprint]; ok {
+			continue
+		}
+		p.seenFP[f.Fingerprint] = struct{}{}
+		f.Commit = p.commit
+		p.out = append(p.out, f)
 	}
 }
 

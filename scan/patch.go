@@ -17,6 +17,9 @@ func (s *Scanner) ScanPatch(p *patch.Patch) []Finding {
 	var out []Finding
 	var buf []byte
 	for _, f := range p.Files {
+		if f.Status != patch.StatusDeleted && !s.Excluded(f.Path) {
+			out = append(out, fileFindings(f.Path)...)
+		}
 		if f.Binary || len(f.Added) == 0 || s.Excluded(f.Path) {
 			continue
 		}

@@ -5,7 +5,7 @@ package scan
 func builtinRules() []ruleSpec {
 	var all []ruleSpec
 	for _, group := range [][]ruleSpec{cloudRules(), vcsRules(), keyRules(), chatRules(), paymentRules(), saasRules(),
-		tokenRules(), specialRules(), namedRules(), genericRules()} {
+		tokenRules(), specialRules(), namedRules(), idRules(), genericRules()} {
 		all = append(all, group...)
 	}
 	return all
@@ -150,8 +150,9 @@ func vcsRules() []ruleSpec {
 		{
 			id: "gitlab-token", description: "GitLab pipeline trigger, runner, deploy or feed token",
 			keywords: []string{"glptt-", "glrt-", "gldt-", "glcbt-", "glft-", "glsoat-"},
-			regex:    `\b((?:glptt|glrt|gldt|glcbt|glft|glsoat)-[A-Za-z0-9_-]{20,64})(?:[^A-Za-z0-9_-]|$)`,
-			entropy:  3.5,
+			// A routable token ends in "." and a short base36 part.
+			regex:   `\b((?:glptt|glrt|gldt|glcbt|glft|glsoat)-[A-Za-z0-9_-]{20,300}(?:\.[a-z0-9]{2,12})?)(?:[^A-Za-z0-9_.-]|$)`,
+			entropy: 3.5,
 		},
 		{
 			id: "bitbucket-app-password", description: "Bitbucket app password or access token",

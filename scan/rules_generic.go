@@ -3,8 +3,10 @@ package scan
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // defaultPasswords are whole passwords of local development defaults and
@@ -23,6 +25,23 @@ func init() {
 
 // notDefaultPassword rejects a URL password that is a known default.
 func notDefaultPassword(pw string) bool { return !defaultPasswords[strings.ToLower(pw)] }
+
+// genericKeyWords and genericKeyName start the generic-key rules: a name
+// holding key, auth, access or creds, then an assignment.
+var genericKeyWords = []string{"key", "auth", "access", "creds"}
+
+// The name must end at the keyword or a closed set of suffixes (ABSTRACT_KEY,
+// weather_api_key, serviceAuth, KEY_VALUE): keyid, keytype, key_size and
+// keyFile name something other than the key.
+const genericKeyName = `(?:key|auth|access|creds)s?(?:[_.-]?(?:value|string|str|secret|data|b64|base64))?["'\]]?\s*(?:=|:=|:|=>)\s*`
+
+// testPaths are test code and test data, where a value under a key name
+// is a fixture or a test vector far more often than a credential.
+var testPaths = []string{`(?i)(?:^|/)(?:testdata|tests?|fixtures?|__tests__|spec)/`,
+	`(?i)(?:_test\.go|_test\.py|\.test\.[jt]sx?|\.spec\.[jt]sx?|Test\.java|_spec\.rb)$`, `(?i)(?:^|/)test_[^/]*\.py$`}
+
+// codeFiles are source files, where an unquoted value is an expression.
+const codeFiles = `(?i)\.(?:go|js|jsx|ts|tsx|mjs|cjs|py|java|kt|kts|scala|rb|php|c|h|cc|cpp|hpp|cs|rs|swift|m|mm|dart|lua|pl|sh|bash|zsh|ps1|groovy|gradle|sql|r|jl|ex|exs|erl|hs|ml|clj|vue|svelte)$`
 
 // genericRules: JWTs, connection URLs with passwords, and high-entropy
 // values assigned to secret-looking names.
@@ -50,6 +69,18 @@ func genericRules() []ruleSpec {
 			check:    notDefaultPassword,
 		},
 		{
+			// Basic auth in a web, FTP, SSH or LDAP URL. Documentation URLs
+			// carry defaults and references (user:password@, :${PASS}@) that
+			// passwordValue and the placeholder check drop; a password must
+			// mix letters and digits, so user:admin@ and a port-like :8080@
+			// are not reported.
+			id: "url-password", description: "password in a web, FTP, SSH or LDAP URL (basic auth)",
+			keywords: []string{"http://", "https://", "ftp://", "ftps://", "sftp://", "ssh://", "smtp://", "ldap://", "ldaps://"},
+			regex:    `(?i)\b(?:https?|ftps?|sftp|ssh|smtp|ldaps?)://[^:@/\s"'<>\[\]]{1,64}:([^@/\s"'<>]{6,128})@[A-Za-z0-9.-]{2,}[A-Za-z0-9]`,
+			entropy:  2.5,
+			check:    urlPassword,
+		},
+		{
 			id: "generic-secret", description: "high-entropy value assigned to a secret-looking name",
 			keywords: []string{"password", "passwd", "passphrase", "pwd", "secret", "token", "api_key", "apikey", "api-key",
 				"access_key", "accesskey", "auth_key", "private_key", "credential"},
@@ -62,7 +93,44 @@ func genericRules() []ruleSpec {
 			anchored: true,
 			check:    genericValue,
 		},
+		// Names that only say key, auth, access or creds (ABSTRACT_KEY=,
+		// "authKey": ...) are weaker evidence than password or secret: the
+		// value must be one token of key characters, ten or more long, and
+		// test code and test data (crypto test vectors, fixtures) are left
+		// to the specific rules. In code a bare value is a variable, so
+		// generic-key takes quoted values and generic-key-config bare ones
+		// only in files that are not code (.env, YAML, properties, logs).
+		// After generic-secret, which wins where both match.
+		{
+			id: "generic-key", description: "high-entropy quoted value assigned to a key, auth, access or creds name",
+			keywords: genericKeyWords,
+			regex:    `(?i)^` + genericKeyName + `(?:"([A-Za-z0-9_.=+/~-]{10,})"|'([A-Za-z0-9_.=+/~-]{10,})'|\x60([A-Za-z0-9_.=+/~-]{10,})\x60)`,
+			entropy:  3.5, generic: true, anchored: true, check: keyValue,
+			allowPaths: testPaths,
+		},
+		{
+			id: "generic-key-config", description: "high-entropy unquoted value assigned to a key, auth, access or creds name in a config, env or log file",
+			keywords: genericKeyWords,
+			regex:    `(?i)^` + genericKeyName + `([A-Za-z0-9_.=+/~-]{10,})(?:[ \t]*(?:#.*)?$|[ \t]*\r?$)`,
+			entropy:  3.5, generic: true, anchored: true, check: keyValue,
+			allowPaths: append([]string{codeFiles}, testPaths...),
+		},
+		// After generic-secret, so it reports only what that rule's
+		// entropy floor drops: Terraform passwords are short literals.
+		{id: "terraform-password", description: "password literal in a Terraform or HCL file",
+			keywords: []string{"password"}, pathRegex: `(?i)\.(?:tf|tfvars|hcl)$`,
+			regex:   `(?i)password["']?\s*=\s*"([^"\s]{8,200})"`,
+			entropy: 2.5, check: terraformPassword, generic: true},
 	}
+}
+
+// urlPassword accepts a URL's password, percent-decoded first (p%40ssword
+// is the default p@ssword; My%20Pass has no digit of its own).
+func urlPassword(pw string) bool {
+	if u, err := url.PathUnescape(pw); err == nil {
+		pw = u
+	}
+	return passwordValue(pw) && lettersAndDigits(pw)
 }
 
 // jwtHeader accepts a token whose first segment decodes to a JSON object
@@ -84,9 +152,79 @@ func jwtHeader(tok string) bool {
 var (
 	// dottedName is a reference such as settings.SECRET_KEY or os.environ.
 	dottedName = regexp.MustCompile(`^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$`)
+	// namedName is a long lower-case name that itself says token, secret
+	// or password: generated code's field names
+	// (exchangecustomtokenrequestv1beta), not a secret.
+	namedName = regexp.MustCompile(`^[a-z][a-z0-9_]{15,}(?:token|secret|passw|credential)[a-z0-9_]*$|^[a-z][a-z0-9_]*(?:token|secret|passw|credential)[a-z0-9_]{15,}$`)
+	// encodedQuery is URL-encoded or JSON-escaped text (a form body, a
+	// query string): two %XX escapes or a \u00XX escape.
+	encodedQuery = regexp.MustCompile(`%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}`)
 	// identifier is a bare name like getPassword or API_TOKEN_NAME.
 	identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z_$-]*$`)
 )
+
+// wordThenNumber is a name with a number at its end (encryptionKey1024,
+// NewEncapsulationKey768): a versioned identifier, not a key.
+var wordThenNumber = regexp.MustCompile(`^[A-Za-z_]+[0-9]+$`)
+
+// keyValue accepts a value under a key name: genericValue, not a
+// versioned identifier, and not a value whose prefix a token rule owns (that
+// rule has judged it: a Stripe documentation key, a Google key too short)
+// or that is public by design (Stripe publishable keys).
+func keyValue(v string) bool {
+	plain := genericValue(v) || randomDotted(v) && lettersAndDigits(v)
+	if !plain || wordThenNumber.MatchString(v) {
+		return false
+	}
+	for _, p := range ownedPrefixes() {
+		if strings.HasPrefix(v, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// randomDotted reports a dotted value with a long segment mixing upper
+// case, lower case and digits: a key with a dot in it (Close, FetchRSS
+// keys), where a reference's segments are words (settings.SECRET_KEY).
+func randomDotted(v string) bool {
+	for _, seg := range strings.Split(v, ".") {
+		if len(seg) < 16 {
+			continue
+		}
+		var up, low, dig bool
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			up, low, dig = up || c >= 'A' && c <= 'Z', low || c >= 'a' && c <= 'z', dig || c >= '0' && c <= '9'
+		}
+		if up && low && dig {
+			return true
+		}
+	}
+	return false
+}
+
+// ownedPrefixes are the case-sensitive keywords (four bytes or more) of
+// the rules that recognise a token by its prefix, and publishable-key
+// prefixes.
+var ownedPrefixes = sync.OnceValue(func() []string {
+	out := []string{"pk_live_", "pk_test_"}
+	// Every group but the generic rules themselves (which use this).
+	var rules []ruleSpec
+	for _, g := range [][]ruleSpec{cloudRules(), vcsRules(), chatRules(), paymentRules(), saasRules(), tokenRules(), specialRules(), idRules()} {
+		rules = append(rules, g...)
+	}
+	for _, r := range rules {
+		if r.caseSensitive || r.wordStart {
+			for _, k := range r.keywords {
+				if len(k) >= 4 {
+					out = append(out, k)
+				}
+			}
+		}
+	}
+	return out
+})
 
 // genericValue accepts values that look like secrets rather than code:
 // letters and digits mixed, not a reference, name, path or URL.
@@ -95,7 +233,9 @@ func genericValue(v string) bool {
 		return false
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
-		strings.Contains(v, "://") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") {
+		strings.Contains(v, "://") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") ||
+		strings.HasPrefix(v, "arn:") || strings.HasPrefix(v, "urn:") || strings.HasPrefix(v, "~/") ||
+		namedName.MatchString(v) || encodedQuery.MatchString(v) {
 		return false
 	}
 	letters, digits := 0, 0

@@ -33,7 +33,7 @@ func TestNewRulesLookAlikes(t *testing.T) {
 		{"base64 of non-JWT", `blob = "ZXlK` + g.S(scantest.Alnum, 80) + `"`},
 		{"xoxb without digits", `t = "xoxb-` + g.S(scantest.Lower, 30) + `"`},
 		{"SSWS placeholder", `Authorization: SSWS ${OKTA_API_TOKEN}`},
-		{"azure key name with short value", `storage_account_key: "` + g.S(scantest.Alnum, 20) + `"`},
+		{"azure key name with short value", `storage_account_key: "` + g.S(scantest.Lower, 20) + `"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,6 +91,7 @@ func namedRules() []ruleSpec {
 		named("messagebird-api-token", "MessageBird API key", []string{"messagebird", "message_bird", "message-bird"}, `[A-Za-z0-9]{25}`, 3.2),
 		named("newrelic-legacy-key", "New Relic license or REST API key (40 hex, EU)", []string{"newrelic", "new_relic", "new-relic", "nr_license", "nr-license"},
 			`eu01xx[a-f0-9]{30}NRAL|[a-f0-9]{36}NRAL|[a-f0-9]{40}`, 3.0),
+		named("netlify-access-token", "Netlify access token", []string{"netlify"}, `[A-Za-z0-9_=-]{40,46}`, 3.5),
 		named("nytimes-access-token", "New York Times API key", []string{"nytimes", "newyorktimes"}, `[A-Za-z0-9_=-]{32}`, 3.2),
 		named("plaid-token", "Plaid access token or secret", []string{"plaid"},
 			`access-(?:sandbox|development|production)-`+uuidRe+`|[A-Za-z0-9]{30}`, 3.2),

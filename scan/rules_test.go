@@ -54,8 +54,13 @@ func TestRulesCatalog(t *testing.T) {
 	for _, s := range gen.Positives() {
 		covered[s.Rule] = true
 	}
+	// Rules bound to a file kind or syntax the language renderer does not
+	// write have their own tests (TestFormatBoundRules, TestFileRuleEveryEntryPoint,
+	// TestGenericKeyRules).
+	formatBound := map[string]bool{"pkcs12-file": true, "terraform-password": true, "freemius-secret-key": true,
+		"generic-key": true, "generic-key-config": true} // quoted vs bare value: TestGenericKeyRules
 	for id := range seen {
-		if !covered[id] {
+		if !covered[id] && !formatBound[id] {
 			t.Errorf("rule %s has no sample in scantest", id)
 		}
 	}
@@ -163,7 +168,8 @@ func TestRuleWrongShape(t *testing.T) {
 		{"akia too short", `key = "AKIA` + gen.S(scantest.Base32, 12) + `"`},
 		{"ghp inside a word", `x = "myghp_` + gen.S(scantest.Alnum, 36) + `"`},
 		{"glpat too short", `t = "glpat-` + gen.S(scantest.Alnum, 10) + `"`},
-		{"stripe test key", `stripe = "sk_test_` + gen.S(scantest.Alnum, 24) + `"`},
+		{"stripe documentation test key", `stripe = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"`},
+		{"stripe test key inside a word", `stripe = "disk_test_` + gen.S(scantest.Alnum, 24) + `"`},
 		{"slack xoxb without numbers", `t = "xoxb-` + gen.S(scantest.Lower, 30) + `"`},
 		{"twilio SK with non-hex", `t = "SK` + gen.S(scantest.Upper, 32) + `"`},
 		{"sendgrid wrong segment", `t = "SG.` + gen.S(scantest.Alnum, 10) + `"`},

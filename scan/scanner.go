@@ -133,7 +133,7 @@ func Rules() []RuleInfo {
 	for i, r := range specs {
 		out[i] = RuleInfo{ID: r.id, Description: r.description, Keywords: lowerAll(r.keywords)}
 	}
-	return out
+	return append(out, fileRuleInfos()...)
 }
 
 func lowerAll(ss []string) []string {

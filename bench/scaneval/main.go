@@ -3,8 +3,9 @@
 // services publish (types.go), and scores scanners' reports on it: file
 // recall per type and false positives on look-alike files, side by side.
 //
-//	scaneval gen -o DIR [-seed N]
-//	scaneval score -dir DIR gov=gov.json gitleaks=gitleaks.json
+//	scaneval gen -o DIR [-seed N] [-set own|detect-secrets|trufflehog|secrets-patterns-db]
+//	scaneval score -dir DIR [-diff-only] gov=gov.json gitleaks=gitleaks.json
+//	scaneval extract -o DIR -trufflehog DIR -spdb FILE (rebuilds sets/*.tsv)
 //
 // Reports are gov's JSON (`gov scan --format json`) or gitleaks' JSON
 // report (a tool named gitleaks).
@@ -57,17 +58,21 @@ func main() {
 		gen(os.Args[2:])
 	case "score":
 		score(os.Args[2:])
+	case "extract":
+		extract(os.Args[2:])
 	default:
 		fail(fmt.Errorf("unknown command %q", os.Args[1]))
 	}
 }
 
 func gen(args []string) {
-	dir, seed := "", uint64(1)
+	dir, seed, set := "", uint64(1), "own"
 	for i := 0; i+1 < len(args); i += 2 {
 		switch args[i] {
 		case "-o":
 			dir = args[i+1]
+		case "-set":
+			set = args[i+1]
 		case "-seed":
 			n, err := strconv.ParseUint(args[i+1], 10, 64)
 			if err != nil {
@@ -102,17 +107,44 @@ func gen(args []string) {
 			labels = append(labels, label{File: rel, Type: ex.typ, Secret: secret})
 		}
 	}
-	for i, ex := range examples {
-		write("secrets", true, i, ex)
-	}
-	for i, ex := range lookAlikes {
-		write("lookalikes", false, i, ex)
+	switch set {
+	case "own":
+		for i, ex := range examples {
+			write("secrets", true, i, ex)
+		}
+		for i, ex := range lookAlikes {
+			write("lookalikes", false, i, ex)
+		}
+	case "detect-secrets":
+		for i, ex := range detectSecretsExamples {
+			write("secrets", true, i, ex)
+		}
+	default:
+		order, files, err := setFiles(set)
+		if err != nil {
+			fail(err)
+		}
+		for i, typ := range order {
+			for j, text := range files[typ] {
+				if text == "" {
+					continue
+				}
+				rel := fmt.Sprintf("secrets/%04d/config%d.txt", i, j)
+				if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755); err != nil {
+					fail(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, rel), []byte(text), 0o644); err != nil {
+					fail(err)
+				}
+				labels = append(labels, label{File: rel, Type: typ, Secret: true})
+			}
+		}
 	}
 	data, _ := json.MarshalIndent(labels, "", " ")
 	if err := os.WriteFile(filepath.Join(dir, "labels.json"), data, 0o644); err != nil {
 		fail(err)
 	}
-	fmt.Fprintf(os.Stderr, "scaneval: %d files, %d secret types, %d look-alike kinds\n", len(labels), len(examples), len(lookAlikes))
+	fmt.Fprintf(os.Stderr, "scaneval: set %s: %d files\n", set, len(labels))
 }
 
 var tmpl = regexp.MustCompile(`\{([A-Za-z]+)(\d*)\}`)
@@ -194,12 +226,16 @@ func camel(s string) string {
 }
 
 func score(args []string) {
-	dir := ""
+	dir, diffOnly := "", false
 	var tools []string
 	for i := 0; i < len(args); i++ {
 		if args[i] == "-dir" && i+1 < len(args) {
 			dir = args[i+1]
 			i++
+			continue
+		}
+		if args[i] == "-diff-only" {
+			diffOnly = true
 			continue
 		}
 		tools = append(tools, args[i])
@@ -258,8 +294,25 @@ func score(args []string) {
 	}
 	fmt.Println()
 	typesFull := make([]int, len(tools))
+	notBelow := 0 // types where the first tool finds at least as many files as every other
 	for _, typ := range order {
 		tl := byType[typ]
+		same, below := true, false
+		for i := range tools {
+			same = same && tl.hit[i] == tl.hit[0]
+			below = below || tl.hit[0] < tl.hit[i]
+		}
+		if !below {
+			notBelow++
+		}
+		if diffOnly && same {
+			for i := range tools {
+				if tl.hit[i] == tl.n[i] {
+					typesFull[i]++
+				}
+			}
+			continue
+		}
 		fmt.Printf("%-44s %5d", typ, tl.n[0])
 		for i := range tools {
 			fmt.Printf(" %8.0f%%", 100*float64(tl.hit[i])/float64(tl.n[i]))
@@ -277,6 +330,7 @@ func score(args []string) {
 	for i := range tools {
 		fmt.Printf(" %9d", typesFull[i])
 	}
+	fmt.Printf("\n%-44s %5d %9d", "types where "+names[0]+" >= every other", len(order), notBelow)
 	fmt.Printf("\n%-44s %5d", "look-alike files flagged (false positives)", negatives)
 	for i := range tools {
 		fmt.Printf(" %9d", fps[i])

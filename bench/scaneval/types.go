@@ -14,8 +14,9 @@ type example struct {
 }
 
 // examples lists the secret types of the evaluation set: gitleaks'
-// default rule types (public identifiers such as client IDs, test-mode
-// keys and PKCS#12 files left out), then types gitleaks has no rule for.
+// default rule types (PKCS#12 files, binary, and Terraform passwords, bound
+// to .tf files, are tested in scan/ instead), then types gitleaks has no
+// rule for.
 var examples = []example{
 	{typ: "1password-secret-key", name: "OP_SECRET_KEY", value: "A3-{X6}-{X11}-{X5}-{X5}-{X5}"},
 	{typ: "1password-service-account-token", name: "OP_SERVICE_ACCOUNT_TOKEN", value: "ops_eyJ{B300}"},
@@ -212,6 +213,15 @@ var examples = []example{
 	{typ: "yandex-api-key", name: "YANDEX_API_KEY", value: "AQVN{u36}"},
 	{typ: "yandex-aws-access-token", name: "YANDEX_ACCESS_KEY", value: "YC{u38}"},
 	{typ: "zendesk-secret-key", name: "ZENDESK_API_TOKEN", value: "{A39}6"},
+
+	// Public identifiers and test-mode keys (gov: rules of their own).
+	{typ: "adobe-client-id", name: "ADOBE_CLIENT_ID", value: "{h32}"},
+	{typ: "asana-client-id", name: "ASANA_CLIENT_ID", value: "1{D15}"},
+	{typ: "discord-client-id", name: "DISCORD_CLIENT_ID", value: "1{D17}"},
+	{typ: "plaid-client-id", name: "PLAID_CLIENT_ID", value: "{h22}a1"},
+	{typ: "looker-client-id", name: "LOOKER_CLIENT_ID", value: "{A19}4"},
+	{typ: "stripe-test-key", name: "STRIPE_SECRET_KEY", value: "sk_test_{A24}"},
+	{typ: "freemius-secret-key", raw: true, value: `    'secret_key' => 'sk_{A28}7',`},
 
 	// Types gitleaks has no rule for, or misses in these forms (issue 18).
 	{typ: "azure-storage-key-connection-string", name: "AZURE_STORAGE", value: "DefaultEndpointsProtocol=https;AccountName=acct{l6};AccountKey={B86}==;EndpointSuffix=core.windows.net"},

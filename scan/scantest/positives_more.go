@@ -122,6 +122,29 @@ func (g *Gen) moreMakers() []func() Sample {
 		t("vault-legacy-token", "vault_token", "s."+a(24)),
 		t("yandex-token", "yandex_key", "AQVN"+g.S(B64URL, 36)),
 		t("zendesk-secret-key", "zendesk_token", a(40)),
+		t("netlify-access-token", "netlify_auth_token", a(43)),
+		func() Sample {
+			pw := a(16)
+			return Sample{Rule: "url-password", Name: "service_url", Secret: pw,
+				Value: "https://deploy-bot:" + pw + "@artifacts.acme-corp.io/releases"}
+		},
+
+		// Identifiers and test-mode keys (scan/rules_ids.go).
+		t("adobe-client-id", "adobe_client_id", g.S(Hex, 32)),
+		t("asana-client-id", "asana_client_id", g.S("123456789", 1)+g.S(Digits, 15)),
+		t("bitbucket-client-id", "bitbucket_client_id", a(32)),
+		t("discord-client-id", "discord_client_id", g.S("123456789", 1)+g.S(Digits, 17)),
+		t("linkedin-client-id", "linkedin_client_id", a(14)),
+		t("looker-client-id", "looker_client_id", a(20)),
+		t("messagebird-client-id", "messagebird_client_id", uuid()),
+		t("plaid-client-id", "plaid_client_id", g.S(Hex, 22)+"a1"),
+		t("sendbird-app-id", "sendbird_app_id", strings.ToUpper(uuid())),
+		t("sumologic-access-id", "sumo_access_id", "su"+a(12)),
+		t("confluent-api-key", "confluent_api_key", g.S(Upper+Digits, 14)+"7Q"),
+		t("newrelic-api-id", "newrelic_user_id", a(64)),
+		t("stripe-test-key", "stripe_key", "sk_test_"+g.S(Alnum, 32)),
+		t("authress-service-client-access-key", "authress_client", "sc_"+g.S(Lower+Digits, 12)+"."+g.S(Lower, 5)+".acc_"+
+			g.S(Lower+Digits, 20)+"."+g.S(B64, 60)),
 
 		func() Sample {
 			k := "00" + g.S(B64URL, 40)
