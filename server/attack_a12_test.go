@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gov-policy/gov/approvals"
+	"github.com/gov-policy/gov/github"
 	"github.com/gov-policy/gov/github/githubtest"
 )
 
@@ -80,5 +81,45 @@ func TestAttackA12LabelSpamGrowsPRLine(t *testing.T) {
 	s.prs.mu.Unlock()
 	if kept != 1 {
 		t.Errorf("%d break-glass labeled jobs kept in the line, want 1", kept)
+	}
+}
+
+// TestAttackA12MergeGroupSuccessAfterApprovalWithdrawn: the group of #2
+// is being decided; #2's approval has been read when its SRE reviewer
+// requests changes. gov serve's PR path reads the reviews again before a
+// success (github.ErrStale); the merge group path posted success on the
+// group's commit with the withdrawn approval, and the queue merged it.
+func TestAttackA12MergeGroupSuccessAfterApprovalWithdrawn(t *testing.T) {
+	fake := fakeQueue(t)
+	var gets int
+	var mu sync.Mutex
+	fake.OnRequest(func(r githubtest.Request) {
+		if r.Method != "GET" || r.Path != "/api/v3/repos/acme/app/pulls/2" {
+			return
+		}
+		mu.Lock()
+		gets++
+		n := gets
+		mu.Unlock()
+		if n != 2 { // the evaluation's re-read of #2: its reviews were read
+			return
+		}
+		fake.Update(func(fx *githubtest.Fixture) {
+			bob := githubtest.User{Login: "bob", ID: 2}
+			fx.PRs[0].Reviews = append(fx.PRs[0].Reviews, githubtest.Review{ID: 2, User: bob, State: "CHANGES_REQUESTED",
+				CommitID: shaAcme, SubmittedAt: time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC)})
+		})
+	})
+	s := queueServer(t, fake)
+	serve(t, s)
+	mustQueue(t, s, "merge_group", "g1", groupEvent(t, "checks_requested", groupOf2, 1))
+	waitJobs(t, s, "merge_group", 1)
+	for _, st := range fake.Statuses() {
+		if st.SHA == groupOf2 && st.State == github.StateSuccess {
+			t.Errorf("success on the group's commit after #2's approval was withdrawn: %+v", st)
+		}
+	}
+	if st := fake.Statuses(); len(st) == 0 || st[len(st)-1].State != github.StateFailure {
+		t.Errorf("statuses %+v: want the group's commit failed", st)
 	}
 }
