@@ -2,7 +2,12 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,5 +126,48 @@ func TestAttackA12MergeGroupSuccessAfterApprovalWithdrawn(t *testing.T) {
 	}
 	if st := fake.Statuses(); len(st) == 0 || st[len(st)-1].State != github.StateFailure {
 		t.Errorf("statuses %+v: want the group's commit failed", st)
+	}
+}
+
+// TestAttackA12PendingListReadsAnyFile: someone who can write into the
+// shared audit directory drops into .pending a huge file and a link to
+// one (a link to /dev/zero would never end). Every sweep read each whole
+// into memory before looking at it. An entry is a small regular file:
+// anything else is reported without being read, and the real entry is
+// still swept.
+func TestAttackA12PendingListReadsAnyFile(t *testing.T) {
+	d := diskPending{dir: t.TempDir()}
+	ctx := t.Context()
+	if err := d.Put(ctx, PendingPR{Repo: "acme/app", Number: 1, HeadSHA: headSHA, Due: created}); err != nil {
+		t.Fatal(err)
+	}
+	const huge = 128 << 20
+	big := filepath.Join(t.TempDir(), "big")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(f.Truncate(huge), f.Close()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(big, d.path("acme/app#2")); err != nil {
+		t.Fatal(err)
+	}
+	g, err := os.Create(d.path("acme/app#3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(g.Truncate(huge), g.Close()); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	ps, err := d.List(ctx)
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+		t.Errorf("listing the pending PRs allocated %d MiB", got>>20)
+	}
+	if len(ps) != 1 || ps[0].Number != 1 || err == nil || strings.Count(err.Error(), "\n") != 1 {
+		t.Errorf("List = %+v, %v; want PR 1 and two errors", ps, err)
 	}
 }
