@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -153,7 +154,7 @@ func (d diskPending) List(context.Context) ([]PendingPR, error) {
 			continue
 		}
 		path := filepath.Join(d.dir, e.Name())
-		data, err := os.ReadFile(path)
+		data, err := readEntry(path)
 		var p PendingPR
 		if err == nil {
 			err = json.Unmarshal(data, &p)
@@ -169,6 +170,35 @@ func (d diskPending) List(context.Context) ([]PendingPR, error) {
 	}
 	sortPending(out)
 	return out, errors.Join(errs...)
+}
+
+// maxPendingEntry bounds an entry file (one is a few hundred bytes).
+const maxPendingEntry = 16 << 10
+
+// readEntry reads an entry file that is a regular file of at most
+// maxPendingEntry bytes, not following a link: the directory may be shared,
+// and a link to a device or a huge file is not an entry to read whole.
+func readEntry(path string) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxPendingEntry {
+		return nil, fmt.Errorf("not an entry (a regular file of at most %d bytes)", maxPendingEntry)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if now, err := f.Stat(); err != nil || !os.SameFile(fi, now) {
+		return nil, errors.New("replaced while it was read")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxPendingEntry+1))
+	if err == nil && len(data) > maxPendingEntry {
+		err = fmt.Errorf("not an entry (a regular file of at most %d bytes)", maxPendingEntry)
+	}
+	return data, err
 }
 
 // pendingStore is cfg.Pending, else one under the audit directory, else
