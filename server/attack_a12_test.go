@@ -171,3 +171,40 @@ func TestAttackA12PendingListReadsAnyFile(t *testing.T) {
 		t.Errorf("List = %+v, %v; want PR 1 and two errors", ps, err)
 	}
 }
+
+// TestAttackA12SweepFloodsQueue: GitHub is slow, so the workers have not
+// yet run the escalation jobs of the last sweep when the next one comes:
+// every sweep queued each overdue PR again, and a few minutes of sweeps
+// (or many overdue entries, which anyone writing .pending can add) filled
+// the whole work queue, so that GitHub's deliveries were refused (503)
+// and the PRs they were about kept a stale status. A PR whose escalation
+// job is queued is not queued again, and the sweep leaves half of the
+// queue to the deliveries.
+func TestAttackA12SweepFloodsQueue(t *testing.T) {
+	fake := fakeGitHub(t)
+	s := newTestServer(t, Config{WebhookSecret: webhookSecret, GitHub: githubFor(fake.URL), QueueSize: 8, Now: func() time.Time { return created.Add(9 * time.Hour) }})
+	// Not serving: no worker takes a job, as when every worker waits on GitHub.
+	for n := 10; n < 13; n++ {
+		if err := s.pending.Put(t.Context(), PendingPR{Repo: "Codertocat/Hello-World", Number: n, HeadSHA: headSHA, BaseRef: "master", Due: created}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		s.sweep(t.Context())
+	}
+	if d := s.queue.depth(); d > 3 {
+		t.Errorf("three sweeps of three overdue PRs queued %d jobs, want 3", d)
+	}
+	for n := 13; n < 30; n++ {
+		if err := s.pending.Put(t.Context(), PendingPR{Repo: "Codertocat/Hello-World", Number: n, HeadSHA: headSHA, BaseRef: "master", Due: created}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.sweep(t.Context())
+	if d := s.queue.depth(); d > 4 {
+		t.Errorf("a sweep of many overdue PRs filled %d of the queue's 8 places, want at most half", d)
+	}
+	if code, result := deliver(t, s.Handler(), "pull_request", "d-after-sweeps", synchronize(t, headSHA)); code != 202 {
+		t.Errorf("a delivery after the sweeps: %d %q, want 202 queued", code, result)
+	}
+}
