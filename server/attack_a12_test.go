@@ -208,3 +208,32 @@ func TestAttackA12SweepFloodsQueue(t *testing.T) {
 		t.Errorf("a delivery after the sweeps: %d %q, want 202 queued", code, result)
 	}
 }
+
+// TestAttackA12SweepForgetsOnStatelessAnswer: a flaky GitHub (or a proxy
+// in front of it) answers the sweep's read of a waiting PR with a body
+// that has the PR's head, base and author but no state. The sweep took
+// "not open" for closed and forgot the PR, which then never escalated.
+// Only a PR GitHub says is closed is forgotten; anything else is kept for
+// the next sweep.
+func TestAttackA12SweepForgetsOnStatelessAnswer(t *testing.T) {
+	fake := fakeGitHub(t)
+	clk := &clock{t: created.Add(time.Hour)}
+	s := pendingServer(t, fake, clk, "")
+	base, _ := serve(t, s)
+	decidedPending(t, s, base, fake)
+	body := `{"number":2,"user":{"login":"Codertocat","id":21031067},"head":{"sha":"` + headSHA +
+		`","ref":"x"},"base":{"ref":"master","sha":"` + strings.Repeat("0", 40) + `"}}`
+	fake.AddFault(githubtest.Fault{Path: "/repos/Codertocat/Hello-World/pulls/2", Body: body, Times: 1})
+	clk.Set(created.Add(9 * time.Hour))
+	if n := s.sweep(t.Context()); n != 1 {
+		t.Fatalf("the sweep queued %d jobs, want 1", n)
+	}
+	if !waitFor(10*time.Second, func() bool {
+		return hasMetric(metricsText(t, s.Handler()), `gov_jobs_total{kind="escalation"`)
+	}) {
+		t.Fatal("the escalation job did not finish")
+	}
+	if ps, _ := s.pending.List(t.Context()); len(ps) != 1 {
+		t.Errorf("pending after a stateless answer: %+v; want PR #2 kept for the next sweep", ps)
+	}
+}
