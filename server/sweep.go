@@ -132,9 +132,14 @@ func (s *Server) escalationRun(repo github.Repo, p PendingPR) func(context.Conte
 			log.Warn("escalation sweep: reading the PR failed; trying again at the next sweep", "error", oneLine(err.Error()))
 			return err
 		}
-		if pr.State != "open" {
+		switch pr.State {
+		case "closed":
 			log.Info("escalation sweep: PR no longer open: forgotten", "state", pr.State)
 			return s.pending.Remove(ctx, p.Repo, p.Number)
+		case "open":
+		default: // only a PR GitHub says is closed is forgotten
+			log.Warn("escalation sweep: GitHub's answer has no known PR state; trying again at the next sweep", "state", pr.State)
+			return fmt.Errorf("%s#%d: GitHub answered state %q, not open or closed", p.Repo, p.Number, pr.State)
 		}
 		id := fmt.Sprintf("escalation-%s-%d-%d", p.Repo, p.Number, s.cfg.Now().Unix())
 		if _, err := s.evaluatePR(ctx, github.Event{Repo: repo, Number: p.Number, HeadSHA: pr.HeadSHA, BaseRef: pr.BaseRef, Installation: p.Installation}, id); err != nil {
