@@ -237,3 +237,34 @@ func TestAttackA12SweepForgetsOnStatelessAnswer(t *testing.T) {
 		t.Errorf("pending after a stateless answer: %+v; want PR #2 kept for the next sweep", ps)
 	}
 }
+
+// TestAttackA12ForgedPendingEntryUsesOtherInstallation: someone who can
+// write into the shared audit directory drops a pending entry naming
+// globex/web#5 with acme's installation (1). The sweep took the file's
+// word: it read globex's PR with acme's token (a token used for another
+// installation's repository; GitHub answers a public one). Entries carry
+// a MAC under the server's webhook secret: a forged one is never swept.
+func TestAttackA12ForgedPendingEntryUsesOtherInstallation(t *testing.T) {
+	fake := fakeApp(t, nil)
+	dir := t.TempDir()
+	s := appServer(t, fake, nil, func(c *Config) {
+		c.AuditDir, c.Now = dir, func() time.Time { return created.Add(9 * time.Hour) }
+	})
+	serve(t, s)
+	forged := mustJSON(t, map[string]any{"repo": "globex/web", "number": 5, "head_sha": shaGlobex, "base_ref": "main",
+		"due": created, "installation": 1})
+	d := diskPending{dir: filepath.Join(dir, pendingDir)}
+	if err := os.MkdirAll(d.dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(d.path("globex/web#5"), forged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := s.sweep(t.Context())
+	if n != 0 {
+		waitJobs(t, s, "escalation", 1)
+	}
+	if n != 0 || fake.Refused() != 0 {
+		t.Errorf("a forged pending entry was swept (%d jobs) with another installation's token (%d requests refused)", n, fake.Refused())
+	}
+}
