@@ -223,7 +223,7 @@ func readEntry(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if now, err := f.Stat(); err != nil || !os.SameFile(fi, now) {
 		return nil, errors.New("replaced while it was read")
 	}
