@@ -268,3 +268,24 @@ func TestAttackA12ForgedPendingEntryUsesOtherInstallation(t *testing.T) {
 		t.Errorf("a forged pending entry was swept (%d jobs) with another installation's token (%d requests refused)", n, fake.Refused())
 	}
 }
+
+// TestAttackA12CheckRunPROfAnotherRepository: a check_run's pull_requests
+// may name pull requests of other repositories (a fork's PR with the same
+// head). gov took the first number as one of the payload's repository and
+// evaluated, published on (and on failure set an error status for) a PR
+// the run was not about. Only a PR whose base is the payload's repository
+// is evaluated; a run with none is ignored.
+func TestAttackA12CheckRunPROfAnotherRepository(t *testing.T) {
+	s := newTestServer(t, Config{WebhookSecret: webhookSecret, GitHub: &github.Options{Token: "x", MaxWait: -1}})
+	var m map[string]any
+	if err := json.Unmarshal(payload(t, "testdata/check_run_rerequested_pr.json"), &m); err != nil {
+		t.Fatal(err)
+	}
+	prs := m["check_run"].(map[string]any)["pull_requests"].([]any)
+	fork := prs[0].(map[string]any)["base"].(map[string]any)["repo"].(map[string]any)
+	fork["url"], fork["id"], fork["name"] = "https://api.github.com/repos/mallory/Hello-World", 4242, "Hello-World"
+	j, detail, herr := s.route("check_run", mustJSON(t, m), "d-fork")
+	if herr != nil || j != nil {
+		t.Errorf("a check run naming only a fork's PR: job %v, detail %q, error %v; want it ignored", j != nil, detail, herr)
+	}
+}
