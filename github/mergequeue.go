@@ -185,11 +185,32 @@ func (e Evaluator) EvaluateGroup(ctx context.Context, q QueueSource, g MergeGrou
 
 // PublishGroup sets the group's status on its commit: success only when
 // every PR is allowed, failure otherwise (a merge group does not wait for
-// approvals: GitHub removes the PR from the queue).
+// approvals: GitHub removes the PR from the queue). As Publish does for
+// one PR, a success is posted only when every PR of the group still has
+// the head, base, labels and reviews evaluated; otherwise nothing is
+// posted and the error wraps ErrStale.
 func (c *Client) PublishGroup(ctx context.Context, ge *GroupEvaluation, targetURL string) error {
 	state, desc := StateSuccess, "allowed: "+ge.Reason
 	if ge.Decision != engine.Allow {
 		state, desc = StateFailure, "merge group not allowed: "+ge.Reason
+	}
+	if state == StateSuccess {
+		if len(ge.PRs) == 0 {
+			return fmt.Errorf("merge group %s: no pull request decided: not posting success", short(ge.Group.HeadSHA))
+		}
+		for _, ev := range ge.PRs {
+			now, err := c.GetPR(ctx, ev.Repo, ev.PR.Number)
+			if err != nil {
+				return err
+			}
+			if now.HeadSHA != ev.PR.HeadSHA {
+				return fmt.Errorf("merge group %s: %s#%d: %w (head moved from %s to %s): not posting success",
+					short(ge.Group.HeadSHA), ev.Repo, ev.PR.Number, ErrStale, short(ev.PR.HeadSHA), short(now.HeadSHA))
+			}
+			if err := c.fresh(ctx, ev, now); err != nil {
+				return fmt.Errorf("merge group %s: %w", short(ge.Group.HeadSHA), err)
+			}
+		}
 	}
 	return c.SetStatus(ctx, ge.Group.Repo, ge.Group.HeadSHA, ge.StatusContext, state, desc, targetURL)
 }

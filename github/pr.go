@@ -180,7 +180,7 @@ func (c *Client) ListFiles(ctx context.Context, repo Repo, number int) ([]File, 
 // shorter list.
 func paginate[T any](ctx context.Context, limit int, fetch func(*gh.ListOptions) ([]T, *gh.Response, error)) ([]T, error) {
 	var all []T
-	opts := &gh.ListOptions{PerPage: 100}
+	opts := &gh.ListOptions{PerPage: perPage}
 	for page := 1; ; page++ {
 		items, resp, err := fetch(opts)
 		if err != nil {

@@ -47,7 +47,8 @@ func (s *Server) routeMergeGroup(body []byte, action, delivery string) (*job, st
 }
 
 // mergeGroupJob decides the group, retrying on GitHub 5xx answers and
-// timeouts as PR jobs do; when every attempt failed the group's status is
+// timeouts as PR jobs do, and starting over when a PR changed before the
+// success was posted (github.ErrStale); when every attempt failed the group's status is
 // set to failure (never success).
 func (s *Server) mergeGroupJob(g github.MergeGroup, delivery string) func(context.Context) error {
 	return func(ctx context.Context) error {
@@ -59,6 +60,10 @@ func (s *Server) mergeGroupJob(g github.MergeGroup, delivery string) func(contex
 			if err == nil {
 				log.Info("merge group decided", "attempts", attempt)
 				return nil
+			}
+			if errors.Is(err, github.ErrStale) && attempt < s.cfg.MaxAttempts && ctx.Err() == nil {
+				log.Info("a pull request of the group changed before posting: starting over", "attempt", attempt, "why", oneLine(err.Error()))
+				continue
 			}
 			if !retryable || attempt >= s.cfg.MaxAttempts || ctx.Err() != nil {
 				break

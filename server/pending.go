@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -35,6 +37,29 @@ type PendingPR struct {
 	// Installation is the GitHub App installation whose token reads the PR
 	// (0 with a personal token).
 	Installation int64 `json:"installation,omitempty"`
+}
+
+// pendingFile is an entry as diskPending writes it: the PR and a MAC over
+// it under a key of the server's (pendingKey), so that an entry written
+// into the shared directory by anyone else is never swept.
+type pendingFile struct {
+	PendingPR
+	MAC string `json:"mac"`
+}
+
+// pendingKey is the MAC key of the entries: one derived from the webhook
+// secret, which every replica sharing the directory has.
+func pendingKey(webhookSecret string) []byte {
+	m := hmac.New(sha256.New, []byte(webhookSecret))
+	m.Write([]byte("gov serve pending approvals entry v1"))
+	return m.Sum(nil)
+}
+
+// mac is the hex HMAC-SHA256 of every field of p under key.
+func (p PendingPR) mac(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "%s\x00%d\x00%s\x00%s\x00%d\x00%d", p.Repo, p.Number, p.HeadSHA, p.BaseRef, p.Due.UnixNano(), p.Installation)
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 func (p PendingPR) key() string { return strings.ToLower(p.Repo) + "#" + fmt.Sprint(p.Number) }
@@ -97,7 +122,11 @@ const (
 // the directory never see half an entry nor lose another PR's. The files
 // are not named *.json: the audit directory's readers take those for
 // decision records.
-type diskPending struct{ dir string }
+type diskPending struct {
+	dir string
+	// key authenticates the entries (pendingKey).
+	key []byte
+}
 
 func (d diskPending) path(key string) string {
 	sum := sha256.Sum256([]byte(key))
@@ -108,7 +137,7 @@ func (d diskPending) Put(_ context.Context, p PendingPR) error {
 	if err := os.MkdirAll(d.dir, 0o750); err != nil {
 		return err
 	}
-	data, err := json.Marshal(p)
+	data, err := json.Marshal(pendingFile{PendingPR: p, MAC: p.mac(d.key)})
 	if err != nil {
 		return err
 	}
@@ -153,12 +182,17 @@ func (d diskPending) List(context.Context) ([]PendingPR, error) {
 			continue
 		}
 		path := filepath.Join(d.dir, e.Name())
-		data, err := os.ReadFile(path)
-		var p PendingPR
+		data, err := readEntry(path)
+		var f pendingFile
 		if err == nil {
-			err = json.Unmarshal(data, &p)
+			err = json.Unmarshal(data, &f)
 		}
-		if err == nil && (p.Repo == "" || p.Number <= 0 || d.path(p.key()) != path) {
+		p := f.PendingPR
+		switch {
+		case err != nil:
+		case !hmac.Equal([]byte(f.MAC), []byte(p.mac(d.key))):
+			err = errors.New("not written by this server (its MAC does not verify)")
+		case p.Repo == "" || p.Number <= 0 || d.path(p.key()) != path:
 			err = errors.New("not an entry of this directory (repo, number or file name wrong)")
 		}
 		if err != nil {
@@ -171,6 +205,35 @@ func (d diskPending) List(context.Context) ([]PendingPR, error) {
 	return out, errors.Join(errs...)
 }
 
+// maxPendingEntry bounds an entry file (one is a few hundred bytes).
+const maxPendingEntry = 16 << 10
+
+// readEntry reads an entry file that is a regular file of at most
+// maxPendingEntry bytes, not following a link: the directory may be shared,
+// and a link to a device or a huge file is not an entry to read whole.
+func readEntry(path string) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxPendingEntry {
+		return nil, fmt.Errorf("not an entry (a regular file of at most %d bytes)", maxPendingEntry)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	if now, err := f.Stat(); err != nil || !os.SameFile(fi, now) {
+		return nil, errors.New("replaced while it was read")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxPendingEntry+1))
+	if err == nil && len(data) > maxPendingEntry {
+		err = fmt.Errorf("not an entry (a regular file of at most %d bytes)", maxPendingEntry)
+	}
+	return data, err
+}
+
 // pendingStore is cfg.Pending, else one under the audit directory, else
 // one in memory (a PostgreSQL audit store keeps them in memory for now).
 func pendingStore(cfg Config) PendingStore {
@@ -178,7 +241,7 @@ func pendingStore(cfg Config) PendingStore {
 	case cfg.Pending != nil:
 		return cfg.Pending
 	case cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir):
-		return diskPending{dir: filepath.Join(cfg.AuditDir, pendingDir)}
+		return diskPending{dir: filepath.Join(cfg.AuditDir, pendingDir), key: pendingKey(cfg.WebhookSecret)}
 	}
 	return newMemPending()
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/gov-policy/gov/approvals"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/github"
 )
@@ -20,8 +22,21 @@ import (
 // gov/policy status is set to "error" (never success).
 func (s *Server) prJob(target github.Event, delivery string) func(context.Context) error {
 	k := keyOf(target.Repo, target.Number)
-	t := prTask{kind: "pr", head: target.HeadSHA, keep: target.Action == "labeled", run: s.prRun(target, delivery)}
+	t := prTask{kind: "pr", head: target.HeadSHA, keep: s.bindsBreakGlass(target), run: s.prRun(target, delivery)}
 	return func(ctx context.Context) error { return s.prs.do(ctx, k, t) }
+}
+
+// bindsBreakGlass says whether target is the labeling of the break-glass
+// label, whose run binds the label to its head (github.Evaluator.Trigger):
+// only such a job is kept behind the running one. Any other label is a
+// plain re-evaluation, superseded like the others, so that a bot labeling
+// its PR in a loop cannot make the PR's line grow.
+func (s *Server) bindsBreakGlass(target github.Event) bool {
+	label := s.pol.current().bundle.Config.BreakGlassLabel
+	if label == "" {
+		label = approvals.DefaultBreakGlassLabel
+	}
+	return target.Action == "labeled" && strings.EqualFold(target.Label, label)
 }
 
 // prRun is one PR job, run under its PR's line.

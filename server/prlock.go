@@ -27,8 +27,9 @@ func keyOf(repo github.Repo, number int) prKey {
 
 // prTask is one job of a PR. Every job evaluates the PR's current head,
 // whatever head its event named, so a waiting job is superseded by a newer
-// one; only a "labeled" job is kept while its head is the newest one, as its
-// run binds the break-glass label to that head (github.Evaluator.Trigger).
+// one; only the newest break-glass "labeled" job of the newest head is kept,
+// as its run binds the label to that head (github.Evaluator.Trigger): at
+// most two jobs of a PR ever wait.
 type prTask struct {
 	kind string
 	head string
@@ -59,7 +60,9 @@ func (p *prLines) do(ctx context.Context, k prKey, t prTask) error {
 	if waiting, busy := p.lines[k]; busy {
 		kept := waiting[:0]
 		for _, w := range waiting {
-			if w.keep && w.head == t.head {
+			// The newest labeling of a head is the one that binds:
+			// a kept job gives way to a newer kept one of its head.
+			if w.keep && w.head == t.head && !t.keep {
 				kept = append(kept, w)
 			} else {
 				p.m.jobs.WithLabelValues(w.kind, "superseded").Inc()

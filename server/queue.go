@@ -46,6 +46,8 @@ func (q *queue) push(j job) bool {
 
 func (q *queue) depth() int { return len(q.ch) }
 
+func (q *queue) capacity() int { return cap(q.ch) }
+
 func (q *queue) saturated() bool { return len(q.ch) >= cap(q.ch) }
 
 // start runs n workers until the queue is closed and empty; jobs get ctx.

@@ -139,6 +139,8 @@ type Server struct {
 	queue   *queue
 	prs     *prLines
 	pending PendingStore
+	// swept are the pending PRs whose escalation job is queued (sweep.go).
+	swept   queuedSweeps
 	seen    *deliveries
 	ghCache *github.Cache
 	// inst keeps the GitHub App installations' clients (installations.go).

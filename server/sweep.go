@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gov-policy/gov/engine"
@@ -41,8 +42,39 @@ func (s *Server) sweepEvery(ctx context.Context, d time.Duration) {
 	}
 }
 
+// queuedSweeps are the PRs whose escalation job waits in the work queue:
+// a sweep does not queue them again, so that sweeps faster than GitHub
+// answers do not fill the queue with copies.
+type queuedSweeps struct {
+	mu   sync.Mutex
+	keys map[prKey]bool
+}
+
+// add marks k queued; false when it already is.
+func (q *queuedSweeps) add(k prKey) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.keys == nil {
+		q.keys = map[prKey]bool{}
+	}
+	if q.keys[k] {
+		return false
+	}
+	q.keys[k] = true
+	return true
+}
+
+func (q *queuedSweeps) done(k prKey) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	delete(q.keys, k)
+}
+
 // sweep queues an escalation job for each pending PR whose due time has
-// passed (on the server's clock); it returns how many it queued.
+// passed (on the server's clock) and whose job is not queued already; it
+// returns how many it queued. It fills at most half of the work queue,
+// leaving the rest to GitHub's deliveries; the PRs left over wait for the
+// next sweep.
 func (s *Server) sweep(ctx context.Context) int {
 	ps, err := s.pending.List(ctx)
 	if err != nil {
@@ -60,8 +92,20 @@ func (s *Server) sweep(ctx context.Context) int {
 			continue
 		}
 		k := keyOf(repo, p.Number)
+		if s.queue.depth() >= max(s.queue.capacity()/2, 1) {
+			s.log.Warn("escalation sweep: work queue half full, trying again at the next sweep", "repo", p.Repo, "pr", p.Number)
+			return n
+		}
+		if !s.swept.add(k) {
+			continue // its job from an earlier sweep has not run yet
+		}
 		t := prTask{kind: "escalation", head: p.HeadSHA, run: s.escalationRun(repo, p)}
-		if !s.queue.push(job{kind: "escalation", run: func(ctx context.Context) error { return s.prs.do(ctx, k, t) }}) {
+		run := func(ctx context.Context) error {
+			s.swept.done(k) // taken from the queue: a later sweep may queue it again
+			return s.prs.do(ctx, k, t)
+		}
+		if !s.queue.push(job{kind: "escalation", run: run}) {
+			s.swept.done(k)
 			s.log.Warn("escalation sweep: work queue full, trying again at the next sweep", "repo", p.Repo, "pr", p.Number)
 			return n
 		}
@@ -88,9 +132,14 @@ func (s *Server) escalationRun(repo github.Repo, p PendingPR) func(context.Conte
 			log.Warn("escalation sweep: reading the PR failed; trying again at the next sweep", "error", oneLine(err.Error()))
 			return err
 		}
-		if pr.State != "open" {
+		switch pr.State {
+		case "closed":
 			log.Info("escalation sweep: PR no longer open: forgotten", "state", pr.State)
 			return s.pending.Remove(ctx, p.Repo, p.Number)
+		case "open":
+		default: // only a PR GitHub says is closed is forgotten
+			log.Warn("escalation sweep: GitHub's answer has no known PR state; trying again at the next sweep", "state", pr.State)
+			return fmt.Errorf("%s#%d: GitHub answered state %q, not open or closed", p.Repo, p.Number, pr.State)
 		}
 		id := fmt.Sprintf("escalation-%s-%d-%d", p.Repo, p.Number, s.cfg.Now().Unix())
 		if _, err := s.evaluatePR(ctx, github.Event{Repo: repo, Number: p.Number, HeadSHA: pr.HeadSHA, BaseRef: pr.BaseRef, Installation: p.Installation}, id); err != nil {

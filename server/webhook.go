@@ -194,6 +194,11 @@ type webhookPayload struct {
 		HeadSHA      string `json:"head_sha"`
 		PullRequests []struct {
 			Number int `json:"number"`
+			Base   *struct {
+				Repo *struct {
+					URL string `json:"url"`
+				} `json:"repo"`
+			} `json:"base"`
 		} `json:"pull_requests"`
 	} `json:"check_run"`
 }
@@ -243,7 +248,7 @@ func (s *Server) route(event string, body []byte, delivery string) (*job, string
 		return nil, "", &httpError{http.StatusBadRequest, "payload: pull request number must be positive"}
 	}
 	if target.Number == 0 {
-		return nil, "check run without a pull request", nil
+		return nil, "check run without a pull request of " + target.Repo.String(), nil
 	}
 	if !commitSHA.MatchString(target.HeadSHA) {
 		// The SHA goes into API paths: only a commit id may.
@@ -271,8 +276,23 @@ func prTargetOf(event string, body []byte, p webhookPayload) (github.Event, erro
 	if p.Installation != nil {
 		ev.Installation = p.Installation.ID
 	}
-	if len(p.CheckRun.PullRequests) > 0 {
-		ev.Number = p.CheckRun.PullRequests[0].Number
+	// pull_requests may name PRs of other repositories (a fork's, with the
+	// same head): only one whose base is this repository is evaluated; a
+	// negative number anywhere is refused, and the head checked, by route.
+	for _, pr := range p.CheckRun.PullRequests {
+		if pr.Number < 0 {
+			ev.Number = pr.Number
+			return ev, nil
+		}
+	}
+	if len(p.CheckRun.PullRequests) > 0 && !commitSHA.MatchString(ev.HeadSHA) {
+		return ev, fmt.Errorf("check_run payload: head SHA is not a 40 or 64 digit hex commit id")
+	}
+	for _, pr := range p.CheckRun.PullRequests {
+		if pr.Base != nil && pr.Base.Repo != nil && strings.HasSuffix(strings.ToLower(pr.Base.Repo.URL), "/repos/"+strings.ToLower(repo.String())) {
+			ev.Number = pr.Number
+			break
+		}
 	}
 	return ev, nil
 }
