@@ -16,8 +16,10 @@ func ExitCode(d *Decision) int {
 		return 1
 	case d.Decision == RequireApproval:
 		return 3
+	case d.Decision == Allow:
+		return 0
 	}
-	return 0
+	return 2 // an outcome outside the closed set never exits as allowed
 }
 
 // enforcement resolves the effective level: the Input override, else the

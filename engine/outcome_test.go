@@ -105,3 +105,19 @@ func TestUnknownActionFailsClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestExitCodeUnknownOutcomeFailsClosed: a decision whose outcome is not
+// one of the three (a zero value, a value built in code without
+// ParseOutcome) exits 2, never 0.
+func TestExitCodeUnknownOutcomeFailsClosed(t *testing.T) {
+	for _, o := range []Outcome{"", "allowed", "ALLOW", "block"} {
+		if code := ExitCode(&Decision{Decision: o}); code != 2 {
+			t.Errorf("ExitCode(%q) = %d, want 2", o, code)
+		}
+	}
+	for o, want := range map[Outcome]int{Allow: 0, Deny: 1, RequireApproval: 3} {
+		if code := ExitCode(&Decision{Decision: o}); code != want {
+			t.Errorf("ExitCode(%q) = %d, want %d", o, code, want)
+		}
+	}
+}

@@ -129,8 +129,13 @@ func decideOpenPR(ctx context.Context, f *prFlags, e github.Evaluator, client *g
 // worseExit ranks exit codes: an error (2) over a denial (1) over a
 // pending approval (3) over allowed (0).
 func worseExit(a, b int) int {
-	rank := map[int]int{0: 0, 3: 1, 1: 2, 2: 3}
-	if rank[b] > rank[a] {
+	rank := func(code int) int {
+		if r, ok := map[int]int{0: 0, 3: 1, 1: 2, 2: 3}[code]; ok {
+			return r
+		}
+		return 4 // a code outside 0-3 is worse than an error, never allowed
+	}
+	if rank(b) > rank(a) {
 		return b
 	}
 	return a

@@ -175,7 +175,7 @@ func TestPRAllOpenWorstExitCode(t *testing.T) {
 }
 
 func TestWorseExit(t *testing.T) {
-	for _, tt := range [][3]int{{0, 3, 3}, {3, 1, 1}, {1, 3, 1}, {1, 2, 2}, {2, 0, 2}, {0, 0, 0}} {
+	for _, tt := range [][3]int{{0, 3, 3}, {3, 1, 1}, {1, 3, 1}, {1, 2, 2}, {2, 0, 2}, {0, 0, 0}, {0, 7, 7}, {3, -1, -1}} {
 		if got := worseExit(tt[0], tt[1]); got != tt[2] {
 			t.Errorf("worseExit(%d, %d) = %d, want %d", tt[0], tt[1], got, tt[2])
 		}
