@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -23,6 +24,10 @@ type diskSeen struct {
 	dir string
 	ttl time.Duration
 	now func() time.Time
+	// pruned is when expired claims were last removed (at most once per
+	// ttl, so the directory holds about one ttl's deliveries, not all).
+	mu     sync.Mutex
+	pruned time.Time
 }
 
 func (d *diskSeen) path(key string) string {
@@ -38,6 +43,7 @@ func (d *diskSeen) add(key string) (bool, error) {
 	if err := os.MkdirAll(d.dir, 0o750); err != nil { //nolint:gosec // d.dir is the audit directory's
 		return false, err
 	}
+	d.pruneDue()
 	p := d.path(key)
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600) //nolint:gosec // p is d.dir/<hex SHA-256>
 	if err == nil {
@@ -59,4 +65,36 @@ func (d *diskSeen) add(key string) (bool, error) {
 
 func (d *diskSeen) forget(key string) {
 	_ = os.Remove(d.path(key)) //nolint:gosec // d.dir/<hex SHA-256>
+}
+
+// pruneDue removes the claims older than ttl when the last removal is a
+// ttl ago: a forgotten delivery's file serves nothing (an expired claim is
+// claimed again anyway), and without this every delivery ever accepted
+// would stay on disk.
+func (d *diskSeen) pruneDue() {
+	now := d.now()
+	d.mu.Lock()
+	due := now.Sub(d.pruned) >= d.ttl
+	if due {
+		d.pruned = now
+	}
+	d.mu.Unlock()
+	if !due {
+		return
+	}
+	entries, err := os.ReadDir(d.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) <= d.ttl {
+			continue
+		}
+		// Another process may claim the same key again meanwhile; removing
+		// a claim that is a ttl old at most forgets it early by a moment.
+		if st, err := os.Stat(filepath.Join(d.dir, e.Name())); err == nil && now.Sub(st.ModTime()) > d.ttl { //nolint:gosec // d.dir/<entry>
+			_ = os.Remove(filepath.Join(d.dir, e.Name())) //nolint:gosec // d.dir/<entry>
+		}
+	}
 }
