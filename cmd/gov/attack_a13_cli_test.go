@@ -216,3 +216,23 @@ func TestAttackA13TraditionalDiffMismatchedNames(t *testing.T) {
 		t.Errorf("exit 0 (allow) for a change GNU patch applies to .github/workflows/deploy.yml:\n%s", out)
 	}
 }
+
+// gov eval and gov explain --repo with a patch whose file path holds a
+// secret and does not apply: the error names the path raw.
+func TestAttackA13RepoErrorEchoesSecretPath(t *testing.T) {
+	aws := a13Kind(t, "aws-access-key-id")
+	path := "cfg/" + aws.Secret + "/settings.py"
+	diff := "diff --git a/" + path + " b/" + path + "\n--- a/" + path + "\n+++ b/" + path + "\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+	p := a13Write(t, "p.diff", []byte(diff))
+	repo := t.TempDir()
+	for _, cmd := range []string{"eval", "explain"} {
+		code, out := a13Gov(t, cmd, "--patch", p, "--env", "production", "--repo", repo)
+		if code != 2 {
+			t.Errorf("gov %s: exit %d, want 2\n%s", cmd, code, out)
+		}
+		if !strings.Contains(out, "patch does not apply") {
+			t.Errorf("gov %s: the error does not say why:\n%s", cmd, out)
+		}
+		a13NoRaw(t, "gov "+cmd+" --repo", out, aws.Secret)
+	}
+}
