@@ -100,8 +100,8 @@ func runExplain(cmd *cobra.Command, f *explainFlags, args []string) error {
 			return fmt.Errorf("%s: %w", f.request.patchName(), err)
 		}
 		if f.repo != "" {
-			if err := p.LoadContent(f.repo); err != nil {
-				return fmt.Errorf("--repo %s: %w", f.repo, err)
+			if err := loadRepoContent(p, f.repo, req); err != nil {
+				return err
 			}
 		}
 		if x, err = explain.ForRequest(ctx, b, req, p, f.enforcement); err != nil {
