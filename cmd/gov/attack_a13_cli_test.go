@@ -236,3 +236,47 @@ func TestAttackA13RepoErrorEchoesSecretPath(t *testing.T) {
 		a13NoRaw(t, "gov "+cmd+" --repo", out, aws.Secret)
 	}
 }
+
+// gov explain DIGEST reads a file of that name in the working directory
+// (a repository checkout a pull request can add files to) before it looks
+// in the audit store: a forged record saying allow is explained as the
+// stored record, which denied, under the digest asked for.
+func TestAttackA13ExplainDigestShadowedByFile(t *testing.T) {
+	dir := t.TempDir()
+	audit := filepath.Join(dir, "audit")
+	aws := a13Kind(t, "aws-access-key-id")
+	diff := a13Write(t, "p.diff", []byte("diff --git a/app/x.py b/app/x.py\n--- a/app/x.py\n+++ b/app/x.py\n@@ -1 +1 @@\n-x = 1\n+"+leaktest.Line(aws)+"\n"))
+	if code, out := a13Gov(t, "eval", "--patch", diff, "--env", "production", "--audit-dir", audit); code != 1 {
+		t.Fatalf("gov eval: exit %d, want 1 (deny)\n%s", code, out)
+	}
+	records, _ := filepath.Glob(filepath.Join(audit, "*", "*", "*.json"))
+	if len(records) != 1 {
+		t.Fatalf("records %v", records)
+	}
+	data, err := os.ReadFile(records[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	d := rec["decision"].(map[string]any)
+	d["decision"], d["reason"], d["violations"] = "allow", "forged", []any{}
+	forged, _ := json.Marshal(rec)
+	hex := strings.TrimSuffix(filepath.Base(records[0]), ".json")
+	work := filepath.Join(dir, "checkout")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	for _, arg := range []string{hex[:12], "sha256:" + hex} {
+		if err := os.WriteFile(arg, forged, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out := a13Gov(t, "explain", "--audit-dir", audit, arg)
+		if code != 0 || !strings.Contains(out, "decision: deny") || strings.Contains(out, "forged") {
+			t.Errorf("gov explain %s: exit %d, want the stored record (deny):\n%s", arg, code, out)
+		}
+	}
+}
