@@ -280,3 +280,41 @@ func TestAttackA13ExplainDigestShadowedByFile(t *testing.T) {
 		}
 	}
 }
+
+// --repo loads each changed file's whole new content into the input: a
+// secret in an unchanged line of the file is in what gov decides on, but
+// only the patch and request fields are scanned for secrets to mask, so
+// gov explain (a rule reading new_content) and --print-input print it raw.
+func TestAttackA13RepoContentSecretRaw(t *testing.T) {
+	aws := a13Kind(t, "aws-access-key-id")
+	dir := t.TempDir()
+	repo := filepath.Join(dir, "repo")
+	bundle := filepath.Join(dir, "bundle")
+	for name, text := range map[string]string{
+		filepath.Join(repo, "app", "settings.py"):   leaktest.Line(aws) + "\nx = 1\ny = 2\n",
+		filepath.Join(bundle, "gov.cue"):            "library: enabled: true\n",
+		filepath.Join(bundle, "policies", "c.rego"): "package gov.custom.c\n\nwarn contains msg if {\n\tsome f in input.patch.files\n\tcontains(f.new_content, \"y = 3\")\n\tmsg := \"changed y\"\n}\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	diff := a13Write(t, "p.diff", []byte("diff --git a/app/settings.py b/app/settings.py\n--- a/app/settings.py\n+++ b/app/settings.py\n@@ -2,2 +2,2 @@\n x = 1\n-y = 2\n+y = 3\n"))
+	for _, args := range [][]string{
+		{"explain", "--bundle", bundle, "--patch", diff, "--env", "production", "--repo", repo},
+		{"explain", "--bundle", bundle, "--patch", diff, "--env", "production", "--repo", repo, "--format", "json"},
+		{"eval", "--patch", diff, "--env", "production", "--repo", repo, "--print-input"},
+	} {
+		code, out := a13Gov(t, args...)
+		if code != 0 {
+			t.Fatalf("gov %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+		if args[0] == "explain" && !strings.Contains(out, "new_content") {
+			t.Fatalf("gov explain does not show the content read:\n%s", out)
+		}
+		a13NoRaw(t, "gov "+strings.Join(args, " "), out, aws.Secret)
+	}
+}
