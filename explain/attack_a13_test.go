@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/internal/leaktest"
 )
 
 // A secret that is a key of request metadata, holding a backslash and a
@@ -48,6 +50,61 @@ warn contains msg if {
 		for _, part := range []string{"R3kLm9", "xW2pT7"} {
 			if strings.Contains(out, part) {
 				t.Errorf("the explanation holds part %q of the secret:\n%s", part, out)
+			}
+		}
+	}
+}
+
+// A rule that matches case-insensitively binds the line lower-cased (or
+// upper-cased): explain prints its bindings, and the redactor masks only
+// the secret's exact bytes, so the folded secret (an AWS key id is
+// upper-case: its lower-case form gives it back whole) is printed.
+func TestAttackA13ExplainCaseFoldedBinding(t *testing.T) {
+	kinds := leaktest.Kinds()
+	var lines []string
+	for _, k := range kinds {
+		if !strings.Contains(k.Secret, "\n") {
+			lines = append(lines, leaktest.Line(k))
+		}
+	}
+	diff := "diff --git a/app/s.py b/app/s.py\nnew file mode 100644\n--- /dev/null\n+++ b/app/s.py\n@@ -0,0 +1," +
+		strconv.Itoa(len(lines)) + " @@\n+" + strings.Join(lines, "\n+") + "\n"
+	req := engine.Request{Environment: "production", PatchContent: diff}
+	b := writeBundle(t, map[string]string{"policies/fold.rego": `package gov.custom.fold
+
+warn contains msg if {
+	some f in input.patch.files
+	some l in f.added
+	low := lower(l.text)
+	up := upper(l.text)
+	contains(low, "=")
+	msg := sprintf("%s:%d assigns", [f.path, l.line])
+}
+`})
+	x, err := ForRequest(context.Background(), b, req, mustParse(t, diff), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Rules) == 0 || len(x.Rules[0].Bindings) == 0 {
+		t.Fatalf("no bindings explained: %+v", x.Rules)
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, x); err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{text.String(), string(js)} {
+		for _, k := range kinds {
+			if strings.Contains(k.Secret, "\n") {
+				continue
+			}
+			for _, form := range []string{strings.ToLower(k.Secret), strings.ToUpper(k.Secret)} {
+				if strings.Contains(out, form) {
+					t.Errorf("the explanation holds %s case-folded: %q", k.Rule, form)
+				}
 			}
 		}
 	}
