@@ -26,6 +26,21 @@ func (r *Redactor) Count() int {
 	return len(r.secrets)
 }
 
+// Folded is r masking also each secret's all-lower-case and all-upper-case
+// forms: for output that shows values a policy computed (gov explain's
+// bindings), where lower(line) is the common way to match without case
+// and gives an upper-case key back whole.
+func (r *Redactor) Folded() *Redactor {
+	if r == nil {
+		return nil
+	}
+	out := &Redactor{scanner: r.scanner, secrets: addAll(nil, r.secrets)}
+	for _, s := range r.secrets {
+		out.secrets = addAll(out.secrets, []string{strings.ToLower(s), strings.ToUpper(s)})
+	}
+	return out
+}
+
 // String masks every secret in s (scan.Mask form: at most four characters
 // kept); overlapping occurrences are starred entirely.
 func (r *Redactor) String(s string) string {

@@ -156,7 +156,8 @@ func Explain(ctx context.Context, in Input) (*Explanation, error) {
 	maskPaths(x.Rules, in.Redactor)
 	x.Workflow = explainWorkflow(d, fired, in)
 	x.Reviews = reviews(d)
-	x = decide.Redact(in.Redactor, x)
+	// Folded: bindings are values the policy computed, lower(line) among them.
+	x = decide.Redact(in.Redactor.Folded(), x)
 	shorten(x)
 	return x, nil
 }
