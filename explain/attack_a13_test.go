@@ -2,6 +2,7 @@ package explain
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -105,6 +106,52 @@ warn contains msg if {
 				if strings.Contains(out, form) {
 					t.Errorf("the explanation holds %s case-folded: %q", k.Rule, form)
 				}
+			}
+		}
+	}
+}
+
+// A Kubernetes Secret's data value is found (and masked) base64-encoded; a
+// rule that decodes it to check what it holds binds the decoded token, which
+// the redactor does not know, and explain prints it.
+func TestAttackA13ExplainBase64DecodedBinding(t *testing.T) {
+	tok := leaktest.Kinds()[2].Secret // github-pat
+	if !strings.HasPrefix(tok, "ghp_") {
+		t.Fatalf("sample %q is not a GitHub token", tok)
+	}
+	b64 := base64.StdEncoding.EncodeToString([]byte(tok))
+	diff := "diff --git a/k8s/secret.yaml b/k8s/secret.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/k8s/secret.yaml\n@@ -0,0 +1,5 @@\n+apiVersion: v1\n+kind: Secret\n+metadata: {name: gh}\n+data:\n+  gh: " + b64 + "\n"
+	req := engine.Request{Environment: "production", PatchContent: diff}
+	b := writeBundle(t, map[string]string{"policies/b.rego": `package gov.custom.b
+
+warn contains msg if {
+	some f in input.patch.files
+	some l in f.added
+	startswith(trim_space(l.text), "gh: ")
+	dec := base64.decode(trim_prefix(trim_space(l.text), "gh: "))
+	startswith(dec, "ghp_")
+	msg := "a GitHub token in a Kubernetes Secret"
+}
+`})
+	x, err := ForRequest(context.Background(), b, req, mustParse(t, diff), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Rules) != 1 || len(x.Rules[0].Bindings) == 0 {
+		t.Fatalf("the rule's bindings are not explained: %+v", x.Rules)
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, x); err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{text.String(), string(js)} {
+		for _, part := range []string{tok[8:], b64[8:]} {
+			if strings.Contains(out, part) {
+				t.Errorf("the explanation holds %q:\n%s", part, out)
 			}
 		}
 	}
