@@ -115,9 +115,14 @@ warn contains msg if {
 // rule that decodes it to check what it holds binds the decoded token, which
 // the redactor does not know, and explain prints it.
 func TestAttackA13ExplainBase64DecodedBinding(t *testing.T) {
-	tok := leaktest.Kinds()[2].Secret // github-pat
+	var tok string
+	for _, k := range leaktest.Kinds() {
+		if k.Rule == "github-pat" {
+			tok = k.Secret
+		}
+	}
 	if !strings.HasPrefix(tok, "ghp_") {
-		t.Fatalf("sample %q is not a GitHub token", tok)
+		t.Fatalf("no GitHub token sample: %q", tok)
 	}
 	b64 := base64.StdEncoding.EncodeToString([]byte(tok))
 	diff := "diff --git a/k8s/secret.yaml b/k8s/secret.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/k8s/secret.yaml\n@@ -0,0 +1,5 @@\n+apiVersion: v1\n+kind: Secret\n+metadata: {name: gh}\n+data:\n+  gh: " + b64 + "\n"
