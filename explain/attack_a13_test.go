@@ -2,8 +2,8 @@ package explain
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strconv"
 	"strings"
