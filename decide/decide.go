@@ -126,8 +126,9 @@ func (p *Pipeline) Run(ctx context.Context, in Input) (*Result, error) {
 }
 
 // Scan returns input.findings (the patch's unsuppressed findings) and the
-// redactor of every secret found in the patch (all of its lines), in each
-// request field and in input.pr.
+// redactor of every secret found in the patch (all of its lines), in the
+// new content of its files when it was loaded (--repo), in each request
+// field and in input.pr.
 func (p *Pipeline) Scan(in Input) ([]engine.Finding, *Redactor) {
 	findings := scan.PolicyFindings(p.Scanner.ScanPatch(in.Patch))
 	secrets := p.Scanner.DiffSecrets([]byte(in.Request.PatchContent))
@@ -136,5 +137,14 @@ func (p *Pipeline) Scan(in Input) ([]engine.Finding, *Redactor) {
 	visitStrings(req, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
 	visitStrings(in.PR, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
 	visitStrings(in.RecordMetadata, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
+	if in.Patch != nil {
+		// --repo: a changed file's whole new content is in the input (and
+		// what rules read of it in gov explain), its unchanged lines too.
+		for _, f := range in.Patch.Files {
+			if f.NewContent != nil {
+				secrets = addAll(secrets, p.Scanner.Secrets([]byte(*f.NewContent)))
+			}
+		}
+	}
 	return findings, &Redactor{scanner: p.Scanner, secrets: withDecoded(secrets)}
 }

@@ -1,10 +1,13 @@
 package decide
 
 import (
+	"encoding/base64"
 	"net/url"
 	"reflect"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/evidence"
@@ -24,6 +27,50 @@ func (r *Redactor) Count() int {
 		return 0
 	}
 	return len(r.secrets)
+}
+
+// Folded is r masking also each secret's all-lower-case and all-upper-case
+// forms, and the text a base64 secret decodes to: for output that shows values a policy computed (gov explain's
+// bindings), where lower(line) is the common way to match without case
+// and gives an upper-case key back whole.
+func (r *Redactor) Folded() *Redactor {
+	if r == nil {
+		return nil
+	}
+	out := &Redactor{scanner: r.scanner, secrets: addAll(nil, r.secrets)}
+	for _, s := range r.secrets {
+		forms := []string{strings.ToLower(s), strings.ToUpper(s)}
+		for _, d := range base64Texts(s) {
+			// A secret found base64-encoded (a Kubernetes Secret's data)
+			// that a rule decodes.
+			forms = append(forms, d, strings.ToLower(d), strings.ToUpper(d))
+		}
+		out.secrets = addAll(out.secrets, forms)
+	}
+	return out
+}
+
+// base64Texts are the printable texts of eight bytes or more that s, or a
+// word of it (the value of a "name: value" line), base64-decodes to.
+func base64Texts(s string) []string {
+	var out []string
+	words := strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`:="',`, r) })
+	for _, w := range append([]string{s}, words...) {
+		if len(w) < 12 {
+			continue
+		}
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			d, err := enc.DecodeString(w)
+			if err != nil || len(d) < 8 || !utf8.Valid(d) {
+				continue
+			}
+			if strings.IndexFunc(string(d), func(r rune) bool { return !unicode.IsPrint(r) && !unicode.IsSpace(r) }) < 0 {
+				out = append(out, string(d))
+				break
+			}
+		}
+	}
+	return out
 }
 
 // String masks every secret in s (scan.Mask form: at most four characters

@@ -7,19 +7,20 @@ import (
 )
 
 // ExitCode maps a decision to gov's exit code: 0 allowed, 1 denied,
-// 3 approval required; a nil decision (an error) is 2.
+// 3 approval required; a nil decision (an error) and an outcome outside
+// the closed set are 2, never the exit code of allow.
 func ExitCode(d *Decision) int {
 	switch {
 	case d == nil:
 		return 2
+	case d.Decision == Allow:
+		return 0
 	case d.Decision == Deny:
 		return 1
 	case d.Decision == RequireApproval:
 		return 3
-	case d.Decision == Allow:
-		return 0
 	}
-	return 2 // an outcome outside the closed set never exits as allowed
+	return 2
 }
 
 // enforcement resolves the effective level: the Input override, else the

@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
@@ -75,6 +77,10 @@ type Read struct {
 	Path  string `json:"path"`
 	Value any    `json:"value"`
 	Via   string `json:"via,omitempty"`
+	// ref is the input reference Path prints: its keys are masked one by
+	// one before it is printed (maskPaths), as Rego's quoting of a key
+	// (escaped quotes, backslashes) hides a secret from the redactor.
+	ref ast.Ref
 }
 
 // Condition is one condition of a declarative rule and the value it read.
@@ -147,9 +153,11 @@ func Explain(ctx context.Context, in Input) (*Explanation, error) {
 	for _, v := range d.Violations {
 		x.Rules = append(x.Rules, explainRule(v, fired, rules, in))
 	}
+	maskPaths(x.Rules, in.Redactor)
 	x.Workflow = explainWorkflow(d, fired, in)
 	x.Reviews = reviews(d)
-	x = decide.Redact(in.Redactor, x)
+	// Folded: bindings are values the policy computed, lower(line) among them.
+	x = decide.Redact(in.Redactor.Folded(), x)
 	shorten(x)
 	return x, nil
 }
@@ -179,4 +187,24 @@ func enforcementOf(d *engine.Decision, in Input) Enforcement {
 	}
 	e.From = from
 	return e
+}
+
+// maskPaths prints each input path a rule read with every string key
+// masked as it is, before Rego quotes it.
+func maskPaths(rules []Rule, red *decide.Redactor) {
+	for i := range rules {
+		for j := range rules[i].Reads {
+			rd := &rules[i].Reads[j]
+			if rd.ref == nil {
+				continue
+			}
+			ref := rd.ref.Copy()
+			for k := 1; k < len(ref); k++ {
+				if s, ok := ref[k].Value.(ast.String); ok {
+					ref[k] = ast.StringTerm(red.String(string(s)))
+				}
+			}
+			rd.Path = ref.String()
+		}
+	}
 }

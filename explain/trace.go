@@ -213,7 +213,7 @@ func inputReads(evt topdown.Event, body ast.Body) []Read {
 			return false // undefined: the body read nothing there
 		}
 		if j, err := ast.JSON(v); err == nil {
-			out = append(out, Read{Path: key, Value: j})
+			out = append(out, Read{Path: key, Value: j, ref: plugged})
 		}
 		return false
 	})

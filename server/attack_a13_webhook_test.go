@@ -76,3 +76,19 @@ func TestAttackA13WebhookCheckRunNamesUnvalidated(t *testing.T) {
 		}
 	}
 }
+
+// A signed workflow_dispatch delivery of the policy repository (it has a
+// top-level ref and no ref_type) replayed under X-GitHub-Event: push passes
+// the event/payload shape check and queues a bundle reload.
+func TestAttackA13WebhookWorkflowDispatchAsPush(t *testing.T) {
+	s := newTestServer(t, Config{WebhookSecret: webhookSecret, PolicyRepo: "acme/policy"})
+	dispatch := []byte(`{"inputs":{},"ref":"refs/heads/main","repository":{"full_name":"acme/policy"},"sender":{"login":"x"},"workflow":".github/workflows/ci.yml"}`)
+	code, out := a13Deliver(t, s.Handler(), "push", "d-a13-wd", dispatch)
+	if code != http.StatusBadRequest {
+		t.Errorf("a workflow_dispatch payload delivered as push: %d %s, want 400", code, out)
+	}
+	// Guard: a push payload of the policy repository still reloads.
+	if code, out := a13Deliver(t, s.Handler(), "push", "d-a13-push", a13Push); code != http.StatusAccepted {
+		t.Errorf("push: %d %s, want 202", code, out)
+	}
+}

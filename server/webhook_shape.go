@@ -31,6 +31,8 @@ func payloadEvent(top map[string]json.RawMessage) string {
 		return "pull_request_review_comment"
 	case has("pull_request"):
 		return "pull_request"
+	case has("workflow") && has("ref") && !has("pusher"): // workflow_dispatch: ref, inputs and workflow, no pusher
+		return "workflow_dispatch"
 	case has("pusher") || (has("ref") && !has("ref_type")): // create and delete carry ref_type
 		return "push"
 	case has("zen") && has("hook_id"):

@@ -216,3 +216,105 @@ func TestAttackA13TraditionalDiffMismatchedNames(t *testing.T) {
 		t.Errorf("exit 0 (allow) for a change GNU patch applies to .github/workflows/deploy.yml:\n%s", out)
 	}
 }
+
+// gov eval and gov explain --repo with a patch whose file path holds a
+// secret and does not apply: the error names the path raw.
+func TestAttackA13RepoErrorEchoesSecretPath(t *testing.T) {
+	aws := a13Kind(t, "aws-access-key-id")
+	path := "cfg/" + aws.Secret + "/settings.py"
+	diff := "diff --git a/" + path + " b/" + path + "\n--- a/" + path + "\n+++ b/" + path + "\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+	p := a13Write(t, "p.diff", []byte(diff))
+	repo := t.TempDir()
+	for _, cmd := range []string{"eval", "explain"} {
+		code, out := a13Gov(t, cmd, "--patch", p, "--env", "production", "--repo", repo)
+		if code != 2 {
+			t.Errorf("gov %s: exit %d, want 2\n%s", cmd, code, out)
+		}
+		if !strings.Contains(out, "patch does not apply") {
+			t.Errorf("gov %s: the error does not say why:\n%s", cmd, out)
+		}
+		a13NoRaw(t, "gov "+cmd+" --repo", out, aws.Secret)
+	}
+}
+
+// gov explain DIGEST reads a file of that name in the working directory
+// (a repository checkout a pull request can add files to) before it looks
+// in the audit store: a forged record saying allow is explained as the
+// stored record, which denied, under the digest asked for.
+func TestAttackA13ExplainDigestShadowedByFile(t *testing.T) {
+	dir := t.TempDir()
+	audit := filepath.Join(dir, "audit")
+	aws := a13Kind(t, "aws-access-key-id")
+	diff := a13Write(t, "p.diff", []byte("diff --git a/app/x.py b/app/x.py\n--- a/app/x.py\n+++ b/app/x.py\n@@ -1 +1 @@\n-x = 1\n+"+leaktest.Line(aws)+"\n"))
+	if code, out := a13Gov(t, "eval", "--patch", diff, "--env", "production", "--audit-dir", audit); code != 1 {
+		t.Fatalf("gov eval: exit %d, want 1 (deny)\n%s", code, out)
+	}
+	records, _ := filepath.Glob(filepath.Join(audit, "*", "*", "*.json"))
+	if len(records) != 1 {
+		t.Fatalf("records %v", records)
+	}
+	data, err := os.ReadFile(records[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	d := rec["decision"].(map[string]any)
+	d["decision"], d["reason"], d["violations"] = "allow", "forged", []any{}
+	forged, _ := json.Marshal(rec)
+	hex := strings.TrimSuffix(filepath.Base(records[0]), ".json")
+	work := filepath.Join(dir, "checkout")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	for _, arg := range []string{hex[:12], "sha256:" + hex} {
+		if err := os.WriteFile(arg, forged, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out := a13Gov(t, "explain", "--audit-dir", audit, arg)
+		if code != 0 || !strings.Contains(out, "decision: deny") || strings.Contains(out, "forged") {
+			t.Errorf("gov explain %s: exit %d, want the stored record (deny):\n%s", arg, code, out)
+		}
+	}
+}
+
+// --repo loads each changed file's whole new content into the input: a
+// secret in an unchanged line of the file is in what gov decides on, but
+// only the patch and request fields are scanned for secrets to mask, so
+// gov explain (a rule reading new_content) and --print-input print it raw.
+func TestAttackA13RepoContentSecretRaw(t *testing.T) {
+	aws := a13Kind(t, "aws-access-key-id")
+	dir := t.TempDir()
+	repo := filepath.Join(dir, "repo")
+	bundle := filepath.Join(dir, "bundle")
+	for name, text := range map[string]string{
+		filepath.Join(repo, "app", "settings.py"):   leaktest.Line(aws) + "\nx = 1\ny = 2\n",
+		filepath.Join(bundle, "gov.cue"):            "library: enabled: true\n",
+		filepath.Join(bundle, "policies", "c.rego"): "package gov.custom.c\n\nwarn contains msg if {\n\tsome f in input.patch.files\n\tcontains(f.new_content, \"y = 3\")\n\tmsg := \"changed y\"\n}\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	diff := a13Write(t, "p.diff", []byte("diff --git a/app/settings.py b/app/settings.py\n--- a/app/settings.py\n+++ b/app/settings.py\n@@ -2,2 +2,2 @@\n x = 1\n-y = 2\n+y = 3\n"))
+	for _, args := range [][]string{
+		{"explain", "--bundle", bundle, "--patch", diff, "--env", "production", "--repo", repo},
+		{"explain", "--bundle", bundle, "--patch", diff, "--env", "production", "--repo", repo, "--format", "json"},
+		{"eval", "--patch", diff, "--env", "production", "--repo", repo, "--print-input"},
+	} {
+		code, out := a13Gov(t, args...)
+		if code != 0 {
+			t.Fatalf("gov %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+		if args[0] == "explain" && !strings.Contains(out, "new_content") {
+			t.Fatalf("gov explain does not show the content read:\n%s", out)
+		}
+		a13NoRaw(t, "gov "+strings.Join(args, " "), out, aws.Secret)
+	}
+}

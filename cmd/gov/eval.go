@@ -81,8 +81,8 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 		return fmt.Errorf("%s: %w", f.request.patchName(), err)
 	}
 	if f.repo != "" {
-		if err := p.LoadContent(f.repo); err != nil {
-			return fmt.Errorf("--repo %s: %w", f.repo, err)
+		if err := loadRepoContent(p, f.repo, req); err != nil {
+			return err
 		}
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)

@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -100,8 +101,8 @@ func runExplain(cmd *cobra.Command, f *explainFlags, args []string) error {
 			return fmt.Errorf("%s: %w", f.request.patchName(), err)
 		}
 		if f.repo != "" {
-			if err := p.LoadContent(f.repo); err != nil {
-				return fmt.Errorf("--repo %s: %w", f.repo, err)
+			if err := loadRepoContent(p, f.repo, req); err != nil {
+				return err
 			}
 		}
 		if x, err = explain.ForRequest(ctx, b, req, p, f.enforcement); err != nil {
@@ -116,14 +117,22 @@ func runExplain(cmd *cobra.Command, f *explainFlags, args []string) error {
 	})
 }
 
-// record reads RECORD: a record file, else a digest in the audit store.
+// record reads RECORD: a digest (sha256:<hex> or 12 hex digits at least)
+// is looked up in the audit store, never read as a file of that name (a
+// checkout may hold one); anything else is a record file, named by the
+// digest of its bytes rather than by its file name.
 func (f *explainFlags) record(cmd *cobra.Command, arg, bundleDir string) (evidence.Record, string, error) {
-	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
+	if st, err := os.Stat(arg); err == nil && !st.IsDir() && !looksLikeDigest(arg) {
+		data, err := os.ReadFile(arg)
+		if err != nil {
+			return evidence.Record{}, "", err
+		}
 		rec, err := evidence.Store{}.Read(arg)
 		if err != nil {
 			return rec, "", err
 		}
-		return rec, "sha256:" + strings.TrimSuffix(filepath.Base(arg), ".json"), nil
+		sum := sha256.Sum256(data)
+		return rec, "sha256:" + hex.EncodeToString(sum[:]), nil
 	}
 	dir := firstNonEmpty(f.audit.given(), bundleDir, defaultAuditDir)
 	if err := storeExists(dir); err != nil {
@@ -158,4 +167,11 @@ func decidedUnder(ctx context.Context, bi engine.BundleInfo, b *bundles.Bundle) 
 		return b
 	}
 	return alt
+}
+
+// looksLikeDigest reports whether arg is a record digest as gov explain
+// takes one: sha256:<hex>, or 12 hex digits at least.
+func looksLikeDigest(arg string) bool {
+	h := strings.TrimPrefix(arg, "sha256:")
+	return len(h) >= 12 && strings.Trim(strings.ToLower(h), "0123456789abcdef") == ""
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
+	"github.com/gov-policy/gov/patch"
+	"github.com/gov-policy/gov/scan"
 )
 
 // requestFlags are the request facts shared by eval (and later pr and simulate).
@@ -87,4 +91,22 @@ func (f *requestFlags) patchName() string {
 		return "stdin"
 	}
 	return f.patchFile
+}
+
+// loadRepoContent reads the post-patch content of p's files from the work
+// tree repo (--repo). Its error names a file of the patch, whose path may
+// hold a secret: it is masked with the secrets the default scanner finds in
+// the request, as a decision would be.
+func loadRepoContent(p *patch.Patch, repo string, req engine.Request) error {
+	err := p.LoadContent(repo)
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("--repo %s: %w", repo, err)
+	sc, serr := scan.New(scan.Config{})
+	if serr != nil {
+		return errors.New("--repo " + repo + ": the patch does not apply (message withheld: the scanner could not be built to mask it)")
+	}
+	_, red := (&decide.Pipeline{Scanner: sc}).Scan(decide.Input{Request: req, Patch: p})
+	return red.Error(err)
 }
