@@ -21,7 +21,7 @@ func TestWebhookEventMustMatchPayload(t *testing.T) {
 	review := payload(t, "../testdata/github/webhooks/pull_request_review_submitted.json")
 	push := payload(t, "../testdata/github/webhooks/push.json")
 	mergeGroup := []byte(`{"action":"checks_requested","merge_group":{"head_sha":"` + headSHA + `","head_ref":"refs/heads/gh-readonly-queue/master/pr-2-` + headSHA + `","base_ref":"refs/heads/master"},"repository":{"full_name":"Codertocat/Hello-World"}}`)
-	checkRun := []byte(`{"action":"rerequested","check_run":{"head_sha":"` + headSHA + `","pull_requests":[{"number":2}]},"repository":{"full_name":"Codertocat/Hello-World"}}`)
+	checkRun := []byte(`{"action":"rerequested","check_run":{"head_sha":"` + headSHA + `","pull_requests":[{"number":2,"base":{"repo":{"url":"https://api.github.com/repos/Codertocat/Hello-World"}}}]},"repository":{"full_name":"Codertocat/Hello-World"}}`)
 	s := newTestServer(t, Config{WebhookSecret: webhookSecret, GitHub: githubFor("http://127.0.0.1:1"), PolicyRepo: "Codertocat/Hello-World"})
 	h := s.Handler()
 	for i, tc := range []struct {
