@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gov-policy/gov/engine"
@@ -88,15 +86,7 @@ func (s *Server) mergeGroupJob(g github.MergeGroup, delivery string) func(contex
 func (s *Server) decideGroup(ctx context.Context, g github.MergeGroup, delivery string) (retryable bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.JobTimeout)
 	defer cancel()
-	var mu sync.Mutex
-	transient := false
-	client, err := s.githubClient(g.Installation, func(status int, err error) {
-		if status >= 500 || err != nil {
-			mu.Lock()
-			transient = true
-			mu.Unlock()
-		}
-	})
+	client, worthRetry, err := s.jobClient(g.Installation)
 	if err != nil {
 		return false, err
 	}
@@ -109,11 +99,7 @@ func (s *Server) decideGroup(ctx context.Context, g github.MergeGroup, delivery 
 	if err == nil {
 		return false, nil
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	var ne net.Error
-	timedOut := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-	return transient || timedOut, err
+	return worthRetry(err), err
 }
 
 // failGroup marks the group's commit failed with the reason.

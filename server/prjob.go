@@ -85,15 +85,7 @@ func (s *Server) prRun(target github.Event, delivery string) func(context.Contex
 func (s *Server) evaluatePR(ctx context.Context, target github.Event, requestID string) (retryable bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.JobTimeout)
 	defer cancel()
-	var mu sync.Mutex
-	transient := false
-	client, err := s.githubClient(target.Installation, func(status int, err error) {
-		if status >= 500 || err != nil {
-			mu.Lock()
-			transient = true
-			mu.Unlock()
-		}
-	})
+	client, worthRetry, err := s.jobClient(target.Installation)
 	if err != nil {
 		return false, err
 	}
@@ -108,11 +100,29 @@ func (s *Server) evaluatePR(ctx context.Context, target github.Event, requestID 
 		s.track(ctx, ev, target.Installation)
 		return false, nil
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	var ne net.Error
-	timedOut := errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-	return transient || timedOut, err
+	return worthRetry(err), err
+}
+
+// jobClient is the installation's GitHub client for one job attempt, and
+// retryable, which says whether an attempt's error is worth another: GitHub
+// answered 5xx or did not answer (in time) at some point of it.
+func (s *Server) jobClient(installation int64) (*github.Client, func(error) bool, error) {
+	var mu sync.Mutex
+	transient := false
+	client, err := s.githubClient(installation, func(status int, err error) {
+		if status >= 500 || err != nil {
+			mu.Lock()
+			transient = true
+			mu.Unlock()
+		}
+	})
+	retryable := func(err error) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		var ne net.Error
+		return transient || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	}
+	return client, retryable, err
 }
 
 // setErrorStatus marks the PR's head commit "error" with the reason.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/github"
@@ -103,31 +104,14 @@ func runPR(cmd *cobra.Command, f *prFlags) error {
 	if err != nil {
 		return err
 	}
-	client, err := newGitHubClient(f.githubURL, f.maxWait)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 	defer cancel()
-	b, err := loadBundle(ctx, f.bundle)
+	client, b, pipe, req, err := f.setup(ctx)
 	if err != nil {
 		return err
 	}
-	signer, err := f.artifacts.signer(ctx, b)
-	if err != nil {
-		return err
-	}
-	pipe, err := decide.New(ctx, b)
-	if err != nil {
-		return err
-	}
-	pipe.AuditDir, pipe.Signer = auditDir(f.artifacts.auditDir, b), signer
 	if f.verbose {
 		defer func() { fmt.Fprintf(cmd.ErrOrStderr(), "github: %s\n", client.Stats()) }()
-	}
-	req, err := f.request.buildWithoutPatch()
-	if err != nil {
-		return err
 	}
 	if f.group != nil {
 		return runMergeGroup(ctx, cmd, f, github.Evaluator{Source: client, Members: client, Bundle: b, Pipeline: pipe}, client, req)
@@ -311,4 +295,30 @@ func statusTarget(f *prFlags, repo github.Repo) string {
 		return fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, run)
 	}
 	return f.targetURL
+}
+
+// setup is what every gov pr run needs before it reads a pull request: the
+// GitHub client, the bundle, the decision pipeline (recording and signing
+// as the flags say) and the request facts. One place, so that a single PR,
+// --all-open and a merge group decide through the same pipeline.
+func (f *prFlags) setup(ctx context.Context) (*github.Client, *bundles.Bundle, *decide.Pipeline, engine.Request, error) {
+	client, err := newGitHubClient(f.githubURL, f.maxWait)
+	if err != nil {
+		return nil, nil, nil, engine.Request{}, err
+	}
+	b, err := loadBundle(ctx, f.bundle)
+	if err != nil {
+		return nil, nil, nil, engine.Request{}, err
+	}
+	signer, err := f.artifacts.signer(ctx, b)
+	if err != nil {
+		return nil, nil, nil, engine.Request{}, err
+	}
+	pipe, err := decide.New(ctx, b)
+	if err != nil {
+		return nil, nil, nil, engine.Request{}, err
+	}
+	pipe.AuditDir, pipe.Signer = auditDir(f.artifacts.auditDir, b), signer
+	req, err := f.request.buildWithoutPatch()
+	return client, b, pipe, req, err
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gov-policy/gov/decide"
 	"github.com/gov-policy/gov/engine"
 	"github.com/gov-policy/gov/github"
 )
@@ -48,31 +47,14 @@ func runAllOpen(cmd *cobra.Command, f *prFlags) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--all-open needs --repo OWNER/NAME (or $%s): %w", envGitHubRepository, err)}
 	}
-	client, err := newGitHubClient(f.githubURL, f.maxWait)
-	if err != nil {
-		return err
-	}
 	setup, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 	defer cancel()
-	b, err := loadBundle(setup, f.bundle)
+	client, b, pipe, req, err := f.setup(setup)
 	if err != nil {
 		return err
 	}
-	signer, err := f.artifacts.signer(setup, b)
-	if err != nil {
-		return err
-	}
-	pipe, err := decide.New(setup, b)
-	if err != nil {
-		return err
-	}
-	pipe.AuditDir, pipe.Signer = auditDir(f.artifacts.auditDir, b), signer
 	if f.verbose {
 		defer func() { fmt.Fprintf(cmd.ErrOrStderr(), "github: %s\n", client.Stats()) }()
-	}
-	req, err := f.request.buildWithoutPatch()
-	if err != nil {
-		return err
 	}
 	numbers, err := client.ListOpenPRs(setup, repo)
 	if err != nil {
