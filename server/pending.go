@@ -234,12 +234,16 @@ func readEntry(path string) ([]byte, error) {
 	return data, err
 }
 
-// pendingStore is cfg.Pending, else one under the audit directory, else
-// one in memory (a PostgreSQL audit store keeps them in memory for now).
-func pendingStore(cfg Config) PendingStore {
+// pendingStore is cfg.Pending, else one in the audit database db (a
+// PostgreSQL audit store), else one under the audit directory, else one in
+// memory.
+func pendingStore(cfg Config, db any) PendingStore {
+	pdb, isDB := db.(pendingDB)
 	switch {
 	case cfg.Pending != nil:
 		return cfg.Pending
+	case isDB:
+		return pgPending{db: pdb}
 	case cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir):
 		return diskPending{dir: filepath.Join(cfg.AuditDir, pendingDir), key: pendingKey(cfg.WebhookSecret)}
 	}

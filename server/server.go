@@ -88,9 +88,10 @@ type Config struct {
 	DeliveryTTL    time.Duration
 
 	// EscalationSweep is how often the PRs waiting for approval are checked
-	// for an overdue stage (default 1m). Pending keeps them (default: under
-	// AuditDir when it is a directory, else in memory); Now is the clock
-	// of escalations (default time.Now).
+	// for an overdue stage (default 1m). Pending keeps them (default: in
+	// the database when AuditDir is a PostgreSQL URL, under AuditDir when
+	// it is a directory, else in memory); Now is the clock of escalations
+	// (default time.Now).
 	EscalationSweep time.Duration
 	Pending         PendingStore
 	Now             func() time.Time
@@ -193,7 +194,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	} else if cfg.AuditDir != "" && !evidence.IsDatabaseURL(cfg.AuditDir) {
 		s.seen.disk = &diskSeen{dir: filepath.Join(cfg.AuditDir, deliveriesDir), ttl: cfg.DeliveryTTL, now: time.Now}
 	}
-	s.pending = pendingStore(cfg)
+	s.pending = pendingStore(cfg, s.db)
 	return s, nil
 }
 

@@ -74,44 +74,71 @@ func (q *queuedSweeps) done(k prKey) {
 // passed (on the server's clock) and whose job is not queued already; it
 // returns how many it queued. It fills at most half of the work queue,
 // leaving the rest to GitHub's deliveries; the PRs left over wait for the
-// next sweep.
+// next sweep. A list shared by replicas (lockedSweeper) is swept by one
+// replica at a time, and a PR queued by one is not due again for the
+// others until a sweep interval has passed.
 func (s *Server) sweep(ctx context.Context) int {
+	now, n := s.cfg.Now(), 0
+	take := func(p PendingPR) (taken, stop bool) {
+		taken, stop = s.queueEscalation(ctx, p)
+		if taken {
+			n++
+		}
+		return taken, stop
+	}
+	if ls, ok := s.pending.(lockedSweeper); ok {
+		ran, err := ls.sweepDue(ctx, now, s.cfg.EscalationSweep, take)
+		switch {
+		case err != nil:
+			s.log.Error("escalation sweep: pending approvals list", "error", oneLine(err.Error()))
+		case !ran:
+			s.log.Debug("escalation sweep: another replica is sweeping; skipped")
+		}
+		return n
+	}
 	ps, err := s.pending.List(ctx)
 	if err != nil {
 		s.log.Error("pending approvals list: read incompletely", "error", oneLine(err.Error()))
 	}
-	now, n := s.cfg.Now(), 0
 	for _, p := range ps {
 		if p.Due.After(now) {
 			continue
 		}
-		repo, err := github.ParseRepo(p.Repo)
-		if err != nil || p.Number <= 0 {
-			s.log.Error("pending approvals list: dropping a malformed entry", "repo", p.Repo, "pr", p.Number)
-			_ = s.pending.Remove(ctx, p.Repo, p.Number)
-			continue
+		if _, stop := take(p); stop {
+			break
 		}
-		k := keyOf(repo, p.Number)
-		if s.queue.depth() >= max(s.queue.capacity()/2, 1) {
-			s.log.Warn("escalation sweep: work queue half full, trying again at the next sweep", "repo", p.Repo, "pr", p.Number)
-			return n
-		}
-		if !s.swept.add(k) {
-			continue // its job from an earlier sweep has not run yet
-		}
-		t := prTask{kind: "escalation", head: p.HeadSHA, run: s.escalationRun(repo, p)}
-		run := func(ctx context.Context) error {
-			s.swept.done(k) // taken from the queue: a later sweep may queue it again
-			return s.prs.do(ctx, k, t)
-		}
-		if !s.queue.push(job{kind: "escalation", run: run}) {
-			s.swept.done(k)
-			s.log.Warn("escalation sweep: work queue full, trying again at the next sweep", "repo", p.Repo, "pr", p.Number)
-			return n
-		}
-		n++
 	}
 	return n
+}
+
+// queueEscalation queues the escalation job of the due PR p: taken when it
+// was queued; stop when the work queue has no room for more.
+func (s *Server) queueEscalation(ctx context.Context, p PendingPR) (taken, stop bool) {
+	repo, err := github.ParseRepo(p.Repo)
+	if err != nil || p.Number <= 0 {
+		s.log.Error("pending approvals list: dropping a malformed entry", "repo", p.Repo, "pr", p.Number)
+		_ = s.pending.Remove(ctx, p.Repo, p.Number)
+		return false, false
+	}
+	k := keyOf(repo, p.Number)
+	if s.queue.depth() >= max(s.queue.capacity()/2, 1) {
+		s.log.Warn("escalation sweep: work queue half full, trying again at the next sweep", "repo", p.Repo, "pr", p.Number)
+		return false, true
+	}
+	if !s.swept.add(k) {
+		return false, false // its job from an earlier sweep has not run yet
+	}
+	t := prTask{kind: "escalation", head: p.HeadSHA, run: s.escalationRun(repo, p)}
+	run := func(ctx context.Context) error {
+		s.swept.done(k) // taken from the queue: a later sweep may queue it again
+		return s.prs.do(ctx, k, t)
+	}
+	if !s.queue.push(job{kind: "escalation", run: run}) {
+		s.swept.done(k)
+		s.log.Warn("escalation sweep: work queue full, trying again at the next sweep", "repo", p.Repo, "pr", p.Number)
+		return false, true
+	}
+	return true, false
 }
 
 // escalationRun looks at a pending PR again through the same pipeline as a
