@@ -244,7 +244,7 @@ func checkExamples(def cue.Value, e entry) error {
 		if !strings.HasPrefix(x, top+":") {
 			continue
 		}
-		v := def.Context().CompileString(x)
+		v := cuecontext.New().CompileString(x)
 		if err := v.Err(); err != nil {
 			return fmt.Errorf("example %q does not compile: %w", x, err)
 		}
