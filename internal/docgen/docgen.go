@@ -61,6 +61,9 @@ func Render(src []byte) ([]byte, error) {
 				}
 				e.examples = []string{ex}
 			}
+			if err := checkExamples(def, e); err != nil {
+				return nil, fmt.Errorf("schema.cue %s: %s: %w", f.def, e.key, err)
+			}
 			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", e.key, cell(e.typ), cell(e.def), exampleCell(e.examples), cell(e.desc))
 		}
 		if f.name == "rules.cue" {
@@ -227,6 +230,29 @@ func syntax(v cue.Value) string {
 		return v.IncompleteKind().String()
 	}
 	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+// checkExamples compiles each example written from the file's top level
+// (audit: dir: "...") and unifies it with the file's schema: an example
+// the schema would refuse (a typo, a wrong type, a closed key) fails the
+// generation. Examples of a list element or map entry (name: "SRE review")
+// have no top level to check against and are left as written.
+func checkExamples(def cue.Value, e entry) error {
+	top, _, _ := strings.Cut(e.key, ".")
+	top, _, _ = strings.Cut(top, "[")
+	for _, x := range e.examples {
+		if !strings.HasPrefix(x, top+":") {
+			continue
+		}
+		v := cuecontext.New().CompileString(x)
+		if err := v.Err(); err != nil {
+			return fmt.Errorf("example %q does not compile: %w", x, err)
+		}
+		if err := def.Unify(v).Validate(); err != nil {
+			return fmt.Errorf("example %q is refused by the schema: %w", x, err)
+		}
+	}
+	return nil
 }
 
 // defaultExample writes a key's default as its example (audit.retention_days:

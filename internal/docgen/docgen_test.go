@@ -80,3 +80,19 @@ func TestReferenceNamesEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestBadExampleFails: an example the schema refuses (here a typo in the
+// key) stops the generation, so the reference never shows one.
+func TestBadExampleFails(t *testing.T) {
+	src, err := ReadSchema("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(src), `// Example: audit: dir: "/var/lib/gov/audit"`, `// Example: audit: directory: "/var/lib/gov/audit"`, 1)
+	if bad == string(src) {
+		t.Fatal("the audit.dir example moved: update the test")
+	}
+	if _, err := Render([]byte(bad)); err == nil || !strings.Contains(err.Error(), "refused by the schema") {
+		t.Fatalf("got %v, want the example refused", err)
+	}
+}
