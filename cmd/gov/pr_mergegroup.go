@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -17,17 +18,30 @@ import (
 // the group at its own head, reported on the group's commit. The PRs' own
 // runs keep their records, SARIF and evidence; this one writes none.
 func runMergeGroup(ctx context.Context, cmd *cobra.Command, f *prFlags, e github.Evaluator, client *github.Client, req engine.Request) error {
-	ge, err := e.EvaluateGroup(ctx, client, *f.group, req, f.enforcement)
-	if err != nil {
-		return err
+	// A success is posted only when every PR is still as evaluated
+	// (github.ErrStale otherwise): then gov starts over, as for one PR.
+	var ge *github.GroupEvaluation
+	for attempt := 1; ; attempt++ {
+		var err error
+		if ge, err = e.EvaluateGroup(ctx, client, *f.group, req, f.enforcement); err != nil {
+			return err
+		}
+		if !f.post {
+			break
+		}
+		err = client.PublishGroup(ctx, ge, statusTarget(f, ge.Group.Repo))
+		if errors.Is(err, github.ErrStale) && attempt < github.MaxAttempts {
+			fmt.Fprintf(cmd.ErrOrStderr(), "gov: %v; starting over\n", err)
+			continue
+		}
+		if err != nil {
+			_ = printGroup(cmd.OutOrStdout(), f.format, ge)
+			return err
+		}
+		break
 	}
 	if err := printGroup(cmd.OutOrStdout(), f.format, ge); err != nil {
 		return err
-	}
-	if f.post {
-		if err := client.PublishGroup(ctx, ge, statusTarget(f, ge.Group.Repo)); err != nil {
-			return err
-		}
 	}
 	if err := writeGroupOutputs(ge); err != nil {
 		return err
