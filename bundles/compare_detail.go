@@ -11,13 +11,7 @@ import (
 // field changes and both versions.
 func diffEntries(kind string, a, b map[string]any) []Change {
 	var out []Change
-	names := slices.Sorted(maps.Keys(a))
-	for n := range b {
-		if _, ok := a[n]; !ok {
-			names = append(names, n)
-		}
-	}
-	slices.Sort(names)
+	names := unionKeys(a, b)
 	for _, name := range names {
 		av, inA := a[name]
 		bv, inB := b[name]
@@ -61,13 +55,7 @@ func fieldChanges(prefix string, a, b any) []FieldChange {
 	bm, bIsMap := b.(map[string]any)
 	if (aIsMap || a == nil) && (bIsMap || b == nil) && (aIsMap || bIsMap) {
 		var out []FieldChange
-		keys := slices.Sorted(maps.Keys(am))
-		for k := range bm {
-			if _, ok := am[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
-		slices.Sort(keys)
+		keys := unionKeys(am, bm)
 		for _, k := range keys {
 			field := k
 			if prefix != "" {
@@ -169,4 +157,16 @@ func stageChanges(field string, a, b any) []FieldChange {
 		out = append(out, FieldChange{Field: field + " (order)", Before: ca, After: cb})
 	}
 	return out
+}
+
+// unionKeys is the keys of a and b, once each, sorted.
+func unionKeys(a, b map[string]any) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -71,6 +71,17 @@ func Encode(rec Record) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// stamped is rec as every store writes it: its time now when unset, in
+// UTC, and its encoding.
+func stamped(rec Record) (Record, []byte, error) {
+	if rec.Time.IsZero() {
+		rec.Time = time.Now()
+	}
+	rec.Time = rec.Time.UTC()
+	data, err := Encode(rec)
+	return rec, data, err
+}
+
 // Write records rec (a zero Time is now) and returns the record's path. The
 // file is written to a temporary file, synced and published with a hard
 // link, so readers never see a partial record and an existing record is
@@ -80,11 +91,7 @@ func (s Store) Write(rec Record) (string, error) {
 	if s.Dir == "" {
 		return "", errors.New("audit: no audit directory")
 	}
-	if rec.Time.IsZero() {
-		rec.Time = time.Now()
-	}
-	rec.Time = rec.Time.UTC()
-	data, err := Encode(rec)
+	rec, data, err := stamped(rec)
 	if err != nil {
 		return "", err
 	}
@@ -109,7 +116,7 @@ func (s Store) publish(data []byte, t time.Time) (path string, added bool, err e
 	defer func() { _ = os.Remove(tmp) }()
 	switch err := os.Link(tmp, final); {
 	case errors.Is(err, fs.ErrExist):
-		have, rerr := os.ReadFile(final)
+		have, rerr := os.ReadFile(final) //nolint:gosec // final is <audit dir>/<yyyy>/<mm>/<hex sha256>.json, built here
 		if rerr != nil {
 			return "", false, fmt.Errorf("audit: %w", rerr)
 		}

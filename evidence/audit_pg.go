@@ -131,11 +131,7 @@ type pgRow struct {
 
 // Write records rec (a zero Time is now) and returns its name.
 func (s *PGStore) Write(rec Record) (string, error) {
-	if rec.Time.IsZero() {
-		rec.Time = time.Now()
-	}
-	rec.Time = rec.Time.UTC()
-	data, err := Encode(rec)
+	rec, data, err := stamped(rec)
 	if err != nil {
 		return "", err
 	}

@@ -200,17 +200,8 @@ func (p *policy) status() BundleStatus {
 }
 
 // poll reloads every interval until ctx ends.
-func (p *policy) poll(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = p.reload(ctx, "poll")
-		}
-	}
+func (p *policy) poll(ctx context.Context, interval time.Duration) {
+	every(ctx, interval, func() { _ = p.reload(ctx, "poll") })
 }
 
 // isUnpinned: a "+dirty" revision may change content without changing

@@ -30,6 +30,12 @@ func (s *Server) track(ctx context.Context, ev *github.Evaluation, installation 
 
 // sweepEvery runs sweep every d until ctx ends.
 func (s *Server) sweepEvery(ctx context.Context, d time.Duration) {
+	every(ctx, d, func() { s.sweep(ctx) })
+}
+
+// every runs fn every d until ctx ends (the bundle poll, the escalation
+// sweep).
+func every(ctx context.Context, d time.Duration, fn func()) {
 	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
@@ -37,7 +43,7 @@ func (s *Server) sweepEvery(ctx context.Context, d time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.sweep(ctx)
+			fn()
 		}
 	}
 }
