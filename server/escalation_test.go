@@ -65,13 +65,19 @@ func escalations(fake *githubtest.Server) []githubtest.Comment {
 }
 
 // waitEscalationJob waits until the escalation jobs queued have finished (they
-// are counted when they return, after publishing and tracking).
-func waitEscalationJob(t *testing.T, s *Server) {
+// are counted when they return, after publishing and tracking) on one of
+// servers (replicas sharing a durable queue: any may run it).
+func waitEscalationJob(t *testing.T, servers ...*Server) {
 	t.Helper()
 	if !waitFor(10*time.Second, func() bool {
-		return hasMetric(metricsText(t, s.Handler()), `gov_jobs_total{kind="escalation",result="ok"} 1`)
+		for _, s := range servers {
+			if hasMetric(metricsText(t, s.Handler()), `gov_jobs_total{kind="escalation",result="ok"} 1`) {
+				return true
+			}
+		}
+		return false
 	}) {
-		t.Fatalf("the escalation job did not finish:\n%s", metricsText(t, s.Handler()))
+		t.Fatalf("the escalation job did not finish:\n%s", metricsText(t, servers[0].Handler()))
 	}
 }
 

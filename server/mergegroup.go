@@ -40,7 +40,7 @@ func (s *Server) routeMergeGroup(body []byte, action, delivery string) (*job, st
 	if herr := s.checkInstallation("merge_group", delivery, g.Installation); herr != nil {
 		return nil, "", herr
 	}
-	return &job{kind: "merge_group", run: s.mergeGroupJob(g, delivery)},
+	return &job{kind: "merge_group", run: s.mergeGroupJob(g, delivery), durable: groupArgs{Group: g, Delivery: delivery, Line: groupLine(g)}},
 		fmt.Sprintf("decide merge group %s of %s %s", g.HeadSHA[:7], g.Repo, g.BaseRef), nil
 }
 

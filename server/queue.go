@@ -13,6 +13,9 @@ type job struct {
 	kind   string // "pr" or "reload"
 	run    func(ctx context.Context) error
 	queued time.Time // set by push
+	// durable is the job as the durable queue stores it (nil: in memory
+	// only, a reload).
+	durable durableArgs
 }
 
 // queue is a bounded FIFO drained by a fixed pool of workers. push never

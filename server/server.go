@@ -95,6 +95,10 @@ type Config struct {
 	EscalationSweep time.Duration
 	Pending         PendingStore
 	Now             func() time.Time
+	// JobRescue is how often a replica on a PostgreSQL audit store looks
+	// for the running jobs of replicas that are gone, to queue them again
+	// (default 2s).
+	JobRescue time.Duration
 
 	// Logger receives structured logs (default: discard).
 	Logger *slog.Logger
@@ -116,6 +120,7 @@ func (c *Config) defaults() {
 	setDefault(&c.DeliveryMemory, 10000)
 	setDefault(&c.DeliveryTTL, 24*time.Hour)
 	setDefault(&c.EscalationSweep, time.Minute)
+	setDefault(&c.JobRescue, 2*time.Second)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -132,12 +137,15 @@ func setDefault[T int | int64 | time.Duration](v *T, d T) {
 
 // Server serves the decision API, webhooks, health and metrics.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	m       *metrics
-	pol     *policy
-	auth    *authenticator
-	queue   *queue
+	cfg   Config
+	log   *slog.Logger
+	m     *metrics
+	pol   *policy
+	auth  *authenticator
+	queue *queue
+	// jobs is the durable queue of PR, merge group and escalation jobs
+	// when the audit store is a PostgreSQL database (queue_river.go).
+	jobs    *durableQueue
 	prs     *prLines
 	pending PendingStore
 	// swept are the pending PRs whose escalation job is queued (sweep.go).
@@ -195,6 +203,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.seen.disk = &diskSeen{dir: filepath.Join(cfg.AuditDir, deliveriesDir), ttl: cfg.DeliveryTTL, now: time.Now}
 	}
 	s.pending = pendingStore(cfg, s.db)
+	if pg, ok := s.db.(*evidence.PGStore); ok {
+		if s.jobs, err = newDurableQueue(ctx, s, pg); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -208,7 +221,7 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.Handle("GET /metrics", s.m.handler())
+	mux.Handle("GET /metrics", s.metricsHandler())
 	return mux
 }
 
@@ -234,6 +247,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	workers := s.queue.start(workCtx, s.cfg.Workers)
+	if s.jobs != nil {
+		if err := s.jobs.start(workCtx); err != nil {
+			stopWork()
+			_ = s.queue.drain(context.Background(), workers)
+			return fmt.Errorf("durable job queue: %w", err)
+		}
+	}
 	var bg sync.WaitGroup
 	pollCtx, stopPoll := context.WithCancel(ctx)
 	defer stopPoll()
@@ -260,6 +280,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		stopWork()
 		workers.Wait()
 		err = errors.Join(err, fmt.Errorf("shutdown: queued jobs did not finish within %s; the rest were cancelled", s.cfg.ShutdownTimeout))
+	}
+	if s.jobs != nil {
+		// The durable jobs running finish; those queued stay for the others.
+		err = errors.Join(err, s.jobs.stop(bound))
 	}
 	if s.signq != nil {
 		// After the requests: no record is added any more.

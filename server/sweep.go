@@ -127,6 +127,15 @@ func (s *Server) queueEscalation(ctx context.Context, p PendingPR) (taken, stop 
 		return false, false
 	}
 	k := keyOf(repo, p.Number)
+	if s.jobs != nil {
+		// One escalation job per PR waits in the durable queue at most.
+		inserted, err := s.jobs.insert(ctx, escalationArgs{PR: p, Line: prLine(k), Head: p.HeadSHA})
+		if err != nil {
+			s.log.Warn("escalation sweep: the job could not be stored, trying again at the next sweep", "repo", p.Repo, "pr", p.Number, "error", oneLine(err.Error()))
+			return false, true
+		}
+		return inserted, false
+	}
 	if s.queue.depth() >= max(s.queue.capacity()/2, 1) {
 		s.log.Warn("escalation sweep: work queue half full, trying again at the next sweep", "repo", p.Repo, "pr", p.Number)
 		return false, true

@@ -93,6 +93,8 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusOK, resultPong, "")
 	case j == nil:
 		answer(http.StatusAccepted, resultIgnored, detail)
+	case j.durable != nil && s.jobs != nil:
+		s.storeJob(r.Context(), answer, j, event, id, detail, forget)
 	case !s.queue.push(*j):
 		forget()
 		s.log.Warn("webhook refused: work queue full", "event", event, "delivery", id)
@@ -257,7 +259,8 @@ func (s *Server) route(event string, body []byte, delivery string) (*job, string
 	if herr := s.checkInstallation(event, delivery, target.Installation); herr != nil {
 		return nil, "", herr
 	}
-	return &job{kind: "pr", run: s.prJob(target, delivery)}, fmt.Sprintf("evaluate %s#%d", target.Repo, target.Number), nil
+	return &job{kind: "pr", run: s.prJob(target, delivery), durable: s.prArgs(target, delivery)},
+		fmt.Sprintf("evaluate %s#%d", target.Repo, target.Number), nil
 }
 
 // prTargetOf is the PR an event is about; Number 0 when it names none.

@@ -1,0 +1,50 @@
+package evidence
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// gov serve keeps its durable job queue in the audit database (server's
+// queue_river.go). What it needs of the store is here: a pool of its own
+// (jobs hold connections for their PR's lock), a migration step under gov's
+// migration lock for the queue's tables, and errors without the password.
+
+// NewPool opens another pool of at most maxConns connections to the
+// store's database, with the store's credentials; the caller closes it.
+func (s *PGStore) NewPool(ctx context.Context, maxConns int32) (*pgxpool.Pool, error) {
+	cfg := s.pool.Config()
+	cfg.MaxConns = maxConns
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	return pool, nil
+}
+
+// MigrateWith runs step under gov's migration lock (migrate's), so that
+// replicas starting together run it one after the other: a schema gov does
+// not version itself (the job queue's, whose migrations each need a
+// transaction of their own) migrates as safely as gov's own.
+func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx context.Context) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return s.fail(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
+		return s.fail(err)
+	}
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
+	}()
+	if err := step(ctx); err != nil {
+		return s.fail(fmt.Errorf("migration %s: %w", name, err))
+	}
+	return nil
+}
+
+// Scrub names the store in err and removes its password from err's text.
+func (s *PGStore) Scrub(err error) error { return s.failIf(err) }

@@ -1,0 +1,536 @@
+package server
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/gov-policy/gov/evidence"
+	"github.com/gov-policy/gov/github"
+)
+
+// With a PostgreSQL audit store, gov serve's webhook jobs (PR jobs, merge
+// group jobs, the sweep's escalation jobs) are rows of a durable queue in
+// the same database (river): a delivery answered 202 is stored, any
+// replica works it, a failed attempt is retried with backoff, and a job
+// whose replica died is worked again by another.
+//
+//   - One job of a line (a PR, or a merge group's commit) at a time across
+//     replicas: a job holds the line's advisory lock on a connection of its
+//     own while it runs; a job that finds it taken is snoozed (tried again
+//     shortly, no attempt spent).
+//   - The newest job of a PR wins: holding the lock, a job that has a newer
+//     job of its PR (waiting, running or done) is dropped as superseded, as
+//     prLines drops a waiting one, the break-glass labeling of a head kept.
+//   - A replica holds an advisory lock named by its river client id for its
+//     life. Every replica looks every JobRescue for running jobs whose
+//     replica's lock is free: that replica is gone (PostgreSQL ends the
+//     session of a killed process), and its jobs are made available again
+//     at once instead of after river's RescueStuckJobsAfter.
+//
+// Reload jobs (a push to the policy repository) stay in the in-memory
+// queue: each replica reloads its own bundle.
+
+// Job kinds of the durable queue.
+const (
+	kindPR         = "gov_pr"
+	kindGroup      = "gov_merge_group"
+	kindEscalation = "gov_escalation"
+)
+
+// prArgs is a PR job: the event, its delivery (unique), the PR's line and
+// the head the event named.
+type prArgs struct {
+	Event    github.Event `json:"event"`
+	Delivery string       `json:"delivery" river:"unique"`
+	Line     string       `json:"line"`
+	Head     string       `json:"head"`
+	// Keep marks the break-glass labeling of Head, which a newer job of
+	// the same head does not supersede unless it is one too.
+	Keep bool `json:"keep"`
+}
+
+func (prArgs) Kind() string { return kindPR }
+
+func (prArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// groupArgs is a merge group job.
+type groupArgs struct {
+	Group    github.MergeGroup `json:"group"`
+	Delivery string            `json:"delivery" river:"unique"`
+	Line     string            `json:"line"`
+}
+
+func (groupArgs) Kind() string { return kindGroup }
+
+func (groupArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// escalationArgs is a sweep's escalation job: one waits per PR at most.
+type escalationArgs struct {
+	PR   PendingPR `json:"pr"`
+	Line string    `json:"line" river:"unique"`
+	Head string    `json:"head"`
+}
+
+func (escalationArgs) Kind() string { return kindEscalation }
+
+func (escalationArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
+}
+
+// durableArgs is a job of the durable queue.
+type durableArgs = river.JobArgs
+
+// metricsHandler is /metrics; with the durable queue gov_queue_depth is
+// counted in the database at each scrape (the jobs available or running,
+// of every replica) plus this replica's in-memory reload jobs.
+func (s *Server) metricsHandler() http.Handler {
+	h := s.m.handler()
+	if s.jobs == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n, err := s.jobs.depth(r.Context()); err == nil {
+			s.m.queueDepth.Set(float64(n + s.queue.depth()))
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// prLine and groupLine name the lines of the durable queue.
+func prLine(k prKey) string { return fmt.Sprintf("pr:%s#%d", k.repo, k.number) }
+
+func groupLine(g github.MergeGroup) string {
+	return "group:" + strings.ToLower(g.Repo.String()) + "@" + g.HeadSHA
+}
+
+// durableQueue is the river client of a server and what its jobs lock.
+type durableQueue struct {
+	s      *Server
+	store  *evidence.PGStore
+	pool   *pgxpool.Pool
+	client *river.Client[pgx.Tx]
+	id     string
+
+	// live holds the replica's lock while the client runs.
+	liveMu sync.Mutex
+	live   *pgxpool.Conn
+
+	stopping   atomic.Bool
+	stopRescue context.CancelFunc
+	rescueDone chan struct{}
+}
+
+// newDurableQueue migrates river's schema under gov's migration lock and
+// prepares the client (started by start).
+func newDurableQueue(ctx context.Context, s *Server, store *evidence.PGStore) (*durableQueue, error) {
+	// A connection per running job (its line's lock), river's own (fetch,
+	// completion, LISTEN, leader election, maintenance), the replica's
+	// lock and the webhook inserts.
+	pool, err := store.NewPool(ctx, int32(min(2*s.cfg.Workers+8, 1000))) //nolint:gosec // bounded
+	if err != nil {
+		return nil, err
+	}
+	err = store.MigrateWith(ctx, "river job queue", func(ctx context.Context) error {
+		m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: s.log})
+		if err == nil {
+			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		}
+		return err
+	})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	d := &durableQueue{s: s, store: store, pool: pool, id: replicaID()}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &prWorker{d: d})
+	river.AddWorker(workers, &groupWorker{d: d})
+	river.AddWorker(workers, &escalationWorker{d: d})
+	// One attempt is bounded by JobTimeout, the error status by 30s.
+	jobTimeout := s.cfg.JobTimeout + time.Minute
+	d.client, err = river.NewClient(riverpgxv5.New(pool), &river.Config{
+		ID:                   d.id,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.cfg.Workers}},
+		Workers:              workers,
+		MaxAttempts:          s.cfg.MaxAttempts,
+		RetryPolicy:          retryPolicy{base: s.cfg.RetryBase},
+		JobTimeout:           jobTimeout,
+		RescueStuckJobsAfter: 2 * jobTimeout,
+		Logger:               s.log,
+	})
+	if err != nil {
+		pool.Close()
+		return nil, store.Scrub(err)
+	}
+	return d, nil
+}
+
+// replicaID names this process's river client: unique across replicas.
+func replicaID() string {
+	host, _ := os.Hostname()
+	var b [6]byte
+	_, _ = crand.Read(b[:])
+	return fmt.Sprintf("gov-%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// replicaLock and lineLock are the advisory lock names (hashed by
+// PostgreSQL's hashtextextended).
+func replicaLock(id string) string { return "gov-replica:" + id }
+
+func lineLock(line string) string { return "gov-line:" + line }
+
+// start takes the replica's lock, starts working jobs and the rescue of
+// dead replicas' jobs.
+func (d *durableQueue) start(ctx context.Context) error {
+	if err := d.takeLive(ctx); err != nil {
+		return err
+	}
+	if err := d.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return d.store.Scrub(err)
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d.stopRescue, d.rescueDone = cancel, make(chan struct{})
+	go func() {
+		defer close(d.rescueDone)
+		every(rctx, d.s.cfg.JobRescue, func() { d.rescue(rctx) })
+	}()
+	return nil
+}
+
+// takeLive (re)takes the replica's lock on a connection held for it.
+func (d *durableQueue) takeLive(ctx context.Context) error {
+	d.liveMu.Lock()
+	defer d.liveMu.Unlock()
+	if d.live != nil {
+		if _, err := d.live.Exec(ctx, "SELECT 1"); err == nil {
+			return nil
+		}
+		_ = d.live.Conn().Close(ctx)
+		d.live.Release()
+		d.live = nil
+	}
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return d.store.Scrub(err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtextextended($1, 0))", replicaLock(d.id)); err != nil {
+		conn.Release()
+		return d.store.Scrub(err)
+	}
+	d.live = conn
+	return nil
+}
+
+// stop stops fetching and waits for the running jobs within ctx; past it
+// they are cancelled (and snoozed: another replica or the next start takes
+// them). The jobs not started stay queued for the other replicas.
+func (d *durableQueue) stop(ctx context.Context) error {
+	d.stopping.Store(true)
+	if d.stopRescue != nil {
+		d.stopRescue()
+		<-d.rescueDone
+	}
+	err := d.client.Stop(ctx)
+	if err != nil {
+		hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = d.client.StopAndCancel(hard)
+		err = fmt.Errorf("shutdown: running jobs did not finish within %s; they were cancelled and stay queued", d.s.cfg.ShutdownTimeout)
+	}
+	d.liveMu.Lock()
+	if d.live != nil {
+		_, _ = d.live.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock_all()")
+		d.live.Release()
+		d.live = nil
+	}
+	d.liveMu.Unlock()
+	d.pool.Close()
+	return err
+}
+
+// insert stores a job; inserted is false when its unique twin is stored
+// already.
+func (d *durableQueue) insert(ctx context.Context, args river.JobArgs) (inserted bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	res, err := d.client.Insert(ctx, args, nil)
+	if err != nil {
+		return false, d.store.Scrub(err)
+	}
+	return !res.UniqueSkippedAsDuplicate, nil
+}
+
+// depth is the count of the jobs available or running (gov_queue_depth).
+func (d *durableQueue) depth(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var n int
+	err := d.pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE state IN ('available', 'running') AND kind = ANY($1)",
+		[]string{kindPR, kindGroup, kindEscalation}).Scan(&n)
+	return n, err
+}
+
+// rescue makes the running jobs of replicas that are gone available
+// again: their replica's lock is free. A job rescued more than twice its
+// attempts (it kills its replica?) is left to river's rescuer.
+func (d *durableQueue) rescue(ctx context.Context) {
+	if err := d.takeLive(ctx); err != nil {
+		d.s.log.Warn("durable job queue: the replica's lock could not be taken again", "error", oneLine(err.Error()))
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rows, err := d.pool.Query(ctx, `WITH candidates AS MATERIALIZED (
+			SELECT id, attempted_by[cardinality(attempted_by)] AS runner FROM river_job
+			WHERE state = 'running' AND kind = ANY($1) AND cardinality(attempted_by) > 0 AND attempt < $3
+		), dead AS MATERIALIZED (
+			SELECT id FROM candidates
+			WHERE runner <> $2 AND pg_try_advisory_xact_lock_shared(hashtextextended('gov-replica:' || runner, 0))
+		)
+		UPDATE river_job j SET state = 'available', scheduled_at = now(), max_attempts = greatest(j.max_attempts, j.attempt + 1)
+		FROM dead WHERE j.id = dead.id AND j.state = 'running'
+		RETURNING j.id, j.kind`, []string{kindPR, kindGroup, kindEscalation}, d.id, 2*d.s.cfg.MaxAttempts+1)
+	if err != nil {
+		d.s.log.Warn("durable job queue: looking for the jobs of replicas gone failed", "error", oneLine(d.store.Scrub(err).Error()))
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var kind string
+		if rows.Scan(&id, &kind) == nil {
+			d.s.log.Warn("durable job queue: the replica running a job is gone: queued again", "job", id, "kind", kind)
+		}
+	}
+}
+
+// lock takes line's lock on a connection of its own; ok is false when
+// another job holds it.
+func (d *durableQueue) lock(ctx context.Context, line string) (conn *pgxpool.Conn, ok bool, err error) {
+	conn, err = d.pool.Acquire(ctx)
+	if err != nil {
+		return nil, false, d.store.Scrub(err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", lineLock(line)).Scan(&ok); err != nil || !ok {
+		conn.Release()
+		return nil, false, d.store.Scrub(err)
+	}
+	return conn, true, nil
+}
+
+// unlock frees line's lock; a connection that cannot is closed (which
+// frees it as well).
+func (d *durableQueue) unlock(conn *pgxpool.Conn, line string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", lineLock(line)); err != nil {
+		_ = conn.Conn().Close(ctx)
+	}
+	conn.Release()
+}
+
+// newer reports whether a job of line was enqueued after job id and was
+// not discarded: its run reads the PR later than this one would. The
+// break-glass labeling of head (keep) gives way only to another of head,
+// or to a job of another head.
+func (d *durableQueue) newer(ctx context.Context, id int64, line, head string, keep bool) (bool, error) {
+	var found bool
+	err := d.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM river_job
+		WHERE id > $1 AND kind = ANY($2) AND args @> jsonb_build_object('line', $3::text)
+		AND state IN ('available', 'scheduled', 'retryable', 'pending', 'running', 'completed')
+		AND NOT ($4 AND args->>'head' = $5 AND NOT coalesce((args->>'keep')::boolean, false)))`,
+		id, []string{kindPR, kindEscalation}, line, keep, head).Scan(&found)
+	return found, d.store.Scrub(err)
+}
+
+// attempt is one try of a job: retryable says whether its error is worth
+// another (GitHub 5xx, a timeout, a PR that changed before posting).
+type attempt func(ctx context.Context) (retryable bool, err error)
+
+// supersede says of which head a job is, for newer.
+type supersede struct {
+	head string
+	keep bool
+}
+
+// work runs one attempt of a job under its line's lock. The job ends ok;
+// or is retried by river (backoff, another replica maybe) while attempts
+// are left and the error is retryable; or fail runs (the error status)
+// and the job is cancelled. A job interrupted by shutdown is snoozed, not
+// failed: the next replica to fetch it runs it.
+func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, kind, line string, sup *supersede, try attempt, fail func(context.Context, error)) error {
+	conn, ok, err := d.lock(ctx, line)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return river.JobSnooze(lineBusySnooze + rand.N(lineBusySnooze)) //nolint:gosec // jitter
+	}
+	defer d.unlock(conn, line)
+	log := d.s.log.With("job", row.ID, "kind", kind, "line", line, "attempt", row.Attempt)
+	if sup != nil {
+		newer, err := d.newer(ctx, row.ID, line, sup.head, sup.keep)
+		if err != nil {
+			return err
+		}
+		if newer {
+			log.Info("a newer job of the pull request is queued or ran: this one is superseded")
+			d.s.m.jobs.WithLabelValues(metricKind(kind), "superseded").Inc()
+			return nil
+		}
+	}
+	retryable, err := try(ctx)
+	switch {
+	case err == nil:
+		d.finished(kind, "ok", row)
+		return nil
+	case d.stopping.Load() && ctx.Err() != nil:
+		log.Info("shutting down: the job stays queued", "error", oneLine(err.Error()))
+		return river.JobSnooze(0)
+	case retryable && row.Attempt < row.MaxAttempts:
+		d.s.m.jobRetries.Inc()
+		log.Warn("job failed: retrying", "error", oneLine(err.Error()))
+		return err
+	}
+	log.Error("job failed", "error", oneLine(err.Error()))
+	if fail != nil {
+		fail(ctx, err)
+	}
+	d.finished(kind, "error", row)
+	return river.JobCancel(err)
+}
+
+// lineBusySnooze is how long a job waits when its line is locked (plus up
+// to as much again).
+const lineBusySnooze = 500 * time.Millisecond
+
+func (d *durableQueue) finished(kind, result string, row *rivertype.JobRow) {
+	d.s.m.jobs.WithLabelValues(metricKind(kind), result).Inc()
+	d.s.m.timing.jobLatency.WithLabelValues(metricKind(kind)).Observe(time.Since(row.CreatedAt).Seconds())
+}
+
+// metricKind is the kind label of the in-memory queue's jobs.
+func metricKind(kind string) string {
+	switch kind {
+	case kindPR:
+		return "pr"
+	case kindGroup:
+		return "merge_group"
+	}
+	return "escalation"
+}
+
+// retryPolicy waits as the in-memory jobs do between attempts.
+type retryPolicy struct{ base time.Duration }
+
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(backoff(p.base, max(job.Attempt, 1)))
+}
+
+type prWorker struct {
+	river.WorkerDefaults[prArgs]
+	d *durableQueue
+}
+
+func (w *prWorker) Work(ctx context.Context, j *river.Job[prArgs]) error {
+	s, a := w.d.s, j.Args
+	try := func(ctx context.Context) (bool, error) {
+		retryable, err := s.evaluatePR(ctx, a.Event, "github-delivery-"+a.Delivery)
+		if errors.Is(err, github.ErrStale) {
+			if newer, nerr := w.d.newer(ctx, j.ID, a.Line, a.Head, a.Keep); nerr == nil && newer {
+				s.log.Info("pull request changed before posting: the newer job reports", "line", a.Line, "why", oneLine(err.Error()))
+				return false, nil
+			}
+			retryable = true
+		}
+		return retryable, err
+	}
+	fail := func(ctx context.Context, err error) {
+		if serr := s.setErrorStatus(ctx, a.Event, err); serr != nil {
+			s.log.Error("setting the error status failed", "line", a.Line, "error", oneLine(serr.Error()))
+		}
+	}
+	return w.d.work(ctx, j.JobRow, kindPR, a.Line, &supersede{head: a.Head, keep: a.Keep}, try, fail)
+}
+
+type groupWorker struct {
+	river.WorkerDefaults[groupArgs]
+	d *durableQueue
+}
+
+func (w *groupWorker) Work(ctx context.Context, j *river.Job[groupArgs]) error {
+	s, a := w.d.s, j.Args
+	try := func(ctx context.Context) (bool, error) {
+		retryable, err := s.decideGroup(ctx, a.Group, a.Delivery)
+		return retryable || errors.Is(err, github.ErrStale), err
+	}
+	fail := func(ctx context.Context, err error) {
+		if serr := s.failGroup(ctx, a.Group, err); serr != nil {
+			s.log.Error("setting the merge group's failure status failed", "line", a.Line, "error", oneLine(serr.Error()))
+		}
+	}
+	return w.d.work(ctx, j.JobRow, kindGroup, a.Line, nil, try, fail)
+}
+
+type escalationWorker struct {
+	river.WorkerDefaults[escalationArgs]
+	d *durableQueue
+}
+
+// Work looks at the pending PR again; a failure keeps its entry for the
+// next sweep (no retry, no error status: the last decision stands).
+func (w *escalationWorker) Work(ctx context.Context, j *river.Job[escalationArgs]) error {
+	s, a := w.d.s, j.Args
+	repo, err := github.ParseRepo(a.PR.Repo)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	try := func(ctx context.Context) (bool, error) { return false, s.escalationRun(repo, a.PR)(ctx) }
+	return w.d.work(ctx, j.JobRow, kindEscalation, a.Line, &supersede{head: a.Head}, try, nil)
+}
+
+// prArgs is the durable form of a PR job.
+func (s *Server) prArgs(target github.Event, delivery string) prArgs {
+	return prArgs{Event: target, Delivery: delivery, Line: prLine(keyOf(target.Repo, target.Number)),
+		Head: target.HeadSHA, Keep: s.bindsBreakGlass(target)}
+}
+
+// storeJob stores a webhook's job in the durable queue before answering
+// 202. When it cannot be stored the delivery's claims are dropped and it
+// is answered 503, so that GitHub delivers it again.
+func (s *Server) storeJob(ctx context.Context, answer func(int, string, string), j *job, event, id, detail string, forget func()) {
+	inserted, err := s.jobs.insert(ctx, j.durable)
+	switch {
+	case err != nil:
+		forget()
+		s.log.Warn("webhook refused: the job could not be stored", "event", event, "delivery", id, "error", oneLine(err.Error()))
+		answer(http.StatusServiceUnavailable, resultBusy, "cannot store the job: redeliver later")
+	case !inserted:
+		answer(http.StatusOK, resultDuplicate, "delivery "+id+" is queued already")
+	default:
+		s.log.Info("webhook queued", "event", event, "delivery", id, "job", detail, "durable", true)
+		answer(http.StatusAccepted, resultQueued, detail)
+	}
+}

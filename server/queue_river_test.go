@@ -1,0 +1,232 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gov-policy/gov/github"
+	"github.com/gov-policy/gov/github/githubtest"
+	"github.com/gov-policy/gov/internal/pgtest"
+)
+
+// pgJobServer is a server on the audit database url (so on the durable
+// queue) deciding PRs against GitHub at ghURL, closed when the test ends.
+func pgJobServer(t *testing.T, url, ghURL, bundle string) *Server {
+	t.Helper()
+	s := newTestServer(t, Config{Bundle: bundle, WebhookSecret: webhookSecret, GitHub: githubFor(ghURL), AuditDir: url,
+		Workers: 2, MaxAttempts: 3, RetryBase: time.Millisecond, JobRescue: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = s.db.Close() })
+	return s
+}
+
+// dbQuery runs one query returning one value on the database url.
+func dbQuery[T any](t *testing.T, url, sql string, args ...any) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	var v T
+	if err := conn.QueryRow(ctx, sql, args...).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return v
+}
+
+// jobOf is the state and attempt of the durable job of a delivery.
+func jobOf(t *testing.T, url, delivery string) string {
+	t.Helper()
+	return dbQuery[string](t, url, `SELECT coalesce((SELECT state::text || ' ' || attempt::text FROM river_job
+		WHERE args->>'delivery' = $1), 'none')`, delivery)
+}
+
+// TestPGJobsOfOnePRNeverOverlapAcrossReplicas: replicas a and b share the
+// durable queue. The job of head A holds GitHub's first answer while head
+// B is pushed and its delivery sent to the other replica: B's job must not
+// run (no request reaches GitHub) until A's is done, and the last status
+// posted is head B's.
+func TestPGJobsOfOnePRNeverOverlapAcrossReplicas(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	fake := fakeGitHub(t)
+	bundle := markerBundle(t)
+	a, b := pgJobServer(t, db, fake.URL, bundle), pgJobServer(t, db, fake.URL, bundle)
+	baseA, _ := serve(t, a)
+	baseB, _ := serve(t, b)
+	hung, release := make(chan struct{}), make(chan struct{})
+	var blocked atomic.Bool
+	var overlap atomic.Int32
+	var once sync.Once
+	fake.OnRequest(func(r githubtest.Request) {
+		if blocked.Load() {
+			overlap.Add(1) // a request of another job while A's waits
+			return
+		}
+		once.Do(func() {
+			blocked.Store(true)
+			close(hung)
+			<-release
+			blocked.Store(false)
+		})
+	})
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	postWebhook(t, baseA, "pull_request", "d-A", synchronize(t, headSHA))
+	select {
+	case <-hung:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the job of head A never asked GitHub")
+	}
+	author := githubtest.User{Login: "Codertocat", ID: 21031067}
+	fake.Push(2, githubtest.Commit{SHA: headB, Author: &author, Committer: &author}, diffB)
+	postWebhook(t, baseB, "pull_request", "d-B", synchronize(t, headB))
+	// B's job was fetched by a replica and put back (its PR is busy), or
+	// ran beside A's.
+	if !waitFor(20*time.Second, func() bool {
+		return overlap.Load() > 0 || dbQuery[int](t, db, `SELECT coalesce((SELECT (metadata->>'snoozes')::int FROM river_job
+			WHERE args->>'delivery' = 'd-B'), 0)`) > 0
+	}) {
+		t.Fatalf("head B's job was never tried: %s", jobOf(t, db, "d-B"))
+	}
+	close(release)
+	if !waitFor(20*time.Second, func() bool {
+		return strings.HasPrefix(jobOf(t, db, "d-A"), "completed") && strings.HasPrefix(jobOf(t, db, "d-B"), "completed")
+	}) {
+		t.Fatalf("jobs not done: A %s, B %s", jobOf(t, db, "d-A"), jobOf(t, db, "d-B"))
+	}
+	if n := overlap.Load(); n > 0 {
+		t.Errorf("%d GitHub requests of another job of the PR while head A's job ran", n)
+	}
+	st := fake.Statuses()
+	if len(st) == 0 || st[len(st)-1].SHA != headB {
+		t.Errorf("statuses %+v: want head B's last", st)
+	}
+	if cs := fake.Comments(2); len(cs) != 1 || !strings.Contains(cs[0].Body, "denied") {
+		t.Errorf("decision comment %+v: want head B's (denied)", cs)
+	}
+}
+
+// TestPGJobRetriedAfterTransientFailure: GitHub answers 500 to the first
+// reads of the PR; the durable job is retried (river attempts, with
+// backoff) and decides the PR, not "error". When every attempt fails the
+// status is error and the job is not retried past MaxAttempts.
+func TestPGJobRetriedAfterTransientFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		failFirst int64
+		wantState string
+		wantJob   string
+	}{
+		{"two 500s, then decided", 2, github.StateSuccess, "completed 3"},
+		{"500s on every attempt", 99, github.StateError, "cancelled 3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := pgtest.NewDatabase(t)
+			fake := fakeGitHub(t)
+			var gets atomic.Int64
+			px := proxy(t, fake, func(w http.ResponseWriter, r *http.Request) bool {
+				if r.Method != http.MethodGet || r.URL.Path != prPath || r.Header.Get("Accept") == "application/vnd.github.v3.diff" {
+					return false
+				}
+				if gets.Add(1) <= tc.failFirst {
+					http.Error(w, `{"message":"Server Error"}`, http.StatusInternalServerError)
+					return true
+				}
+				return false
+			})
+			s := pgJobServer(t, db, px.URL+"/api/v3", markerBundle(t))
+			base, _ := serve(t, s)
+			postWebhook(t, base, "pull_request", "d-retry", synchronize(t, headSHA))
+			if !waitFor(20*time.Second, func() bool {
+				j := jobOf(t, db, "d-retry")
+				return strings.HasPrefix(j, "completed") || strings.HasPrefix(j, "cancelled") || strings.HasPrefix(j, "discarded")
+			}) {
+				t.Fatalf("job not done: %s", jobOf(t, db, "d-retry"))
+			}
+			if j := jobOf(t, db, "d-retry"); j != tc.wantJob {
+				t.Errorf("job %s, want %s", j, tc.wantJob)
+			}
+			st := statusesOf(fake, headSHA)
+			if len(st) != 1 || st[0].State != tc.wantState {
+				t.Errorf("statuses %+v: want one %s", st, tc.wantState)
+			}
+		})
+	}
+}
+
+// TestPGWebhookJobNotStoredIs503AndRedeliverable: when the job cannot be
+// stored (here its table is gone) the delivery is answered 503, not 202,
+// and its claims are dropped: GitHub's redelivery, once the database is
+// back, is queued (202), not refused as a duplicate.
+func TestPGWebhookJobNotStoredIs503AndRedeliverable(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	fake := fakeGitHub(t)
+	s := pgJobServer(t, db, fake.URL, markerBundle(t))
+	exec := func(sql string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = conn.Close(context.Background()) }()
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec("ALTER TABLE river_job RENAME TO river_job_away")
+	body := synchronize(t, headSHA)
+	if code, out := a13Deliver(t, s.Handler(), "pull_request", "d-503", body); code != http.StatusServiceUnavailable {
+		t.Fatalf("job not stored: %d %s, want 503", code, out)
+	}
+	exec("ALTER TABLE river_job_away RENAME TO river_job")
+	if code, out := a13Deliver(t, s.Handler(), "pull_request", "d-503", body); code != http.StatusAccepted {
+		t.Fatalf("redelivery: %d %s, want 202", code, out)
+	}
+	if j := jobOf(t, db, "d-503"); j != "available 0" {
+		t.Errorf("stored job: %s, want available", j)
+	}
+}
+
+// TestPGQueueDepthCountsDurableJobs: gov_queue_depth is the durable
+// queue's jobs available or running, as every replica sees it.
+func TestPGQueueDepthCountsDurableJobs(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	fake := fakeGitHub(t)
+	a, b := pgJobServer(t, db, fake.URL, markerBundle(t)), pgJobServer(t, db, fake.URL, markerBundle(t))
+	// Neither serves: the jobs wait.
+	for _, id := range []string{"d-1", "d-2"} {
+		if code, out := a13Deliver(t, a.Handler(), "pull_request", id, synchronize(t, map[string]string{"d-1": headSHA, "d-2": headB}[id])); code != http.StatusAccepted {
+			t.Fatalf("%s: %d %s", id, code, out)
+		}
+	}
+	for _, s := range []*Server{a, b} {
+		if m := metricsText(t, s.Handler()); !hasMetric(m, "gov_queue_depth 2") {
+			t.Errorf("gov_queue_depth: want 2\n%s", grepLines(m, "gov_queue_depth"))
+		}
+	}
+}
+
+func grepLines(text, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
