@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/gov-policy/gov/github"
 	"github.com/gov-policy/gov/github/githubtest"
@@ -229,4 +230,56 @@ func grepLines(text, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestPGOlderJobSupersededByNewer: jobs of one PR wait while no replica
+// works (a burst of pushes); when one starts, the older head's job is
+// dropped as superseded and only the newest is evaluated, as in one
+// process. A break-glass labeling of a head is not dropped for a plain
+// job of the same head that came after it.
+func TestPGOlderJobSupersededByNewer(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	fake := fakeGitHub(t)
+	s := pgJobServer(t, db, fake.URL, markerBundle(t))
+	for _, d := range []struct{ id, head string }{{"d-1", headSHA}, {"d-2", headB}} {
+		if code, out := a13Deliver(t, s.Handler(), "pull_request", d.id, synchronize(t, d.head)); code != http.StatusAccepted {
+			t.Fatalf("%s: %d %s", d.id, code, out)
+		}
+	}
+	serve(t, s)
+	if !waitFor(20*time.Second, func() bool {
+		return strings.HasPrefix(jobOf(t, db, "d-1"), "completed") && strings.HasPrefix(jobOf(t, db, "d-2"), "completed")
+	}) {
+		t.Fatalf("jobs not done: %s, %s", jobOf(t, db, "d-1"), jobOf(t, db, "d-2"))
+	}
+	if m := metricsText(t, s.Handler()); !hasMetric(m, `gov_jobs_total{kind="pr",result="superseded"} 1`) ||
+		!hasMetric(m, `gov_jobs_total{kind="pr",result="ok"} 1`) {
+		t.Errorf("want one job superseded and one run:\n%s", grepLines(m, "gov_jobs_total"))
+	}
+	if st := fake.Statuses(); len(st) != 1 {
+		t.Errorf("statuses %+v: want the newest job's only", st)
+	}
+
+	// Labeling with break-glass binds the label to its head: a later
+	// plain job of the same head does not supersede it. (These jobs go to
+	// a queue no replica works.)
+	d := s.jobs
+	unworked := &river.InsertOpts{Queue: "unworked"}
+	ctx := t.Context()
+	keep, err := d.client.Insert(ctx, prArgs{Delivery: "k-1", Line: "pr:acme/x#9", Head: headSHA, Keep: true}, unworked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.client.Insert(ctx, prArgs{Delivery: "k-2", Line: "pr:acme/x#9", Head: headSHA}, unworked); err != nil {
+		t.Fatal(err)
+	}
+	if newer, err := d.newer(ctx, keep.Job.ID, "pr:acme/x#9", headSHA, true); err != nil || newer {
+		t.Errorf("break-glass job superseded by a plain job of its head: %v %v", newer, err)
+	}
+	if _, err := d.client.Insert(ctx, prArgs{Delivery: "k-3", Line: "pr:acme/x#9", Head: headB}, unworked); err != nil {
+		t.Fatal(err)
+	}
+	if newer, err := d.newer(ctx, keep.Job.ID, "pr:acme/x#9", headSHA, true); err != nil || !newer {
+		t.Errorf("break-glass job not superseded by a job of a newer head: %v %v", newer, err)
+	}
 }
