@@ -59,6 +59,7 @@ type replica struct {
 	cmd                *exec.Cmd
 	log                *bytes.Buffer
 	done               chan struct{}
+	waitErr            error // set when done is closed
 }
 
 // replicaFlags are what every replica of a test shares.
@@ -85,7 +86,7 @@ func startReplica(t *testing.T, name string, f replicaFlags) *replica {
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = r.cmd.Wait(); close(r.done) }()
+	go func() { r.waitErr = r.cmd.Wait(); close(r.done) }()
 	t.Cleanup(func() {
 		r.kill()
 		if t.Failed() {
@@ -269,4 +270,56 @@ func replicaIdle(t *testing.T, r *replica) bool {
 	var buf bytes.Buffer
 	_, _ = buf.ReadFrom(resp.Body)
 	return hasMetric(buf.String(), "gov_queue_depth 0")
+}
+
+// TestPGReplicaSIGTERMFinishesRunningJob: a replica told to stop (SIGTERM)
+// while its job waits on GitHub finishes the job, posts its status and
+// exits 0; it does not drop the job on the floor or leave it to a rescue.
+func TestPGReplicaSIGTERMFinishesRunningJob(t *testing.T) {
+	fake := fakeGitHub(t)
+	flags := replicaFlags{audit: pgtest.NewDatabase(t), bundle: markerBundle(t), github: fake.URL}
+	hung, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	fake.OnRequest(func(r githubtest.Request) {
+		if r.Path != prPath {
+			return
+		}
+		once.Do(func() {
+			close(hung)
+			<-release
+		})
+	})
+	a := startReplica(t, "a", flags)
+	if code, out := postSigned(a.base, "pull_request", "d-term", synchronize(t, headSHA)); code != http.StatusAccepted {
+		t.Fatalf("replica a: %d %s, want 202", code, out)
+	}
+	select {
+	case <-hung:
+	case <-time.After(20 * time.Second):
+		close(release)
+		t.Fatal("the job never asked GitHub for the PR")
+	}
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// Stopping: no longer ready, still running its job.
+	waitFor(5*time.Second, func() bool {
+		resp, err := http.Get(a.base + "/healthz")
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		return err != nil
+	})
+	close(release)
+	select {
+	case <-a.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("replica a did not exit after SIGTERM")
+	}
+	if a.waitErr != nil {
+		t.Errorf("replica a exited: %v, want 0", a.waitErr)
+	}
+	if st := statusesOf(fake, headSHA); len(st) != 1 || st[0].TargetURL != a.target {
+		t.Errorf("statuses %+v: want replica a's, posted before it exited", st)
+	}
 }
