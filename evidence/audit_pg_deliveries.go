@@ -24,17 +24,27 @@ const deliveryTimeout = 5 * time.Second
 func (s *PGStore) ClaimDelivery(key string, ttl time.Duration) (bool, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, deliveryTimeout)
 	defer cancel()
+	claimed, err := ClaimDeliveryTx(ctx, s.pool, key, ttl)
+	if err != nil {
+		return false, s.fail(err)
+	}
+	return claimed, nil
+}
+
+// ClaimDeliveryTx is ClaimDelivery in q, a transaction of the caller's (gov
+// serve claims a delivery and stores its job in one): the claim holds only
+// if the transaction commits. Its error is not scrubbed (PGStore.Scrub).
+func ClaimDeliveryTx(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}, key string, ttl time.Duration) (bool, error) {
 	var claimed bool
-	err := s.pool.QueryRow(ctx, `INSERT INTO gov_webhook_deliveries AS d (key) VALUES ($1)
+	err := q.QueryRow(ctx, `INSERT INTO gov_webhook_deliveries AS d (key) VALUES ($1)
 		ON CONFLICT (key) DO UPDATE SET at = now() WHERE d.at < now() - make_interval(secs => $2)
 		RETURNING true`, key, ttl.Seconds()).Scan(&claimed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
-	if err != nil {
-		return false, s.fail(err)
-	}
-	return claimed, nil
+	return claimed, err
 }
 
 // ForgetDelivery drops a claim, so that a delivery refused (503) may be

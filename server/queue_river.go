@@ -282,6 +282,36 @@ func (d *durableQueue) insert(ctx context.Context, args river.JobArgs) (inserted
 	return !res.UniqueSkippedAsDuplicate, nil
 }
 
+// enqueue claims the delivery keys for ttl and stores args in one
+// transaction. dup names the key already claimed ("job" when the job's
+// unique twin is stored already); then nothing is kept.
+func (d *durableQueue) enqueue(ctx context.Context, keys []string, ttl time.Duration, args river.JobArgs) (dup string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return "", d.store.Scrub(err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	for _, k := range keys {
+		isNew, err := evidence.ClaimDeliveryTx(ctx, tx, k, ttl)
+		if err != nil {
+			return "", d.store.Scrub(err)
+		}
+		if !isNew {
+			return k, nil
+		}
+	}
+	res, err := d.client.InsertTx(ctx, tx, args, nil)
+	if err != nil {
+		return "", d.store.Scrub(err)
+	}
+	if res.UniqueSkippedAsDuplicate {
+		return "job", nil
+	}
+	return "", d.store.Scrub(tx.Commit(ctx))
+}
+
 // depth is the count of the jobs available or running (gov_queue_depth).
 func (d *durableQueue) depth(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -517,17 +547,24 @@ func (s *Server) prArgs(target github.Event, delivery string) prArgs {
 		Head: target.HeadSHA, Keep: s.bindsBreakGlass(target)}
 }
 
-// storeJob stores a webhook's job in the durable queue before answering
-// 202. When it cannot be stored the delivery's claims are dropped and it
-// is answered 503, so that GitHub delivers it again.
-func (s *Server) storeJob(ctx context.Context, answer func(int, string, string), j *job, event, id, detail string, forget func()) {
-	inserted, err := s.jobs.insert(ctx, j.durable)
+// storeJob stores a webhook's job in the durable queue with the claims of
+// its delivery (id and content) in one transaction before answering 202: a
+// delivery answered 202 is a stored job. When that fails nothing is kept,
+// and the delivery is answered 503 so that GitHub delivers it again.
+func (s *Server) storeJob(ctx context.Context, answer func(int, string, string), j *job, event, id, content, detail string) {
+	if p, ok := s.seen.disk.(*pgSeen); ok {
+		p.expire()
+	}
+	dup, err := s.jobs.enqueue(ctx, []string{id, content}, s.cfg.DeliveryTTL, j.durable)
 	switch {
 	case err != nil:
-		forget()
 		s.log.Warn("webhook refused: the job could not be stored", "event", event, "delivery", id, "error", oneLine(err.Error()))
 		answer(http.StatusServiceUnavailable, resultBusy, "cannot store the job: redeliver later")
-	case !inserted:
+	case dup == id:
+		answer(http.StatusOK, resultDuplicate, "delivery "+id+" was already received")
+	case dup == content:
+		answer(http.StatusOK, resultDuplicate, "the same delivery was already received under another id")
+	case dup != "":
 		answer(http.StatusOK, resultDuplicate, "delivery "+id+" is queued already")
 	default:
 		s.log.Info("webhook queued", "event", event, "delivery", id, "job", detail, "durable", true)

@@ -171,8 +171,9 @@ func TestPGJobRetriedAfterTransientFailure(t *testing.T) {
 
 // TestPGWebhookJobNotStoredIs503AndRedeliverable: when the job cannot be
 // stored (here its table is gone) the delivery is answered 503, not 202,
-// and its claims are dropped: GitHub's redelivery, once the database is
-// back, is queued (202), not refused as a duplicate.
+// and its claims are not kept (they are in the job's transaction): GitHub's
+// redelivery, once the database is back, is queued (202), not refused as a
+// duplicate.
 func TestPGWebhookJobNotStoredIs503AndRedeliverable(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	fake := fakeGitHub(t)

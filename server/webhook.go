@@ -68,14 +68,25 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusBadRequest, resultBadPayload, "X-GitHub-Delivery is too long")
 		return
 	}
-	if isNew, err := s.seen.claim(id); err != nil || !isNew {
-		s.answerSeen(answer, err, "delivery "+id+" was already received")
-		return
-	}
 	// The delivery id is not signed: the same signed body under a fresh id
 	// is a replay too, so deliveries are also remembered by content.
 	sum := sha256.Sum256(append([]byte(event+"\x00"), body...))
 	content := "sha256:" + hex.EncodeToString(sum[:])
+	routed := func() (*job, string, *httpError) { return s.route(event, body, id) }
+	if s.jobs != nil {
+		// A job of the durable queue is stored with its delivery's claims
+		// in one transaction (storeJob).
+		j, detail, herr := s.route(event, body, id)
+		if herr == nil && j != nil && j.durable != nil {
+			s.storeJob(r.Context(), answer, j, event, id, content, detail)
+			return
+		}
+		routed = func() (*job, string, *httpError) { return j, detail, herr }
+	}
+	if isNew, err := s.seen.claim(id); err != nil || !isNew {
+		s.answerSeen(answer, err, "delivery "+id+" was already received")
+		return
+	}
 	if isNew, err := s.seen.claim(content); err != nil || !isNew {
 		if err != nil {
 			s.seen.forget(id)
@@ -84,7 +95,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	forget := func() { s.seen.forget(id); s.seen.forget(content) }
-	j, detail, herr := s.route(event, body, id)
+	j, detail, herr := routed()
 	switch {
 	case herr != nil:
 		forget()
@@ -93,8 +104,6 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusOK, resultPong, "")
 	case j == nil:
 		answer(http.StatusAccepted, resultIgnored, detail)
-	case j.durable != nil && s.jobs != nil:
-		s.storeJob(r.Context(), answer, j, event, id, detail, forget)
 	case !s.queue.push(*j):
 		forget()
 		s.log.Warn("webhook refused: work queue full", "event", event, "delivery", id)
