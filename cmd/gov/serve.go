@@ -66,7 +66,8 @@ The decision API needs $` + envAPIToken + ` (bearer token) or --oidc-issuer and 
 webhooks need $` + envWebhookSecret + ` and GitHub credentials ($` + envGitHubToken + ` or the GitHub App variables).
 Every decision is recorded in --audit-dir (else the bundle's audit.dir) before it is
 answered, and signed with --sign key|keyless.
-The jobs of one PR run one at a time. A PR left waiting for approval on a stage with
+The jobs of one PR run one at a time. With a postgres:// --audit-dir the webhook jobs are
+queued in that database: any replica works them, and a killed replica's jobs are taken by another. A PR left waiting for approval on a stage with
 timeout_hours is kept (under --audit-dir/.pending when given, else in memory) and
 decided again when the timeout passes, escalating the stage once (--escalation-sweep).
 SIGTERM or SIGINT stops accepting, finishes in-flight requests and queued jobs, and exits 0.`,
