@@ -284,3 +284,31 @@ func TestPGOlderJobSupersededByNewer(t *testing.T) {
 		t.Errorf("break-glass job not superseded by a job of a newer head: %v %v", newer, err)
 	}
 }
+
+// TestPGMergeGroupOnDurableQueue: merge group jobs go through the durable
+// queue with their installation: the group of #2 (approved) gets success,
+// the group of #3 (not approved) failure, each job stored and done once.
+func TestPGMergeGroupOnDurableQueue(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	fake := fakeQueue(t)
+	s := appServer(t, fake, nil, func(c *Config) { c.Bundle, c.AuditDir = "embedded", db })
+	t.Cleanup(func() { _ = s.db.Close() })
+	serve(t, s)
+	mustQueue(t, s, "merge_group", "g2", groupEvent(t, "checks_requested", groupOf2, 1))
+	mustQueue(t, s, "merge_group", "g3", groupEvent(t, "checks_requested", groupOf3, 1))
+	if !waitFor(20*time.Second, func() bool {
+		return jobOf(t, db, "g2") == "completed 1" && strings.HasPrefix(jobOf(t, db, "g3"), "completed")
+	}) {
+		t.Fatalf("merge group jobs: %s, %s", jobOf(t, db, "g2"), jobOf(t, db, "g3"))
+	}
+	want := map[string]string{groupOf2: github.StateSuccess, groupOf3: github.StateFailure}
+	st := fake.Statuses()
+	if len(st) != 2 {
+		t.Fatalf("statuses %+v: want one per group", st)
+	}
+	for _, s := range st {
+		if want[s.SHA] != s.State {
+			t.Errorf("status %+v: want %s", s, want[s.SHA])
+		}
+	}
+}
