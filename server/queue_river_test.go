@@ -312,3 +312,36 @@ func TestPGMergeGroupOnDurableQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestPGReplicasStartingTogetherMigrateOnce: replicas started at once on
+// an empty database all come up: the job queue's tables are migrated once,
+// under gov's migration lock, not raced.
+func TestPGReplicasStartingTogetherMigrateOnce(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	bundle := markerBundle(t)
+	const n = 4
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			s, err := New(t.Context(), Config{Bundle: bundle, AuditDir: db, APIToken: testToken})
+			errs[i] = err
+			if err == nil {
+				_ = s.db.Close()
+				s.jobs.pool.Close()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("replica %d: %v", i, err)
+		}
+	}
+	if got := dbQuery[int](t, db, "SELECT count(*) - count(DISTINCT version) FROM river_migration"); got != 0 {
+		t.Errorf("%d river migrations applied twice", got)
+	}
+}
