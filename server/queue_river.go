@@ -45,7 +45,8 @@ import (
 //     at once instead of after river's RescueStuckJobsAfter.
 //
 // Reload jobs (a push to the policy repository) stay in the in-memory
-// queue: each replica reloads its own bundle.
+// queue of the replica that took the delivery (it is claimed once across
+// replicas): the others reload on their --poll.
 
 // Job kinds of the durable queue.
 const (
