@@ -44,9 +44,9 @@ import (
 //     session of a killed process), and its jobs are made available again
 //     at once instead of after river's RescueStuckJobsAfter.
 //
-// Reload jobs (a push to the policy repository) stay in the in-memory
-// queue of the replica that took the delivery (it is claimed once across
-// replicas): the others reload on their --poll.
+// Reload jobs (a push to the policy repository) run in the in-memory queue
+// of the replica that took the delivery (claimed once across replicas),
+// which announces it (NOTIFY): every other replica queues its own reload.
 
 // Job kinds of the durable queue.
 const (
@@ -138,9 +138,10 @@ type durableQueue struct {
 	liveMu sync.Mutex
 	live   *pgxpool.Conn
 
-	stopping   atomic.Bool
-	stopRescue context.CancelFunc
-	rescueDone chan struct{}
+	stopping atomic.Bool
+	// stopBg ends the rescue and the reload listener; bg waits for them.
+	stopBg context.CancelFunc
+	bg     sync.WaitGroup
 }
 
 // newDurableQueue migrates river's schema under gov's migration lock and
@@ -211,13 +212,71 @@ func (d *durableQueue) start(ctx context.Context) error {
 	if err := d.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return d.store.Scrub(err)
 	}
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	d.stopRescue, d.rescueDone = cancel, make(chan struct{})
-	go func() {
-		defer close(d.rescueDone)
-		every(rctx, d.s.cfg.JobRescue, func() { d.rescue(rctx) })
-	}()
+	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d.stopBg = cancel
+	d.bg.Go(func() { every(bctx, d.s.cfg.JobRescue, func() { d.rescue(bctx) }) })
+	d.bg.Go(func() { d.listenReloads(bctx) })
 	return nil
+}
+
+// reloadChannel carries "<replica id> <delivery>" for each push to the
+// policy repository a replica took: the others reload too.
+const reloadChannel = "gov_bundle_reload"
+
+// announceReload tells the other replicas that delivery (a push to the
+// policy repository, whose reload this replica queued) asks for a reload.
+// A replica that misses it (not connected then) reloads on its --poll.
+func (d *durableQueue) announceReload(ctx context.Context, delivery string) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := d.pool.Exec(ctx, "SELECT pg_notify($1, $2)", reloadChannel, d.id+" "+delivery); err != nil {
+		d.s.log.Warn("the other replicas were not told of the push: they reload on their poll", "delivery", delivery,
+			"error", oneLine(d.store.Scrub(err).Error()))
+	}
+}
+
+// listenReloads queues a reload for each push another replica took, until
+// ctx ends; a lost connection is listened on again after a second.
+func (d *durableQueue) listenReloads(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := d.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		d.s.log.Warn("listening for the other replicas' reloads failed: listening again", "error", oneLine(d.store.Scrub(err).Error()))
+		_ = sleep(ctx, time.Second)
+	}
+}
+
+func (d *durableQueue) listenOnce(ctx context.Context) error {
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// The connection LISTENs (and may be mid-wait): not for reuse.
+		_ = conn.Conn().Close(context.Background())
+		conn.Release()
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+reloadChannel); err != nil {
+		return err
+	}
+	d.s.log.Debug("listening for reloads")
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		from, delivery, _ := strings.Cut(n.Payload, " ")
+		d.s.log.Debug("reload announced", "from", from, "delivery", delivery)
+		if from == d.id {
+			continue // its own push: queued when it took it
+		}
+		why := "push " + delivery + " taken by replica " + from
+		if !d.s.queue.push(job{kind: "reload", run: func(ctx context.Context) error { return d.s.pol.reload(ctx, why) }}) {
+			d.s.log.Warn("the reload of another replica's push was not queued (queue full or closing): reloading on the poll", "delivery", delivery)
+		}
+	}
 }
 
 // takeLive (re)takes the replica's lock on a connection held for it.
@@ -249,9 +308,9 @@ func (d *durableQueue) takeLive(ctx context.Context) error {
 // them). The jobs not started stay queued for the other replicas.
 func (d *durableQueue) stop(ctx context.Context) error {
 	d.stopping.Store(true)
-	if d.stopRescue != nil {
-		d.stopRescue()
-		<-d.rescueDone
+	if d.stopBg != nil {
+		d.stopBg()
+		d.bg.Wait()
 	}
 	err := d.client.Stop(ctx)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gov-policy/gov/github"
 	"github.com/gov-policy/gov/github/githubtest"
+	"github.com/gov-policy/gov/internal/gittest"
 	"github.com/gov-policy/gov/internal/pgtest"
 )
 
@@ -343,5 +344,38 @@ func TestPGReplicasStartingTogetherMigrateOnce(t *testing.T) {
 	}
 	if got := dbQuery[int](t, db, "SELECT count(*) - count(DISTINCT version) FROM river_migration"); got != 0 {
 		t.Errorf("%d river migrations applied twice", got)
+	}
+}
+
+// TestPGPushReloadsEveryReplica: a push to the policy repository is
+// delivered to one replica (the load balancer's pick) and claimed once
+// across replicas; every replica must reload, not only that one, or the
+// others keep deciding with the old policy.
+func TestPGPushReloadsEveryReplica(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	repo := gittest.New(t)
+	repo.Commit("policy", policyVersion("v1 by"))
+	var rs []*Server
+	for range 2 {
+		s := newTestServer(t, Config{Bundle: repo.Dir + "@master", WebhookSecret: webhookSecret,
+			PolicyRepo: "Codertocat/Hello-World", AuditDir: db, JobRescue: 200 * time.Millisecond})
+		t.Cleanup(func() { _ = s.db.Close() })
+		serve(t, s)
+		rs = append(rs, s)
+	}
+	// Both replicas have started listening (Serve starts it in the background).
+	if !waitFor(20*time.Second, func() bool {
+		return dbQuery[int](t, db, "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN "+reloadChannel+"'") == 2
+	}) {
+		t.Fatal("the replicas are not listening for reloads")
+	}
+	v2 := repo.Commit("policy", policyVersion("v2 by"))
+	if code, result := deliver(t, rs[0].Handler(), "push", "push-1", payload(t, "../testdata/github/webhooks/push.json")); code != http.StatusAccepted || result != resultQueued {
+		t.Fatalf("push: %d %q", code, result)
+	}
+	for i, s := range rs {
+		if !waitFor(20*time.Second, func() bool { return s.Bundle().Revision == v2 }) {
+			t.Errorf("replica %d serves %s after the push, want %s", i, s.Bundle().Revision, v2)
+		}
 	}
 }

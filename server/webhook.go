@@ -110,6 +110,9 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusServiceUnavailable, resultQueueFull, "work queue full: redeliver later")
 	default:
 		s.log.Info("webhook queued", "event", event, "delivery", id, "job", detail)
+		if j.kind == "reload" && s.jobs != nil {
+			s.jobs.announceReload(r.Context(), id)
+		}
 		answer(http.StatusAccepted, resultQueued, detail)
 	}
 }
