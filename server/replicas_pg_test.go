@@ -194,11 +194,14 @@ func killReplicaMidJob(t *testing.T, fake *githubtest.Server, fa, fb replicaFlag
 		t.Fatalf("replica a's job never asked GitHub for the PR:\n%s", a.log.String())
 	}
 	a.kill()
+	killed := time.Now()
 	close(release)
 	b := startReplica(t, "b", fb)
+	started := time.Now()
 	if !waitFor(30*time.Second, func() bool { return len(statusesOf(fake, headSHA)) > 0 }) {
 		t.Fatalf("no replica published the PR after replica a was killed: statuses %+v\nreplica b's log:\n%s", fake.Statuses(), b.log.String())
 	}
+	t.Logf("replica b posted %s after the kill, %s after it was ready", time.Since(killed).Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
 	st := statusesOf(fake, headSHA)
 	if len(st) != 1 || st[0].TargetURL != b.target || st[0].State != "success" {
 		t.Errorf("statuses %+v: want one success from replica b (%s)", st, b.target)
