@@ -2,6 +2,7 @@ package patch
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -110,10 +111,10 @@ func TestSubstringReaderIsBufferReadString(t *testing.T) {
 		for i := 0; ; i++ {
 			want, wantErr := buf.ReadString('\n')
 			got, gotErr := sub.ReadString('\n')
-			if got != want || gotErr != wantErr {
+			if got != want || !errors.Is(gotErr, wantErr) {
 				t.Fatalf("%q: read %d = %q, %v; want %q, %v", s, i, got, gotErr, want, wantErr)
 			}
-			if wantErr == io.EOF {
+			if errors.Is(wantErr, io.EOF) {
 				break
 			}
 		}
