@@ -131,7 +131,7 @@ func (p *Pipeline) Run(ctx context.Context, in Input) (*Result, error) {
 // field and in input.pr.
 func (p *Pipeline) Scan(in Input) ([]engine.Finding, *Redactor) {
 	findings := scan.PolicyFindings(p.Scanner.ScanPatch(in.Patch))
-	secrets := p.Scanner.DiffSecrets([]byte(in.Request.PatchContent))
+	secrets := p.Scanner.DiffSecretsString(in.Request.PatchContent)
 	req := in.Request
 	req.PatchContent = ""
 	visitStrings(req, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })

@@ -15,14 +15,20 @@ import (
 func (p *Pipeline) record(ctx context.Context, in Input, res *Result) (string, error) {
 	red := res.Redactor
 	req := in.Request
-	raw := []byte(req.PatchContent)
+	digest := evidence.PatchDigestString(req.PatchContent)
 	if len(in.RecordMetadata) > 0 {
 		meta := make(map[string]any, len(req.Metadata)+len(in.RecordMetadata))
 		maps.Copy(meta, req.Metadata)
 		maps.Copy(meta, in.RecordMetadata)
 		req.Metadata = meta
 	}
-	patchContent := red.Patch(req.PatchContent)
+	// With no secret found anywhere in the request, the scan of the patch
+	// (Scan's DiffSecretsString) found none either, and red.Patch would
+	// return a copy equal to it: the record keeps the patch itself.
+	patchContent := req.PatchContent
+	if red.Count() > 0 {
+		patchContent = red.Patch(req.PatchContent)
+	}
 	req.PatchContent = ""
 	req = Redact(red, req)
 	req.PatchContent = patchContent
@@ -38,7 +44,7 @@ func (p *Pipeline) record(ctx context.Context, in Input, res *Result) (string, e
 	}
 	path, err := store.Write(evidence.Record{
 		Request:     req,
-		PatchDigest: evidence.PatchDigest(raw),
+		PatchDigest: digest,
 		Findings:    Redact(red, res.Findings), // a file path may hold a secret
 		Decision:    d,
 		Bundle:      d.Bundle,

@@ -50,6 +50,19 @@ func PatchDigest(raw []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
+// PatchDigestString is PatchDigest of a patch held as a string (a
+// request's patch_content), hashed in pieces rather than from a copy of it.
+func PatchDigestString(patch string) string {
+	h := sha256.New()
+	buf := make([]byte, min(len(patch), 64<<10))
+	for len(patch) > 0 {
+		n := copy(buf, patch)
+		h.Write(buf[:n])
+		patch = patch[n:]
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
 // Encode is a record's canonical form, the exact bytes of its file:
 // compact JSON (HTML characters unescaped) and a newline, with Time in UTC
 // and absent findings as []. Its SHA-256 names the file, so `sha256sum`

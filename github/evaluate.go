@@ -113,7 +113,7 @@ func (e Evaluator) evaluate(ctx context.Context, repo Repo, number int, req engi
 	}
 	req.PatchContent = diff
 	ev.Diff = diff
-	p, err := patch.Parse([]byte(diff))
+	p, err := patch.ParseString(diff)
 	if err != nil {
 		return nil, fmt.Errorf("diff of %s#%d: %w", repo, number, err)
 	}
@@ -203,7 +203,7 @@ func (e Evaluator) diff(ctx context.Context, repo Repo, pr *PullRequest) (string
 	var why string
 	switch {
 	case err == nil:
-		p, perr := patch.Parse([]byte(d))
+		p, perr := patch.ParseString(d)
 		if perr != nil || len(p.Files) >= pr.ChangedFiles {
 			return d, "", nil // a parse error is reported by the caller
 		}

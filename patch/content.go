@@ -21,7 +21,11 @@ var errNotParsed = errors.New("patch has no hunks to apply: build it with patch.
 // file that does not decode keeps Parsed nil and gets ParseError instead. A
 // patch that does not apply is an error naming the file and line.
 func (p *Patch) LoadContent(repoDir string) error {
-	if len(p.src) != len(p.Files) {
+	if p.source == "" {
+		return errNotParsed
+	}
+	src, err := parseFiles(p.source)
+	if err != nil || len(src) != len(p.Files) {
 		return errNotParsed
 	}
 	root, err := os.OpenRoot(repoDir)
@@ -30,7 +34,7 @@ func (p *Patch) LoadContent(repoDir string) error {
 	}
 	defer func() { _ = root.Close() }()
 	for i := range p.Files {
-		f, gf := &p.Files[i], p.src[i]
+		f, gf := &p.Files[i], src[i]
 		if f.Status == StatusDeleted || f.Binary {
 			continue
 		}

@@ -3,8 +3,6 @@
 // repository directory to learn (and decode) each changed file's new content.
 package patch
 
-import "github.com/bluekeyes/go-gitdiff/gitdiff"
-
 // File statuses.
 const (
 	StatusAdded    = "added"
@@ -19,10 +17,10 @@ type Patch struct {
 	Files []File `json:"files"`
 	Stats Stats  `json:"stats"`
 
-	// src holds the parsed go-gitdiff files (context lines included), in
-	// the order of Files, so LoadContent can apply them; nil when the Patch
-	// was not built by Parse.
-	src []*gitdiff.File
+	// source is the diff Parse read (the line texts of Files are its
+	// substrings), parsed again by LoadContent to apply its hunks; "" when
+	// the Patch was not built by Parse.
+	source string
 }
 
 // File is one changed file. Added lines carry new-file line numbers, removed

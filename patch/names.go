@@ -67,8 +67,8 @@ func safeParseError(err error) string {
 // names differ (after dropping one leading component). go-gitdiff keeps only
 // one of them, while GNU patch -p1 may write to the other: deciding on one
 // name would let a change to the other (say a workflow) go unseen.
-func checkTraditionalNames(diff []byte) error {
-	lines := strings.Split(string(diff), "\n")
+func checkTraditionalNames(diff string) error {
+	lines := strings.Split(diff, "\n")
 	inGit := false
 	for i := 0; i+2 < len(lines); i++ {
 		if strings.HasPrefix(lines[i], "diff --git ") {

@@ -1,9 +1,9 @@
 package patch
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 
@@ -30,37 +30,33 @@ const maxLineNumber = math.MaxInt32
 // prefixes (one leading component of a traditional ---/+++ header, like git
 // apply -p1). Line texts lose their +/- marker, the trailing newline and a
 // trailing carriage return. Errors are one line and wrap ErrEmpty, ErrNotDiff,
-// ErrMalformed or ErrInvalidUTF8.
+// ErrMalformed or ErrInvalidUTF8. The Patch keeps one copy of diff, which its
+// line texts share; ParseString keeps the caller's string itself.
 func Parse(diff []byte) (*Patch, error) {
 	if line, ok := firstInvalidUTF8(diff); !ok {
 		return nil, fmt.Errorf("%w at line %d", ErrInvalidUTF8, line)
 	}
-	if len(bytes.TrimSpace(diff)) == 0 {
-		return nil, fmt.Errorf("%w: no file changes found", ErrEmpty)
+	return parse(string(diff))
+}
+
+// ParseString is Parse of a diff held as a string (a request's
+// patch_content): every line text of the Patch is a substring of diff, so a
+// large patch is held once, not once more per line.
+func ParseString(diff string) (*Patch, error) {
+	if line, ok := firstInvalidUTF8String(diff); !ok {
+		return nil, fmt.Errorf("%w at line %d", ErrInvalidUTF8, line)
 	}
-	// bytes.Buffer has ReadString, so go-gitdiff reads it without a bufio copy;
-	// reading never modifies diff.
-	files, preamble, err := gitdiff.Parse(bytes.NewBuffer(diff))
+	return parse(diff)
+}
+
+func parse(diff string) (*Patch, error) {
+	files, err := parseFiles(diff)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrMalformed, safeParseError(err))
+		return nil, err
 	}
-	if len(files) == 0 {
-		return nil, noFiles(preamble)
-	}
-	traditional := countGitHeaders(diff) < len(files)
-	if traditional {
-		if err := checkTraditionalNames(diff); err != nil {
-			return nil, err
-		}
-	}
-	p := &Patch{Files: make([]File, 0, len(files)), src: files}
+	p := &Patch{Files: make([]File, 0, len(files)), source: diff}
 	changed := false
 	for _, gf := range files {
-		// A patch saved with CRLF line endings leaves a \r on header names.
-		gf.OldName, gf.NewName = strings.TrimSuffix(gf.OldName, "\r"), strings.TrimSuffix(gf.NewName, "\r")
-		if traditional && isTraditional(gf) {
-			gf.OldName, gf.NewName = stripComponent(gf.OldName), stripComponent(gf.NewName)
-		}
 		if err := checkNames(gf); err != nil {
 			return nil, fmt.Errorf("%w: file %d: %w", ErrMalformed, len(p.Files)+1, err)
 		}
@@ -78,6 +74,69 @@ func Parse(diff []byte) (*Patch, error) {
 	}
 	p.Stats.Files = len(p.Files)
 	return p, nil
+}
+
+// parseFiles runs go-gitdiff over diff (valid UTF-8) and normalises the
+// names of its files. go-gitdiff reads through substringReader, so the lines
+// it keeps are substrings of diff, not copies. The files (their context
+// lines and line records) are not kept in the Patch: LoadContent parses
+// the source again.
+func parseFiles(diff string) ([]*gitdiff.File, error) {
+	if len(strings.TrimSpace(diff)) == 0 {
+		return nil, fmt.Errorf("%w: no file changes found", ErrEmpty)
+	}
+	files, preamble, err := gitdiff.Parse(&substringReader{s: diff})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrMalformed, safeParseError(err))
+	}
+	if len(files) == 0 {
+		return nil, noFiles(preamble)
+	}
+	traditional := countGitHeaders(diff) < len(files)
+	if traditional {
+		if err := checkTraditionalNames(diff); err != nil {
+			return nil, err
+		}
+	}
+	for _, gf := range files {
+		// A patch saved with CRLF line endings leaves a \r on header names.
+		gf.OldName, gf.NewName = strings.TrimSuffix(gf.OldName, "\r"), strings.TrimSuffix(gf.NewName, "\r")
+		if traditional && isTraditional(gf) {
+			gf.OldName, gf.NewName = stripComponent(gf.OldName), stripComponent(gf.NewName)
+		}
+	}
+	return files, nil
+}
+
+// substringReader gives go-gitdiff the lines of s as substrings of s (what
+// bytes.Buffer.ReadString returns, without the copy of each line).
+type substringReader struct {
+	s   string
+	off int
+}
+
+// ReadString returns s up to and including the next delim from the
+// current offset, or the rest of s and io.EOF when there is none.
+func (r *substringReader) ReadString(delim byte) (string, error) {
+	rest := r.s[r.off:]
+	i := strings.IndexByte(rest, delim)
+	if i < 0 {
+		r.off = len(r.s)
+		return rest, io.EOF
+	}
+	r.off += i + 1
+	return rest[:i+1], nil
+}
+
+// Read makes substringReader an io.Reader (gitdiff.Parse's parameter type);
+// go-gitdiff reads only through ReadString.
+func (r *substringReader) Read(b []byte) (int, error) {
+	if r.off >= len(r.s) {
+		return 0, io.EOF
+	}
+	n := copy(b, r.s[r.off:])
+	r.off += n
+	return n, nil
 }
 
 // noFiles explains input in which go-gitdiff found no file header: a commit
@@ -100,10 +159,10 @@ func noFiles(preamble string) error {
 }
 
 // countGitHeaders counts lines starting with "diff --git ".
-func countGitHeaders(diff []byte) int {
+func countGitHeaders(diff string) int {
 	const header = "diff --git "
-	n := bytes.Count(diff, []byte("\n"+header))
-	if bytes.HasPrefix(diff, []byte(header)) {
+	n := strings.Count(diff, "\n"+header)
+	if strings.HasPrefix(diff, header) {
 		n++
 	}
 	return n

@@ -2,6 +2,7 @@ package patch
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -20,6 +21,22 @@ func firstInvalidUTF8(b []byte) (line int, ok bool) {
 			b = nil
 		}
 		if !utf8.Valid(l) {
+			return line, false
+		}
+		line++
+	}
+	// unreachable for invalid input: some line must be invalid.
+	return line, false
+}
+
+// firstInvalidUTF8String is firstInvalidUTF8 of a string, without copying it.
+func firstInvalidUTF8String(s string) (line int, ok bool) {
+	if utf8.ValidString(s) {
+		return 0, true
+	}
+	line = 1
+	for l := range strings.Lines(s) {
+		if !utf8.ValidString(l) {
 			return line, false
 		}
 		line++

@@ -47,6 +47,9 @@ func (s *Scanner) scanFragment(path string, data []byte, lineMap []int) []Findin
 	return s.findings(path, data, lineMap, cands)
 }
 
+// maxPooledLower is the largest lower-case buffer candidates keeps for reuse.
+const maxPooledLower = 4 << 20
+
 // candidates returns the accepted secret matches in data, deduplicated and
 // ordered by position.
 func (s *Scanner) candidates(path string, data []byte) []candidate {
@@ -55,7 +58,14 @@ func (s *Scanner) candidates(path string, data []byte) []candidate {
 	}
 	bp := s.lowerBuf.Get().(*[]byte)
 	lower := asciiLower((*bp)[:0], data)
-	defer func() { *bp = lower[:0]; s.lowerBuf.Put(bp) }()
+	defer func() {
+		// A buffer grown for a large input (a whole big patch) is not kept:
+		// the pool would hold it through the evaluation that follows.
+		if cap(lower) <= maxPooledLower {
+			*bp = lower[:0]
+			s.lowerBuf.Put(bp)
+		}
+	}()
 
 	// next[i] is the offset below which rule i has already been run;
 	// applies[i] caches whether rule i applies to path (0 unknown, 1 yes, 2 no).

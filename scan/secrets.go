@@ -27,6 +27,20 @@ func (s *Scanner) DiffSecrets(diff []byte) []string {
 	return s.Secrets(text)
 }
 
+// DiffSecretsString is DiffSecrets of a diff held as a string (a request's
+// patch_content), read without a copy of it: the text scanned is built
+// once, at its final size.
+func (s *Scanner) DiffSecretsString(diff string) []string {
+	text := make([]byte, 0, len(diff))
+	for line := range strings.Lines(diff) {
+		if line[0] == '+' || line[0] == '-' || line[0] == ' ' {
+			line = line[1:]
+		}
+		text = append(text, line...)
+	}
+	return s.Secrets(text)
+}
+
 // minLinePart is the shortest line of a multi-line secret returned on its
 // own; shorter lines ("-----", "==") would mask unrelated text.
 const minLinePart = 8

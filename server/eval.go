@@ -49,7 +49,7 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "patch_content: empty (a request must carry the patch to decide)")
 		return
 	}
-	p, err := patch.Parse([]byte(req.PatchContent))
+	p, err := patch.ParseString(req.PatchContent)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "patch_content: "+oneLine(err.Error()))
 		return

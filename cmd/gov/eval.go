@@ -76,7 +76,7 @@ func runEval(cmd *cobra.Command, f *evalFlags) error {
 		return err
 	}
 	fitGC(len(req.PatchContent))
-	p, err := patch.Parse([]byte(req.PatchContent))
+	p, err := patch.ParseString(req.PatchContent)
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.request.patchName(), err)
 	}

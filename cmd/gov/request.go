@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -67,19 +68,45 @@ func (f *requestFlags) build(stdin io.Reader) (engine.Request, error) {
 			return req, usageError{fmt.Errorf("no patch: give --patch FILE (or -) or patch_content in the request")}
 		}
 	case "-":
-		data, err := io.ReadAll(stdin)
+		data, err := readString(stdin, 0)
 		if err != nil {
 			return req, fmt.Errorf("--patch -: reading stdin: %w", err)
 		}
-		req.PatchContent = string(data)
+		req.PatchContent = data
 	default:
-		data, err := os.ReadFile(f.patchFile)
+		data, err := readFileString(f.patchFile)
 		if err != nil {
 			return req, fmt.Errorf("--patch: %w", err)
 		}
-		req.PatchContent = string(data)
+		req.PatchContent = data
 	}
 	return req, nil
+}
+
+// readFileString is os.ReadFile as a string, read into the string's own
+// memory: a large patch is held once, not once as bytes and once as text.
+func readFileString(name string) (string, error) {
+	file, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = file.Close() }()
+	size := 0
+	if st, err := file.Stat(); err == nil && st.Mode().IsRegular() {
+		size = int(st.Size())
+	}
+	return readString(file, size)
+}
+
+// readString reads r to its end into a string, growing it once to size
+// (the expected length, 0 when unknown) beforehand.
+func readString(r io.Reader, size int) (string, error) {
+	var b strings.Builder
+	b.Grow(size + 1) // +1: the final read that sees EOF needs no growth
+	if _, err := io.Copy(&b, r); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // patchName names the patch in error messages.
