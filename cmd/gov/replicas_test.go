@@ -60,10 +60,11 @@ func startReplica(t *testing.T, gov, addr, db, logName string) (*replica, error)
 			if resp.StatusCode == http.StatusOK {
 				return r, nil
 			}
+			err = fmt.Errorf("/readyz: status %d", resp.StatusCode)
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(logFile.Name())
-			return nil, fmt.Errorf("replica %s not ready: %v\n%s", addr, err, log)
+			return nil, fmt.Errorf("replica %s not ready: %w\n%s", addr, err, log)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
