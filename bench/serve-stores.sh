@@ -4,15 +4,25 @@
 # in the tests), in one run, on loopback: requests/s and p50/p99 latency at
 # 8 and 64 concurrent clients (bench/loadclient), and the recording cost:
 # each store's throughput against no store's (target at 64 clients:
-# PostgreSQL costs at most 30%, i.e. >= 0.70x). Every answer of a recording
+# PostgreSQL costs at most 30%, i.e. >= 0.70x), and the CPU per request of
+# gov, of the PostgreSQL server and of the client, whose ratio is that of
+# the throughputs on a machine given to the test (requests/s on a shared
+# one follow its load). Every answer of a recording
 # server is sent after its record is written; each request has its own
 # request id (loadclient -unique), so each is a record of its own.
-# Knobs: N (requests per run, 20000), D (time bound per run, 15s).
+# Knobs: N (requests per run, 20000), D (time bound per run, 15s), ROUNDS
+# (runs of each store in turn, 1), STORES ("none dir pg"), CLIENTS ("8 64").
+# BASE=<git revision> adds pgbase: gov
+# built from that revision on a PostgreSQL store of its own, measured in the
+# same run next to pg ("before" figures).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
 N=${N:-20000}
 D=${D:-15s}
+ROUNDS=${ROUNDS:-1}
+read -ra stores <<<"${STORES:-none dir pg}"
+read -ra clients <<<"${CLIENTS:-8 64}"
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -26,6 +36,12 @@ echo "== building gov, loadclient and pgserver"
 go build -o "$work/gov" ./cmd/gov
 go build -o "$work/loadclient" ./bench/loadclient
 go build -o "$work/pgserver" ./bench/pgserver
+if [ -n "${BASE:-}" ]; then
+	mkdir "$work/base"
+	git archive "$BASE" | tar -x -C "$work/base"
+	(cd "$work/base" && go build -o "$work/gov-base" ./cmd/gov)
+	stores+=(pgbase)
+fi
 cp -r bench/policy "$work/policy"
 python3 - testdata/patches/auth-change.diff "$work" <<'PY'
 import json, sys
@@ -35,37 +51,72 @@ req = {"request_id": "bench-1", "action_type": "code_fix", "environment": "stagi
        "patch_content": open(patch).read()}
 json.dump(req, open(work + "/body.json", "w"))
 PY
-"$work/pgserver" -url-file "$work/urls" -create gov_serve &
+"$work/pgserver" -url-file "$work/urls" -create gov_serve,gov_base &
 pids+=("$!")
 for _ in $(seq 120); do [ -s "$work/urls" ] && break; sleep 1; done
 db=$(sed -n 1p "$work/urls")
+dbbase=$(sed -n 2p "$work/urls")
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() { for _ in $(seq 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
 token=bench-token
-declare -A port
-for store in none dir pg; do
+declare -A port gpid
+for store in "${stores[@]}"; do
 	port[$store]=$(free_port)
 	args=(serve --addr "127.0.0.1:${port[$store]}" --bundle "$work/policy" --log-level error)
+	gov=$work/gov
 	case $store in
 	dir) args+=(--audit-dir "$work/audit") ;;
 	pg) args+=(--audit-dir "$db") ;;
+	pgbase) args+=(--audit-dir "$dbbase") gov=$work/gov-base ;;
 	esac
-	GOV_API_TOKEN=$token "$work/gov" "${args[@]}" 2>"$work/gov-$store.log" &
+	GOV_API_TOKEN=$token "$gov" "${args[@]}" 2>"$work/gov-$store.log" &
 	pids+=("$!")
+	gpid[$store]=$!
 	wait_up "http://127.0.0.1:${port[$store]}/healthz"
 done
 
+# CPU time (user + system, clock ticks) of a process, and of the PostgreSQL
+# server with its backends (psql finds it; 0 without psql): steadier than
+# requests/s on a shared machine.
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The server is the parent of its checkpointer.
+pm=$(psql "$db" -Atc "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'" 2>/dev/null | xargs -r -I{} awk '{print $4}' /proc/{}/stat || true)
+pg_cpu() {
+	[ -n "$pm" ] || { echo 0; return; }
+	local t
+	t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+	for c in $(cat "/proc/$pm/task/$pm/children"); do
+		t=$((t + $(cpu_of "$c" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+hz=$(getconf CLK_TCK)
+TIMEFORMAT='%U %S'
+
 echo "== at most $N requests or $D per run; $(nproc) cores, shared; load $(cut -d' ' -f1-3 /proc/loadavg)"
 results="$work/results.txt"
-printf "%-5s %4s %8s %5s %9s %9s %9s\n" store c requests fail "req/s" "p50 ms" "p99 ms"
-for c in 8 64; do
-	for store in none dir pg; do
-		"$work/loadclient" -name "$store" -c "$c" -n "$N" -d "$D" -token "$token" -body "$work/body.json" -unique bench-1 \
-			-url "http://127.0.0.1:${port[$store]}/v1/eval" | tee -a "$results"
+printf "%5s %-6s %4s %8s %5s %9s %9s %9s   %s\n" round store c requests fail "req/s" "p50 ms" "p99 ms" "CPU ms/request: gov + postgres + client"
+for round in $(seq "$ROUNDS"); do
+	for c in "${clients[@]}"; do
+		for store in "${stores[@]}"; do
+			# Request ids of their own in each round: a record per request.
+			sed "s/bench-1/bench-r$round/" "$work/body.json" >"$work/body-$round.json"
+			g0=$(cpu_of "${gpid[$store]}") p0=$(pg_cpu)
+			{ time "$work/loadclient" -name "$store" -c "$c" -n "$N" -d "$D" -token "$token" -body "$work/body-$round.json" -unique "bench-r$round" \
+				-url "http://127.0.0.1:${port[$store]}/v1/eval" >"$work/run.txt"; } 2>"$work/time.txt"
+			g1=$(cpu_of "${gpid[$store]}") p1=$(pg_cpu)
+			pgd=0
+			case $store in pg | pgbase) pgd=$((p1 - p0)) ;; esac
+			# Per request (warm-up included): gov's CPU, the database's, the client's (ms).
+			awk -v r="$round" -v g=$((g1 - g0)) -v p=$pgd -v hz="$hz" -v w=200 -v ct="$(cat "$work/time.txt")" \
+				'{n = $3 + w; split(ct, t, " "); print r, $0, 1000 * g / hz / n, 1000 * p / hz / n, 1000 * (t[1] + t[2]) / n}' "$work/run.txt" | tee -a "$results"
+		done
 	done
-done | awk '{printf "%-5s %4d %8d %5d %9.0f %9.3f %9.3f\n", $1, $2, $3, $4, $5, $6, $7}'
-echo "== recording cost: throughput against no store (PostgreSQL target >= 0.70x at 64 clients)"
-awk '{r[$1" "$2]=$5; p[$1" "$2]=$7} END {for (c in r) { split(c, k, " "); if (k[1] != "none")
-	printf "%-4s c=%-3s req/s %.2fx   p99 %.2fx\n", k[1], k[2], r[c]/r["none " k[2]], p[c]/p["none " k[2]] }}' "$results" | sort
+done | awk '{printf "%5d %-6s %4d %8d %5d %9.0f %9.3f %9.3f   %.3f + %.3f + %.3f\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11}'
+echo "== recording cost: throughput against no store of the same round (PostgreSQL target >= 0.70x at 64 clients)"
+# cpu: no store's CPU per request (gov + client) over the store's (gov +
+# postgres + client): the throughput ratio of a machine given to the test.
+awk '{key=$1" "$2" "$3; r[key]=$6; p[key]=$8; cpu[key]=$9+$10+$11} END {for (c in r) { split(c, k, " "); if (k[2] != "none") {
+	n = k[1] " none " k[3]; printf "round %d %-6s c=%-3s req/s %.2fx   p99 %.2fx   cpu %.2fx\n", k[1], k[2], k[3], r[c]/r[n], p[c]/p[n], cpu[n]/cpu[c] }}}' "$results" | sort -k4,4 -k3,3 -k2,2n
 echo "records in PostgreSQL (one per request answered, warm-ups included): $(psql "$db" -Atc "SELECT count(*) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"

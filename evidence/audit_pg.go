@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -28,6 +28,8 @@ type PGStore struct {
 	name, secret string
 	// batch groups concurrent Writes into one transaction.
 	batch writeBatcher
+	// head is the chain's head as this store last left it.
+	head headCache
 }
 
 // OpenPostgres connects to the database rawURL names (credentials from the
@@ -189,73 +191,73 @@ const heldQuery = `SELECT kind, digest, sha256(body) FROM gov_audit
 // insert appends the rows it does not hold yet to the chain, in one
 // transaction that holds the chain's head, and returns how many records
 // were new. A held row with other content is an error (a record's digest
-// is its content's, so only evidence can differ).
+// is its content's, so only evidence can differ). Two round trips, each
+// a pipeline of statements: the transaction opened with the head locked
+// and the held rows read, then the rows inserted, the head moved and the
+// transaction committed; the head is locked for one round trip only.
 func (s *PGStore) insert(rows []pgRow) (added int, err error) {
-	tx, err := s.pool.Begin(s.ctx)
+	conn, err := s.pool.Acquire(s.ctx)
 	if err != nil {
 		return 0, s.fail(err)
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(s.ctx)) }()
-	var seq int64
-	var prev []byte
-	if err := tx.QueryRow(s.ctx, "SELECT seq, hash FROM gov_audit_head FOR UPDATE").Scan(&seq, &prev); err != nil {
-		return 0, s.fail(err)
-	}
+	// A connection released inside a transaction is closed by the pool;
+	// rolling back first keeps it.
+	open := false
+	defer func() {
+		if open {
+			_, _ = conn.Exec(context.WithoutCancel(s.ctx), "ROLLBACK")
+		}
+		conn.Release()
+		if err != nil {
+			s.head.forget()
+		}
+	}()
 	digests := make([]string, 0, len(rows))
 	for _, r := range rows {
 		digests = append(digests, r.digest)
 	}
+	var seq int64
+	var prev []byte
 	held := map[string][]byte{}
-	q, err := tx.Query(s.ctx, heldQuery, digests)
+	b := &pgx.Batch{}
+	b.Queue("BEGIN").Exec(func(pgconn.CommandTag) error { open = true; return nil })
+	b.Queue("SELECT seq, hash FROM gov_audit_head FOR UPDATE").QueryRow(func(r pgx.Row) error { return r.Scan(&seq, &prev) })
+	b.Queue(heldQuery, digests).Query(func(q pgx.Rows) error {
+		for q.Next() {
+			var kind, digest string
+			var sum []byte
+			if err := q.Scan(&kind, &digest, &sum); err != nil {
+				return err
+			}
+			held[kind+"/"+digest] = sum
+		}
+		return q.Err()
+	})
+	if err := conn.SendBatch(s.ctx, b).Close(); err != nil {
+		return 0, s.fail(err)
+	}
+	out, added, err := chain(rows, seq, prev, held)
 	if err != nil {
 		return 0, s.fail(err)
 	}
-	for q.Next() {
-		var kind, digest string
-		var sum []byte
-		if err := q.Scan(&kind, &digest, &sum); err != nil {
-			q.Close()
-			return 0, s.fail(err)
-		}
-		held[kind+"/"+digest] = sum
-	}
-	if err := q.Err(); err != nil {
-		return 0, s.fail(err)
-	}
-	var out [][]any
-	for _, r := range rows {
-		sum := sha256.Sum256(r.body)
-		if have, ok := held[r.kind+"/"+r.digest]; ok {
-			if !bytes.Equal(have, sum[:]) {
-				return 0, s.fail(fmt.Errorf("%s of sha256:%s exists with other content", r.kind, r.digest))
-			}
-			continue
-		}
-		held[r.kind+"/"+r.digest] = sum[:]
-		seq++
-		hash := chainHash(prev, seq, r.kind, r.digest, r.atNs, sum[:], r.summary)
-		var summary *string
-		if r.kind == "record" {
-			summary = &r.summary
-		}
-		out = append(out, []any{seq, r.kind, r.digest, r.atNs, r.body, summary, prev, hash})
-		prev = hash
-		if r.kind == "record" {
-			added++
-		}
-	}
-	if len(out) == 0 {
+	if len(out.seq) == 0 {
+		s.head.seen(seq, prev, seq, prev)
 		return 0, nil
 	}
-	cols := []string{"seq", "kind", "digest", "at_ns", "body", "summary", "prev_hash", "hash"}
-	if _, err := tx.CopyFrom(s.ctx, pgx.Identifier{"gov_audit"}, cols, pgx.CopyFromRows(out)); err != nil {
+	last := len(out.seq) - 1
+	b = &pgx.Batch{}
+	b.Queue(insertRows, out.seq, out.kind, out.digest, out.atNs, out.body, out.summary, out.prevHash, out.hash)
+	b.Queue("UPDATE gov_audit_head SET seq = $1, hash = $2", out.seq[last], out.hash[last])
+	b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+		open = false
+		if tag.String() != "COMMIT" {
+			return fmt.Errorf("commit: %s", tag) // the transaction failed: ROLLBACK
+		}
+		return nil
+	})
+	if err := conn.SendBatch(s.ctx, b).Close(); err != nil {
 		return 0, s.fail(err)
 	}
-	if _, err := tx.Exec(s.ctx, "UPDATE gov_audit_head SET seq = $1, hash = $2", seq, prev); err != nil {
-		return 0, s.fail(err)
-	}
-	if err := tx.Commit(s.ctx); err != nil {
-		return 0, s.fail(err)
-	}
+	s.head.seen(seq, prev, out.seq[last], out.hash[last])
 	return added, nil
 }

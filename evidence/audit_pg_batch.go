@@ -53,7 +53,7 @@ func (b *writeBatcher) flush(s *PGStore) {
 		for i, p := range batch {
 			rows[i] = p.row
 		}
-		_, err := s.insert(rows)
+		_, err := s.appendNew(rows)
 		for _, p := range batch {
 			p.done <- err
 		}

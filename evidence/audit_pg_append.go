@@ -1,0 +1,120 @@
+package evidence
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+)
+
+// insertRows appends a batch's rows to gov_audit, one array per column.
+const insertRows = `INSERT INTO gov_audit (seq, kind, digest, at_ns, body, summary, prev_hash, hash)
+	SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bytea[], $6::text[], $7::bytea[], $8::bytea[])`
+
+// appendRows appends a batch's rows in one statement (one round trip, no
+// lock held across it) if and only if the chain's head is still ($11,
+// $12): the head moves to ($9, $10) and the rows go in together, or
+// neither happens. A writer that moved the head first (a replica, a
+// prune) makes it append nothing; a row held already makes it fail.
+const appendRows = `WITH head AS (
+		UPDATE gov_audit_head SET seq = $9, hash = $10 WHERE seq = $11 AND hash = $12 RETURNING 1),
+	added AS (
+		INSERT INTO gov_audit (seq, kind, digest, at_ns, body, summary, prev_hash, hash)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bytea[], $6::text[], $7::bytea[], $8::bytea[])
+		WHERE EXISTS (SELECT FROM head)
+		RETURNING 1)
+	SELECT count(*) FROM added`
+
+// chainRows are the columns of the rows a batch appends.
+type chainRows struct {
+	seq, atNs            []int64
+	kind, digest         []string
+	body, prevHash, hash [][]byte
+	summary              []*string
+}
+
+// chain links rows after the head (seq, prev), leaving out those held (by
+// kind/digest: the SHA-256 of their body) and repeats within rows; added
+// counts the records linked. A held row with other content is an error.
+func chain(rows []pgRow, seq int64, prev []byte, held map[string][]byte) (out chainRows, added int, err error) {
+	for _, r := range rows {
+		sum := sha256.Sum256(r.body)
+		if have, ok := held[r.kind+"/"+r.digest]; ok {
+			if !bytes.Equal(have, sum[:]) {
+				return out, 0, fmt.Errorf("%s of sha256:%s exists with other content", r.kind, r.digest)
+			}
+			continue
+		}
+		held[r.kind+"/"+r.digest] = sum[:]
+		seq++
+		hash := chainHash(prev, seq, r.kind, r.digest, r.atNs, sum[:], r.summary)
+		var summary *string
+		if r.kind == "record" {
+			summary = &r.summary
+			added++
+		}
+		out.seq, out.kind, out.digest, out.atNs = append(out.seq, seq), append(out.kind, r.kind), append(out.digest, r.digest), append(out.atNs, r.atNs)
+		out.body, out.summary, out.prevHash, out.hash = append(out.body, r.body), append(out.summary, summary), append(out.prevHash, prev), append(out.hash, hash)
+		prev = hash
+	}
+	return out, added, nil
+}
+
+// headCache is the chain's head as this store last left it, so that a
+// batch of new records can be appended in one statement (appendRows)
+// instead of locking the head first (insert). contended says another
+// writer moved the head between two of this store's writes: replicas
+// writing at once; then insert's lock, which waits instead of failing, is
+// used until the head is found where this store left it again.
+type headCache struct {
+	mu        sync.Mutex
+	known     bool
+	contended bool
+	seq       int64
+	hash      []byte
+}
+
+// seen notes that this store found the head at (seq, hash) under its lock
+// and left it at (toSeq, toHash).
+func (h *headCache) seen(seq int64, hash []byte, toSeq int64, toHash []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.contended = h.known && (seq != h.seq || !bytes.Equal(hash, h.hash))
+	h.known, h.seq, h.hash = true, toSeq, toHash
+}
+
+// forget drops the head after a failed write: the next write locks it.
+func (h *headCache) forget() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.known = false
+}
+
+// appendNew writes a batch of Writes: in one statement from the head this
+// store left (appendRows) when no other writer is moving it, else, or when
+// that statement appends nothing or fails (the head moved, a record is
+// held already, the database refused), through insert, whose lock and
+// reading of the held rows decide.
+func (s *PGStore) appendNew(rows []pgRow) (int, error) {
+	s.head.mu.Lock()
+	seq, prev, fast := s.head.seq, s.head.hash, s.head.known && !s.head.contended
+	s.head.mu.Unlock()
+	if !fast {
+		return s.insert(rows)
+	}
+	out, added, err := chain(rows, seq, prev, map[string][]byte{})
+	if err != nil || len(out.seq) == 0 {
+		return s.insert(rows)
+	}
+	last := len(out.seq) - 1
+	var n int64
+	err = s.pool.QueryRow(s.ctx, appendRows, out.seq, out.kind, out.digest, out.atNs, out.body, out.summary, out.prevHash, out.hash,
+		out.seq[last], out.hash[last], seq, prev).Scan(&n)
+	if err != nil || n != int64(len(out.seq)) {
+		return s.insert(rows)
+	}
+	s.head.mu.Lock()
+	s.head.known, s.head.contended, s.head.seq, s.head.hash = true, false, out.seq[last], out.hash[last]
+	s.head.mu.Unlock()
+	return added, nil
+}
