@@ -8,7 +8,7 @@ func same(rule, name, secret string) Sample {
 // Positives returns one fresh fake secret for every built-in rule.
 func (g *Gen) Positives() []Sample {
 	var out []Sample
-	for _, f := range append(g.positiveMakers(), g.moreMakers()...) {
+	for _, f := range append(append(g.positiveMakers(), g.moreMakers()...), g.gapMakers()...) {
 		out = append(out, f())
 	}
 	return out
