@@ -3,7 +3,7 @@
 #   0. the coverage table: every rule id of gitleaks' default config maps to
 #      a gov rule (scan/testdata/gitleaks-coverage.tsv);
 #   1. labelled evaluation sets (bench/scaneval), one generated secret per
-#      file: gov's own (223 types in up to five file formats, plus
+#      file: gov's own (227 types in up to five file formats, plus
 #      look-alike files that are not credentials), and three built from
 #      other scanners' published formats (detect-secrets' plugins,
 #      trufflehog's detectors, secrets-patterns-db): file recall per type

@@ -7,13 +7,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
 )
 
 var (
-	conflictRE = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types (\w+) and (\w+)\))?$`)
+	conflictRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types (\w+) and (\w+)\))?$`)
+	})
 )
 
 // formatCUEError turns a CUE evaluation error into one line naming
@@ -72,7 +75,7 @@ func describe(group []cueerrors.Error, elems []string, cf configFile) (string, s
 	allStrings := true
 	want := ""
 	for _, e := range group {
-		m := conflictRE.FindStringSubmatch(errMsg(e))
+		m := conflictRE().FindStringSubmatch(errMsg(e))
 		if m == nil {
 			continue
 		}

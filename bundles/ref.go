@@ -3,6 +3,7 @@ package bundles
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // bundleRef is a parsed bundle reference: a location (directory or Git URL)
@@ -18,7 +19,7 @@ type bundleRef struct {
 }
 
 // scpLikeRE matches "user@host:path", Git's scp-like remote syntax.
-var scpLikeRE = regexp.MustCompile(`^[A-Za-z0-9._~-]+@[A-Za-z0-9._-]+:`)
+var scpLikeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._~-]+@[A-Za-z0-9._-]+:`) })
 
 // isRemote reports whether loc names a Git remote rather than a directory.
 func isRemote(loc string) bool {
@@ -27,7 +28,7 @@ func isRemote(loc string) bool {
 			return true
 		}
 	}
-	return scpLikeRE.MatchString(loc)
+	return scpLikeRE().MatchString(loc)
 }
 
 // parseBundleRef splits s at its last "@" when what follows is a ref: a ref

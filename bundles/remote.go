@@ -11,13 +11,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // fullSHARE matches a full commit SHA, which names an immutable commit.
-var fullSHARE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var fullSHARE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{40}$`) })
 
 // loadURL loads the bundle at the root (or r.subdir) of a remote
 // repository at r.ref. The
@@ -81,7 +82,7 @@ func cachedRepo(ctx context.Context, url, ref, cacheDir string, offline bool) (*
 	if offline {
 		return repo, nil
 	}
-	if fullSHARE.MatchString(ref) {
+	if fullSHARE().MatchString(ref) {
 		if _, err := repo.CommitObject(plumbing.NewHash(ref)); err == nil {
 			return repo, nil
 		}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"sigs.k8s.io/yaml"
@@ -76,7 +77,9 @@ func reqOneLine(s string) string {
 }
 
 // yamlQuoted is a quoted piece of a YAML error message.
-var yamlQuoted = regexp.MustCompile(`"[^"]*"|'[^']*'|` + "`[^`]*`")
+var yamlQuoted = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`"[^"]*"|'[^']*'|` + "`[^`]*`")
+})
 
 // yamlError hides the quoted parts of a YAML error (and anything after an
 // unbalanced quote): the YAML parser quotes anchor names, keys and values,
@@ -84,7 +87,7 @@ var yamlQuoted = regexp.MustCompile(`"[^"]*"|'[^']*'|` + "`[^`]*`")
 func yamlError(err error) string {
 	msg := reqOneLine(err.Error())
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
-	msg = yamlQuoted.ReplaceAllString(msg, "(not shown)")
+	msg = yamlQuoted().ReplaceAllString(msg, "(not shown)")
 	if i := strings.IndexAny(msg, "'\"`"); i >= 0 {
 		msg = strings.TrimRight(msg[:i], " :") + " (details not shown)"
 	}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // requestFields are the JSON names of Request's fields.
@@ -22,11 +23,13 @@ var requestFields = func() map[string]bool {
 
 // quotableKey is a key short and plain enough to name in an error; any other
 // key may be a secret and is described by its line only.
-var quotableKey = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,30}$`)
+var quotableKey = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z_][a-z0-9_]{0,30}$`)
+})
 
 // describeKey names key in an error without echoing a possible secret.
 func describeKey(key string) string {
-	if quotableKey.MatchString(key) {
+	if quotableKey().MatchString(key) {
 		return fmt.Sprintf("%q", key)
 	}
 	return "(not shown)"

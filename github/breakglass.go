@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gov-policy/gov/approvals"
@@ -29,7 +30,9 @@ type Grant struct {
 // grantRE matches the one grant of a decision comment, at its fixed place:
 // the line right after DecisionMarker, which opens the comment. A marker
 // anywhere else (in text gov quoted) is not a grant.
-var grantRE = regexp.MustCompile(`\A` + regexp.QuoteMeta(DecisionMarker) + `\n<!-- gov:break-glass sha=([0-9a-f]{40}(?:[0-9a-f]{24})?) by=(\d+) at=(\d+) -->\n`)
+var grantRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\A` + regexp.QuoteMeta(DecisionMarker) + `\n<!-- gov:break-glass sha=([0-9a-f]{40}(?:[0-9a-f]{24})?) by=(\d+) at=(\d+) -->\n`)
+})
 
 // GrantMarker is the hidden marker of a grant in gov's decision comment.
 func GrantMarker(g Grant) string {
@@ -55,7 +58,7 @@ func (c *Client) BreakGlassGrants(ctx context.Context, repo Repo, number int) ([
 	}
 	var out []Grant
 	for _, cm := range own {
-		if m := grantRE.FindStringSubmatch(cm.GetBody()); m != nil {
+		if m := grantRE().FindStringSubmatch(cm.GetBody()); m != nil {
 			by, err1 := strconv.ParseInt(m[2], 10, 64)
 			at, err2 := strconv.ParseInt(m[3], 10, 64)
 			if err1 == nil && err2 == nil {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gov-policy/gov/approvals"
 )
@@ -17,8 +18,12 @@ import (
 // email is not counted, and the decision notes list it.
 
 var (
-	trailerRE = regexp.MustCompile(`(?im)^[ \t]*co-authored-by:[ \t]*(.*?)[ \t]*<([^<>\s]+)>[ \t]*$`)
-	noreplyRE = regexp.MustCompile(`(?i)^(\d+)\+([a-z0-9-]+(?:\[bot\])?)@users\.noreply\.github\.com$`)
+	trailerRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?im)^[ \t]*co-authored-by:[ \t]*(.*?)[ \t]*<([^<>\s]+)>[ \t]*$`)
+	})
+	noreplyRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^(\d+)\+([a-z0-9-]+(?:\[bot\])?)@users\.noreply\.github\.com$`)
+	})
 )
 
 // coAuthors reads the Co-authored-by trailers of commits: the account ids
@@ -26,14 +31,14 @@ var (
 func coAuthors(commits []Commit) (ids []int64, logins []string, unresolved []approvals.CoAuthor) {
 	seen := map[string]bool{}
 	for _, c := range commits {
-		for _, m := range trailerRE.FindAllStringSubmatch(c.Message, -1) {
+		for _, m := range trailerRE().FindAllStringSubmatch(c.Message, -1) {
 			name, email := strings.TrimSpace(m[1]), m[2]
 			k := strings.ToLower(email)
 			if seen[k] {
 				continue
 			}
 			seen[k] = true
-			if n := noreplyRE.FindStringSubmatch(email); n != nil {
+			if n := noreplyRE().FindStringSubmatch(email); n != nil {
 				if id, err := strconv.ParseInt(n[1], 10, 64); err == nil && id > 0 {
 					ids, logins = append(ids, id), append(logins, n[2])
 					continue

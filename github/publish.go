@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -30,7 +31,7 @@ const (
 	escalationPrefix = "<!-- gov:escalated stage="
 )
 
-var escalationRE = regexp.MustCompile(`<!-- gov:escalated stage=(\d+) -->`)
+var escalationRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<!-- gov:escalated stage=(\d+) -->`) })
 
 // EscalationMarker marks the escalation comment of a (1-based) stage.
 func EscalationMarker(stage int) string { return fmt.Sprintf("%s%d -->", escalationPrefix, stage) }
@@ -153,7 +154,7 @@ func (c *Client) Escalations(ctx context.Context, repo Repo, number int) ([]int,
 	}
 	var out []int
 	for _, cm := range own {
-		for _, m := range escalationRE.FindAllStringSubmatch(cm.GetBody(), -1) {
+		for _, m := range escalationRE().FindAllStringSubmatch(cm.GetBody(), -1) {
 			if n, err := strconv.Atoi(m[1]); err == nil {
 				out = append(out, n)
 			}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 )
@@ -43,7 +44,9 @@ func checkName(name string) error {
 
 // gitdiffWord is one part of a go-gitdiff error message that is gov's or
 // go-gitdiff's own text, not a piece of the input.
-var gitdiffWord = regexp.MustCompile(`^(line [0-9]+|[a-z]+( [a-z]+)+|[-+]?[0-9]+ old, [-+]?[0-9]+ new)$`)
+var gitdiffWord = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(line [0-9]+|[a-z]+( [a-z]+)+|[-+]?[0-9]+ old, [-+]?[0-9]+ new)$`)
+})
 
 // safeParseError keeps the line number and the fixed words of a go-gitdiff
 // error and drops the rest: go-gitdiff quotes header lines, names and hunk
@@ -52,7 +55,7 @@ func safeParseError(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "gitdiff: ")
 	var kept []string
 	for i, part := range strings.Split(msg, ": ") {
-		if !gitdiffWord.MatchString(part) || (i > 0 && strings.HasPrefix(part, "line ")) {
+		if !gitdiffWord().MatchString(part) || (i > 0 && strings.HasPrefix(part, "line ")) {
 			break
 		}
 		kept = append(kept, part)

@@ -57,11 +57,11 @@ func namedRules() []ruleSpec {
 		named("coinbase-access-token", "Coinbase access token", []string{"coinbase"}, `[A-Za-z0-9_-]{64}`, 3.5),
 		named("confluent-secret-key", "Confluent Cloud API secret", []string{"confluent"}, `[A-Za-z0-9+/]{64}`, 3.5),
 		named("contentful-delivery-api-token", "Contentful delivery API token", []string{"contentful"}, `[A-Za-z0-9_=-]{43}`, 3.5),
-		named("datadog-access-token", "Datadog access token", []string{"datadog"}, `[a-z0-9]{40}`, 3.2),
+		withCheck(named("datadog-access-token", "Datadog application or API key", []string{"datadog"}, `[A-Za-z0-9]{40}|[A-Za-z0-9]{32}`, 3.2), datadogKey),
 		named("discord-client-secret", "Discord API token or client secret", []string{"discord"}, `[a-f0-9]{64}|[A-Za-z0-9_=-]{32}`, 3.2),
 		named("droneci-access-token", "Drone CI access token", []string{"droneci", "drone_token", "drone-token"}, `[A-Za-z0-9]{32}`, 3.2),
-		named("dropbox-api-token", "Dropbox API token", []string{"dropbox"},
-			`sl\.[A-Za-z0-9_.=-]{130,1000}|[A-Za-z0-9]{11}AAAAAAAAAA[A-Za-z0-9_=-]{43}|[A-Za-z0-9]{15}`, 3.0),
+		withCheck(named("dropbox-api-token", "Dropbox API token", []string{"dropbox"},
+			`sl\.[A-Za-z0-9_.=-]{130,1000}|[A-Za-z0-9]{11}AAAAAAAAAA[A-Za-z0-9_=-]{43}|[A-Za-z0-9]{15}|[A-Za-z0-9_-]{20,64}`, 3.0), dropboxToken),
 		named("etsy-access-token", "Etsy access token", []string{"etsy"}, `[A-Za-z0-9]{24}`, 3.2),
 		named("facebook-secret", "Facebook app secret or access token", []string{"facebook", "fb_app", "fb-app"},
 			`\d{15,16}(?:\||%7C)[0-9A-Za-z_-]{27,40}|[a-f0-9]{32}`, 3.0),
@@ -72,6 +72,15 @@ func namedRules() []ruleSpec {
 		named("freshbooks-access-token", "FreshBooks access token", []string{"freshbooks"}, `[A-Za-z0-9]{64}`, 3.5),
 		named("gitter-access-token", "Gitter access token", []string{"gitter"}, `[A-Za-z0-9_-]{40}`, 3.5),
 		named("gocardless-api-token", "GoCardless live API token", []string{"gocardless"}, `live_[A-Za-z0-9_=-]{40}`, 3.5),
+		// GoCardless live access tokens stand alone too (a log line, a
+		// header), after the named rule so that one wins where the name is
+		// on the line; the body must mix upper case, lower case and digits, so
+		// a snake_case name after live_ is not one. Not a tok rule: live_
+		// starts other services' keys (Column, Lob), which the generic rules
+		// must still take, and a tok rule's prefix is owned (keyValue).
+		{id: "gocardless-live-token", description: "GoCardless live access token",
+			keywords: []string{"live_"},
+			regex:    `\b(live_[A-Za-z0-9_=-]{40})(?:[^A-Za-z0-9_=-]|$)`, entropy: 4.0, check: mixedCase},
 		named("hubspot-api-key", "HubSpot API key", []string{"hubspot"}, uuidRe, 3.0),
 		named("intercom-api-key", "Intercom access token", []string{"intercom"}, `[A-Za-z0-9_=-]{60}`, 3.5),
 		named("jfrog-api-key", "JFrog API key or identity token", []string{"jfrog", "artifactory", "bintray", "xray"},
@@ -92,6 +101,10 @@ func namedRules() []ruleSpec {
 		named("newrelic-legacy-key", "New Relic license or REST API key (40 hex, EU)", []string{"newrelic", "new_relic", "new-relic", "nr_license", "nr-license"},
 			`eu01xx[a-f0-9]{30}NRAL|[a-f0-9]{36}NRAL|[a-f0-9]{40}`, 3.0),
 		named("netlify-access-token", "Netlify access token", []string{"netlify"}, `[A-Za-z0-9_=-]{40,46}`, 3.5),
+		// NVIDIA NGC legacy API key: 26 alphanumerics, a colon and a
+		// UUID, or the same base64-encoded (84 characters).
+		withCheck(named("ngc-api-key", "NVIDIA NGC API key", []string{"ngc"},
+			`[A-Za-z0-9]{84}|[A-Za-z0-9]{26}:[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}`, 3.5), mixedCase),
 		named("nytimes-access-token", "New York Times API key", []string{"nytimes", "newyorktimes"}, `[A-Za-z0-9_=-]{32}`, 3.2),
 		named("plaid-token", "Plaid access token or secret", []string{"plaid"},
 			`access-(?:sandbox|development|production)-`+uuidRe+`|[A-Za-z0-9]{30}`, 3.2),
@@ -113,4 +126,26 @@ func namedRules() []ruleSpec {
 			`t1\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]{86}={0,2}|AQVN[A-Za-z0-9_-]{35,38}|YC[A-Za-z0-9_-]{38}`, 3.5),
 		named("zendesk-secret-key", "Zendesk API token", []string{"zendesk"}, `[A-Za-z0-9]{40}`, 3.5),
 	}
+}
+
+// withCheck replaces a rule's validation of the secret.
+func withCheck(r ruleSpec, check func(string) bool) ruleSpec {
+	r.check = check
+	return r
+}
+
+// datadogKey accepts a Datadog key as documented (32 or 40 hex, or 40
+// lower-case alphanumerics as gitleaks reads it) or a random mix of upper
+// case, lower case and digits (trufflehog's reading): not a lower-case name
+// such as a service or environment under a datadog_ setting.
+func datadogKey(v string) bool {
+	hex := strings.Trim(v, "0123456789abcdef") == ""
+	return lettersAndDigits(v) && (hex || len(v) == 40 && strings.ToLower(v) == v || mixedCase(v))
+}
+
+// dropboxToken accepts the documented shapes (sl. short-lived, long-lived,
+// 15-character legacy); any other value under a dropbox name (an OAuth
+// bearer of 20-64 characters) must mix upper case, lower case and digits.
+func dropboxToken(v string) bool {
+	return lettersAndDigits(v) && (strings.HasPrefix(v, "sl.") || len(v) == 15 || strings.Contains(v, "AAAAAAAAAA") || mixedCase(v))
 }

@@ -83,7 +83,9 @@ func saasRules() []ruleSpec {
 			regex:    `\b(sntry[su]_[A-Za-z0-9+/=_-]{40,300})`, entropy: 4.0},
 		{id: "postman-api-key", description: "Postman API key",
 			keywords: []string{"PMAK-"}, caseSensitive: true,
-			regex: `\b(PMAK-[a-f0-9]{24}-[a-f0-9]{34})\b`, entropy: 3.2},
+			// PMAK-, 24 hex, a dash, 34 hex as documented; any 59
+			// alphanumerics and dashes as trufflehog's detector reads it.
+			regex: `\b(PMAK-(?:[a-f0-9]{24}-[a-f0-9]{34}|[A-Za-z0-9-]{59}))\b`, entropy: 3.2},
 		{id: "grafana-token", description: "Grafana service account or cloud token",
 			keywords: []string{"glsa_", "glc_"},
 			regex:    `\b(glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,400}={0,2})(?:[^A-Za-z0-9+/=_]|$)`, entropy: 4.0},

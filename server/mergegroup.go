@@ -33,7 +33,7 @@ func (s *Server) routeMergeGroup(body []byte, action, delivery string) (*job, st
 		return nil, "", &httpError{http.StatusBadRequest, "merge_group payload: field merge_group is missing"}
 	case err != nil:
 		return nil, "", &httpError{http.StatusBadRequest, oneLine(err.Error())}
-	case !commitSHA.MatchString(g.HeadSHA):
+	case !commitSHA().MatchString(g.HeadSHA):
 		// The SHA goes into API paths: only a commit id may.
 		return nil, "", &httpError{http.StatusBadRequest, "payload: merge_group.head_sha is not a 40 or 64 digit hex commit id"}
 	}

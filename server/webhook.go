@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gov-policy/gov/github"
@@ -222,7 +223,7 @@ type webhookPayload struct {
 const maxDeliveryID = 100
 
 // commitSHA is a full SHA-1 or SHA-256 commit id.
-var commitSHA = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
+var commitSHA = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`) })
 
 // route turns a delivery into a job (nil: ignored, with why).
 func (s *Server) route(event string, body []byte, delivery string) (*job, string, *httpError) {
@@ -264,7 +265,7 @@ func (s *Server) route(event string, body []byte, delivery string) (*job, string
 	if target.Number == 0 {
 		return nil, "check run without a pull request of " + target.Repo.String(), nil
 	}
-	if !commitSHA.MatchString(target.HeadSHA) {
+	if !commitSHA().MatchString(target.HeadSHA) {
 		// The SHA goes into API paths: only a commit id may.
 		return nil, "", &httpError{http.StatusBadRequest, "payload: head SHA is not a 40 or 64 digit hex commit id"}
 	}
@@ -300,7 +301,7 @@ func prTargetOf(event string, body []byte, p webhookPayload) (github.Event, erro
 			return ev, nil
 		}
 	}
-	if len(p.CheckRun.PullRequests) > 0 && !commitSHA.MatchString(ev.HeadSHA) {
+	if len(p.CheckRun.PullRequests) > 0 && !commitSHA().MatchString(ev.HeadSHA) {
 		return ev, fmt.Errorf("check_run payload: head SHA is not a 40 or 64 digit hex commit id")
 	}
 	for _, pr := range p.CheckRun.PullRequests {
