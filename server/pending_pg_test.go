@@ -29,7 +29,11 @@ func TestPGPendingSharedAcrossReplicas(t *testing.T) {
 	baseA, _ := serve(t, a)
 	serve(t, b)
 	decidedPending(t, a, baseA, fake)
-	ps, err := b.pending.List(t.Context())
+	// On the durable queue either replica may run the PR's job, which
+	// tracks the PR after posting its status: wait for the row.
+	var ps []PendingPR
+	var err error
+	waitFor(10*time.Second, func() bool { ps, err = b.pending.List(t.Context()); return err == nil && len(ps) > 0 })
 	if err != nil || len(ps) != 1 || ps[0].Number != 2 || ps[0].HeadSHA != headSHA || !ps[0].Due.Equal(created.Add(8*time.Hour)) {
 		t.Fatalf("replica b's pending list %+v (%v): want PR #2 at %s due at 08:00", ps, err, headSHA)
 	}
