@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gov-policy/gov/bundles"
+	"github.com/gov-policy/gov/patch"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// TestEmbeddedChecksPass compiles the program of gov's own modules that
+// each test patch gets (and the whole library, no patch) with every OPA
+// stage and without checkedStages: both without error (so skipping the
+// checks hides none) and the compiled modules the same (so skipping them
+// changes nothing evaluation reads).
+func TestEmbeddedChecksPass(t *testing.T) {
+	b, err := bundles.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	patches := indexTestPatches(t)
+	patches["whole library"] = nil
+	for key, p := range patches {
+		for _, allBuiltins := range []bool{false, true} {
+			name := fmt.Sprintf("%s (all built-ins %v)", key, allBuiltins)
+			checkStagesSkipped(t, name, b, p, allBuiltins)
+		}
+	}
+}
+
+// checkStagesSkipped is TestEmbeddedChecksPass for one program.
+func checkStagesSkipped(t *testing.T, name string, b *bundles.Bundle, p *patch.Patch, allBuiltins bool) {
+	t.Helper()
+	prog, modules, err := buildProgram(b, p, allBuiltins)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if !prog.embeddedOnly {
+		t.Fatalf("%s: the embedded bundle's program is not embeddedOnly", name)
+	}
+	all, some := ast.NewCompiler(), newCompiler(true)
+	all.Compile(modules)
+	some.Compile(modules)
+	if all.Failed() || some.Failed() {
+		t.Fatalf("%s: every stage: %v; without the checks: %v", name, all.Errors, some.Errors)
+	}
+	for _, file := range slices.Sorted(maps.Keys(modules)) {
+		if a, s := all.Modules[file].String(), some.Modules[file].String(); a != s {
+			t.Errorf("%s: %s compiles differently without the checks:\n%s\nwith them:\n%s", name, file, s, a)
+		}
+	}
+}
+
+// TestBundleModulesRunEveryCheck: a bundle's own module is compiled with
+// every check, so a rule that can never fire because of a type error (a
+// key missing from a known object: at run time only undefined, a deny
+// that silently never denies) fails closed when the bundle is loaded,
+// with the library on as without it, and for one patch as for any.
+func TestBundleModulesRunEveryCheck(t *testing.T) {
+	const typo = "package gov.typo\n\ndeny contains \"strict mode\" if {\n\tcfg := {\"mode\": \"strict\"}\n\tcfg.mod == \"strict\"\n}\n"
+	embedded, err := bundles.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withLibrary := *embedded
+	withLibrary.Modules = map[string]string{"policies/typo.rego": typo}
+	py := mkPatch(patch.File{Path: "app/x.py", Language: "python", Status: patch.StatusModified, Added: added(1, "x = 1")})
+	ctx := context.Background()
+	for name, build := range map[string]func() (*Engine, error){
+		"alone":        func() (*Engine, error) { return New(ctx, policyBundle(map[string]string{"policies/typo.rego": typo})) },
+		"with library": func() (*Engine, error) { return New(ctx, &withLibrary) },
+		"for a patch":  func() (*Engine, error) { return NewFor(ctx, &withLibrary, py) },
+	} {
+		e, err := build()
+		if err == nil || e != nil || !strings.Contains(err.Error(), "policies/typo.rego:5: rego_type_error: ") {
+			t.Errorf("%s: %v, want a type error at policies/typo.rego:5", name, err)
+		}
+	}
+}
