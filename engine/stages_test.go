@@ -10,6 +10,7 @@ import (
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/patch"
+	"github.com/gov-policy/gov/policies"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
@@ -79,6 +80,51 @@ func TestBundleModulesRunEveryCheck(t *testing.T) {
 		e, err := build()
 		if err == nil || e != nil || !strings.Contains(err.Error(), "policies/typo.rego:5: rego_type_error: ") {
 			t.Errorf("%s: %v, want a type error at policies/typo.rego:5", name, err)
+		}
+	}
+}
+
+// TestHelperPackageOmitted: a library package nothing is queried of (no
+// action, no risk level) is not compiled for a patch unless a kept module
+// reads it: gov.lib.dependencies.manifests, read only by the dependency
+// rules, for a Python patch; kept for a go.mod patch and for a bundle
+// module that reads it. The decisions are New's (TestNewFor).
+func TestHelperPackageOmitted(t *testing.T) {
+	const helper = "gov.lib.dependencies.manifests"
+	b, err := bundles.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := *b
+	reads.Modules = map[string]string{"policies/reads.rego": "package gov.reads\n\nwarn contains sprintf(\"%d manifests\", [count(data.gov.lib.dependencies.manifests.manifests)])\n"}
+	py := mkPatch(patch.File{Path: "app/x.py", Language: "python", Status: patch.StatusModified, Added: added(1, "x = 1")})
+	gomod := mkPatch(patch.File{Path: "go.mod", Status: patch.StatusModified, Added: added(3, "require example.com/x v1.0.0")})
+	for _, tc := range []struct {
+		name     string
+		b        *bundles.Bundle
+		p        *patch.Patch
+		compiled bool
+	}{{"python patch", b, py, false}, {"go.mod patch", b, gomod, true}, {"module reads it", &reads, py, true}} {
+		var srcs []source
+		for _, file := range slices.Sorted(maps.Keys(policies.Library())) {
+			srcs = append(srcs, source{file: file, origin: originLibrary})
+		}
+		if err := unparsedLibrary(srcs, indexedLibrary(), tc.p, parseSources); err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range srcs {
+			if src.file == "lib/dependencies/manifests.rego" && src.unparsed == tc.compiled && tc.b == b {
+				t.Errorf("%s: manifests.rego parsed %v, want %v", tc.name, !src.unparsed, tc.compiled)
+			}
+		}
+		for _, idx := range []map[string]libraryModule{indexedLibrary(), nil} {
+			_, modules, err := buildIndexed(tc.b, tc.p, false, idx)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if got := modules["lib/dependencies/manifests.rego"] != nil; got != tc.compiled {
+				t.Errorf("%s (index %v): %s compiled %v, want %v", tc.name, idx != nil, helper, got, tc.compiled)
+			}
 		}
 	}
 }
