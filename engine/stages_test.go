@@ -128,3 +128,71 @@ func TestHelperPackageOmitted(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedParseUnchanged: building engines (for one patch and for any)
+// renames the violation rules of its own copies only; the process-wide
+// parse of gov's modules (bundles.ParsedEmbedded, also read by gov test,
+// the rule catalog and bundle build) is left as parsed, and every METADATA
+// block of the sources is in each compiled program's annotation set.
+func TestSharedParseUnchanged(t *testing.T) {
+	shared, err := bundles.ParsedEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]string{}
+	var blocks []string
+	for file, m := range shared {
+		before[file] = m.String()
+		for _, a := range m.Annotations {
+			blocks = append(blocks, a.Location.String())
+		}
+	}
+	b, err := bundles.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	py := mkPatch(patch.File{Path: "app/x.py", Language: "python", Status: patch.StatusModified, Added: added(1, "x = 1")})
+	full, err := New(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewFor(context.Background(), b, py); err != nil {
+		t.Fatal(err)
+	}
+	for file, m := range shared {
+		if got := m.String(); got != before[file] {
+			t.Errorf("%s changed by building an engine:\n%s", file, got)
+		}
+		if strings.Contains(m.String(), "__gov_") {
+			t.Errorf("%s: a renamed rule in the shared parse", file)
+		}
+	}
+	var compiled []string
+	for _, e := range full.prog.compiler.GetAnnotationSet().Flatten() {
+		compiled = append(compiled, e.Annotations.Location.String())
+	}
+	slices.Sort(blocks)
+	compiled = slices.Compact(slices.Sorted(slices.Values(compiled)))
+	for _, loc := range blocks {
+		if _, ok := slices.BinarySearch(compiled, loc); !ok {
+			t.Errorf("METADATA at %s is not in the compiled program", loc)
+		}
+	}
+}
+
+// TestRenamedRuleKeepsMetadata: a bundle module (parsed by the bundle
+// loader, so shared and copied by the engine) whose violation rule reads
+// its own METADATA with rego.metadata.rule() still gets it once the rule
+// is renamed for attribution: the deny fires with the title as message.
+func TestRenamedRuleKeepsMetadata(t *testing.T) {
+	b := mustLoadFS(t, map[string]string{
+		"policies/md.rego": "package gov.md\n\n# METADATA\n# title: Named by its METADATA\ndeny contains rego.metadata.rule().title if {\n\tinput.request.environment == \"production\"\n}\n",
+	})
+	if b.Parsed["policies/md.rego"] == nil {
+		t.Fatal("the loader did not parse the module: the test would not reach the shared path")
+	}
+	d := mustEval(t, mustEngine(t, b), Input{Request: Request{Environment: "production"}, Patch: mkPatch()})
+	if !strings.Contains(messages(d), "Named by its METADATA") {
+		t.Errorf("violations %+v, want the rule's METADATA title", d.Violations)
+	}
+}
