@@ -4,15 +4,17 @@ import "github.com/open-policy-agent/opa/v1/ast"
 
 // checkedStages are OPA compiler stages that only look for errors (and
 // record what a check needs: the dependency graph, the type environment,
-// the capabilities a policy requires); none changes a module or what
-// evaluation reads. gov's own modules pass them at build time
-// (TestEmbeddedChecksPass compiles every one of them with all stages), so
-// a program of gov's modules alone, a subset of them closed under
-// reference (see omitLibraryPackages), skips them: type checking and the
-// other checks were a third of compiling the library for a small gov
-// eval. A program with any module of the bundle's runs every stage: a type
-// error there (an undefined key of a known object, say) fails closed at
-// compile time instead of leaving a rule undefined, that is, silent.
+// the capabilities a policy requires), plus the body safety check, which
+// also orders each body so that its variables are bound before use; gov's
+// modules are written in that order, so for them it only checks. gov's own
+// modules pass them at build time, and leaving them out compiles every one
+// of them alike (TestEmbeddedChecksPass, over every program of gov's
+// modules), so a program of gov's modules alone, a subset of them closed
+// under reference (see omitLibraryPackages), skips them: these stages were
+// half of compiling the library for a small gov eval. A program with any
+// module of the bundle's runs every stage: a type error there (an
+// undefined key of a known object, say) fails closed at compile time
+// instead of leaving a rule undefined, that is, silent.
 var checkedStages = []ast.StageID{
 	ast.StageCheckUnusedImports,
 	ast.StageCheckKeywordOverrides,
@@ -24,6 +26,7 @@ var checkedStages = []ast.StageID{
 	ast.StageCheckSafetyRuleHeads,
 	ast.StageCheckRecursion,
 	ast.StageCheckTypes,
+	ast.StageCheckSafetyRuleBodies,
 	ast.StageCheckUnsafeBuiltins,
 	ast.StageCheckDeprecatedBuiltins,
 	ast.StageBuildRequiredCapabilities,

@@ -54,7 +54,21 @@ func checkStagesSkipped(t *testing.T, name string, b *bundles.Bundle, p *patch.P
 		if a, s := all.Modules[file].String(), some.Modules[file].String(); a != s {
 			t.Errorf("%s: %s compiles differently without the checks:\n%s\nwith them:\n%s", name, file, s, a)
 		}
+		if a, s := exprIndices(all.Modules[file]), exprIndices(some.Modules[file]); !slices.Equal(a, s) {
+			t.Errorf("%s: %s: expression indices differ without the checks", name, file)
+		}
 	}
+}
+
+// exprIndices lists each expression of m (in walk order) with its index
+// in its body, which String does not show.
+func exprIndices(m *ast.Module) []string {
+	var out []string
+	ast.WalkExprs(m, func(e *ast.Expr) bool {
+		out = append(out, fmt.Sprintf("%v@%d", e.Location, e.Index))
+		return false
+	})
+	return out
 }
 
 // TestBundleModulesRunEveryCheck: a bundle's own module is compiled with
