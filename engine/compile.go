@@ -61,7 +61,7 @@ type program struct {
 	// skipped are built-in packages left out because they cannot fire.
 	skipped []string
 	// embeddedOnly holds when every compiled module is gov's own (built-in
-	// or library, none of the bundle's): see checkedStages.
+	// or library, none of the bundle's): see skippedStages.
 	embeddedOnly bool
 }
 

@@ -16,7 +16,7 @@ import (
 
 // TestEmbeddedChecksPass compiles the program of gov's own modules that
 // each test patch gets (and the whole library, no patch) with every OPA
-// stage and without checkedStages: both without error (so skipping the
+// stage and without skippedStages: both without error (so skipping the
 // checks hides none) and the compiled modules the same (so skipping them
 // changes nothing evaluation reads).
 func TestEmbeddedChecksPass(t *testing.T) {
