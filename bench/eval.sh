@@ -76,7 +76,32 @@ cases() {
 measure() { # measure N ARGS...: one alternating group, "::" between commands
 	local n=$1
 	shift
-	"$work/measure" -n "$n" -- "$@"
+	"$work/measure" -n "$n" -- "$@" | tee -a "$work/figures"
+}
+# targets GOV LABEL: issue 17's targets for one gov (its name in the
+# figures) on the patch LABEL, each next to the peer it is measured against
+# in the same run (CPU time; wall time beside it).
+targets() {
+	awk -v gov="$1" -v label="$2" '
+	function ms(line, key,   i, n, f) { n = split(line, f, " +"); for (i = 1; i < n; i++) if (f[i] == key) return f[i + 1] + 0; return -1 }
+	function met(r, limit) { return r <= limit ? "met" : "NOT met" }
+	{ name = $0; sub(/ +median.*/, "", name); cpu[name] = ms($0, "CPU"); wall[name] = ms($0, "median") }
+	# row: a against b in CPU (wall beside it), the target (and goal) ratio.
+	function row(what, a, b, limit, goal,   r) {
+		if (!(a in cpu) || !(b in cpu)) return
+		r = cpu[a] / cpu[b]
+		printf "   %-28s %6.1f ms CPU = %.2fx %s (%.1f ms; wall %.2fx): %s <= %sx %s", what, cpu[a], r, b, cpu[b], wall[a] / wall[b], goal ? "goal" : "target", limit, met(r, limit)
+		printf "\n"
+	}
+	END {
+		off = gov " eval " label " lib off"; on = gov " eval " label " lib on"
+		row(gov " eval, library off", off, "conftest " label, 1, 0)
+		row(gov " eval, library off", off, "opa eval " label, 1, 1)
+		row(gov " eval, whole library", on, "conftest " label, 1.5, 0)
+		row(gov " eval, whole library", on, "conftest " label, 1, 1)
+		v = gov " version"; s = gov " scan --patch " label
+		if ((v in cpu) && (s in cpu)) printf "   %-28s %6.1f ms CPU = %s + %.1f ms: target <= + 5 ms %s\n", gov " scan --patch", cpu[s], v, cpu[s] - cpu[v], met(cpu[s] - cpu[v], 5)
+	}' "$work/figures"
 }
 
 small=testdata/patches/python-null-check.diff
@@ -91,11 +116,14 @@ for i in "${!govs[@]}"; do
 done
 mapfile -t more < <(cases "$small" small)
 measure "$RUNS" "${args[@]}" "${more[@]}"
+echo "   issue 17's targets (load $(cut -d' ' -f1-3 /proc/loadavg) after the runs):"
+for name in "${names[@]}"; do targets "$name" small; done
 fi
 if [[ " $PARTS " == *" large "* ]]; then
 echo "-- the $(wc -l < "$large")-line patch ($large)"
 mapfile -t more < <(cases "$large" 1290)
 measure "$RUNS" "${more[@]}"
+for name in "${names[@]}"; do targets "$name" 1290; done
 fi
 
 if [[ " $PARTS " == *" big "* ]]; then

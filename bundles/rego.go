@@ -8,14 +8,22 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // regoParserOptions parses rego.v1 with METADATA annotations attached to rules.
 func regoParserOptions() ast.ParserOptions {
-	return ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true}
+	return ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true, Capabilities: regoV1Capabilities()}
 }
+
+// regoV1Capabilities are the capabilities the parser assumes for rego.v1
+// when given none, made once (the parser, which only reads them, would
+// otherwise make and sort them again for every module).
+var regoV1Capabilities = sync.OnceValue(func() *ast.Capabilities {
+	return ast.CapabilitiesForThisVersion(ast.CapabilitiesRegoVersion(ast.RegoV1))
+})
 
 // readPolicies parses every policies/**/*.rego into b.Modules, b.Tests and
 // b.Parsed, and warns about policies without a _test.rego beside them.

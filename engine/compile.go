@@ -60,6 +60,9 @@ type program struct {
 	packages []*policyPackage
 	// skipped are built-in packages left out because they cannot fire.
 	skipped []string
+	// embeddedOnly holds when every compiled module is gov's own (built-in
+	// or library, none of the bundle's): see skippedStages.
+	embeddedOnly bool
 }
 
 // optionalBuiltin names the package of a built-in module that may be left
@@ -82,7 +85,7 @@ func compileProgram(b *bundles.Bundle, only *patch.Patch) (*program, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.compiler = ast.NewCompiler()
+	p.compiler = newCompiler(p.embeddedOnly)
 	if p.compiler.Compile(modules); p.compiler.Failed() {
 		return nil, regoErr("", p.compiler.Errors)
 	}
@@ -107,7 +110,7 @@ func buildProgram(b *bundles.Bundle, only *patch.Patch, allBuiltins bool) (*prog
 // buildIndexed is buildProgram with idx, the library index (see
 // unparsedLibrary; nil parses every library module).
 func buildIndexed(b *bundles.Bundle, only *patch.Patch, allBuiltins bool, idx map[string]libraryModule) (*program, map[string]*ast.Module, error) {
-	p := &program{}
+	p := &program{embeddedOnly: true}
 	var err error
 	var srcs []source
 	for _, file := range slices.Sorted(maps.Keys(b.Modules)) {
@@ -155,6 +158,7 @@ func buildIndexed(b *bundles.Bundle, only *patch.Patch, allBuiltins bool, idx ma
 		m, file := parsed[i], src.file
 		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
 		builtin := src.origin == originBuiltin
+		p.embeddedOnly = p.embeddedOnly && src.origin != originBundle
 		if !builtin && (pkg == "gov.builtin" || strings.HasPrefix(pkg, "gov.builtin.")) {
 			return nil, nil, fmt.Errorf("%s:%d: package %s is reserved for gov's built-in modules", file, m.Package.Location.Row, pkg)
 		}

@@ -113,7 +113,9 @@ func unparsedLibrary(srcs []source, idx map[string]libraryModule, p *patch.Patch
 			delete(byPkg, pkg)
 		}
 	}
-	for _, files := range byPkg {
+	paths := make(map[string]ast.Ref, len(byPkg))
+	for pkg, files := range byPkg {
+		paths[pkg] = ast.MustParseRef("data." + pkg)
 		for _, i := range files {
 			srcs[i].unparsed = true
 		}
@@ -132,11 +134,12 @@ func unparsedLibrary(srcs []source, idx map[string]libraryModule, p *patch.Patch
 				continue
 			}
 			walked[i] = true
-			for pkg := range reaches(src.parsed, byPkg) {
+			for pkg := range reaches(src.parsed, paths) {
 				for _, j := range byPkg[pkg] {
 					srcs[j].unparsed = false
 				}
 				delete(byPkg, pkg)
+				delete(paths, pkg)
 				changed = true
 			}
 		}
@@ -149,14 +152,10 @@ func unparsedLibrary(srcs []source, idx map[string]libraryModule, p *patch.Patch
 	return nil
 }
 
-// reaches returns the packages of candidates (by name) that m is in or
+// reaches returns the candidate packages (paths by name) that m is in or
 // below, defines a rule under (a dotted name) or may read: those are
 // compiled and not gated (see foreignRules and omitLibraryPackages).
-func reaches(m *ast.Module, candidates map[string][]int) map[string]bool {
-	paths := make(map[string]ast.Ref, len(candidates))
-	for pkg := range candidates {
-		paths[pkg] = ast.MustParseRef("data." + pkg)
-	}
+func reaches(m *ast.Module, paths map[string]ast.Ref) map[string]bool {
 	found := refersToAny(m, paths)
 	for pkg, path := range paths {
 		if m.Package.Path.HasPrefix(path) {
@@ -172,18 +171,26 @@ func reaches(m *ast.Module, candidates map[string][]int) map[string]bool {
 }
 
 // candidatePackage reports whether the library package pkg (its sources
-// are files) may be left unparsed for p: every module of it gated, the
-// gate not applying to p, and no other library package below it.
+// are files) may be left unparsed for p: no other library package below
+// it, and either a helper (no module of it defines an action or
+// risk_level) or every module of it gated, the gate not applying to p.
 func candidatePackage(pkg string, files []int, srcs []source, idx map[string]libraryModule, p *patch.Patch) bool {
-	for _, i := range files {
-		if idx[srcs[i].file].languages == nil && idx[srcs[i].file].paths == nil {
-			return false
-		}
-	}
 	for _, e := range idx {
 		if strings.HasPrefix(e.pkg, pkg+".") {
 			return false // a subpackage ungates it (foreignRules)
 		}
+	}
+	helper, gated := true, true
+	for _, i := range files {
+		e := idx[srcs[i].file]
+		helper = helper && len(e.actions) == 0 && !e.risk
+		gated = gated && (e.languages != nil || e.paths != nil)
+	}
+	if helper {
+		return true
+	}
+	if !gated {
+		return false
 	}
 	g, err := indexGate(idx[srcs[files[len(files)-1]].file])
 	return err == nil && !g.applies(p)
@@ -216,8 +223,10 @@ func indexedPackage(byName map[string]*policyPackage, e libraryModule, file stri
 	}
 	pp.riskOverride = pp.riskOverride || e.risk
 	pp.modules++
-	pp.gated++
-	pp.gate = g
+	if e.languages != nil || e.paths != nil { // a helper may have none
+		pp.gated++
+		pp.gate = g
+	}
 	return nil
 }
 

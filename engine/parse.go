@@ -89,14 +89,20 @@ func parseModules(srcs []source) ([]*ast.Module, error) {
 }
 
 // omitLibraryPackages drops from modules the built-in library's gated
-// packages that do not apply to p and that no kept module refers to (an
-// engine for one patch, as gov eval builds, compiles about half the
-// library for a one-language patch). The library compiles on its own (its
-// tests), so leaving a package out hides no error of the bundle's.
+// packages that do not apply to p, and its helper packages (no action, no
+// risk level: nothing is queried of them) without a subpackage, that no
+// kept module refers to (an engine for one patch, as gov eval builds,
+// compiles about half the library for a one-language patch). The library
+// compiles on its own (its tests), so leaving a package out hides no error
+// of the bundle's.
 func omitLibraryPackages(byName map[string]*policyPackage, modules map[string]*ast.Module, p *patch.Patch) {
 	candidates := map[string]*policyPackage{}
 	for name, pp := range byName {
-		if pp.library && pp.gate != nil && !pp.gate.applies(p) {
+		if !pp.library {
+			continue
+		}
+		helper := len(pp.actions) == 0 && !pp.riskOverride && !hasSubpackage(name, byName)
+		if helper || (pp.gate != nil && !pp.gate.applies(p)) {
 			candidates[name] = pp
 		}
 	}
@@ -127,6 +133,16 @@ func omitLibraryPackages(byName map[string]*policyPackage, modules map[string]*a
 			delete(modules, file)
 		}
 	}
+}
+
+// hasSubpackage reports whether a package of byName is below pkg.
+func hasSubpackage(pkg string, byName map[string]*policyPackage) bool {
+	for name := range byName {
+		if strings.HasPrefix(name, pkg+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // refersTo reports whether m may read the package at target (data.gov.x):
