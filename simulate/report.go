@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
@@ -111,7 +113,14 @@ type aggregate struct {
 	r           Report
 	transitions map[[2]string]int
 	rules       map[string]*RuleCount
-	changes     map[int]Change
+	changes     map[int]change
+}
+
+// change is a Change with where it goes in the report's list.
+type change struct {
+	Change
+	unordered bool
+	at        time.Time
 }
 
 func newAggregate(candidate, baseline *bundles.Bundle, delta Delta) *aggregate {
@@ -122,7 +131,7 @@ func newAggregate(candidate, baseline *bundles.Bundle, delta Delta) *aggregate {
 		r:           Report{Candidate: info(candidate), Baseline: info(baseline), Delta: delta},
 		transitions: map[[2]string]int{},
 		rules:       map[string]*RuleCount{},
-		changes:     map[int]Change{},
+		changes:     map[int]change{},
 	}
 }
 
@@ -169,7 +178,7 @@ func (a *aggregate) add(o outcome) {
 	} else if err := o.baseline.err; err != nil {
 		c.Error = err.Error()
 	}
-	a.changes[o.seq] = c
+	a.changes[o.seq] = change{Change: c, unordered: o.item.Unordered, at: o.item.Now}
 }
 
 func (a *aggregate) rule(id string) *RuleCount {
@@ -218,10 +227,21 @@ func (a *aggregate) report(skipped []error) *Report {
 	for s := range a.changes {
 		seqs = append(seqs, s)
 	}
-	slices.Sort(seqs)
+	slices.SortFunc(seqs, func(i, j int) int {
+		x, y := a.changes[i], a.changes[j]
+		if x.unordered && y.unordered {
+			if c := x.at.Compare(y.at); c != 0 {
+				return c
+			}
+			if c := strings.Compare(x.Name, y.Name); c != 0 {
+				return c
+			}
+		}
+		return i - j
+	})
 	r.Changes = make([]Change, 0, len(seqs))
 	for _, s := range seqs {
-		r.Changes = append(r.Changes, a.changes[s])
+		r.Changes = append(r.Changes, a.changes[s].Change)
 	}
 	return &r
 }

@@ -39,6 +39,10 @@ type Item struct {
 	Now time.Time
 	// Recorded is the decision recorded at the time ("" for corpus cases).
 	Recorded string
+	// Unordered marks an item of a source that gives its items in no
+	// particular order (an audit directory read in parallel): the report
+	// lists its change by Now, then Name, the store's own order.
+	Unordered bool
 }
 
 // Source calls fn with every item, in a stable order, and returns the
