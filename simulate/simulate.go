@@ -45,9 +45,10 @@ type Item struct {
 	Unordered bool
 }
 
-// Source calls fn with every item, in a stable order, and returns the
-// inputs it skipped (corrupt or truncated records, unreadable cases), each
-// error naming its file. err is an I/O error or fn's.
+// Source calls fn with every item, in a stable order or each marked
+// Unordered, and returns the inputs it skipped (corrupt or truncated
+// records, unreadable cases), each error naming its file. err is an I/O
+// error or fn's.
 type Source func(fn func(Item) error) (skipped []error, err error)
 
 // Options tune a run.

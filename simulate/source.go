@@ -13,7 +13,7 @@ import (
 )
 
 // FromAudit re-evaluates the records of an audit store made at or
-// after since (zero: all), oldest first. Each is evaluated at its recorded
+// after since (zero: all), listed oldest first in the report. Each is evaluated at its recorded
 // time (so exceptions expire as they did) with its recorded findings and
 // the bundles' own enforcement. Corrupt, truncated or modified records are
 // skipped and returned by name, never evaluated or counted.
