@@ -103,7 +103,41 @@ type found struct {
 // scan reads and checks the records made at or after since, sorted by time
 // then path; it keeps the decoded records only when keep is true.
 func (s Store) scan(since time.Time, keep bool) (all []found, bad []error, err error) {
-	signed := map[string]bool{}
+	paths, signed, bad, err := s.recordFiles(since)
+	if err != nil {
+		return nil, bad, err
+	}
+	for _, path := range paths {
+		_, rec, rerr := readRecord(path)
+		if rerr != nil {
+			bad = append(bad, rerr)
+			continue
+		}
+		if !rec.Time.Before(since) {
+			f := found{e: entryOf(path, rec)}
+			if keep {
+				f.rec = rec
+			}
+			all = append(all, f)
+		}
+	}
+	for i := range all {
+		all[i].e.Signed = signed[all[i].e.Path]
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if !all[i].e.Time.Equal(all[j].e.Time) {
+			return all[i].e.Time.Before(all[j].e.Time)
+		}
+		return all[i].e.Path < all[j].e.Path
+	})
+	return all, bad, nil
+}
+
+// recordFiles lists the files named like records in the months at or
+// after since, in walk order, and which have signed evidence; bad names
+// each file in the store that is not named like a record.
+func (s Store) recordFiles(since time.Time) (paths []string, signed map[string]bool, bad []error, err error) {
+	signed = map[string]bool{}
 	err = filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == s.Dir && errors.Is(err, fs.ErrNotExist) {
@@ -130,33 +164,13 @@ func (s Store) scan(since time.Time, keep bool) (all []found, bad []error, err e
 			bad = append(bad, fmt.Errorf("%s: not an audit record name (want <yyyy>/<mm>/<sha256>.json)", path))
 			return nil
 		}
-		_, rec, rerr := readRecord(path)
-		if rerr != nil {
-			bad = append(bad, rerr)
-			return nil
-		}
-		if !rec.Time.Before(since) {
-			f := found{e: entryOf(path, rec)}
-			if keep {
-				f.rec = rec
-			}
-			all = append(all, f)
-		}
+		paths = append(paths, path)
 		return nil
 	})
 	if err != nil {
-		return nil, bad, fmt.Errorf("audit: %w", err)
+		return nil, nil, bad, fmt.Errorf("audit: %w", err)
 	}
-	for i := range all {
-		all[i].e.Signed = signed[all[i].e.Path]
-	}
-	sort.SliceStable(all, func(i, j int) bool {
-		if !all[i].e.Time.Equal(all[j].e.Time) {
-			return all[i].e.Time.Before(all[j].e.Time)
-		}
-		return all[i].e.Path < all[j].e.Path
-	})
-	return all, bad, nil
+	return paths, signed, bad, nil
 }
 
 // List lists the records made at or after since (zero: all), oldest first.

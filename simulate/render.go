@@ -70,6 +70,7 @@ func Text(r *Report) string {
 		fmt.Fprintf(&b, "source:    %s\n", r.Source)
 	}
 	fmt.Fprintf(&b, "requests:  %d re-evaluated, %d changed, %d error(s), %d skipped\n", r.Total, r.Changed, r.Errors, len(r.Skipped))
+	fmt.Fprintf(&b, "evaluated: %d under both bundles, %d under the baseline only (%s)\n", r.Reevaluated, r.Unaffected, deltaText(r.Delta))
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	if len(r.Transitions) > 0 {
 		fmt.Fprintln(tw, "transitions:")
@@ -92,6 +93,17 @@ func Text(r *Report) string {
 	}
 	_ = tw.Flush() // writes to a strings.Builder cannot fail
 	return b.String()
+}
+
+// deltaText says what differs between the bundles.
+func deltaText(d Delta) string {
+	switch {
+	case d.Everything != "":
+		return "every request under both: " + d.Everything
+	case len(d.Packages) == 0:
+		return "no policy differs"
+	}
+	return "only requests these packages apply to under both: " + strings.Join(d.Packages, ", ")
 }
 
 // headline says in one line how many outcomes change.

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/engine"
@@ -23,6 +25,15 @@ type Report struct {
 	Changed int `json:"changed"`
 	// Errors counts the requests that failed to evaluate under either bundle.
 	Errors int `json:"errors"`
+	// Reevaluated counts the requests evaluated under both bundles;
+	// Unaffected those evaluated once, under the baseline, because no
+	// package that differs between the bundles applies to their patch (or
+	// the bundles are one revision): the candidate decides them alike.
+	// Their sum is Total.
+	Reevaluated int `json:"reevaluated"`
+	Unaffected  int `json:"unaffected"`
+	// Delta is what differs between the bundles' policies.
+	Delta Delta `json:"delta"`
 	// Skipped names each input that could not be read; it is not counted anywhere else.
 	Skipped []string `json:"skipped"`
 	// Transitions counts every baseline -> candidate outcome pair seen,
@@ -33,6 +44,16 @@ type Report struct {
 	// Changes lists the requests whose outcome changed or that failed, in
 	// the source's order (audit records oldest first).
 	Changes []Change `json:"changes"`
+}
+
+// Delta is what differs between the bundles' policies: Everything says
+// why every request was evaluated under both (the data, gov.cue, rules,
+// roles, workflows or exceptions, differ); else Packages are the Rego
+// packages that differ or may read one that does, and only requests that
+// one of them applies to were evaluated under both.
+type Delta struct {
+	Everything string   `json:"everything,omitempty"`
+	Packages   []string `json:"packages"`
 }
 
 // Transition is how many requests went from one outcome to another.
@@ -92,23 +113,35 @@ type aggregate struct {
 	r           Report
 	transitions map[[2]string]int
 	rules       map[string]*RuleCount
-	changes     map[int]Change
+	changes     map[int]change
 }
 
-func newAggregate(candidate, baseline *bundles.Bundle) *aggregate {
+// change is a Change with where it goes in the report's list.
+type change struct {
+	Change
+	unordered bool
+	at        time.Time
+}
+
+func newAggregate(candidate, baseline *bundles.Bundle, delta Delta) *aggregate {
 	info := func(b *bundles.Bundle) engine.BundleInfo {
 		return engine.BundleInfo{Source: b.Source, Ref: b.Ref, Revision: b.Revision}
 	}
 	return &aggregate{
-		r:           Report{Candidate: info(candidate), Baseline: info(baseline)},
+		r:           Report{Candidate: info(candidate), Baseline: info(baseline), Delta: delta},
 		transitions: map[[2]string]int{},
 		rules:       map[string]*RuleCount{},
-		changes:     map[int]Change{},
+		changes:     map[int]change{},
 	}
 }
 
 func (a *aggregate) add(o outcome) {
 	a.r.Total++
+	if o.unaffected {
+		a.r.Unaffected++
+	} else {
+		a.r.Reevaluated++
+	}
 	from, to := o.baseline.decision, o.proposed.decision
 	a.transitions[[2]string{from, to}]++
 	newRules, goneRules := difference(o.proposed.rules, o.baseline.rules), difference(o.baseline.rules, o.proposed.rules)
@@ -145,7 +178,7 @@ func (a *aggregate) add(o outcome) {
 	} else if err := o.baseline.err; err != nil {
 		c.Error = err.Error()
 	}
-	a.changes[o.seq] = c
+	a.changes[o.seq] = change{Change: c, unordered: o.item.Unordered, at: o.item.Now}
 }
 
 func (a *aggregate) rule(id string) *RuleCount {
@@ -194,10 +227,21 @@ func (a *aggregate) report(skipped []error) *Report {
 	for s := range a.changes {
 		seqs = append(seqs, s)
 	}
-	slices.Sort(seqs)
+	slices.SortFunc(seqs, func(i, j int) int {
+		x, y := a.changes[i], a.changes[j]
+		if x.unordered && y.unordered {
+			if c := x.at.Compare(y.at); c != 0 {
+				return c
+			}
+			if c := strings.Compare(x.Name, y.Name); c != 0 {
+				return c
+			}
+		}
+		return i - j
+	})
 	r.Changes = make([]Change, 0, len(seqs))
 	for _, s := range seqs {
-		r.Changes = append(r.Changes, a.changes[s])
+		r.Changes = append(r.Changes, a.changes[s].Change)
 	}
 	return &r
 }

@@ -39,17 +39,25 @@ type Item struct {
 	Now time.Time
 	// Recorded is the decision recorded at the time ("" for corpus cases).
 	Recorded string
+	// Unordered marks an item of a source that gives its items in no
+	// particular order (an audit directory read in parallel): the report
+	// lists its change by Now, then Name, the store's own order.
+	Unordered bool
 }
 
-// Source calls fn with every item, in a stable order, and returns the
-// inputs it skipped (corrupt or truncated records, unreadable cases), each
-// error naming its file. err is an I/O error or fn's.
+// Source calls fn with every item, in a stable order or each marked
+// Unordered, and returns the inputs it skipped (corrupt or truncated
+// records, unreadable cases), each error naming its file. err is an I/O
+// error or fn's.
 type Source func(fn func(Item) error) (skipped []error, err error)
 
 // Options tune a run.
 type Options struct {
 	// Workers evaluate in parallel; <= 0 means GOMAXPROCS.
 	Workers int
+	// EvaluateAll evaluates every request under both bundles, also those
+	// that no package differing between them applies to (see engine.Delta).
+	EvaluateAll bool
 }
 
 // job is an item with its position in the source's order.
@@ -63,6 +71,8 @@ type outcome struct {
 	seq                int
 	item               Item
 	baseline, proposed side
+	// unaffected: evaluated once, the bundles cannot decide it differently.
+	unaffected bool
 }
 
 // side is one bundle's result: the decision (or Error), the rules that
@@ -90,13 +100,17 @@ func Run(ctx context.Context, candidate, baseline *engine.Engine, src Source, op
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	pair := pair{candidate: candidate, baseline: baseline}
+	if !sameRevision(candidate, baseline) && !opt.EvaluateAll {
+		pair.delta = engine.Compare(candidate, baseline)
+	}
 	jobs := make(chan job, 4*workers)
 	results := make(chan outcome, 4*workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for j := range jobs {
-				results <- evaluate(ctx, candidate, baseline, j)
+				results <- pair.evaluate(ctx, j)
 			}
 		})
 	}
@@ -119,7 +133,7 @@ func Run(ctx context.Context, candidate, baseline *engine.Engine, src Source, op
 			}
 		})
 	}()
-	agg := newAggregate(candidate.Bundle(), baseline.Bundle())
+	agg := newAggregate(candidate.Bundle(), baseline.Bundle(), deltaOf(pair.delta, opt))
 	for o := range results {
 		agg.add(o)
 	}
@@ -133,8 +147,30 @@ func Run(ctx context.Context, candidate, baseline *engine.Engine, src Source, op
 	return agg.report(skipped), nil
 }
 
-// evaluate runs one item under both engines, parsing its patch once.
-func evaluate(ctx context.Context, candidate, baseline *engine.Engine, j job) outcome {
+// deltaOf is the report's account of d.
+func deltaOf(d *engine.Delta, opt Options) Delta {
+	switch {
+	case d != nil:
+		return Delta{Everything: d.Everything(), Packages: nonNil(d.Packages())}
+	case opt.EvaluateAll:
+		return Delta{Everything: "every request evaluated under both bundles as asked", Packages: []string{}}
+	}
+	return Delta{Packages: []string{}} // one revision
+}
+
+// pair is the two engines and, unless every request is to be evaluated
+// under both, what differs between them.
+type pair struct {
+	candidate, baseline *engine.Engine
+	delta               *engine.Delta
+}
+
+// evaluate runs one item under both engines, parsing its patch once; an
+// item that no package differing between them applies to (see
+// engine.Delta) is evaluated under the baseline only, which decides it as
+// the candidate would.
+func (pr pair) evaluate(ctx context.Context, j job) outcome {
+	candidate, baseline := pr.candidate, pr.baseline
 	o := outcome{seq: j.seq, item: j.item}
 	p, err := patch.Parse([]byte(j.item.Request.PatchContent))
 	if err != nil {
@@ -146,10 +182,15 @@ func evaluate(ctx context.Context, candidate, baseline *engine.Engine, j job) ou
 		Request: j.item.Request, Patch: p, Findings: j.item.Findings,
 		Enforcement: j.item.Enforcement, Now: j.item.Now,
 	}
-	o.proposed = evaluateOne(ctx, candidate, in)
-	if sameRevision(candidate, baseline) {
-		o.baseline = o.proposed
-	} else {
+	switch {
+	case sameRevision(candidate, baseline):
+		o.proposed = evaluateOne(ctx, candidate, in)
+		o.baseline, o.unaffected = o.proposed, true
+	case pr.delta != nil && !pr.delta.Affects(p):
+		o.baseline = evaluateOne(ctx, baseline, in)
+		o.proposed, o.unaffected = o.baseline, true
+	default:
+		o.proposed = evaluateOne(ctx, candidate, in)
 		o.baseline = evaluateOne(ctx, baseline, in)
 	}
 	return o

@@ -13,18 +13,28 @@ import (
 )
 
 // FromAudit re-evaluates the records of an audit store made at or
-// after since (zero: all), oldest first. Each is evaluated at its recorded
+// after since (zero: all), listed oldest first in the report. Each is evaluated at its recorded
 // time (so exceptions expire as they did) with its recorded findings and
 // the bundles' own enforcement. Corrupt, truncated or modified records are
 // skipped and returned by name, never evaluated or counted.
 func FromAudit(s evidence.AuditStore, since time.Time) Source {
 	return func(fn func(Item) error) ([]error, error) {
-		return s.Walk(since, func(e evidence.Entry, rec evidence.Record) error {
-			return fn(Item{
+		item := func(e evidence.Entry, rec evidence.Record) Item {
+			return Item{
 				Name: e.Path, Request: rec.Request, Findings: rec.Findings,
 				Now: rec.Time, Recorded: string(rec.Decision.Decision),
+			}
+		}
+		// A directory is read by several goroutines and not held whole
+		// (Walk sorts it in memory first); the report sorts the changes.
+		if dir, ok := s.(evidence.Store); ok {
+			return dir.Stream(since, 0, func(e evidence.Entry, rec evidence.Record) error {
+				it := item(e, rec)
+				it.Unordered = true
+				return fn(it)
 			})
-		})
+		}
+		return s.Walk(since, func(e evidence.Entry, rec evidence.Record) error { return fn(item(e, rec)) })
 	}
 }
 

@@ -18,6 +18,7 @@ type simulateFlags struct {
 	auditDir, corpus   string
 	since, format, out string
 	failOnChange       bool
+	evaluateAll        bool
 }
 
 func (f *simulateFlags) AddFlags(cmd *cobra.Command) {
@@ -30,6 +31,7 @@ func (f *simulateFlags) AddFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.format, "format", "text", "output format: text, json or markdown (a PR comment)")
 	fl.StringVarP(&f.out, "output", "o", "", "write the result to this file instead of stdout")
 	fl.BoolVar(&f.failOnChange, "fail-on-change", false, "exit 1 when any decision changes or any request fails to evaluate")
+	fl.BoolVar(&f.evaluateAll, "evaluate-all", false, "evaluate every request under both bundles, also those no changed policy package applies to")
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -48,6 +50,13 @@ expire as they did then), with their recorded scanner findings (their patches
 are masked, so they are not scanned again) and with each bundle's own
 enforcement. A corpus holds gov test cases (request, patch or patch_file,
 enforcement, now; expect is ignored), evaluated as gov test does.
+
+A request whose patch no Rego package that differs between the bundles
+applies to (by its applies_to; nor a package reading one that differs) is
+evaluated under the baseline only, whose decision the candidate would
+make; when the data differ (gov.cue, rules, roles, workflows, exceptions)
+every request is evaluated under both, as with --evaluate-all. The report
+counts both kinds.
 
 A request that fails to evaluate is an "error" outcome, never allow. Corrupt
 or truncated records are named on stderr and skipped, never counted.
@@ -101,7 +110,7 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
 			return err
 		}
 	}
-	r, err := simulate.Run(ctx, engines[0], engines[1], src, simulate.Options{})
+	r, err := simulate.Run(ctx, engines[0], engines[1], src, simulate.Options{EvaluateAll: f.evaluateAll})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/gov-policy/gov/bundles"
+)
+
+// TestDeltaFailsClosed: what Compare cannot vouch for affects every patch
+// or every package: an engine built for one patch (its left-out packages
+// are unknown), data that differ, and a package that reads data.gov
+// through a variable (it may read any package).
+func TestDeltaFailsClosed(t *testing.T) {
+	const (
+		py      = "# METADATA\n# scope: package\n# custom:\n#   applies_to:\n#     languages: [\"python\"]\n"
+		a       = py + "package gov.a\n\ndeny contains \"a\" if input.request.service_name == \"a\"\n"
+		a2      = py + "package gov.a\n\ndeny contains \"a\" if input.request.service_name == \"b\"\n"
+		dynamic = "# METADATA\n# scope: package\n# custom:\n#   applies_to:\n#     languages: [\"go\"]\npackage gov.dyn\n\n" +
+			"warn contains name if {\n\tsome name\n\tcount(data.gov[name].deny) > 0\n}\n"
+	)
+	p, _ := parseDiff(t, "../testdata/patches/python-null-check.diff")
+	goFile := modified("main.go", added(1, "x")...)
+	goFile.Language = "go"
+	goPatch := mkPatch(goFile)
+	base := policyBundle(map[string]string{"policies/a.rego": a, "policies/dyn.rego": dynamic})
+	changed := policyBundle(map[string]string{"policies/a.rego": a2, "policies/dyn.rego": dynamic})
+
+	d := Compare(mustEngine(t, changed), mustEngine(t, base))
+	if d.Everything() != "" || !slices.Equal(d.Packages(), []string{"gov.a", "gov.dyn"}) {
+		t.Errorf("a changed: everything %q, packages %v, want gov.a and gov.dyn (it reads data.gov[name])", d.Everything(), d.Packages())
+	}
+	if !d.Affects(p) || !d.Affects(goPatch) {
+		t.Errorf("python patch affected %v, go patch %v: want both (gov.dyn, gated to go, reads gov.a)", d.Affects(p), d.Affects(goPatch))
+	}
+	if d.Affects(mkPatch(modified("README.md", added(1, "x")...))) {
+		t.Error("a README change is affected, yet neither gov.a nor gov.dyn applies to it")
+	}
+
+	withRules := *base
+	withRules.Rules = []bundles.Rule{{ID: "r", Message: "m", Action: ActionWarn, Conditions: []bundles.Condition{{Field: "language", Operator: "equals", Value: "go"}}}}
+	if d := Compare(mustEngine(t, &withRules), mustEngine(t, base)); d.Everything() != "rules differ" || !d.Affects(p) {
+		t.Errorf("rules added: everything %q", d.Everything())
+	}
+
+	withLibrary := *policyBundle(map[string]string{"policies/a.rego": a}) // gov.dyn would keep every package
+	withLibrary.Config.Library.Enabled = true
+	forOne, err := NewFor(context.Background(), &withLibrary, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(forOne.queries.omitted) == 0 {
+		t.Fatal("NewFor left no library package out for a Python patch")
+	}
+	if d := Compare(forOne, mustEngine(t, &withLibrary)); d.Everything() == "" {
+		t.Error("an engine for one patch, packages left out: not every patch affected")
+	}
+
+	same := Compare(mustEngine(t, base), mustEngine(t, policyBundle(map[string]string{"policies/a.rego": a, "policies/dyn.rego": dynamic})))
+	if same.Everything() != "" || len(same.Packages()) != 0 || same.Affects(p) || same.Affects(goPatch) {
+		t.Errorf("nothing changed: everything %q, packages %v", same.Everything(), same.Packages())
+	}
+}
