@@ -133,7 +133,11 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	b := rs[0].Bindings
 	out := &outcome{risk: risk}
 	override := -1
+	outside := map[*policyPackage]bool{}
 	for _, t := range q.terms {
+		if e.queries.outside(t, in.Patch, outside) {
+			continue
+		}
 		v, ok := single(b[t.name])
 		where := t.pkg.name + "." + t.rule
 		if t.rule == "risk_level" {

@@ -408,3 +408,27 @@ func TestForeignRules(t *testing.T) {
 		t.Errorf("a module that only reads the package: violations %v, want it still gated", d.Violations)
 	}
 }
+
+// TestGateHoldsWhenSubsetsRunOut: once the engine keeps maxSubsets prepared
+// queries it answers with the full one; a gated package's rules must still
+// not count for a patch outside its gate, or a decision would depend on
+// which patches the process saw before (a long-running gov serve or gov
+// simulate deciding differently from gov eval).
+func TestGateHoldsWhenSubsetsRunOut(t *testing.T) {
+	gated := "# METADATA\n# scope: package\n# custom:\n#   applies_to:\n#     languages: [\"go\"]\npackage gov.gated\n\ndeny contains \"gated package evaluated\"\n"
+	e := mustEngine(t, policyBundle(map[string]string{"policies/gated.rego": gated}))
+	py := mkPatch(patch.File{Path: "app/x.py", Language: "python", Status: patch.StatusModified})
+	in := Input{Request: Request{Environment: "staging"}, Patch: py}
+	if d := mustEval(t, e, in); len(d.Violations) != 0 {
+		t.Fatalf("with a subset query: %v, want none", d.Violations)
+	}
+	e.queries.subsets.Clear()
+	e.queries.count.Store(maxSubsets)
+	if d := mustEval(t, e, in); len(d.Violations) != 0 || d.Decision != Allow {
+		t.Errorf("with the full query: %s %v, want allow and no violation (the gate excludes python)", d.Decision, d.Violations)
+	}
+	goPatch := mkPatch(patch.File{Path: "cmd/main.go", Language: "go"})
+	if d := mustEval(t, e, Input{Request: Request{Environment: "staging"}, Patch: goPatch}); len(d.Violations) != 1 {
+		t.Errorf("go patch: %v, want the gated deny", d.Violations)
+	}
+}

@@ -12,8 +12,9 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 )
 
-// maxGated is how many gated packages can be left out of a query; the
-// gates of further packages are ignored (they are always queried).
+// maxGated is how many gated packages can be left out of a query; further
+// packages are always queried, and run drops the results of those whose
+// gate excludes the patch (see outside).
 const maxGated = 64
 
 // maxSubsets bounds the prepared queries kept for combinations of gated
@@ -29,6 +30,7 @@ type queries struct {
 	terms    []queryTerm
 	gated    []*policyPackage // bit i of a skip mask is gated[i]
 	omitted  []*policyPackage // not compiled (see NewFor)
+	gates    bool             // packages' applies_to honoured
 	full     *preparedQuery
 
 	mu      sync.Mutex // serialises preparing subsets
@@ -43,7 +45,7 @@ type preparedQuery struct {
 }
 
 func newQueries(ctx context.Context, c *ast.Compiler, store storage.Store, terms []queryTerm, gates bool, omitted []*policyPackage) (*queries, error) {
-	q := &queries{compiler: c, store: store, terms: terms, omitted: omitted}
+	q := &queries{compiler: c, store: store, terms: terms, omitted: omitted, gates: gates}
 	seen := map[*policyPackage]bool{}
 	for _, t := range terms {
 		if gates && t.pkg.gate != nil && !seen[t.pkg] && len(q.gated) < maxGated {
@@ -94,6 +96,23 @@ func (q *queries) skipped(pp *policyPackage, skip uint64) bool {
 		}
 	}
 	return false
+}
+
+// outside reports whether t's package is gated and its gate excludes p:
+// its results do not count even when the query evaluated it (the full
+// query past maxSubsets, a package past maxGated), so that a decision never
+// depends on which queries the process has prepared before. seen memoises
+// per package for one evaluation.
+func (q *queries) outside(t queryTerm, p *patch.Patch, seen map[*policyPackage]bool) bool {
+	if !q.gates || t.pkg.gate == nil {
+		return false
+	}
+	out, ok := seen[t.pkg]
+	if !ok {
+		out = !t.pkg.gate.applies(p)
+		seen[t.pkg] = out
+	}
+	return out
 }
 
 // forPatch returns the query for p: the full one unless some gated
