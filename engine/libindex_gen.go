@@ -21,5 +21,5 @@ var libraryIndex = map[string]libraryModule{
 	"lib/patch_risk/tests.rego":       {digest: "6ebfecbea360c1ae845416edecf7980b226dee19f98ac2f7f38ca572180bd2b1", pkg: "gov.lib.patch_risk.tests", languages: []string(nil), paths: []string(nil), actions: []string{"deny"}, risk: false, dotted: false},
 	"lib/protected_paths/paths.rego":  {digest: "e6e69f3fd34a9974a9073224a9d2235f40d2a4a00e3df778e2dd0e95e841d953", pkg: "gov.lib.protected_paths.paths", languages: []string(nil), paths: []string(nil), actions: []string{"require_approval", "warn"}, risk: false, dotted: false},
 	"lib/secrets/secrets.rego":        {digest: "58cbcd2cdec9acc2b1794a50c42c070b5fa9c7890a49e36e9b1da90cd08cf2dc", pkg: "gov.lib.secrets.findings", languages: []string(nil), paths: []string(nil), actions: []string{"deny", "require_approval", "warn"}, risk: false, dotted: false},
-	"lib/util/util.rego":              {digest: "0a728b26ef9df558f380c01d4177f365784bdda6d1ba1e5d1c763d1257f394f8", pkg: "gov.lib.util", languages: []string(nil), paths: []string(nil), actions: []string(nil), risk: false, dotted: false},
+	"lib/util/util.rego":              {digest: "ffef21614972661146a799bd9feaf2fbdc0ef3327c7acaa4d047597ab3318157", pkg: "gov.lib.util", languages: []string(nil), paths: []string(nil), actions: []string(nil), risk: false, dotted: false},
 }

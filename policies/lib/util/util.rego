@@ -152,9 +152,11 @@ lines_with_lower(idx, needles) := {[f.path, l.line, l.text] |
 
 # excerpt is a changed line as a violation message quotes it: trimmed, with
 # what may be a credential masked, and cut at 160 characters. A URL's
-# password is starred; a word (between spaces, quotes, brackets, commas) of
-# 20 or more characters holding a letter and two digits keeps its first four
-# characters, unless it is a URL without credentials or a query. The whole
+# password is starred; a word (between spaces, quotes, brackets, commas) that
+# looks like a credential (20 or more characters holding a letter and two
+# digits, a well-known token prefix, or 32 or more mixed-case characters)
+# keeps its first four characters, unless it is a URL without credentials or
+# a query. The whole
 # word goes, so no piece of a secret is left for the reader to join. gov
 # also masks every secret its scanner found anywhere in the decision; this
 # keeps messages safe on their own (opa eval, gov test, custom runners).
@@ -163,10 +165,28 @@ excerpt(text) := _clip(strings.replace_n(_word_masks(t), t)) if {
 }
 
 _word_masks(t) := {w: concat("", [substring(w, 0, 4), "****"]) |
-	some w in regex.find_n("[^\\s\"'`(){}\\[\\],;<>]{20,}", t, -1)
+	some w in regex.find_n("[^\\s\"'`(){}\\[\\],;<>]{16,}", t, -1)
+	_credential_like(w)
+	not _plain_url(w)
+}
+
+# A word of 20 or more characters with a letter and two digits.
+_credential_like(w) if {
+	count(w) >= 20
 	regex.match(`[0-9].*[0-9]`, w)
 	regex.match(`[A-Za-z]`, w)
-	not _plain_url(w)
+}
+
+# A word starting with a credential's well-known prefix, whatever its digits
+# (an AWS key id may hold one or none, a Hugging Face token only letters).
+_credential_like(w) if regex.match(`^(AKIA|ASIA|AGPA|AIDA|AROA|AIza|hf_|ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|xox[abposr]-|sk-|sk_live_|rk_live_|SG\.|npm_|pypi-|dop_v1_)[A-Za-z0-9_./+=-]{12,}$`, w)
+
+# A long mixed-case word without separators: a token of random letters.
+_credential_like(w) if {
+	count(w) >= 32
+	regex.match(`^[A-Za-z0-9_+/=-]+$`, w)
+	regex.match(`[a-z]`, w)
+	regex.match(`[A-Z].*[A-Z].*[A-Z].*[A-Z]`, w)
 }
 
 _plain_url(w) if {

@@ -108,6 +108,16 @@ test_excerpt_masks_credentials if {
 	util.excerpt(`db = "mysql://app:hunter2@db/app"`) == `db = "mysql://app:****@db/app"`
 }
 
+# Words a digit count misses: an AWS key id with one digit, an all-letter
+# Hugging Face token, a long mixed-case token without digits.
+test_excerpt_masks_tokens_with_few_digits if {
+	util.excerpt(`eval("AKIACERQUIHHBNDGAXZM")`) == `eval("AKIA****")`
+	util.excerpt(`eval("AKIACERQUIHHBNDG6XZM")`) == `eval("AKIA****")`
+	util.excerpt(`token = "hf_xQnBvRtLpZkWmYcJdHsGfAeUoIyTrEqWzXcV"`) == `token = "hf_x****"`
+	util.excerpt(`k = "xoxb-bWtpLmQrZsYnVcXkJhGfDsAq"`) == `k = "xoxb****"`
+	util.excerpt(`k = "QnBvRtLpZkWmYcJdHsGfAeUoIyTrEqWzXcVb"`) == `k = "QnBv****"`
+}
+
 test_excerpt_keeps_code if {
 	util.excerpt(`   Cipher c = Cipher.getInstance("DES/CBC/PKCS5Padding");`) == `Cipher c = Cipher.getInstance("DES/CBC/PKCS5Padding");`
 	util.excerpt("curl -sSL https://releases.example.com/v1.2.3/install.sh | sh") == "curl -sSL https://releases.example.com/v1.2.3/install.sh | sh"
