@@ -264,7 +264,8 @@ func genericValue(v string) bool {
 // offset in data), a name that says the value beside it is not the secret
 // but something about it, or something public: private_key_id, TokenID,
 // googleAccessTokenHash, LLM_SECRET_NAME, tokenURL, SECRETS_PATHS,
-// nextPageToken, continuation-token (cursors); or a name inside an ARN
+// nextPageToken, continuation-token (cursors), encrypted_key (a JWE's
+// ciphertext: useless without the key it is wrapped for); or a name inside an ARN
 // (arn:aws:secretsmanager:...:secret:name-AbC123 names a resource).
 func notSecretName(data []byte, kw int) bool {
 	start := kw
@@ -291,7 +292,7 @@ func notSecretName(data []byte, kw int) bool {
 		says[w] = true
 	}
 	switch last := words[len(words)-1]; {
-	case says["page"] || says["continuation"]:
+	case says["page"] || says["continuation"] || says["encrypted"]:
 		return true
 	case last == "id":
 		// A secret's id (private_key_id, TokenID, credentialsId), but
