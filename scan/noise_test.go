@@ -38,6 +38,8 @@ func TestRealCodeNoise(t *testing.T) {
 		{"header name under a key name", "v4/const.go", `	ContentSHAKey = "X-Amz-Content-Sha256"`, ""},
 		{"kubernetes secret name", "pod.json", `  "secret": "default-token-6h4dn"`, ""},
 		{"identifier saying token", "aws_test.go", `		imdsv2SessionTokenUrl:       imdsv2SessionTokenUrl,`, ""},
+		{"identifier with a version saying credential", "signer_wrapper.go", `		Credentials: v4aCredentialProvider,`, ""},
+		{"constructor call saying credentials", "express_resolve.go", `	o.ExpressCredentials = newDefaultS3ExpressCredentialsProvider()`, ""},
 		{"address of a struct literal", "token.go", `	token := &oauth2.Token{`, ""},
 		{"token with a word prefix", "app.env", "CONVERT_KEY=secret_" + g.S(scantest.Alnum, 16), "generic-key-config"},
 		{"token with a key- prefix", "app.env", "SALES_KEY=key-" + g.S(scantest.Alnum, 60), "generic-key-config"},

@@ -395,8 +395,11 @@ func namesASecret(v string) bool {
 	return false
 }
 
-// camelWord is one word of a name: Default, ec2, SHA256, 6, Url.
-var camelWord = regexp.MustCompile(`^(?:[A-Za-z][a-z]+[0-9]*|[A-Z]{2,6}[0-9]*|[0-9]+)$`)
+// camelWord is one word of a name: Default, ec2, v4a, S3, SHA256, 6, Url.
+var camelWord = regexp.MustCompile(`^(?:[A-Za-z][a-z]+[0-9]*|[A-Za-z][a-z]?[0-9][a-z]?|[A-Z]{2,6}[0-9]*|[0-9]+)$`)
+
+// longWord is a word of four letters or more (Default, Provider).
+var longWord = regexp.MustCompile(`^[A-Za-z][a-z]{3,}[0-9]*$`)
 
 // wordy reports a part of a name made of words (DefaultTokenPath, imdsv2)
 // or short (6h4dn, a generated suffix), where a random part mixes case
@@ -405,12 +408,18 @@ func wordy(seg string) bool {
 	if len(seg) <= 6 {
 		return true
 	}
+	inWords := 0
 	for _, w := range splitCamel(seg) {
 		if !camelWord.MatchString(w) {
 			return false
 		}
+		if longWord.MatchString(w) {
+			inWords += len(w)
+		}
 	}
-	return true
+	// Most of it in real words: a random part split at its capitals
+	// leaves short pieces.
+	return 2*inWords >= len(seg)
 }
 
 // splitCamel splits at case changes, keeping case: ec2DefaultTokenPath is
