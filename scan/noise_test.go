@@ -40,9 +40,13 @@ func TestRealCodeNoise(t *testing.T) {
 		{"identifier saying token", "aws_test.go", `		imdsv2SessionTokenUrl:       imdsv2SessionTokenUrl,`, ""},
 		{"identifier with a version saying credential", "signer_wrapper.go", `		Credentials: v4aCredentialProvider,`, ""},
 		{"constructor call saying credentials", "express_resolve.go", `	o.ExpressCredentials = newDefaultS3ExpressCredentialsProvider()`, ""},
+		{"generated name with capitals", "agentidentitycredentials-gen.go", "	c.googlecloudagentidentitycredentialsv1Finalizecredentialsrequest = googlecloudagentidentitycredentialsv1Finalizecredentialsrequest", ""},
+		{"annotation key", "payload.go", `	rfc3161TimestampAnnotationKey = "dev.sigstore.cosign/rfc3161timestamp"`, ""},
+		{"counting digits in a key", "cloudasset-gen.go", "\t// `effectiveTagKeys:\"123456789/env*\" - `tagKeys=\"123456789/env\" -", ""},
+		{"fuzz corpus", "internal/fuzz/jsonfuzz/corpus/e619335648415cae", `{"testAllTypes":{"optionalInt32":1001, "mapStringKey":"` + g.S(scantest.Alnum, 24) + `7q"}}`, ""},
 		{"address of a struct literal", "token.go", `	token := &oauth2.Token{`, ""},
-		{"token with a word prefix", "app.env", "CONVERT_KEY=secret_" + g.S(scantest.Alnum, 16), "generic-key-config"},
-		{"token with a key- prefix", "app.env", "SALES_KEY=key-" + g.S(scantest.Alnum, 60), "generic-key-config"},
+		{"token with a word prefix", "app.env", "CONVERT_KEY=secret_" + g.S(scantest.Alnum, 8) + "4" + g.S(scantest.Alnum, 8), "generic-key-config"},
+		{"token with a key- prefix", "app.env", "SALES_KEY=key-" + g.S(scantest.Alnum, 60) + "4", "generic-key-config"},
 		{"random value that has token in it", "app.env", "TOKEN=" + g.S(scantest.Alnum, 12) + "token" + g.S(scantest.Alnum, 12) + "9Z", "generic-secret"},
 
 		// Settings' names under key names, template fields, signature scopes,
@@ -79,7 +83,7 @@ func TestRealCodeNoise(t *testing.T) {
 			case tc.rule == "" && len(fs) != 0:
 				t.Errorf("reported: %+v", fs)
 			case tc.rule != "" && (len(fs) != 1 || fs[0].Rule != tc.rule):
-				t.Errorf("findings %+v, want one of %s", fs, tc.rule)
+				t.Errorf("%s: findings %+v, want one of %s", tc.text, fs, tc.rule)
 			}
 		})
 	}

@@ -41,7 +41,7 @@ const genericKeyName = `(?:key|auth|access|creds)s?(?:[_.-]?(?:value|string|str|
 
 // testPaths are test code and test data, where a value under a key name
 // is a fixture or a test vector far more often than a credential.
-var testPaths = []string{`(?i)(?:^|/)(?:testdata|tests?|fixtures?|__tests__|spec)/`,
+var testPaths = []string{`(?i)(?:^|/)(?:testdata|tests?|fixtures?|__tests__|spec|corpus)/`,
 	`(?i)(?:_test\.go|_test\.py|\.test\.[jt]sx?|\.spec\.[jt]sx?|Test\.java|_spec\.rb)$`, `(?i)(?:^|/)test_[^/]*\.py$`}
 
 // fingerprintFiles list findings by fingerprint (commit:path:rule:line):
@@ -164,7 +164,8 @@ var (
 	dottedName = regexp.MustCompile(`^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$`)
 	// namedName is a long lower-case name that itself says token, secret
 	// or password: generated code's field names
-	// (exchangecustomtokenrequestv1beta), not a secret.
+	// (exchangecustomtokenrequestv1beta), not a secret. namedWords takes
+	// the same with capitals when it is made of words.
 	namedName = regexp.MustCompile(`^[a-z][a-z0-9_]{15,}(?:token|secret|passw|credential|apikey)[a-z0-9_]*$|^[a-z][a-z0-9_]*(?:token|secret|passw|credential|apikey)[a-z0-9_]{15,}$`)
 	// encodedQuery is URL-encoded or JSON-escaped text (a form body, a
 	// query string): two %XX escapes or a \u00XX escape.
@@ -343,6 +344,9 @@ var (
 	headerName = regexp.MustCompile(`^[Xx]-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$`)
 	// addressOf is code taking the address of a value (&oauth2.Token).
 	addressOf = regexp.MustCompile(`^[&*][A-Za-z_][\w.]*$`)
+	// labelKey is a domain-prefixed label or annotation key
+	// (dev.sigstore.cosign/rfc3161timestamp).
+	labelKey = regexp.MustCompile(`^[a-z0-9-]+(?:\.[a-z0-9-]+)+/[a-z0-9._-]+$`)
 	// annotation is a dotted name after @ (@securitydefinitions.oauth2.password).
 	annotation = regexp.MustCompile(`^@[A-Za-z_][\w.]*$`)
 	// nameLike is a value made of name characters only, which
@@ -350,13 +354,20 @@ var (
 	nameLike = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
 )
 
+// namedWords is namedName with capitals, for a value made of words
+// (googlecloudagentidentitycredentialsv1Finalizecredentialsrequest): a
+// random part (pi_yCyeIbSx5nx..._secret_...) is not made of words.
+func namedWords(v string) bool {
+	return namedName.MatchString(strings.ToLower(v)) && nameLike.MatchString(v) && wordy(v)
+}
+
 // nameValue reports a value that is a name or code, not a secret: an HTTP
 // header's name, code taking an address, an annotation, a name that says
 // what it names, an AWS signature's credential scope (AKID/date/region/
 // service/aws4_request: an access key's id and where it signs).
 func nameValue(v string) bool {
 	return headerName.MatchString(v) || addressOf.MatchString(v) || annotation.MatchString(v) ||
-		namesASecret(v) || strings.Contains(v, "/aws4_request")
+		labelKey.MatchString(v) || namesASecret(v) || namedWords(v) || strings.Contains(v, "/aws4_request")
 }
 
 // snakeName is a lower-case name of three or more words
