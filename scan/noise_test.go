@@ -27,6 +27,7 @@ func TestRealCodeNoise(t *testing.T) {
 		{"page token", "replay.json", `  "nextPageToken": "` + v() + `",`, ""},
 		{"page token in a query", "fixture.yaml", `url: /v1/items?pageToken=` + v(), ""},
 		{"encrypted key", "docs/jwe.md", `// {"ciphertext":"` + g.S(scantest.B64URL, 22) + `","encrypted_key":"` + g.S(scantest.B64URL, 80) + `"}`, ""},
+		{"page access token", "fb.env", "FB_PAGE_ACCESS_TOKEN=" + v(), "generic-secret"},
 		{"id still a secret when the name says secret", "app.env", "SECRET_ID_KEY=" + v(), "generic-secret"},
 		{"vault secret id", "app.env", "VAULT_SECRET_ID=" + g.S(scantest.Hex, 8) + "-a825-Eb14-F9Ed-" + g.S(scantest.Hex, 12), "generic-secret"},
 		{"private key beside its id", "sa.env", "PRIVATE_KEY=" + v(), "generic-secret"},

@@ -293,7 +293,8 @@ func notSecretName(data []byte, kw int) bool {
 		says[w] = true
 	}
 	switch last := words[len(words)-1]; {
-	case says["page"] || says["continuation"] || says["encrypted"]:
+	case says["page"] && !says["access"] || says["continuation"] || says["encrypted"]:
+		// A page token is a cursor; a page access token (Facebook's) is not.
 		return true
 	case last == "id":
 		// A secret's id (private_key_id, TokenID, credentialsId), but
