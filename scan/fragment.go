@@ -140,7 +140,7 @@ func addCandidate(r *rule, data []byte, base int, m []int, cands *[]candidate) {
 	if !r.accepts(secret) || (r.keyBlock && lowVariety(secret)) || (!r.keyBlock && isPlaceholder(secret)) {
 		return
 	}
-	if r.generic && r.anchored && notSecretName(data, base+m[0]) {
+	if r.generic && r.anchored && notSecretName(data, base+m[0], secret) {
 		return
 	}
 	c := candidate{rule: r, start: base + ss, end: base + se, loc: base + ss, secret: secret}

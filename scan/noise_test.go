@@ -48,6 +48,9 @@ func TestRealCodeNoise(t *testing.T) {
 		{"address of a struct literal", "token.go", `	token := &oauth2.Token{`, ""},
 		{"token with a word prefix", "app.env", "CONVERT_KEY=secret_" + g.S(scantest.Alnum, 8) + "4" + g.S(scantest.Alnum, 8), "generic-key-config"},
 		{"token with a key- prefix", "app.env", "SALES_KEY=key-" + g.S(scantest.Alnum, 60) + "4", "generic-key-config"},
+		{"password starting with a star", "db.env", "DB_PASSWORD=*Kq8vWz3Lp9xT", "generic-secret"},
+		{"password starting with an ampersand", "db.env", "DB_PASSWORD=&Kq8vWz3Lp9xT", "generic-secret"},
+		{"password made of words", "db.env", "DB_PASSWORD=MySecretPassword-2024", "generic-secret"},
 		{"random value that has token in it", "app.env", "TOKEN=" + g.S(scantest.Alnum, 12) + "token" + g.S(scantest.Alnum, 12) + "9Z", "generic-secret"},
 
 		// Settings' names under key names, template fields, signature scopes,

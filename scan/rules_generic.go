@@ -267,8 +267,10 @@ func genericValue(v string) bool {
 // googleAccessTokenHash, LLM_SECRET_NAME, tokenURL, SECRETS_PATHS,
 // nextPageToken, continuation-token (cursors), encrypted_key (a JWE's
 // ciphertext: useless without the key it is wrapped for); or a name inside an ARN
-// (arn:aws:secretsmanager:...:secret:name-AbC123 names a resource).
-func notSecretName(data []byte, kw int) bool {
+// (arn:aws:secretsmanager:...:secret:name-AbC123 names a resource); or a
+// value that is a name saying token or secret (namesASecret) under a name
+// that does not say password: a password made of words is a password.
+func notSecretName(data []byte, kw int, secret string) bool {
 	start := kw
 	for start > 0 && isNameByte(data[start-1]) {
 		start--
@@ -291,6 +293,10 @@ func notSecretName(data []byte, kw int) bool {
 	says := map[string]bool{}
 	for _, w := range words {
 		says[w] = true
+	}
+	password := says["password"] || says["passwd"] || says["pwd"] || says["passphrase"] || says["pass"]
+	if !password && namesASecret(secret) {
+		return true
 	}
 	switch last := words[len(words)-1]; {
 	case says["page"] && !says["access"] || says["continuation"] || says["encrypted"]:
@@ -343,8 +349,9 @@ func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
 var (
 	// headerName is an HTTP header's name (X-Amz-Content-Sha256).
 	headerName = regexp.MustCompile(`^[Xx]-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$`)
-	// addressOf is code taking the address of a value (&oauth2.Token).
-	addressOf = regexp.MustCompile(`^[&*][A-Za-z_][\w.]*$`)
+	// addressOf is code taking the address of a package's value
+	// (&oauth2.Token); a password may well start with & or *.
+	addressOf = regexp.MustCompile(`^&[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$`)
 	// labelKey is a domain-prefixed label or annotation key
 	// (dev.sigstore.cosign/rfc3161timestamp).
 	labelKey = regexp.MustCompile(`^[a-z0-9-]+(?:\.[a-z0-9-]+)+/[a-z0-9._-]+$`)
@@ -368,7 +375,7 @@ func namedWords(v string) bool {
 // service/aws4_request: an access key's id and where it signs).
 func nameValue(v string) bool {
 	return headerName.MatchString(v) || addressOf.MatchString(v) || annotation.MatchString(v) ||
-		labelKey.MatchString(v) || namesASecret(v) || namedWords(v) || strings.Contains(v, "/aws4_request")
+		labelKey.MatchString(v) || namedWords(v) || strings.Contains(v, "/aws4_request")
 }
 
 // snakeName is a lower-case name of three or more words
