@@ -74,6 +74,7 @@ func TestRealCodeNoise(t *testing.T) {
 		// A URL template's [user[:password]@] is documentation.
 		{"url template", "config.proto", `// mysql://[username[:password]@][protocol[(address)]]/dbname[?param1=value1&...&paramN=valueN]`, ""},
 		{"url template postgres", "config.pb.go", `// postgresql://[username[:password]@][host][:port][/dbname][?param1=value1&...&paramN=valueN]`, ""},
+		{"database url with brackets in its password", "app.env", "DATABASE_URL=postgres://app:pa[" + g.S(scantest.Alnum, 10) + "]9@db.internal:5432/app", "database-url-password"},
 		{"database url", "app.env", "DATABASE_URL=postgres://app:" + v() + "@db.internal:5432/app", "database-url-password"},
 
 		// A token prefix inside a file name is not a token start.

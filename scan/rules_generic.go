@@ -23,11 +23,10 @@ func init() {
 	}
 }
 
-// notDefaultPassword rejects a URL password that is a known default.
-// A password with a bracket is a template's ([user[:password]@]): a URL's
-// user information cannot hold one unescaped.
+// notDefaultPassword rejects a URL password that is a known default, also
+// in a template's brackets ([user[:password]@] leaves "password]").
 func notDefaultPassword(pw string) bool {
-	return !defaultPasswords[strings.ToLower(pw)] && !strings.ContainsAny(pw, "[]")
+	return !defaultPasswords[strings.ToLower(strings.Trim(pw, "[]"))]
 }
 
 // genericKeyWords and genericKeyName start the generic-key rules: a name
