@@ -7,9 +7,10 @@ import (
 
 // placeholderRe matches values that stand for a secret in documentation,
 // templates and examples: EXAMPLE keys, xxxx runs, <your-key>, ${VAR},
-// {{ .Values.x }}, your_..._here, counting sequences, common fillers.
+// {{ .Values.x }}, your_..._here, __Name__ (request snapshots' fields),
+// counting sequences, common fillers.
 var placeholderRe = regexp.MustCompile(`(?i)example|xxxx|\*\*\*\*|changeme|change_me|placeholder|redacted|dummy|` +
-	`your[_-]?[a-z0-9_-]*[_-]?here|goes[_-]?here|^<.*>$|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([a-z_]+\)s|1234567890|abcdefghij|0123456789abcdef`)
+	`your[_-]?[a-z0-9_-]*[_-]?here|goes[_-]?here|^<.*>$|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([a-z_]+\)s|123456789|abcdefghij|0123456789abcdef|__[A-Za-z][A-Za-z0-9]*__`)
 
 // isPlaceholder reports whether a secret is a stand-in value rather than a
 // credential: a placeholder pattern, or one character (almost) repeated.

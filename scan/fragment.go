@@ -111,7 +111,7 @@ func (s *Scanner) candidates(path string, data []byte) []candidate {
 // that line on) and returns the offset up to which r has now been run.
 func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) int {
 	if r.anchored {
-		if r.wordStart && offset > 0 && isWordByte(data[offset-1]) {
+		if r.wordStart && !wordStartAt(data, offset) {
 			return offset + 1
 		}
 		if m := r.regex().FindSubmatchIndex(data[offset:lineEnd(data, offset)]); m != nil {
@@ -148,6 +148,9 @@ func addCandidate(r *rule, data []byte, base int, m []int, cands *[]candidate) {
 	}
 	secret := string(data[base+ss : base+se])
 	if !r.accepts(secret) || (r.keyBlock && lowVariety(secret)) || (!r.keyBlock && isPlaceholder(secret)) {
+		return
+	}
+	if r.generic && r.anchored && notSecretName(data, base+m[0], secret) {
 		return
 	}
 	c := candidate{rule: r, start: base + ss, end: base + se, loc: base + ss, secret: secret}
@@ -212,6 +215,19 @@ func (s *Scanner) findings(path string, data []byte, lineMap []int, cands []cand
 		out = append(out, f)
 	}
 	return out
+}
+
+// wordStartAt reports whether offset starts a word: the byte before is not
+// a letter, digit or underscore, nor a dot after one (a file extension or a
+// dotted name: video_box.ico-<hex>.png is a file name, not a token).
+func wordStartAt(data []byte, offset int) bool {
+	if offset == 0 {
+		return true
+	}
+	if c := data[offset-1]; isWordByte(c) || c == '.' && offset > 1 && isWordByte(data[offset-2]) {
+		return false
+	}
+	return true
 }
 
 func isWordByte(c byte) bool {

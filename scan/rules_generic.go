@@ -23,8 +23,11 @@ func init() {
 	}
 }
 
-// notDefaultPassword rejects a URL password that is a known default.
-func notDefaultPassword(pw string) bool { return !defaultPasswords[strings.ToLower(pw)] }
+// notDefaultPassword rejects a URL password that is a known default, also
+// in a template's brackets ([user[:password]@] leaves "password]").
+func notDefaultPassword(pw string) bool {
+	return !defaultPasswords[strings.ToLower(strings.Trim(pw, "[]"))]
+}
 
 // genericKeyWords and genericKeyName start the generic-key rules: a name
 // holding key, auth, access or creds, then an assignment.
@@ -37,8 +40,13 @@ const genericKeyName = `(?:key|auth|access|creds)s?(?:[_.-]?(?:value|string|str|
 
 // testPaths are test code and test data, where a value under a key name
 // is a fixture or a test vector far more often than a credential.
-var testPaths = []string{`(?i)(?:^|/)(?:testdata|tests?|fixtures?|__tests__|spec)/`,
+var testPaths = []string{`(?i)(?:^|/)(?:testdata|tests?|fixtures?|__tests__|spec|corpus)/`,
 	`(?i)(?:_test\.go|_test\.py|\.test\.[jt]sx?|\.spec\.[jt]sx?|Test\.java|_spec\.rb)$`, `(?i)(?:^|/)test_[^/]*\.py$`}
+
+// fingerprintFiles list findings by fingerprint (commit:path:rule:line):
+// names and numbers the generic rules would read as name=value, never a
+// secret. The specific rules still scan them.
+const fingerprintFiles = `(?:^|/)\.gitleaksignore$`
 
 // codeFiles are source files, where an unquoted value is an expression.
 const codeFiles = `(?i)\.(?:go|js|jsx|ts|tsx|mjs|cjs|py|java|kt|kts|scala|rb|php|c|h|cc|cpp|hpp|cs|rs|swift|m|mm|dart|lua|pl|sh|bash|zsh|ps1|groovy|gradle|sql|r|jl|ex|exs|erl|hs|ml|clj|vue|svelte)$`
@@ -88,10 +96,11 @@ func genericRules() []ruleSpec {
 				`["'\]]?\s*(?:=|:=|:|=>|==|\?\?=|\|\|=)\s*` +
 				// No upper bound: a cap would find a long secret's head and leave its tail raw.
 				`(?:"([^"\s]{8,})"|'([^'\s]{8,})'|\x60([^\x60\s]{8,})\x60|([^\s"'\x60;,()\[\]{}<>]{8,}))`,
-			entropy:  3.5,
-			generic:  true,
-			anchored: true,
-			check:    genericValue,
+			entropy:    3.5,
+			generic:    true,
+			anchored:   true,
+			check:      genericValue,
+			allowPaths: []string{fingerprintFiles},
 		},
 		// Names that only say key, auth, access or creds (ABSTRACT_KEY=,
 		// "authKey": ...) are weaker evidence than password or secret: the
@@ -106,14 +115,14 @@ func genericRules() []ruleSpec {
 			keywords: genericKeyWords,
 			regex:    `(?i)^` + genericKeyName + `(?:"([A-Za-z0-9_.=+/~-]{10,})"|'([A-Za-z0-9_.=+/~-]{10,})'|\x60([A-Za-z0-9_.=+/~-]{10,})\x60)`,
 			entropy:  3.5, generic: true, anchored: true, check: keyValue,
-			allowPaths: testPaths,
+			allowPaths: append([]string{fingerprintFiles}, testPaths...),
 		},
 		{
 			id: "generic-key-config", description: "high-entropy unquoted value assigned to a key, auth, access or creds name in a config, env or log file",
 			keywords: genericKeyWords,
 			regex:    `(?i)^` + genericKeyName + `([A-Za-z0-9_.=+/~-]{10,})(?:[ \t]*(?:#.*)?$|[ \t]*\r?$)`,
 			entropy:  3.5, generic: true, anchored: true, check: keyValue,
-			allowPaths: append([]string{codeFiles}, testPaths...),
+			allowPaths: append([]string{codeFiles, fingerprintFiles}, testPaths...),
 		},
 		// After generic-secret, so it reports only what that rule's
 		// entropy floor drops: Terraform passwords are short literals.
@@ -154,8 +163,9 @@ var (
 	dottedName = regexp.MustCompile(`^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$`)
 	// namedName is a long lower-case name that itself says token, secret
 	// or password: generated code's field names
-	// (exchangecustomtokenrequestv1beta), not a secret.
-	namedName = regexp.MustCompile(`^[a-z][a-z0-9_]{15,}(?:token|secret|passw|credential)[a-z0-9_]*$|^[a-z][a-z0-9_]*(?:token|secret|passw|credential)[a-z0-9_]{15,}$`)
+	// (exchangecustomtokenrequestv1beta), not a secret. namedWords takes
+	// the same with capitals when it is made of words.
+	namedName = regexp.MustCompile(`^[a-z][a-z0-9_]{15,}(?:token|secret|passw|credential|apikey)[a-z0-9_]*$|^[a-z][a-z0-9_]*(?:token|secret|passw|credential|apikey)[a-z0-9_]{15,}$`)
 	// encodedQuery is URL-encoded or JSON-escaped text (a form body, a
 	// query string): two %XX escapes or a \u00XX escape.
 	encodedQuery = regexp.MustCompile(`%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}`)
@@ -173,7 +183,7 @@ var wordThenNumber = regexp.MustCompile(`^[A-Za-z_]+[0-9]+$`)
 // or that is public by design (Stripe publishable keys).
 func keyValue(v string) bool {
 	plain := genericValue(v) || randomDotted(v) && lettersAndDigits(v)
-	if !plain || wordThenNumber.MatchString(v) {
+	if !plain || wordThenNumber.MatchString(v) || nameValue(v) || snakeName.MatchString(v) {
 		return false
 	}
 	for _, p := range ownedPrefixes() {
@@ -235,7 +245,7 @@ func genericValue(v string) bool {
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
 		strings.Contains(v, "://") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") ||
 		strings.HasPrefix(v, "arn:") || strings.HasPrefix(v, "urn:") || strings.HasPrefix(v, "~/") ||
-		namedName.MatchString(v) || encodedQuery.MatchString(v) {
+		namedName.MatchString(v) || encodedQuery.MatchString(v) || nameValue(v) {
 		return false
 	}
 	letters, digits := 0, 0
@@ -248,4 +258,199 @@ func genericValue(v string) bool {
 		}
 	}
 	return letters > 0 && digits > 0
+}
+
+// notSecretName reports, for a generic rule matched at kw (its keyword's
+// offset in data), a name that says the value beside it is not the secret
+// but something about it, or something public: private_key_id, TokenID,
+// googleAccessTokenHash, LLM_SECRET_NAME, tokenURL, SECRETS_PATHS,
+// nextPageToken, continuation-token (cursors), encrypted_key (a JWE's
+// ciphertext: useless without the key it is wrapped for); or a name inside an ARN
+// (arn:aws:secretsmanager:...:secret:name-AbC123 names a resource); or a
+// value that is a name saying token or secret (namesASecret) under a name
+// that does not say password: a password made of words is a password.
+func notSecretName(data []byte, kw int, secret string) bool {
+	start := kw
+	for start > 0 && isNameByte(data[start-1]) {
+		start--
+	}
+	end := kw
+	for end < len(data) && isNameByte(data[end]) {
+		end++
+	}
+	tok := start
+	for tok > 0 && !isTokenStop(data[tok-1]) {
+		tok--
+	}
+	if len(data)-tok >= 4 && strings.EqualFold(string(data[tok:tok+4]), "arn:") {
+		return true
+	}
+	words := nameWords(string(data[start:end]))
+	if len(words) == 0 {
+		return false
+	}
+	says := map[string]bool{}
+	for _, w := range words {
+		says[w] = true
+	}
+	password := says["password"] || says["passwd"] || says["pwd"] || says["passphrase"] || says["pass"]
+	if !password && namesASecret(secret) {
+		return true
+	}
+	switch last := words[len(words)-1]; {
+	case says["page"] && !says["access"] || says["continuation"] || says["encrypted"]:
+		// A page token is a cursor; a page access token (Facebook's) is not.
+		return true
+	case last == "id":
+		// A secret's id (private_key_id, TokenID, credentialsId), but
+		// Vault's secret_id is a credential.
+		return !says["secret"] && !says["password"]
+	default:
+		return notSecretLast[last]
+	}
+}
+
+// notSecretLast are the last words of names whose value describes a
+// secret (its id, name, hash, location, type or size) rather than being it.
+var notSecretLast = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`ids name names hash hashes url urls uri path paths file files filename
+		dir header headers type types length len size count endpoint audience arn label ref field param
+		prefix suffix format version ttl expiry`) {
+		notSecretLast[w] = true
+	}
+}
+
+func isNameByte(c byte) bool { return isWordByte(c) || c == '.' || c == '-' }
+
+// isTokenStop ends a token of text: blanks, quotes and assignment or
+// grouping punctuation.
+func isTokenStop(c byte) bool {
+	return strings.IndexByte(" \t\r\n\"'`=,;()[]{}<>", c) >= 0
+}
+
+// nameWords splits a name into lower-case words at _ . - and at case
+// changes (nextPageToken, tokenURL, ContentSHAKey: content, sha, key).
+func nameWords(name string) []string {
+	var words []string
+	for _, seg := range strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		for _, w := range splitCamel(seg) {
+			words = append(words, strings.ToLower(w))
+		}
+	}
+	return words
+}
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+
+var (
+	// headerName is an HTTP header's name (X-Amz-Content-Sha256).
+	headerName = regexp.MustCompile(`^[Xx]-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$`)
+	// addressOf is code taking the address of a package's value
+	// (&oauth2.Token); a password may well start with & or *.
+	addressOf = regexp.MustCompile(`^&[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$`)
+	// labelKey is a domain-prefixed label or annotation key
+	// (dev.sigstore.cosign/rfc3161timestamp).
+	labelKey = regexp.MustCompile(`^[a-z0-9-]+(?:\.[a-z0-9-]+)+/[a-z0-9._-]+$`)
+	// annotation is a dotted name after @ (@securitydefinitions.oauth2.password).
+	annotation = regexp.MustCompile(`^@[A-Za-z_][\w.]*$`)
+	// nameLike is a value made of name characters only, which
+	// namesASecret splits into words.
+	nameLike = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+)
+
+// namedWords is namedName with capitals, for a value made of words
+// (googlecloudagentidentitycredentialsv1Finalizecredentialsrequest): a
+// random part (pi_yCyeIbSx5nx..._secret_...) is not made of words.
+func namedWords(v string) bool {
+	return namedName.MatchString(strings.ToLower(v)) && nameLike.MatchString(v) && wordy(v)
+}
+
+// nameValue reports a value that is a name or code, not a secret: an HTTP
+// header's name, code taking an address, an annotation, a name that says
+// what it names, an AWS signature's credential scope (AKID/date/region/
+// service/aws4_request: an access key's id and where it signs).
+func nameValue(v string) bool {
+	return headerName.MatchString(v) || addressOf.MatchString(v) || annotation.MatchString(v) ||
+		labelKey.MatchString(v) || namedWords(v) || strings.Contains(v, "/aws4_request")
+}
+
+// snakeName is a lower-case name of three or more words
+// (ec2_metadata_service_endpoint_mode, s3_disable_multiregion_access_points):
+// under a key name, the key a setting is stored under.
+var snakeName = regexp.MustCompile(`^[a-z]+[0-9]*(?:[_.-][a-z]+[0-9]*){2,}$`)
+
+// secretWords are words that make a value that is a name (of a header, a
+// Kubernetes secret, a variable) say what it names.
+var secretWords = map[string]bool{"token": true, "tokens": true, "secret": true, "secrets": true, "password": true,
+	"passwd": true, "key": true, "auth": true, "credential": true, "credentials": true, "apikey": true}
+
+// namesASecret reports a value that is a name holding a secret word as a
+// word of its own, every part of it a word or a short suffix:
+// default-token-6h4dn, ec2DefaultTokenPath, SecretName-6RandomCharacters.
+// A token with a word for a prefix (secret_eipny7k0c5SZlEDQ, key-cv1AD...)
+// has a random part and stays a secret.
+func namesASecret(v string) bool {
+	if !nameLike.MatchString(v) {
+		return false
+	}
+	words := nameWords(v)
+	if len(words) < 2 {
+		return false
+	}
+	for _, seg := range strings.FieldsFunc(v, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		if !wordy(seg) {
+			return false
+		}
+	}
+	for _, w := range words {
+		if secretWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// camelWord is one word of a name: Default, ec2, v4a, S3, SHA256, 6, Url.
+var camelWord = regexp.MustCompile(`^(?:[A-Za-z][a-z]+[0-9]*|[A-Za-z][a-z]?[0-9][a-z]?|[A-Z]{2,6}[0-9]*|[0-9]+)$`)
+
+// longWord is a word of four letters or more (Default, Provider).
+var longWord = regexp.MustCompile(`^[A-Za-z][a-z]{3,}[0-9]*$`)
+
+// wordy reports a part of a name made of words (DefaultTokenPath, imdsv2)
+// or short (6h4dn, a generated suffix), where a random part mixes case
+// and digits inside its words (eipny7k0c5SZlEDQ).
+func wordy(seg string) bool {
+	if len(seg) <= 6 {
+		return true
+	}
+	inWords := 0
+	for _, w := range splitCamel(seg) {
+		if !camelWord.MatchString(w) {
+			return false
+		}
+		if longWord.MatchString(w) {
+			inWords += len(w)
+		}
+	}
+	// Most of it in real words: a random part split at its capitals
+	// leaves short pieces.
+	return 2*inWords >= len(seg)
+}
+
+// splitCamel splits at case changes, keeping case: ec2DefaultTokenPath is
+// ec2 Default Token Path.
+func splitCamel(s string) []string {
+	var out []string
+	from := 0
+	for i := 1; i < len(s); i++ {
+		c, p := s[i], s[i-1]
+		if isUpper(c) && (isLower(p) || p >= '0' && p <= '9' || isUpper(p) && i+1 < len(s) && isLower(s[i+1])) {
+			out = append(out, s[from:i])
+			from = i
+		}
+	}
+	return append(out, s[from:])
 }
