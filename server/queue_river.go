@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -469,21 +470,29 @@ type supersede struct {
 // or is retried by river (backoff, another replica maybe) while attempts
 // are left and the error is retryable; or fail runs (the error status)
 // and the job is cancelled. A job interrupted by shutdown is snoozed, not
-// failed: the next replica to fetch it runs it.
-func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, kind, line string, sup *supersede, try attempt, fail func(context.Context, error)) error {
+// failed: the next replica to fetch it runs it. Every error of the
+// attempt (taking the line's lock, looking for a newer job, the run, a
+// panic) ends the same way (end): a job never runs out of attempts
+// without fail, which river's discarding would skip.
+func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, kind, line string, sup *supersede, try attempt, fail func(context.Context, error)) (err error) {
+	log := d.s.log.With("job", row.ID, "kind", kind, "line", line, "attempt", row.Attempt)
+	defer func() {
+		if p := recover(); p != nil {
+			err = d.end(ctx, row, kind, log, true, fmt.Errorf("job panicked: %v", p), fail)
+		}
+	}()
 	conn, ok, err := d.lock(ctx, line)
 	if err != nil {
-		return err
+		return d.end(ctx, row, kind, log, true, queueDBError(log, err), fail)
 	}
 	if !ok {
 		return river.JobSnooze(lineBusySnooze + rand.N(lineBusySnooze)) //nolint:gosec // jitter
 	}
 	defer d.unlock(conn, line)
-	log := d.s.log.With("job", row.ID, "kind", kind, "line", line, "attempt", row.Attempt)
 	if sup != nil {
 		newer, err := d.newer(ctx, row.ID, line, sup.head, sup.keep)
 		if err != nil {
-			return err
+			return d.end(ctx, row, kind, log, true, queueDBError(log, err), fail)
 		}
 		if newer {
 			log.Info("a newer job of the pull request is queued or ran: this one is superseded")
@@ -492,10 +501,26 @@ func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, kind, li
 		}
 	}
 	retryable, err := try(ctx)
-	switch {
-	case err == nil:
+	if err == nil {
 		d.finished(kind, "ok", row)
 		return nil
+	}
+	return d.end(ctx, row, kind, log, retryable, err, fail)
+}
+
+// queueDBError logs err, an error of the job queue's database, and is what
+// the attempt fails with: the database's name stays out of the status
+// fail may post on GitHub.
+func queueDBError(log *slog.Logger, err error) error {
+	log.Warn("job queue database", "error", oneLine(err.Error()))
+	return errors.New("the job queue's database failed")
+}
+
+// end is the outcome of an attempt that failed with err: snoozed when the
+// replica is shutting down, retried while attempts are left and err is
+// retryable, else fail runs and the job is cancelled.
+func (d *durableQueue) end(ctx context.Context, row *rivertype.JobRow, kind string, log *slog.Logger, retryable bool, err error, fail func(context.Context, error)) error {
+	switch {
 	case d.stopping.Load() && ctx.Err() != nil:
 		log.Info("shutting down: the job stays queued", "error", oneLine(err.Error()))
 		return river.JobSnooze(0)
