@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gov-policy/gov/github"
+	"github.com/gov-policy/gov/github/githubtest"
 	"github.com/gov-policy/gov/internal/pgtest"
 )
 
@@ -97,5 +100,81 @@ func TestAttackA14JobLostOnLineLockErrorKeepsOldSuccess(t *testing.T) {
 	if last := st[len(st)-1]; last.State != github.StateError {
 		t.Errorf("job %s after every attempt failed: the head's last status is %q (%+v), want error",
 			jobOf(t, db, "d-lost"), last.State, st)
+	}
+}
+
+// TestAttackA14LineLockLostMidJobLetsTwoJobsRun: a PR job holds its line's
+// advisory lock on a connection of its own. When that connection dies
+// while the job runs (the database ends the session: a restart, a
+// failover, an idle timeout, a proxy dropping it), the lock is gone and a
+// job of the same PR on another replica takes it. The first job must stop
+// then: here it still waits on GitHub, and it goes on when GitHub answers,
+// beside the newer job (the race the lock exists to prevent: a stale run
+// posting after a newer one).
+func TestAttackA14LineLockLostMidJobLetsTwoJobsRun(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	fake := fakeGitHub(t)
+	hung, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	var holding atomic.Bool // A's request is held and A still waits for it
+	px := proxy(t, fake, func(w http.ResponseWriter, r *http.Request) bool {
+		first := false
+		once.Do(func() { first = true })
+		if !first {
+			return false
+		}
+		holding.Store(true)
+		close(hung)
+		select {
+		case <-release:
+		case <-r.Context().Done(): // A's job gave up its request
+		}
+		holding.Store(false)
+		return false
+	})
+	bundle := markerBundle(t)
+	a := pgJobServer(t, db, px.URL+"/api/v3", bundle)
+	b := pgJobServer(t, db, fake.URL, bundle)
+	serve(t, a)
+	serve(t, b)
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	var overlap atomic.Int32
+	fake.OnRequest(func(githubtest.Request) {
+		if holding.Load() {
+			overlap.Add(1) // B's job asks GitHub while A's still runs
+		}
+	})
+	if code, out := a13Deliver(t, a.Handler(), "pull_request", "d-A", synchronize(t, headSHA)); code != http.StatusAccepted {
+		t.Fatalf("d-A: %d %s", code, out)
+	}
+	select {
+	case <-hung:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the job of head A never asked GitHub")
+	}
+	// The database ends the session holding A's line lock.
+	line := prLine(keyOf(github.Repo{Owner: "Codertocat", Name: "Hello-World"}, 2))
+	if n := dbQuery[int](t, db, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+		WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+		AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`, lineLock(line)); n != 1 {
+		t.Fatalf("%d sessions holding the line's lock ended, want 1", n)
+	}
+	time.Sleep(2 * time.Second)
+	author := githubtest.User{Login: "Codertocat", ID: 21031067}
+	fake.Push(2, githubtest.Commit{SHA: headB, Author: &author, Committer: &author}, diffB)
+	if code, out := a13Deliver(t, b.Handler(), "pull_request", "d-B", synchronize(t, headB)); code != http.StatusAccepted {
+		t.Fatalf("d-B: %d %s", code, out)
+	}
+	if !waitFor(20*time.Second, func() bool { return strings.HasPrefix(jobOf(t, db, "d-B"), "completed") }) {
+		t.Fatalf("head B's job not done: %s", jobOf(t, db, "d-B"))
+	}
+	if n := overlap.Load(); n > 0 {
+		t.Errorf("%d GitHub requests of head B's job while head A's job, its line's lock lost, still ran", n)
 	}
 }

@@ -489,6 +489,10 @@ func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, kind, li
 		return river.JobSnooze(lineBusySnooze + rand.N(lineBusySnooze)) //nolint:gosec // jitter
 	}
 	defer d.unlock(conn, line)
+	// The job runs only while its line's lock is held: the session that
+	// holds it ending (the connection dropped) frees it for another job.
+	ctx, stopWatch := d.watchLock(ctx, conn)
+	defer stopWatch()
 	if sup != nil {
 		newer, err := d.newer(ctx, row.ID, line, sup.head, sup.keep)
 		if err != nil {
@@ -501,11 +505,58 @@ func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, kind, li
 		}
 	}
 	retryable, err := try(ctx)
+	if lost := context.Cause(ctx); errors.Is(lost, errLineLockLost) {
+		// Whatever the attempt did after, another job may run now: it is
+		// tried again under the lock (and superseded by a newer job).
+		return d.end(ctx, row, kind, log, true, lost, fail)
+	}
 	if err == nil {
 		d.finished(kind, "ok", row)
 		return nil
 	}
 	return d.end(ctx, row, kind, log, retryable, err, fail)
+}
+
+// errLineLockLost ends a job whose line's lock went with its session.
+var errLineLockLost = errors.New("the job's pull request lock was lost (its database session ended): tried again")
+
+// lineLockCheck is how often a running job checks that the session holding
+// its line's lock is alive, and how long that check may take.
+const lineLockCheck = 250 * time.Millisecond
+
+// watchLock returns ctx, cancelled with errLineLockLost as soon as conn
+// (the session holding the job's line lock) does not answer; stop ends
+// the watch and returns conn to the caller's sole use.
+func (d *durableQueue) watchLock(ctx context.Context, conn *pgxpool.Conn) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(lineLockCheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			pctx, pcancel := context.WithTimeout(ctx, 4*lineLockCheck)
+			err := conn.Ping(pctx)
+			pcancel()
+			if err != nil && ctx.Err() == nil {
+				d.s.log.Warn("durable job queue: the session holding a job's line lock is gone: the job stops", "error", oneLine(d.store.Scrub(err).Error()))
+				cancel(errLineLockLost)
+				return
+			}
+		}
+	})
+	return ctx, func() {
+		close(done)
+		wg.Wait()
+		cancel(nil)
+	}
 }
 
 // queueDBError logs err, an error of the job queue's database, and is what
