@@ -135,8 +135,7 @@ func TestAttackA14LineLockLostMidJobLetsTwoJobsRun(t *testing.T) {
 	bundle := markerBundle(t)
 	a := pgJobServer(t, db, px.URL+"/api/v3", bundle)
 	b := pgJobServer(t, db, fake.URL, bundle)
-	serve(t, a)
-	serve(t, b)
+	serve(t, a) // b serves once A's job runs on a
 	defer func() {
 		select {
 		case <-release:
@@ -165,6 +164,7 @@ func TestAttackA14LineLockLostMidJobLetsTwoJobsRun(t *testing.T) {
 		AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`, lineLock(line)); n != 1 {
 		t.Fatalf("%d sessions holding the line's lock ended, want 1", n)
 	}
+	serve(t, b)
 	time.Sleep(2 * time.Second)
 	author := githubtest.User{Login: "Codertocat", ID: 21031067}
 	fake.Push(2, githubtest.Commit{SHA: headB, Author: &author, Committer: &author}, diffB)
@@ -176,5 +176,51 @@ func TestAttackA14LineLockLostMidJobLetsTwoJobsRun(t *testing.T) {
 	}
 	if n := overlap.Load(); n > 0 {
 		t.Errorf("%d GitHub requests of head B's job while head A's job, its line's lock lost, still ran", n)
+	}
+}
+
+// TestAttackA14CraftedJobArgsReachGitHub: a job's arguments are JSON in the
+// database (river_job.args), decoded without the checks route applies to a
+// webhook's names. A job written there by whoever can write the table (the
+// database's users, not GitHub's) with a repository whose owner holds a
+// path makes the worker call GitHub, with the installation's token, on a
+// path gov never builds from a webhook. The worker must refuse such a job
+// before any request.
+func TestAttackA14CraftedJobArgsReachGitHub(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	fake := fakeGitHub(t)
+	var paths []string
+	var mu sync.Mutex
+	fake.OnRequest(func(r githubtest.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		paths = append(paths, r.Method+" "+r.Path)
+	})
+	s := pgJobServer(t, db, fake.URL, markerBundle(t))
+	serve(t, s)
+	evil := github.Repo{Owner: "Codertocat/Hello-World/pulls/2/../../../../../orgs/acme/hooks#", Name: "x"}
+	jobs := []durableArgs{
+		prArgs{Event: github.Event{Repo: evil, Number: 2, HeadSHA: headSHA, Action: "opened"},
+			Delivery: "crafted-pr", Line: prLine(keyOf(evil, 2)), Head: headSHA},
+		prArgs{Event: github.Event{Repo: github.Repo{Owner: "Codertocat", Name: "Hello-World"}, Number: 2,
+			HeadSHA: "../../../../orgs/acme/hooks#", Action: "opened"}, Delivery: "crafted-head", Line: "pr:codertocat/hello-world#2", Head: "x"},
+		groupArgs{Group: github.MergeGroup{Repo: evil, HeadSHA: headSHA, BaseRef: "master"}, Delivery: "crafted-group", Line: "group:x"},
+	}
+	for _, a := range jobs {
+		if _, err := s.jobs.insert(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !waitFor(20*time.Second, func() bool {
+		return dbQuery[int](t, db, `SELECT count(*) FROM river_job WHERE state IN ('available', 'running', 'retryable', 'scheduled')`) == 0
+	}) {
+		t.Fatal("crafted jobs not done")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range paths {
+		if strings.Contains(p, "acme") || strings.Contains(p, "/x/") {
+			t.Errorf("a crafted job's request reached GitHub: %s", p)
+		}
 	}
 }

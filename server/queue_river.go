@@ -101,6 +101,70 @@ func (escalationArgs) InsertOpts() river.InsertOpts {
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
 }
 
+// checkedArgs are a durable job's arguments, read back from the database:
+// check says whether they are what gov stores (names as route validates
+// them, the line and head derived from them), line is the job's line.
+type checkedArgs interface {
+	check() error
+	line() string
+}
+
+// checkEvent checks what a job names of a PR: its repository, number and
+// head commit, as route does for a webhook.
+func checkEvent(repo github.Repo, number int, head string) error {
+	r, err := github.ParseRepo(repo.String())
+	if err != nil || r != repo {
+		return fmt.Errorf("job arguments: repository %q is not a valid name", repo.String())
+	}
+	if number <= 0 {
+		return fmt.Errorf("job arguments: pull request number %d", number)
+	}
+	if !commitSHA().MatchString(head) {
+		return errors.New("job arguments: head is not a commit id")
+	}
+	return nil
+}
+
+func (a prArgs) check() error {
+	if err := checkEvent(a.Event.Repo, a.Event.Number, a.Event.HeadSHA); err != nil {
+		return err
+	}
+	if a.Line != prLine(keyOf(a.Event.Repo, a.Event.Number)) || a.Head != a.Event.HeadSHA {
+		return errors.New("job arguments: line or head not those of the event")
+	}
+	return nil
+}
+
+func (a prArgs) line() string { return a.Line }
+
+func (a groupArgs) check() error {
+	if err := checkEvent(a.Group.Repo, 1, a.Group.HeadSHA); err != nil {
+		return err
+	}
+	if a.Line != groupLine(a.Group) {
+		return errors.New("job arguments: line not that of the merge group")
+	}
+	return nil
+}
+
+func (a groupArgs) line() string { return a.Line }
+
+func (a escalationArgs) check() error {
+	repo, err := github.ParseRepo(a.PR.Repo)
+	if err != nil {
+		return fmt.Errorf("job arguments: %w", err)
+	}
+	if err := checkEvent(repo, a.PR.Number, a.Head); err != nil {
+		return err
+	}
+	if a.Line != prLine(keyOf(repo, a.PR.Number)) || a.Head != a.PR.HeadSHA {
+		return errors.New("job arguments: line or head not those of the pending pull request")
+	}
+	return nil
+}
+
+func (a escalationArgs) line() string { return a.Line }
+
 // durableArgs is a job of the durable queue.
 type durableArgs = river.JobArgs
 
@@ -474,8 +538,16 @@ type supersede struct {
 // attempt (taking the line's lock, looking for a newer job, the run, a
 // panic) ends the same way (end): a job never runs out of attempts
 // without fail, which river's discarding would skip.
-func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, kind, line string, sup *supersede, try attempt, fail func(context.Context, error)) (err error) {
+func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, args checkedArgs, sup *supersede, try attempt, fail func(context.Context, error)) (err error) {
+	kind, line := row.Kind, args.line()
 	log := d.s.log.With("job", row.ID, "kind", kind, "line", line, "attempt", row.Attempt)
+	if err := args.check(); err != nil {
+		// Stored in the database, not routed from a webhook: nothing of
+		// it reaches GitHub (nor its error status).
+		log.Error("durable job refused: its arguments are not what gov stores", "error", oneLine(err.Error()))
+		d.finished(kind, "error", row)
+		return river.JobCancel(err)
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = d.end(ctx, row, kind, log, true, fmt.Errorf("job panicked: %v", p), fail)
@@ -638,7 +710,7 @@ func (w *prWorker) Work(ctx context.Context, j *river.Job[prArgs]) error {
 			s.log.Error("setting the error status failed", "line", a.Line, "error", oneLine(serr.Error()))
 		}
 	}
-	return w.d.work(ctx, j.JobRow, kindPR, a.Line, &supersede{head: a.Head, keep: a.Keep}, try, fail)
+	return w.d.work(ctx, j.JobRow, a, &supersede{head: a.Head, keep: a.Keep}, try, fail)
 }
 
 type groupWorker struct {
@@ -657,7 +729,7 @@ func (w *groupWorker) Work(ctx context.Context, j *river.Job[groupArgs]) error {
 			s.log.Error("setting the merge group's failure status failed", "line", a.Line, "error", oneLine(serr.Error()))
 		}
 	}
-	return w.d.work(ctx, j.JobRow, kindGroup, a.Line, nil, try, fail)
+	return w.d.work(ctx, j.JobRow, a, nil, try, fail)
 }
 
 type escalationWorker struct {
@@ -669,12 +741,14 @@ type escalationWorker struct {
 // next sweep (no retry, no error status: the last decision stands).
 func (w *escalationWorker) Work(ctx context.Context, j *river.Job[escalationArgs]) error {
 	s, a := w.d.s, j.Args
-	repo, err := github.ParseRepo(a.PR.Repo)
-	if err != nil {
-		return river.JobCancel(err)
+	try := func(ctx context.Context) (bool, error) {
+		repo, err := github.ParseRepo(a.PR.Repo) // checked
+		if err != nil {
+			return false, err
+		}
+		return false, s.escalationRun(repo, a.PR)(ctx)
 	}
-	try := func(ctx context.Context) (bool, error) { return false, s.escalationRun(repo, a.PR)(ctx) }
-	return w.d.work(ctx, j.JobRow, kindEscalation, a.Line, &supersede{head: a.Head}, try, nil)
+	return w.d.work(ctx, j.JobRow, a, &supersede{head: a.Head}, try, nil)
 }
 
 // prArgs is the durable form of a PR job.
