@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -30,6 +31,8 @@ type PGStore struct {
 	batch writeBatcher
 	// head is the chain's head as this store last left it.
 	head headCache
+	// writeTimeout bounds one write (0: defaultWriteTimeout).
+	writeTimeout time.Duration
 }
 
 // OpenPostgres connects to the database rawURL names (credentials from the
@@ -115,6 +118,18 @@ func (s *PGStore) Close() error {
 	return nil
 }
 
+// defaultWriteTimeout bounds one write of records to the chain: a
+// database that does not answer, or a session holding the chain's head,
+// fails the write (closed) instead of holding it, and every write queued
+// behind it, without end. It is below gov serve's HTTP write timeout.
+const defaultWriteTimeout = 15 * time.Second
+
+// writeCtx is the context of one write: the store's, bounded by its
+// write timeout.
+func (s *PGStore) writeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, cmp.Or(s.writeTimeout, defaultWriteTimeout))
+}
+
 // path names a record in listings as the directory store would place it,
 // under the store's name: <name>/<yyyy>/<mm>/<digest>.json.
 func (s *PGStore) path(t time.Time, digest string) string {
@@ -196,7 +211,9 @@ const heldQuery = `SELECT kind, digest, sha256(body) FROM gov_audit
 // and the held rows read, then the rows inserted, the head moved and the
 // transaction committed; the head is locked for one round trip only.
 func (s *PGStore) insert(rows []pgRow) (added int, err error) {
-	conn, err := s.pool.Acquire(s.ctx)
+	ctx, cancel := s.writeCtx()
+	defer cancel()
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return 0, s.fail(err)
 	}
@@ -233,7 +250,7 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 		}
 		return q.Err()
 	})
-	if err := conn.SendBatch(s.ctx, b).Close(); err != nil {
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return 0, s.fail(err)
 	}
 	out, added, err := chain(rows, seq, prev, held)
@@ -255,7 +272,7 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 		}
 		return nil
 	})
-	if err := conn.SendBatch(s.ctx, b).Close(); err != nil {
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return 0, s.fail(err)
 	}
 	s.head.seen(seq, prev, out.seq[last], out.hash[last])

@@ -108,7 +108,9 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 	}
 	last := len(out.seq) - 1
 	var n int64
-	err = s.pool.QueryRow(s.ctx, appendRows, out.seq, out.kind, out.digest, out.atNs, out.body, out.summary, out.prevHash, out.hash,
+	ctx, cancel := s.writeCtx()
+	defer cancel()
+	err = s.pool.QueryRow(ctx, appendRows, out.seq, out.kind, out.digest, out.atNs, out.body, out.summary, out.prevHash, out.hash,
 		out.seq[last], out.hash[last], seq, prev).Scan(&n)
 	if err != nil || n != int64(len(out.seq)) {
 		return s.insert(rows)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -99,6 +100,70 @@ func (escalationArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
 }
+
+// checkedArgs are a durable job's arguments, read back from the database:
+// check says whether they are what gov stores (names as route validates
+// them, the line and head derived from them), line is the job's line.
+type checkedArgs interface {
+	check() error
+	line() string
+}
+
+// checkEvent checks what a job names of a PR: its repository, number and
+// head commit, as route does for a webhook.
+func checkEvent(repo github.Repo, number int, head string) error {
+	r, err := github.ParseRepo(repo.String())
+	if err != nil || r != repo {
+		return fmt.Errorf("job arguments: repository %q is not a valid name", repo.String())
+	}
+	if number <= 0 {
+		return fmt.Errorf("job arguments: pull request number %d", number)
+	}
+	if !commitSHA().MatchString(head) {
+		return errors.New("job arguments: head is not a commit id")
+	}
+	return nil
+}
+
+func (a prArgs) check() error {
+	if err := checkEvent(a.Event.Repo, a.Event.Number, a.Event.HeadSHA); err != nil {
+		return err
+	}
+	if a.Line != prLine(keyOf(a.Event.Repo, a.Event.Number)) || a.Head != a.Event.HeadSHA {
+		return errors.New("job arguments: line or head not those of the event")
+	}
+	return nil
+}
+
+func (a prArgs) line() string { return a.Line }
+
+func (a groupArgs) check() error {
+	if err := checkEvent(a.Group.Repo, 1, a.Group.HeadSHA); err != nil {
+		return err
+	}
+	if a.Line != groupLine(a.Group) {
+		return errors.New("job arguments: line not that of the merge group")
+	}
+	return nil
+}
+
+func (a groupArgs) line() string { return a.Line }
+
+func (a escalationArgs) check() error {
+	repo, err := github.ParseRepo(a.PR.Repo)
+	if err != nil {
+		return fmt.Errorf("job arguments: %w", err)
+	}
+	if err := checkEvent(repo, a.PR.Number, a.Head); err != nil {
+		return err
+	}
+	if a.Line != prLine(keyOf(repo, a.PR.Number)) || a.Head != a.PR.HeadSHA {
+		return errors.New("job arguments: line or head not those of the pending pull request")
+	}
+	return nil
+}
+
+func (a escalationArgs) line() string { return a.Line }
 
 // durableArgs is a job of the durable queue.
 type durableArgs = river.JobArgs
@@ -469,21 +534,41 @@ type supersede struct {
 // or is retried by river (backoff, another replica maybe) while attempts
 // are left and the error is retryable; or fail runs (the error status)
 // and the job is cancelled. A job interrupted by shutdown is snoozed, not
-// failed: the next replica to fetch it runs it.
-func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, kind, line string, sup *supersede, try attempt, fail func(context.Context, error)) error {
+// failed: the next replica to fetch it runs it. Every error of the
+// attempt (taking the line's lock, looking for a newer job, the run, a
+// panic) ends the same way (end): a job never runs out of attempts
+// without fail, which river's discarding would skip.
+func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, args checkedArgs, sup *supersede, try attempt, fail func(context.Context, error)) (err error) {
+	kind, line := row.Kind, args.line()
+	log := d.s.log.With("job", row.ID, "kind", kind, "line", line, "attempt", row.Attempt)
+	if err := args.check(); err != nil {
+		// Stored in the database, not routed from a webhook: nothing of
+		// it reaches GitHub (nor its error status).
+		log.Error("durable job refused: its arguments are not what gov stores", "error", oneLine(err.Error()))
+		d.finished(kind, "error", row)
+		return river.JobCancel(err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = d.end(ctx, row, kind, log, true, fmt.Errorf("job panicked: %v", p), fail)
+		}
+	}()
 	conn, ok, err := d.lock(ctx, line)
 	if err != nil {
-		return err
+		return d.end(ctx, row, kind, log, true, queueDBError(log, err), fail)
 	}
 	if !ok {
 		return river.JobSnooze(lineBusySnooze + rand.N(lineBusySnooze)) //nolint:gosec // jitter
 	}
 	defer d.unlock(conn, line)
-	log := d.s.log.With("job", row.ID, "kind", kind, "line", line, "attempt", row.Attempt)
+	// The job runs only while its line's lock is held: the session that
+	// holds it ending (the connection dropped) frees it for another job.
+	ctx, stopWatch := d.watchLock(ctx, conn)
+	defer stopWatch()
 	if sup != nil {
 		newer, err := d.newer(ctx, row.ID, line, sup.head, sup.keep)
 		if err != nil {
-			return err
+			return d.end(ctx, row, kind, log, true, queueDBError(log, err), fail)
 		}
 		if newer {
 			log.Info("a newer job of the pull request is queued or ran: this one is superseded")
@@ -492,10 +577,73 @@ func (d *durableQueue) work(ctx context.Context, row *rivertype.JobRow, kind, li
 		}
 	}
 	retryable, err := try(ctx)
-	switch {
-	case err == nil:
+	if lost := context.Cause(ctx); errors.Is(lost, errLineLockLost) {
+		// Whatever the attempt did after, another job may run now: it is
+		// tried again under the lock (and superseded by a newer job).
+		return d.end(ctx, row, kind, log, true, lost, fail)
+	}
+	if err == nil {
 		d.finished(kind, "ok", row)
 		return nil
+	}
+	return d.end(ctx, row, kind, log, retryable, err, fail)
+}
+
+// errLineLockLost ends a job whose line's lock went with its session.
+var errLineLockLost = errors.New("the job's pull request lock was lost (its database session ended): tried again")
+
+// lineLockCheck is how often a running job checks that the session holding
+// its line's lock is alive, and how long that check may take.
+const lineLockCheck = 250 * time.Millisecond
+
+// watchLock returns ctx, cancelled with errLineLockLost as soon as conn
+// (the session holding the job's line lock) does not answer; stop ends
+// the watch and returns conn to the caller's sole use.
+func (d *durableQueue) watchLock(ctx context.Context, conn *pgxpool.Conn) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(lineLockCheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			pctx, pcancel := context.WithTimeout(ctx, 4*lineLockCheck)
+			err := conn.Ping(pctx)
+			pcancel()
+			if err != nil && ctx.Err() == nil {
+				d.s.log.Warn("durable job queue: the session holding a job's line lock is gone: the job stops", "error", oneLine(d.store.Scrub(err).Error()))
+				cancel(errLineLockLost)
+				return
+			}
+		}
+	})
+	return ctx, func() {
+		close(done)
+		wg.Wait()
+		cancel(nil)
+	}
+}
+
+// queueDBError logs err, an error of the job queue's database, and is what
+// the attempt fails with: the database's name stays out of the status
+// fail may post on GitHub.
+func queueDBError(log *slog.Logger, err error) error {
+	log.Warn("job queue database", "error", oneLine(err.Error()))
+	return errors.New("the job queue's database failed")
+}
+
+// end is the outcome of an attempt that failed with err: snoozed when the
+// replica is shutting down, retried while attempts are left and err is
+// retryable, else fail runs and the job is cancelled.
+func (d *durableQueue) end(ctx context.Context, row *rivertype.JobRow, kind string, log *slog.Logger, retryable bool, err error, fail func(context.Context, error)) error {
+	switch {
 	case d.stopping.Load() && ctx.Err() != nil:
 		log.Info("shutting down: the job stays queued", "error", oneLine(err.Error()))
 		return river.JobSnooze(0)
@@ -562,7 +710,7 @@ func (w *prWorker) Work(ctx context.Context, j *river.Job[prArgs]) error {
 			s.log.Error("setting the error status failed", "line", a.Line, "error", oneLine(serr.Error()))
 		}
 	}
-	return w.d.work(ctx, j.JobRow, kindPR, a.Line, &supersede{head: a.Head, keep: a.Keep}, try, fail)
+	return w.d.work(ctx, j.JobRow, a, &supersede{head: a.Head, keep: a.Keep}, try, fail)
 }
 
 type groupWorker struct {
@@ -581,7 +729,7 @@ func (w *groupWorker) Work(ctx context.Context, j *river.Job[groupArgs]) error {
 			s.log.Error("setting the merge group's failure status failed", "line", a.Line, "error", oneLine(serr.Error()))
 		}
 	}
-	return w.d.work(ctx, j.JobRow, kindGroup, a.Line, nil, try, fail)
+	return w.d.work(ctx, j.JobRow, a, nil, try, fail)
 }
 
 type escalationWorker struct {
@@ -593,12 +741,14 @@ type escalationWorker struct {
 // next sweep (no retry, no error status: the last decision stands).
 func (w *escalationWorker) Work(ctx context.Context, j *river.Job[escalationArgs]) error {
 	s, a := w.d.s, j.Args
-	repo, err := github.ParseRepo(a.PR.Repo)
-	if err != nil {
-		return river.JobCancel(err)
+	try := func(ctx context.Context) (bool, error) {
+		repo, err := github.ParseRepo(a.PR.Repo) // checked
+		if err != nil {
+			return false, err
+		}
+		return false, s.escalationRun(repo, a.PR)(ctx)
 	}
-	try := func(ctx context.Context) (bool, error) { return false, s.escalationRun(repo, a.PR)(ctx) }
-	return w.d.work(ctx, j.JobRow, kindEscalation, a.Line, &supersede{head: a.Head}, try, nil)
+	return w.d.work(ctx, j.JobRow, a, &supersede{head: a.Head}, try, nil)
 }
 
 // prArgs is the durable form of a PR job.
