@@ -42,6 +42,18 @@ var schemaSteps = []schemaStep{
 	{2, "period index", nil, checkPeriodIndex},
 	{3, "webhook deliveries", putDelivery, checkDeliveries},
 	{4, "pending approvals", putPending, checkPending},
+	{5, "head only moves forward", nil, checkHeadForwardOnly},
+}
+
+// checkHeadForwardOnly: after the upgrade the chain's head cannot be moved
+// back (TestAttackA14TailDeletedChainVerifies), and writes still move it on.
+func checkHeadForwardOnly(t *testing.T, m *migrated, _ bool) {
+	if err := sql(t, m.url, "UPDATE gov_audit_head SET seq = seq - 1"); err == nil || !strings.Contains(err.Error(), "only moves forward") {
+		t.Fatalf("moving the head back: %v, want it refused", err)
+	}
+	if _, err := m.pg.Write(record("after-5", t0.Add(400*24*time.Hour))); err != nil {
+		t.Fatalf("a write after migration 5: %v", err)
+	}
 }
 
 // TestPGMigrateFromEveryVersion: a database left at each earlier schema
