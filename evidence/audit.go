@@ -31,6 +31,11 @@ type Record struct {
 	// Time is when the decision was made (UTC); it picks the yyyy/mm directory.
 	Time       time.Time `json:"time"`
 	GovVersion string    `json:"gov_version,omitempty"`
+	// DecisionJSON, when set, is Decision's JSON (Decision.MarshalJSON) as
+	// the caller made it already (gov serve answers with it): Encode
+	// writes it in place of encoding Decision again. Not a field of the
+	// record's JSON form.
+	DecisionJSON json.RawMessage `json:"-"`
 }
 
 // Store is an audit directory: <Dir>/<yyyy>/<mm>/<digest>.json per record,
@@ -77,9 +82,12 @@ func Encode(rec Record) ([]byte, error) {
 	if rec.Decision == nil {
 		return nil, errors.New("audit record without a decision")
 	}
-	decision, err := rec.Decision.MarshalJSON()
-	if err != nil {
-		return nil, fmt.Errorf("audit record: %w", err)
+	decision := rec.DecisionJSON
+	if decision == nil {
+		var err error
+		if decision, err = rec.Decision.MarshalJSON(); err != nil {
+			return nil, fmt.Errorf("audit record: %w", err)
+		}
 	}
 	rec.Time = rec.Time.UTC()
 	if rec.Findings == nil {

@@ -41,7 +41,7 @@ func TestEncodeIsEncoderForm(t *testing.T) {
 	for f := range reflect.TypeFor[Record]().Fields() {
 		names = append(names, f.Name)
 	}
-	if want := []string{"Request", "PatchDigest", "Findings", "Decision", "Bundle", "Time", "GovVersion"}; !slices.Equal(names, want) {
+	if want := []string{"Request", "PatchDigest", "Findings", "Decision", "Bundle", "Time", "GovVersion", "DecisionJSON"}; !slices.Equal(names, want) {
 		t.Fatalf("Record's fields are %v, Encode writes %v", names, want)
 	}
 	full := record("req-<1>&", t0.Add(123456789*time.Nanosecond))
@@ -53,7 +53,12 @@ func TestEncodeIsEncoderForm(t *testing.T) {
 	bare := record("req-2", t0)
 	bare.Findings, bare.GovVersion = nil, ""
 	bare.Request.ErrorContext = nil
-	for name, rec := range map[string]Record{"full": full, "bare": bare} {
+	given := full
+	var err error
+	if given.DecisionJSON, err = json.Marshal(given.Decision); err != nil {
+		t.Fatal(err)
+	}
+	for name, rec := range map[string]Record{"full": full, "bare": bare, "decision given": given} {
 		got, err := Encode(rec)
 		if err != nil {
 			t.Fatal(err)
