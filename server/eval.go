@@ -169,7 +169,7 @@ func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(append(body, '\n')) //nolint:gosec // JSON (json.Marshal: HTML characters escaped), sent as application/json with nosniff
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
