@@ -60,6 +60,11 @@ type Result struct {
 	// Redactor masks the request's secrets in anything else the caller
 	// prints about this request.
 	Redactor *Redactor
+	// DecisionJSON is Decision's JSON form (engine.Decision.MarshalJSON,
+	// what json.Marshal writes of it) when it was recorded: the record's
+	// own encoding of it, for an answer that sends the decision (gov
+	// serve); nil when not recorded.
+	DecisionJSON []byte
 }
 
 // New prepares a pipeline for b: its engine and its scanner.

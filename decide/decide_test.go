@@ -1,9 +1,11 @@
 package decide_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -130,4 +132,43 @@ func TestLibraryMessagesSafeOnTheirOwn(t *testing.T) {
 	}
 	out, _ := json.Marshal(d.Violations)
 	leaktest.Check(t, "violations", out)
+}
+
+// TestDecisionJSONIsTheRecordedDecision: a recorded decision's JSON, which
+// gov serve answers with, is json.Marshal of the redacted decision byte
+// for byte, holds none of the request's secrets, and is the decision the
+// record file holds.
+func TestDecisionJSONIsTheRecordedDecision(t *testing.T) {
+	p := pipeline(t)
+	p.AuditDir = t.TempDir()
+	res, err := p.Run(t.Context(), leakyInput(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(res.Decision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(res.DecisionJSON, want) {
+		t.Fatalf("DecisionJSON\n%s\nwant json.Marshal of the decision\n%s", res.DecisionJSON, want)
+	}
+	leaktest.Check(t, "decision JSON", res.DecisionJSON)
+	raw, err := os.ReadFile(res.Record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Decision json.RawMessage `json:"decision"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(file.Decision, res.DecisionJSON) {
+		t.Errorf("the record holds the decision\n%s\nthe answer\n%s", file.Decision, res.DecisionJSON)
+	}
+	// Without a store nothing is encoded for the caller.
+	p.AuditDir = ""
+	if res, err := p.Run(t.Context(), leakyInput(t)); err != nil || res.DecisionJSON != nil {
+		t.Errorf("no store: DecisionJSON %q, %v; want none", res.DecisionJSON, err)
+	}
 }

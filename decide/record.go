@@ -42,6 +42,12 @@ func (p *Pipeline) record(ctx context.Context, in Input, res *Result) (string, e
 		defer func() { _ = opened.Close() }()
 		store = opened
 	}
+	// The decision is encoded once: for the record and for the caller's
+	// answer (Result.DecisionJSON).
+	dj, err := d.MarshalJSON()
+	if err != nil {
+		return "", fmt.Errorf("audit record: %w", err)
+	}
 	path, err := store.Write(evidence.Record{
 		Request:     req,
 		PatchDigest: digest,
@@ -50,9 +56,12 @@ func (p *Pipeline) record(ctx context.Context, in Input, res *Result) (string, e
 		Bundle:      d.Bundle,
 		Time:        TimeOf(d),
 		GovVersion:  version.Version,
+		// d itself, encoded: Encode writes it instead of encoding d again.
+		DecisionJSON: dj,
 	})
 	if err != nil {
 		return "", fmt.Errorf("audit record: %w", err)
 	}
+	res.DecisionJSON = dj
 	return path, nil
 }

@@ -54,7 +54,7 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "patch_content: "+oneLine(err.Error()))
 		return
 	}
-	d, red, err := s.decide(r.Context(), req, p)
+	d, dj, red, err := s.decide(r.Context(), req, p)
 	s.m.decisionDuration.Observe(time.Since(start).Seconds())
 	var envErr *bundles.EnvironmentError
 	if errors.As(err, &envErr) {
@@ -76,14 +76,20 @@ func (s *Server) handleEval(w http.ResponseWriter, r *http.Request) {
 	s.m.decisions.WithLabelValues(string(d.Decision)).Inc()
 	s.log.Debug("decided", "request_id", d.RequestID, "decision", d.Decision, "revision", d.Bundle.Revision,
 		"service", red.String(req.ServiceName), "environment", red.String(req.Environment))
+	if dj != nil {
+		// The record's encoding of d: what writeJSON would write of it.
+		writeJSONBytes(w, http.StatusOK, dj)
+		return
+	}
 	writeJSON(w, http.StatusOK, d)
 }
 
 // decide runs the decision pipeline under the version being served: scan,
 // evaluate, redact, record and sign. The answer is sent only after the
 // record is written, so every 200 has its record; its signature is added
-// by the sign queue.
-func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch) (*engine.Decision, *decide.Redactor, error) {
+// by the sign queue. It returns the decision's JSON too when its record
+// encoded it (nil otherwise).
+func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch) (*engine.Decision, []byte, *decide.Redactor, error) {
 	cur := s.pol.current()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.EvalTimeout)
 	defer cancel()
@@ -96,14 +102,14 @@ func (s *Server) decide(ctx context.Context, req engine.Request, p *patch.Patch)
 	}
 	res, err := pipe.Run(ctx, decide.Input{Request: req, Patch: p})
 	if err != nil {
-		return nil, res.Redactor, err
+		return nil, nil, res.Redactor, err
 	}
 	if pipe != cur.pipe && res.Record != "" {
 		if err := s.signq.add(ctx, res.Record); err != nil {
-			return nil, res.Redactor, res.Redactor.Error(fmt.Errorf("%s recorded, but signing failed: %w", res.Record, err))
+			return nil, nil, res.Redactor, res.Redactor.Error(fmt.Errorf("%s recorded, but signing failed: %w", res.Record, err))
 		}
 	}
-	return res.Decision, res.Redactor, nil
+	return res.Decision, res.DecisionJSON, res.Redactor, nil
 }
 
 // jsonContentType refuses a body that does not say it is JSON
@@ -155,10 +161,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err != nil {
 		status, body = http.StatusInternalServerError, []byte(`{"error":"encoding the answer failed"}`)
 	}
+	writeJSONBytes(w, status, body)
+}
+
+// writeJSONBytes answers with body, JSON already encoded.
+func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(append(body, '\n')) //nolint:gosec // JSON (json.Marshal: HTML characters escaped), sent as application/json with nosniff
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
