@@ -138,7 +138,7 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 		if e.queries.outside(t, in.Patch, outside) {
 			continue
 		}
-		v, ok := single(b[t.name])
+		v, ok := t.value(b)
 		where := t.pkg.name + "." + t.rule
 		if t.rule == "risk_level" {
 			if !ok {

@@ -69,8 +69,7 @@ func (q *queries) prepare(ctx context.Context, skip uint64) (*preparedQuery, err
 			continue
 		}
 		pq.terms = append(pq.terms, t)
-		ref := t.pkg.path.Append(ast.StringTerm(t.ref()))
-		body.Append(ast.Equality.Expr(ast.VarTerm(t.name), listOf(ref)))
+		body.Append(t.expr())
 	}
 	if len(pq.terms) == 0 {
 		return pq, nil // nothing to query: the decision is the risk level alone
