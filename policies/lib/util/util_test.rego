@@ -28,6 +28,41 @@ test_mode_tuned if {
 	util.mode("cicd") == "warn" with input.request.environment as "dev" with data.gov.config as _cfg("cicd", {"require_approval_in": []})
 }
 
+# modes pinned whole, every family, for the default and tuned configs in
+# three environments, so that a cheaper way to compute it (it is read by
+# every family on every evaluation) must give the same object.
+_all_warn := {"secrets": "warn", "data": "warn", "protected-paths": "warn", "patch-risk": "warn", "code": "warn", "kubernetes": "warn", "cicd": "warn", "dependencies": "warn"}
+
+_everywhere_approval := object.union(_all_warn, {"protected-paths": "require_approval", "cicd": "require_approval", "secrets": "require_approval"})
+
+_all_approval := {fam: "require_approval" | some fam, _ in _all_warn}
+
+test_modes_whole_defaults if {
+	util.modes == _all_approval with input.request.environment as "production" with data.gov.config as {}
+	util.modes == _everywhere_approval with input.request.environment as "staging" with data.gov.config as {}
+	util.modes == _everywhere_approval with input as {} with data.gov.config as {}
+	util.modes == _everywhere_approval with input.request.environment as "dev"
+}
+
+test_modes_whole_tuned if {
+	cfg := {"library": {"families": {
+		"code": {"require_approval_in": ["staging", "dev"]},
+		"secrets": {"require_approval_in": ["production"]},
+		"cicd": {"enabled": false, "require_approval_in": ["*"]},
+		"data": {"enabled": true, "require_approval_in": ["*"]},
+		"kubernetes": {"require_approval_in": []},
+		"dependencies": {"enabled": false},
+	}}}
+	util.modes == object.union(_all_warn, {
+		"code": "require_approval", "protected-paths": "require_approval",
+		"cicd": "off", "data": "require_approval", "dependencies": "off",
+	}) with input.request.environment as "staging" with data.gov.config as cfg
+	util.modes == object.union(_all_warn, {
+		"secrets": "require_approval", "protected-paths": "require_approval", "patch-risk": "require_approval",
+		"cicd": "off", "data": "require_approval", "dependencies": "off",
+	}) with input.request.environment as "production" with data.gov.config as cfg
+}
+
 test_glob_match if {
 	util.glob_match(["**/crypto/**"], "crypto/aes.go")
 	util.glob_match(["**/crypto/**"], "lib/crypto/aes.go")
