@@ -135,6 +135,32 @@ test_lines_with if {
 	util.all_files == {0, 1} with input.patch.files as files
 }
 
+# lines_with pinned on needles holding regular-expression characters, a
+# needle inside another, an empty needle list and files without any needle:
+# needles are text, never patterns, and a cheaper search must find exactly
+# these lines.
+test_lines_with_needles_as_text if {
+	files := [
+		{"path": "a.c", "added": [{"line": 1, "text": "p = a.b(c)"}, {"line": 2, "text": "if (x|y) {"}, {"line": 3, "text": "q = a+b*c"}]},
+		{"path": "b.c", "added": [{"line": 4, "text": "ab^c$ [d] ? \\ end"}, {"line": 5, "text": "axb(c"}]},
+		{"path": "c.c", "added": []},
+		{"path": "d.c", "added": [{"line": 1, "text": "Token = API_KEY"}, {"line": 2, "text": "passwd passwords"}]},
+	]
+	util.lines_with({0, 1, 2, 3}, ["a.b(", "(x|y)", "+b*", "^c$", "[d]", "? \\"]) == {
+		["a.c", 1, "p = a.b(c)"], ["a.c", 2, "if (x|y) {"], ["a.c", 3, "q = a+b*c"], ["b.c", 4, "ab^c$ [d] ? \\ end"],
+	} with input.patch.files as files
+	util.lines_with({1}, ["^c$"]) == {["b.c", 4, "ab^c$ [d] ? \\ end"]} with input.patch.files as files
+	util.lines_with({1}, ["[d] ?"]) == {["b.c", 4, "ab^c$ [d] ? \\ end"]} with input.patch.files as files
+	util.lines_with({0, 1, 2, 3}, [".", "zzz"]) == {["a.c", 1, "p = a.b(c)"]} with input.patch.files as files
+	util.lines_with({0, 1, 2, 3}, []) == set() with input.patch.files as files
+	util.lines_with({1, 3}, ["nowhere", "a.b"]) == set() with input.patch.files as files
+	util.lines_with_lower({0, 1, 2, 3}, ["token", "api_key", "passwd", "password"]) == {
+		["d.c", 1, "Token = API_KEY"], ["d.c", 2, "passwd passwords"],
+	} with input.patch.files as files
+	util.lines_with_lower({0, 3}, ["x|y", "a+b"]) == {["a.c", 2, "if (x|y) {"], ["a.c", 3, "q = a+b*c"]} with input.patch.files as files
+	util.lines_with_lower({0, 1}, ["nothing"]) == set() with input.patch.files as files
+}
+
 test_excerpt_masks_credentials if {
 	# A token in a Git URL, a URL password, an AWS key id in code: masked whole.
 	util.excerpt("  git+https://ghp_R2d2C3po4Bb8Ee1Ff2Gg3Hh4Ii5Jj6Kk7Ll@github.com/acme/lib.git ") == "git+****"
