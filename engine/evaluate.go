@@ -134,11 +134,11 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	out := &outcome{risk: risk}
 	override := -1
 	outside := map[*policyPackage]bool{}
-	for _, t := range q.terms {
+	for i, t := range q.terms {
 		if e.queries.outside(t, in.Patch, outside) {
 			continue
 		}
-		v, ok := single(b[t.name])
+		v, ok := q.value(i, b)
 		where := t.pkg.name + "." + t.rule
 		if t.rule == "risk_level" {
 			if !ok {

@@ -44,8 +44,7 @@ func (e *Engine) Trace(ctx context.Context, in Input, tracer topdown.QueryTracer
 	}
 	body := ast.NewBody()
 	for _, t := range e.queries.terms {
-		ref := t.pkg.path.Append(ast.StringTerm(t.ref()))
-		body.Append(ast.Equality.Expr(ast.VarTerm(t.name), listOf(ref)))
+		body.Append(t.expr())
 	}
 	if len(body) == 0 {
 		return nil

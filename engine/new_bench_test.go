@@ -35,3 +35,21 @@ func BenchmarkNew(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPrepareQuery is preparing the whole library's query alone (the
+// program already compiled), as New does once and gov serve and simulate
+// do again for each combination of gated packages a patch leaves out.
+func BenchmarkPrepareQuery(b *testing.B) {
+	embedded, err := bundles.LoadEmbedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := mustEngine(b, embedded)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.queries.prepare(ctx, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -39,9 +39,30 @@ type queries struct {
 }
 
 // preparedQuery binds the listed terms; query is unset when there are none.
+// The renamed rules are read in one expression, setsVar = [ref, ...]
+// (slots[i] is term i's place in it, -1 for a term bound on its own):
+// compiling a query costs per expression, and one expression per rule made
+// preparing it most of the cost of a query of the whole library.
 type preparedQuery struct {
 	query rego.PreparedEvalQuery
 	terms []queryTerm
+	slots []int
+}
+
+// setsVar binds the array of every renamed rule a query reads; term names
+// are t0, t1, ...
+const setsVar = "sets"
+
+// value is what term i bound in b, and whether it is defined.
+func (pq *preparedQuery) value(i int, b rego.Vars) (any, bool) {
+	if pq.slots[i] < 0 {
+		return pq.terms[i].value(b)
+	}
+	sets, ok := b[setsVar].([]any)
+	if !ok || pq.slots[i] >= len(sets) {
+		return nil, false
+	}
+	return sets[pq.slots[i]], true
 }
 
 func newQueries(ctx context.Context, c *ast.Compiler, store storage.Store, terms []queryTerm, gates bool, omitted []*policyPackage) (*queries, error) {
@@ -64,16 +85,25 @@ func newQueries(ctx context.Context, c *ast.Compiler, store storage.Store, terms
 func (q *queries) prepare(ctx context.Context, skip uint64) (*preparedQuery, error) {
 	pq := &preparedQuery{}
 	body := ast.NewBody()
+	var sets []*ast.Term
 	for _, t := range q.terms {
 		if q.skipped(t.pkg, skip) {
 			continue
 		}
 		pq.terms = append(pq.terms, t)
-		ref := t.pkg.path.Append(ast.StringTerm(t.ref()))
-		body.Append(ast.Equality.Expr(ast.VarTerm(t.name), listOf(ref)))
+		if t.info != nil {
+			pq.slots = append(pq.slots, len(sets))
+			sets = append(sets, ast.RefTerm(t.pkg.path.Append(ast.StringTerm(t.ref()))...))
+			continue
+		}
+		pq.slots = append(pq.slots, -1)
+		body.Append(t.expr())
 	}
 	if len(pq.terms) == 0 {
 		return pq, nil // nothing to query: the decision is the risk level alone
+	}
+	if len(sets) > 0 {
+		body.Append(ast.Equality.Expr(ast.VarTerm(setsVar), ast.ArrayTerm(sets...)))
 	}
 	var err error
 	pq.query, err = rego.New(

@@ -28,6 +28,41 @@ test_mode_tuned if {
 	util.mode("cicd") == "warn" with input.request.environment as "dev" with data.gov.config as _cfg("cicd", {"require_approval_in": []})
 }
 
+# modes pinned whole, every family, for the default and tuned configs in
+# three environments, so that a cheaper way to compute it (it is read by
+# every family on every evaluation) must give the same object.
+_all_warn := {"secrets": "warn", "data": "warn", "protected-paths": "warn", "patch-risk": "warn", "code": "warn", "kubernetes": "warn", "cicd": "warn", "dependencies": "warn"}
+
+_everywhere_approval := object.union(_all_warn, {"protected-paths": "require_approval", "cicd": "require_approval", "secrets": "require_approval"})
+
+_all_approval := {fam: "require_approval" | some fam, _ in _all_warn}
+
+test_modes_whole_defaults if {
+	util.modes == _all_approval with input.request.environment as "production" with data.gov.config as {}
+	util.modes == _everywhere_approval with input.request.environment as "staging" with data.gov.config as {}
+	util.modes == _everywhere_approval with input as {} with data.gov.config as {}
+	util.modes == _everywhere_approval with input.request.environment as "dev"
+}
+
+test_modes_whole_tuned if {
+	cfg := {"library": {"families": {
+		"code": {"require_approval_in": ["staging", "dev"]},
+		"secrets": {"require_approval_in": ["production"]},
+		"cicd": {"enabled": false, "require_approval_in": ["*"]},
+		"data": {"enabled": true, "require_approval_in": ["*"]},
+		"kubernetes": {"require_approval_in": []},
+		"dependencies": {"enabled": false},
+	}}}
+	util.modes == object.union(_all_warn, {
+		"code": "require_approval", "protected-paths": "require_approval",
+		"cicd": "off", "data": "require_approval", "dependencies": "off",
+	}) with input.request.environment as "staging" with data.gov.config as cfg
+	util.modes == object.union(_all_warn, {
+		"secrets": "require_approval", "protected-paths": "require_approval", "patch-risk": "require_approval",
+		"cicd": "off", "data": "require_approval", "dependencies": "off",
+	}) with input.request.environment as "production" with data.gov.config as cfg
+}
+
 test_glob_match if {
 	util.glob_match(["**/crypto/**"], "crypto/aes.go")
 	util.glob_match(["**/crypto/**"], "lib/crypto/aes.go")
@@ -98,6 +133,32 @@ test_lines_with if {
 	util.lines_with_lower({0, 1}, ["eval"]) == {["a.py", 1, "x = eval(s)"], ["a.py", 3, "EVAL"]} with input.patch.files as files
 	util.blobs == ["x = eval(s)\ny = 1\nEVAL", "z = 2"] with input.patch.files as files
 	util.all_files == {0, 1} with input.patch.files as files
+}
+
+# lines_with pinned on needles holding regular-expression characters, a
+# needle inside another, an empty needle list and files without any needle:
+# needles are text, never patterns, and a cheaper search must find exactly
+# these lines.
+test_lines_with_needles_as_text if {
+	files := [
+		{"path": "a.c", "added": [{"line": 1, "text": "p = a.b(c)"}, {"line": 2, "text": "if (x|y) {"}, {"line": 3, "text": "q = a+b*c"}]},
+		{"path": "b.c", "added": [{"line": 4, "text": "ab^c$ [d] ? \\ end"}, {"line": 5, "text": "axb(c"}]},
+		{"path": "c.c", "added": []},
+		{"path": "d.c", "added": [{"line": 1, "text": "Token = API_KEY"}, {"line": 2, "text": "passwd passwords"}]},
+	]
+	util.lines_with({0, 1, 2, 3}, ["a.b(", "(x|y)", "+b*", "^c$", "[d]", "? \\"]) == {
+		["a.c", 1, "p = a.b(c)"], ["a.c", 2, "if (x|y) {"], ["a.c", 3, "q = a+b*c"], ["b.c", 4, "ab^c$ [d] ? \\ end"],
+	} with input.patch.files as files
+	util.lines_with({1}, ["^c$"]) == {["b.c", 4, "ab^c$ [d] ? \\ end"]} with input.patch.files as files
+	util.lines_with({1}, ["[d] ?"]) == {["b.c", 4, "ab^c$ [d] ? \\ end"]} with input.patch.files as files
+	util.lines_with({0, 1, 2, 3}, [".", "zzz"]) == {["a.c", 1, "p = a.b(c)"]} with input.patch.files as files
+	util.lines_with({0, 1, 2, 3}, []) == set() with input.patch.files as files
+	util.lines_with({1, 3}, ["nowhere", "a.b"]) == set() with input.patch.files as files
+	util.lines_with_lower({0, 1, 2, 3}, ["token", "api_key", "passwd", "password"]) == {
+		["d.c", 1, "Token = API_KEY"], ["d.c", 2, "passwd passwords"],
+	} with input.patch.files as files
+	util.lines_with_lower({0, 3}, ["x|y", "a+b"]) == {["a.c", 2, "if (x|y) {"], ["a.c", 3, "q = a+b*c"]} with input.patch.files as files
+	util.lines_with_lower({0, 1}, ["nothing"]) == set() with input.patch.files as files
 }
 
 test_excerpt_masks_credentials if {
