@@ -298,8 +298,9 @@ func notSecretName(data []byte, kw int, secret string) bool {
 		return true
 	}
 	switch last := words[len(words)-1]; {
-	case says["page"] && !says["access"] || says["continuation"] || says["encrypted"]:
-		// A page token is a cursor; a page access token (Facebook's) is not.
+	case pageToken(words) || says["continuation"] || says["encrypted"]:
+		// A page token is a cursor; a page access token (Facebook's) or a
+		// status page's API key is not.
 		return true
 	case last == "id":
 		// A secret's id (private_key_id, TokenID, credentialsId), but
@@ -308,6 +309,19 @@ func notSecretName(data []byte, kw int, secret string) bool {
 	default:
 		return notSecretLast[last]
 	}
+}
+
+// pageToken reports a cursor's name: page then token as words of their own
+// (nextPageToken, page_token) or pagetoken. The word page elsewhere
+// (STATUS_PAGE_API_KEY, FB_PAGE_ACCESS_TOKEN) names a product or a page's
+// credential.
+func pageToken(words []string) bool {
+	for i, w := range words {
+		if w == "pagetoken" || w == "page" && i+1 < len(words) && words[i+1] == "token" {
+			return true
+		}
+	}
+	return false
 }
 
 // notSecretLast are the last words of names whose value describes a

@@ -1,0 +1,39 @@
+package scan_test
+
+import (
+	"testing"
+
+	"github.com/gov-policy/gov/scan"
+)
+
+// a18Expect scans each line alone and wants one finding of rule (or none
+// when rule is "").
+func a18Expect(t *testing.T, cases []struct{ path, text, rule string }) {
+	t.Helper()
+	s := newScanner(t, scan.Config{})
+	for _, tc := range cases {
+		fs := s.ScanBytes(tc.path, []byte(tc.text+"\n"))
+		switch {
+		case tc.rule == "" && len(fs) != 0:
+			t.Errorf("%s: %s: reported %+v", tc.path, tc.text, fs)
+		case tc.rule != "" && (len(fs) != 1 || fs[0].Rule != tc.rule):
+			t.Errorf("%s: %s: findings %+v, want one of %s", tc.path, tc.text, fs, tc.rule)
+		}
+	}
+}
+
+// TestAttackA18PageNamedService: "page" in a name marks a cursor only as a
+// page token (pageToken, next_page_token); a service or product named with
+// the word page (Statuspage's STATUS_PAGE_API_KEY, a Confluence page API
+// token) holds a credential.
+func TestAttackA18PageNamedService(t *testing.T) {
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"app.env", "STATUS_PAGE_API_KEY=Kq8vWz3Lp9xTm2Rb7Yc4Hd", "generic-secret"},
+		{"app.env", "CONFLUENCE_PAGE_API_TOKEN=Kq8vWz3Lp9xTm2Rb7Yc4Hd", "generic-secret"},
+		{"ci.yml", "  PAGE_BUILDER_SECRET: Kq8vWz3Lp9xTm2Rb7Yc4Hd", "generic-secret"},
+		// Cursors stay quiet.
+		{"replay.json", `  "nextPageToken": "Kq8vWz3Lp9xTm2Rb7Yc4Hd",`, ""},
+		{"fixture.yaml", "url: /v1/items?page_token=Kq8vWz3Lp9xTm2Rb7Yc4Hd", ""},
+		{"resp.json", `{"next_page_token": "Kq8vWz3Lp9xTm2Rb7Yc4Hd"}`, ""},
+	})
+}
