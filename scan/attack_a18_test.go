@@ -37,3 +37,22 @@ func TestAttackA18PageNamedService(t *testing.T) {
 		{"resp.json", `{"next_page_token": "Kq8vWz3Lp9xTm2Rb7Yc4Hd"}`, ""},
 	})
 }
+
+// TestAttackA18GitleaksIgnoreLines: a .gitleaksignore's fingerprint lines
+// (commit:path:rule:line) are not secrets, but the file is not a place where
+// the generic rules stop looking: a credential on any other line of it (a
+// comment, text after a fingerprint) is reported.
+func TestAttackA18GitleaksIgnoreLines(t *testing.T) {
+	a18Expect(t, []struct{ path, text, rule string }{
+		{".gitleaksignore", "# prod API_TOKEN=Kq8vWz3Lp9xTm2Rb7Yc4Hd", "generic-secret"},
+		{".gitleaksignore", "93acc6e82adb46ef442fcb44bd9fd83489690ca3:app.env:generic-api-key:3 password=Kq8vWz3Lp9xTm2Rb", "generic-secret"},
+		{"sub/.gitleaksignore", "DB_PASSWORD: Kq8vWz3Lp9xTm2Rb", "generic-secret"},
+		{".gitleaksignore", "deploy_key: 'Kq8vWz3Lp9xTm2Rb7Yc4Hd'", "generic-key"},
+		{".gitleaksignore", "maps_key: Kq8vWz3Lp9xTm2Rb7Yc4Hd", "generic-key-config"},
+		// Fingerprints stay quiet.
+		{".gitleaksignore", "93acc6e82adb46ef442fcb44bd9fd83489690ca3:cmd/generate/config/rules/1password.go:1password-service-account-token:25", ""},
+		{".gitleaksignore", "93acc6e82adb46ef442fcb44bd9fd83489690ca3:config/secret.go:generic-api-key:12", ""},
+		{".gitleaksignore", "config/secrets/token_store.go:generic-api-key:7", ""},
+		{".gitleaksignore", "a1b2c3d:deploy/auth_key.yaml:generic-api-key:4", ""},
+	})
+}

@@ -101,7 +101,7 @@ func (s *Scanner) candidates(path string, data []byte) []candidate {
 			collect(r, data, 0, len(data), &cands)
 		}
 	}
-	if len(cands) == 0 {
+	if cands = dropFingerprints(path, data, cands); len(cands) == 0 {
 		return nil
 	}
 	return dedupe(cands)

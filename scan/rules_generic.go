@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -45,8 +46,30 @@ var testPaths = []string{`(?i)(?:^|/)(?:testdata|tests?|fixtures?|__tests__|spec
 
 // fingerprintFiles list findings by fingerprint (commit:path:rule:line):
 // names and numbers the generic rules would read as name=value, never a
-// secret. The specific rules still scan them.
-const fingerprintFiles = `(?:^|/)\.gitleaksignore$`
+// secret. Only those lines (fingerprintLine) are left out of the generic
+// rules: anything else in the file (a comment, text after a fingerprint) is
+// scanned like any file. The specific rules scan every line.
+var (
+	fingerprintFiles = regexp.MustCompile(`(?:^|/)\.gitleaksignore$`)
+	fingerprintLine  = regexp.MustCompile(`^[ \t]*(?:[0-9a-f]{7,40}:)?[^\s:=]+:[a-z0-9]+(?:[-_][a-z0-9]+)*:[0-9]+[ \t]*\r?$`)
+)
+
+// dropFingerprints drops the generic rules' candidates on a fingerprint
+// line of a .gitleaksignore file.
+func dropFingerprints(path string, data []byte, cands []candidate) []candidate {
+	if !fingerprintFiles.MatchString(path) {
+		return cands
+	}
+	kept := cands[:0]
+	for _, c := range cands {
+		ls := bytes.LastIndexByte(data[:c.loc], '\n') + 1
+		if c.rule.generic && fingerprintLine.Match(data[ls:lineEnd(data, c.loc)]) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
+}
 
 // codeFiles are source files, where an unquoted value is an expression.
 const codeFiles = `(?i)\.(?:go|js|jsx|ts|tsx|mjs|cjs|py|java|kt|kts|scala|rb|php|c|h|cc|cpp|hpp|cs|rs|swift|m|mm|dart|lua|pl|sh|bash|zsh|ps1|groovy|gradle|sql|r|jl|ex|exs|erl|hs|ml|clj|vue|svelte)$`
@@ -96,11 +119,10 @@ func genericRules() []ruleSpec {
 				`["'\]]?\s*(?:=|:=|:|=>|==|\?\?=|\|\|=)\s*` +
 				// No upper bound: a cap would find a long secret's head and leave its tail raw.
 				`(?:"([^"\s]{8,})"|'([^'\s]{8,})'|\x60([^\x60\s]{8,})\x60|([^\s"'\x60;,()\[\]{}<>]{8,}))`,
-			entropy:    3.5,
-			generic:    true,
-			anchored:   true,
-			check:      genericValue,
-			allowPaths: []string{fingerprintFiles},
+			entropy:  3.5,
+			generic:  true,
+			anchored: true,
+			check:    genericValue,
 		},
 		// Names that only say key, auth, access or creds (ABSTRACT_KEY=,
 		// "authKey": ...) are weaker evidence than password or secret: the
@@ -115,14 +137,14 @@ func genericRules() []ruleSpec {
 			keywords: genericKeyWords,
 			regex:    `(?i)^` + genericKeyName + `(?:"([A-Za-z0-9_.=+/~-]{10,})"|'([A-Za-z0-9_.=+/~-]{10,})'|\x60([A-Za-z0-9_.=+/~-]{10,})\x60)`,
 			entropy:  3.5, generic: true, anchored: true, check: keyValue,
-			allowPaths: append([]string{fingerprintFiles}, testPaths...),
+			allowPaths: testPaths,
 		},
 		{
 			id: "generic-key-config", description: "high-entropy unquoted value assigned to a key, auth, access or creds name in a config, env or log file",
 			keywords: genericKeyWords,
 			regex:    `(?i)^` + genericKeyName + `([A-Za-z0-9_.=+/~-]{10,})(?:[ \t]*(?:#.*)?$|[ \t]*\r?$)`,
 			entropy:  3.5, generic: true, anchored: true, check: keyValue,
-			allowPaths: append([]string{codeFiles, fingerprintFiles}, testPaths...),
+			allowPaths: append([]string{codeFiles}, testPaths...),
 		},
 		// After generic-secret, so it reports only what that rule's
 		// entropy floor drops: Terraform passwords are short literals.
