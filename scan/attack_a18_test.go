@@ -56,3 +56,19 @@ func TestAttackA18GitleaksIgnoreLines(t *testing.T) {
 		{".gitleaksignore", "a1b2c3d:deploy/auth_key.yaml:generic-api-key:4", ""},
 	})
 }
+
+// TestAttackA18TokenAfterADot: a token prefix after a word and a dot is a
+// file name's part only when the token is followed by an extension
+// (video_box.ico-<hex>.png); a token glued to a word by a dot (a value
+// "prod.pplx-...", a sentence "token.nfp_...") is still a token.
+func TestAttackA18TokenAfterADot(t *testing.T) {
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"app.env", "PPLX=prod.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", "perplexity-api-key"},
+		{"notes.md", "Deploys use the bot token.nfp_R4nd0mKq8vWz3Lp9xTm2Rb7Yc4Hd9Fs2Jn6Q", "netlify-pat"},
+		// (GitHub's ghp_ rule is not anchored and held: a \b after the dot.)
+		{"app.env", "GITHUB_TOKEN=foo.ghp_R4nd0mKq8vWz3Lp9xTm2Rb7Yc4Hd9Fs2Jn6Q", "github-pat"},
+		{"ci.env", "INFRACOST=prod.ico-Kq8vWz3Lp9xTm2Rb7Yc4Hd9Fs2Jn6Qw1", "infracost-api-token"},
+		// A file name stays quiet.
+		{"page.html", `<img src="http://assets.example.com/media/video_box.ico-0123fedcba9876543210aabbccddeeff.png">`, ""},
+	})
+}
