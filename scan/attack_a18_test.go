@@ -72,3 +72,22 @@ func TestAttackA18TokenAfterADot(t *testing.T) {
 		{"page.html", `<img src="http://assets.example.com/media/video_box.ico-0123fedcba9876543210aabbccddeeff.png">`, ""},
 	})
 }
+
+// TestAttackA18DottedPassword: a value with a dot is a reference
+// (settings.SECRET_KEY, os.environ, self.oauth2Token) when its parts are
+// names; a part that is random (mixed case and digits, not words) makes it a
+// password or token with a dot in it.
+func TestAttackA18DottedPassword(t *testing.T) {
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"db.env", "DB_PASSWORD=Prod.Kq8vWz3Lp9xT", "generic-secret"},
+		{"app.yaml", `password: "Prod.Kq8vWz3Lp9xT"`, "generic-secret"},
+		{"app.env", "SECRET=Kq8vWz3Lp9xT.Rb7Yc4Hd", "generic-secret"},
+		{"config.json", `{"clientSecret": "Ac.Kq8vWz3Lp9xTm2Rb7Yc4Hd"}`, "generic-secret"},
+		{"settings.py", `API_KEY = "Kq8vWz3Lp9xT.Rb7Yc4Hd"`, "generic-secret"},
+		// References stay quiet.
+		{"settings.py", "SECRET_KEY = settings.SECRET_KEY", ""},
+		{"app.py", "token = self.oauth2TokenV1", ""},
+		{"app.js", "const password = process.env.DB_PASSWORD2;", ""},
+		{"app.go", "	secret := cfg.Auth.ClientSecretV2", ""},
+	})
+}

@@ -236,6 +236,38 @@ func randomDotted(v string) bool {
 	return false
 }
 
+// randomPart reports a dotted value with a part of eight or more that mixes
+// upper case, lower case and digits, two of them between lower-case
+// letters' neighbours, and is not made of words (Prod.Kq8vWz3Lp9xT): a
+// password or token with a dot in it, where a reference's parts are names
+// (settings.SECRET_KEY, self.oauth2TokenV1, K8SVolumeTypeKey.String). JWT
+// segments (eyJ...) are left to the jwt rule, which has judged them.
+func randomPart(v string) bool {
+	if strings.Contains(v, "eyJ") {
+		return false
+	}
+	for _, seg := range strings.Split(v, ".") {
+		for _, part := range strings.FieldsFunc(seg, func(r rune) bool { return r == '_' || r == '$' }) {
+			if len(part) < 8 || wordy(part) {
+				continue
+			}
+			var up, low bool
+			mixed := 0 // digits beside a lower-case letter
+			for i := 0; i < len(part); i++ {
+				c := part[i]
+				up, low = up || isUpper(c), low || isLower(c)
+				if c >= '0' && c <= '9' && (i > 0 && isLower(part[i-1]) || i+1 < len(part) && isLower(part[i+1])) {
+					mixed++
+				}
+			}
+			if up && low && mixed >= 2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ownedPrefixes are the case-sensitive keywords (four bytes or more) of
 // the rules that recognise a token by its prefix, and publishable-key
 // prefixes.
@@ -261,7 +293,7 @@ var ownedPrefixes = sync.OnceValue(func() []string {
 // genericValue accepts values that look like secrets rather than code:
 // letters and digits mixed, not a reference, name, path or URL.
 func genericValue(v string) bool {
-	if dottedName.MatchString(v) || identifier.MatchString(v) {
+	if dottedName.MatchString(v) && !randomPart(v) || identifier.MatchString(v) {
 		return false
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
