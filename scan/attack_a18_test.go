@@ -91,3 +91,16 @@ func TestAttackA18DottedPassword(t *testing.T) {
 		{"app.go", "	secret := cfg.Auth.ClientSecretV2", ""},
 	})
 }
+
+// TestAttackA18SnapshotFieldInsideToken: a request snapshot's __Field__ is
+// a placeholder when it stands alone; two double underscores inside a
+// random token (url-safe base64 holds underscores) do not make it one.
+func TestAttackA18SnapshotFieldInsideToken(t *testing.T) {
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"app.env", "API_TOKEN=Kq8vWz3L__pT9xTm2Rb__x7Yc4Hd", "generic-secret"},
+		{"app.env", "SESSION_SECRET=Rb7Yc4Hd__Kq8vWz3__Lp9xTm2", "generic-secret"},
+		// Snapshot templates stay quiet.
+		{"GetSessionToken.request.snap", "Action=GetSessionToken&DurationSeconds=1&TokenCode=__TokenCode__&Version=2011-06-15", ""},
+		{"x.request.snap", "X-Amz-Security-Token: __SessionToken__", ""},
+	})
+}
