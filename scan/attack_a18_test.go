@@ -104,3 +104,24 @@ func TestAttackA18SnapshotFieldInsideToken(t *testing.T) {
 		{"x.request.snap", "X-Amz-Security-Token: __SessionToken__", ""},
 	})
 }
+
+// TestAttackA18RandomValueReadAsName: a value is an annotation (@name), a
+// header's name (X-Name-Part) or a variable ($NAME, %NAME%) when what
+// follows is a name; a random part after @, $, % or X- is a password or
+// token that starts that way.
+func TestAttackA18RandomValueReadAsName(t *testing.T) {
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"db.env", "PASSWORD=@Kq8vWz3Lp9xT", "generic-secret"},
+		{"app.yaml", `db_password: "$Kq8vWz3Lp9xT"`, "generic-secret"},
+		{"app.json", `{"password": "%Kq8vWz3Lp9xT"}`, "generic-secret"},
+		{"app.env", "API_TOKEN=X-Kq8vWz3Lp9xT-Rb7Yc4Hd", "generic-secret"},
+		{"app.env", "API_TOKEN=x-Kq8vWz3L-p9xTm2Rb", "generic-secret"},
+		// Names stay quiet.
+		{"parser.go", `	secPasswordAttr         = "@securitydefinitions.oauth2.password"`, ""},
+		{"aws.go", `	awsIMDSv2SessionTokenHeader = "X-aws-ec2-metadata-token"`, ""},
+		{"v4/const.go", `	ContentSHAKey = "X-Amz-Content-Sha256"`, ""},
+		{"deploy.sh", `TOKEN="$GITHUB_TOKEN2"`, ""},
+		{"run.bat", `set PASSWORD=%DB_PASSWORD2%`, ""},
+		{"htpasswd.yaml", `password: "$2b$12$Kq8vWz3Lp9xTm2Rb7Yc4HdKq8vWz3Lp9xTm2Rb7Yc4HdKq8vWz3L"`, ""},
+	})
+}

@@ -236,6 +236,13 @@ func randomDotted(v string) bool {
 	return false
 }
 
+// sigilRandom reports a value after a $ or % that is random, not a
+// variable's name ($Kq8vWz3Lp9xT is a password; $DB_PASSWORD, %APPDATA%,
+// %(name)s and a crypt hash $2b$12$... are not).
+func sigilRandom(v string) bool {
+	return strings.Count(v, "$") <= 1 && randomPart(v[1:])
+}
+
 // randomPart reports a dotted value with a part of eight or more that mixes
 // upper case, lower case and digits, two of them between lower-case
 // letters' neighbours, and is not made of words (Prod.Kq8vWz3Lp9xT): a
@@ -297,7 +304,7 @@ func genericValue(v string) bool {
 		return false
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
-		strings.Contains(v, "://") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") ||
+		strings.Contains(v, "://") || (strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%")) && !sigilRandom(v) ||
 		strings.HasPrefix(v, "arn:") || strings.HasPrefix(v, "urn:") || strings.HasPrefix(v, "~/") ||
 		namedName.MatchString(v) || encodedQuery.MatchString(v) || nameValue(v) {
 		return false
@@ -441,7 +448,8 @@ func namedWords(v string) bool {
 // what it names, an AWS signature's credential scope (AKID/date/region/
 // service/aws4_request: an access key's id and where it signs).
 func nameValue(v string) bool {
-	return headerName.MatchString(v) || addressOf.MatchString(v) || annotation.MatchString(v) ||
+	return headerName.MatchString(v) && !randomPart(strings.ReplaceAll(v, "-", ".")) || addressOf.MatchString(v) ||
+		annotation.MatchString(v) && !randomPart(v[1:]) ||
 		labelKey.MatchString(v) || namedWords(v) || strings.Contains(v, "/aws4_request")
 }
 
