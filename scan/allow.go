@@ -7,10 +7,11 @@ import (
 
 // placeholderRe matches values that stand for a secret in documentation,
 // templates and examples: EXAMPLE keys, xxxx runs, <your-key>, ${VAR},
-// {{ .Values.x }}, your_..._here, __Name__ (request snapshots' fields),
+// {{ .Values.x }}, your_..._here, __Name__ (request snapshots' fields, not
+// glued to other name characters: a random token may hold "__"),
 // counting sequences, common fillers.
 var placeholderRe = regexp.MustCompile(`(?i)example|xxxx|\*\*\*\*|changeme|change_me|placeholder|redacted|dummy|` +
-	`your[_-]?[a-z0-9_-]*[_-]?here|goes[_-]?here|^<.*>$|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([a-z_]+\)s|123456789|abcdefghij|0123456789abcdef|__[A-Za-z][A-Za-z0-9]*__`)
+	`your[_-]?[a-z0-9_-]*[_-]?here|goes[_-]?here|^<.*>$|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([a-z_]+\)s|123456789|abcdefghij|0123456789abcdef|(?:^|[^A-Za-z0-9_])__[A-Za-z][A-Za-z0-9]*__(?:$|[^A-Za-z0-9_])`)
 
 // isPlaceholder reports whether a secret is a stand-in value rather than a
 // credential: a placeholder pattern, or one character (almost) repeated.

@@ -101,7 +101,7 @@ func (s *Scanner) candidates(path string, data []byte) []candidate {
 			collect(r, data, 0, len(data), &cands)
 		}
 	}
-	if len(cands) == 0 {
+	if cands = dropFingerprints(path, data, cands); len(cands) == 0 {
 		return nil
 	}
 	return dedupe(cands)
@@ -111,10 +111,13 @@ func (s *Scanner) candidates(path string, data []byte) []candidate {
 // that line on) and returns the offset up to which r has now been run.
 func (s *Scanner) runRule(r *rule, data []byte, offset int, cands *[]candidate) int {
 	if r.anchored {
-		if r.wordStart && !wordStartAt(data, offset) {
+		if r.wordStart && offset > 0 && isWordByte(data[offset-1]) {
 			return offset + 1
 		}
 		if m := r.regex().FindSubmatchIndex(data[offset:lineEnd(data, offset)]); m != nil {
+			if _, se := r.secretSpan(m); r.wordStart && inFileName(data, offset, offset+se) {
+				return offset + 1
+			}
 			addCandidate(r, data, offset, m, cands)
 		}
 		return offset + 1
@@ -217,17 +220,15 @@ func (s *Scanner) findings(path string, data []byte, lineMap []int, cands []cand
 	return out
 }
 
-// wordStartAt reports whether offset starts a word: the byte before is not
-// a letter, digit or underscore, nor a dot after one (a file extension or a
-// dotted name: video_box.ico-<hex>.png is a file name, not a token).
-func wordStartAt(data []byte, offset int) bool {
-	if offset == 0 {
-		return true
-	}
-	if c := data[offset-1]; isWordByte(c) || c == '.' && offset > 1 && isWordByte(data[offset-2]) {
+// inFileName reports a match data[start:end] inside a file name: after a
+// word and a dot, and followed by a dot and a letter (video_box.ico-<hex>.png
+// is a file name, not a token). A token glued to a word by a dot alone
+// (foo.ghp_..., "token.ghp_...") is still a token.
+func inFileName(data []byte, start, end int) bool {
+	if start < 2 || data[start-1] != '.' || !isWordByte(data[start-2]) {
 		return false
 	}
-	return true
+	return end+1 < len(data) && data[end] == '.' && (isLower(data[end+1]) || isUpper(data[end+1]))
 }
 
 func isWordByte(c byte) bool {

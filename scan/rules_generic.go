@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -45,8 +46,30 @@ var testPaths = []string{`(?i)(?:^|/)(?:testdata|tests?|fixtures?|__tests__|spec
 
 // fingerprintFiles list findings by fingerprint (commit:path:rule:line):
 // names and numbers the generic rules would read as name=value, never a
-// secret. The specific rules still scan them.
-const fingerprintFiles = `(?:^|/)\.gitleaksignore$`
+// secret. Only those lines (fingerprintLine) are left out of the generic
+// rules: anything else in the file (a comment, text after a fingerprint) is
+// scanned like any file. The specific rules scan every line.
+var (
+	fingerprintFiles = regexp.MustCompile(`(?:^|/)\.gitleaksignore$`)
+	fingerprintLine  = regexp.MustCompile(`^[ \t]*(?:[0-9a-f]{7,40}:)?[^\s:=]+:[a-z0-9]+(?:[-_][a-z0-9]+)*:[0-9]+[ \t]*\r?$`)
+)
+
+// dropFingerprints drops the generic rules' candidates on a fingerprint
+// line of a .gitleaksignore file.
+func dropFingerprints(path string, data []byte, cands []candidate) []candidate {
+	if !fingerprintFiles.MatchString(path) {
+		return cands
+	}
+	kept := cands[:0]
+	for _, c := range cands {
+		ls := bytes.LastIndexByte(data[:c.loc], '\n') + 1
+		if c.rule.generic && fingerprintLine.Match(data[ls:lineEnd(data, c.loc)]) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
+}
 
 // codeFiles are source files, where an unquoted value is an expression.
 const codeFiles = `(?i)\.(?:go|js|jsx|ts|tsx|mjs|cjs|py|java|kt|kts|scala|rb|php|c|h|cc|cpp|hpp|cs|rs|swift|m|mm|dart|lua|pl|sh|bash|zsh|ps1|groovy|gradle|sql|r|jl|ex|exs|erl|hs|ml|clj|vue|svelte)$`
@@ -96,11 +119,10 @@ func genericRules() []ruleSpec {
 				`["'\]]?\s*(?:=|:=|:|=>|==|\?\?=|\|\|=)\s*` +
 				// No upper bound: a cap would find a long secret's head and leave its tail raw.
 				`(?:"([^"\s]{8,})"|'([^'\s]{8,})'|\x60([^\x60\s]{8,})\x60|([^\s"'\x60;,()\[\]{}<>]{8,}))`,
-			entropy:    3.5,
-			generic:    true,
-			anchored:   true,
-			check:      genericValue,
-			allowPaths: []string{fingerprintFiles},
+			entropy:  3.5,
+			generic:  true,
+			anchored: true,
+			check:    genericValue,
 		},
 		// Names that only say key, auth, access or creds (ABSTRACT_KEY=,
 		// "authKey": ...) are weaker evidence than password or secret: the
@@ -115,14 +137,14 @@ func genericRules() []ruleSpec {
 			keywords: genericKeyWords,
 			regex:    `(?i)^` + genericKeyName + `(?:"([A-Za-z0-9_.=+/~-]{10,})"|'([A-Za-z0-9_.=+/~-]{10,})'|\x60([A-Za-z0-9_.=+/~-]{10,})\x60)`,
 			entropy:  3.5, generic: true, anchored: true, check: keyValue,
-			allowPaths: append([]string{fingerprintFiles}, testPaths...),
+			allowPaths: testPaths,
 		},
 		{
 			id: "generic-key-config", description: "high-entropy unquoted value assigned to a key, auth, access or creds name in a config, env or log file",
 			keywords: genericKeyWords,
 			regex:    `(?i)^` + genericKeyName + `([A-Za-z0-9_.=+/~-]{10,})(?:[ \t]*(?:#.*)?$|[ \t]*\r?$)`,
 			entropy:  3.5, generic: true, anchored: true, check: keyValue,
-			allowPaths: append([]string{codeFiles, fingerprintFiles}, testPaths...),
+			allowPaths: append([]string{codeFiles}, testPaths...),
 		},
 		// After generic-secret, so it reports only what that rule's
 		// entropy floor drops: Terraform passwords are short literals.
@@ -214,6 +236,45 @@ func randomDotted(v string) bool {
 	return false
 }
 
+// sigilRandom reports a value after a $ or % that is random, not a
+// variable's name ($Kq8vWz3Lp9xT is a password; $DB_PASSWORD, %APPDATA%,
+// %(name)s and a crypt hash $2b$12$... are not).
+func sigilRandom(v string) bool {
+	return strings.Count(v, "$") <= 1 && randomPart(v[1:])
+}
+
+// randomPart reports a dotted value with a part of eight or more that mixes
+// upper case, lower case and digits, two of them between lower-case
+// letters' neighbours, and is not made of words (Prod.Kq8vWz3Lp9xT): a
+// password or token with a dot in it, where a reference's parts are names
+// (settings.SECRET_KEY, self.oauth2TokenV1, K8SVolumeTypeKey.String). JWT
+// segments (eyJ...) are left to the jwt rule, which has judged them.
+func randomPart(v string) bool {
+	if strings.Contains(v, "eyJ") {
+		return false
+	}
+	for _, seg := range strings.Split(v, ".") {
+		for _, part := range strings.FieldsFunc(seg, func(r rune) bool { return r == '_' || r == '$' }) {
+			if len(part) < 8 || wordy(part) {
+				continue
+			}
+			var up, low bool
+			mixed := 0 // digits beside a lower-case letter
+			for i := 0; i < len(part); i++ {
+				c := part[i]
+				up, low = up || isUpper(c), low || isLower(c)
+				if c >= '0' && c <= '9' && (i > 0 && isLower(part[i-1]) || i+1 < len(part) && isLower(part[i+1])) {
+					mixed++
+				}
+			}
+			if up && low && mixed >= 2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ownedPrefixes are the case-sensitive keywords (four bytes or more) of
 // the rules that recognise a token by its prefix, and publishable-key
 // prefixes.
@@ -239,11 +300,11 @@ var ownedPrefixes = sync.OnceValue(func() []string {
 // genericValue accepts values that look like secrets rather than code:
 // letters and digits mixed, not a reference, name, path or URL.
 func genericValue(v string) bool {
-	if dottedName.MatchString(v) || identifier.MatchString(v) {
+	if dottedName.MatchString(v) && !randomPart(v) || identifier.MatchString(v) {
 		return false
 	}
 	if strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") || strings.HasPrefix(v, "../") ||
-		strings.Contains(v, "://") || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") ||
+		strings.Contains(v, "://") || (strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%")) && !sigilRandom(v) ||
 		strings.HasPrefix(v, "arn:") || strings.HasPrefix(v, "urn:") || strings.HasPrefix(v, "~/") ||
 		namedName.MatchString(v) || encodedQuery.MatchString(v) || nameValue(v) {
 		return false
@@ -298,8 +359,9 @@ func notSecretName(data []byte, kw int, secret string) bool {
 		return true
 	}
 	switch last := words[len(words)-1]; {
-	case says["page"] && !says["access"] || says["continuation"] || says["encrypted"]:
-		// A page token is a cursor; a page access token (Facebook's) is not.
+	case pageToken(words) || says["continuation"] || says["encrypted"]:
+		// A page token is a cursor; a page access token (Facebook's) or a
+		// status page's API key is not.
 		return true
 	case last == "id":
 		// A secret's id (private_key_id, TokenID, credentialsId), but
@@ -308,6 +370,19 @@ func notSecretName(data []byte, kw int, secret string) bool {
 	default:
 		return notSecretLast[last]
 	}
+}
+
+// pageToken reports a cursor's name: page then token as words of their own
+// (nextPageToken, page_token) or pagetoken. The word page elsewhere
+// (STATUS_PAGE_API_KEY, FB_PAGE_ACCESS_TOKEN) names a product or a page's
+// credential.
+func pageToken(words []string) bool {
+	for i, w := range words {
+		if w == "pagetoken" || w == "page" && i+1 < len(words) && words[i+1] == "token" {
+			return true
+		}
+	}
+	return false
 }
 
 // notSecretLast are the last words of names whose value describes a
@@ -373,7 +448,8 @@ func namedWords(v string) bool {
 // what it names, an AWS signature's credential scope (AKID/date/region/
 // service/aws4_request: an access key's id and where it signs).
 func nameValue(v string) bool {
-	return headerName.MatchString(v) || addressOf.MatchString(v) || annotation.MatchString(v) ||
+	return headerName.MatchString(v) && !randomPart(strings.ReplaceAll(v, "-", ".")) || addressOf.MatchString(v) ||
+		annotation.MatchString(v) && !randomPart(v[1:]) ||
 		labelKey.MatchString(v) || namedWords(v) || strings.Contains(v, "/aws4_request")
 }
 
