@@ -5,7 +5,6 @@ import (
 	"os"
 	"runtime"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -63,7 +62,7 @@ func BenchmarkRun64(b *testing.B) {
 			}
 			var n atomic.Int64
 			b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
-			pgBefore, selfBefore := pgCPU(), selfCPU()
+			pgBefore, selfBefore := pgCPU(), pgtest.SelfCPU()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -77,14 +76,7 @@ func BenchmarkRun64(b *testing.B) {
 			})
 			b.StopTimer()
 			b.ReportMetric(float64((pgCPU()-pgBefore).Microseconds())/float64(b.N), "pg-cpu-us/op")
-			b.ReportMetric(float64((selfCPU()-selfBefore).Microseconds())/float64(b.N), "gov-cpu-us/op")
+			b.ReportMetric(float64((pgtest.SelfCPU()-selfBefore).Microseconds())/float64(b.N), "gov-cpu-us/op")
 		})
 	}
-}
-
-// selfCPU is this process's CPU time (user and system).
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,7 +33,7 @@ func BenchmarkPGWrite64(b *testing.B) {
 	pgCPU := pgtest.ServerCPU(b, u)
 	var n atomic.Int64
 	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
-	pgBefore, selfBefore := pgCPU(), selfCPU()
+	pgBefore, selfBefore := pgCPU(), pgtest.SelfCPU()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -48,12 +47,5 @@ func BenchmarkPGWrite64(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64((pgCPU()-pgBefore).Microseconds())/float64(b.N), "pg-cpu-us/op")
-	b.ReportMetric(float64((selfCPU()-selfBefore).Microseconds())/float64(b.N), "gov-cpu-us/op")
-}
-
-// selfCPU is this process's CPU time (user and system).
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((pgtest.SelfCPU()-selfBefore).Microseconds())/float64(b.N), "gov-cpu-us/op")
 }
