@@ -105,7 +105,7 @@ func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // run evaluates the prepared query and turns its bindings into results.
 func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, error) {
 	risk := e.risk.level(in.Request, in.Patch)
-	q, err := e.queries.forPatch(ctx, in.Patch)
+	q, drop, err := e.queries.forPatch(ctx, in.Patch)
 	if err != nil {
 		return nil, err
 	}
@@ -133,9 +133,8 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	b := rs[0].Bindings
 	out := &outcome{risk: risk}
 	override := -1
-	outside := map[*policyPackage]bool{}
 	for i, t := range q.terms {
-		if e.queries.outside(t, in.Patch, outside) {
+		if drop[t.pkg] {
 			continue
 		}
 		v, ok := q.value(i, b)

@@ -14,7 +14,7 @@ import (
 
 // maxGated is how many gated packages can be left out of a query; further
 // packages are always queried, and run drops the results of those whose
-// gate excludes the patch (see outside).
+// gate excludes the patch (see forPatch).
 const maxGated = 64
 
 // maxSubsets bounds the prepared queries kept for combinations of gated
@@ -30,7 +30,7 @@ type queries struct {
 	terms    []queryTerm
 	gated    []*policyPackage // bit i of a skip mask is gated[i]
 	omitted  []*policyPackage // not compiled (see NewFor)
-	gates    bool             // packages' applies_to honoured
+	late     []*policyPackage // gated past maxGated: always queried
 	full     *preparedQuery
 
 	mu      sync.Mutex // serialises preparing subsets
@@ -66,12 +66,17 @@ func (pq *preparedQuery) value(i int, b rego.Vars) (any, bool) {
 }
 
 func newQueries(ctx context.Context, c *ast.Compiler, store storage.Store, terms []queryTerm, gates bool, omitted []*policyPackage) (*queries, error) {
-	q := &queries{compiler: c, store: store, terms: terms, omitted: omitted, gates: gates}
+	q := &queries{compiler: c, store: store, terms: terms, omitted: omitted}
 	seen := map[*policyPackage]bool{}
 	for _, t := range terms {
-		if gates && t.pkg.gate != nil && !seen[t.pkg] && len(q.gated) < maxGated {
-			seen[t.pkg] = true
+		if !gates || t.pkg.gate == nil || seen[t.pkg] {
+			continue
+		}
+		seen[t.pkg] = true
+		if len(q.gated) < maxGated {
 			q.gated = append(q.gated, t.pkg)
+		} else {
+			q.late = append(q.late, t.pkg)
 		}
 	}
 	var err error
@@ -128,29 +133,24 @@ func (q *queries) skipped(pp *policyPackage, skip uint64) bool {
 	return false
 }
 
-// outside reports whether t's package is gated and its gate excludes p:
-// its results do not count even when the query evaluated it (the full
-// query past maxSubsets, a package past maxGated), so that a decision never
-// depends on which queries the process has prepared before. seen memoises
-// per package for one evaluation.
-func (q *queries) outside(t queryTerm, p *patch.Patch, seen map[*policyPackage]bool) bool {
-	if !q.gates || t.pkg.gate == nil {
-		return false
-	}
-	out, ok := seen[t.pkg]
-	if !ok {
-		out = !t.pkg.gate.applies(p)
-		seen[t.pkg] = out
-	}
-	return out
-}
-
-// forPatch returns the query for p: the full one unless some gated
-// package does not apply to p.
-func (q *queries) forPatch(ctx context.Context, p *patch.Patch) (*preparedQuery, error) {
+// forPatch returns the query for p (the full one unless some gated
+// package does not apply to p) and the packages whose results do not
+// count: gated packages whose gate excludes p that the query still
+// evaluates (the full query past maxSubsets, a package past maxGated), so
+// that a decision never depends on which queries the process has prepared
+// before. drop is nil in the common case.
+func (q *queries) forPatch(ctx context.Context, p *patch.Patch) (pq *preparedQuery, drop map[*policyPackage]bool, err error) {
 	for _, pp := range q.omitted {
 		if pp.gate.applies(p) {
-			return nil, fmt.Errorf("engine: package %s applies to this patch but was not compiled (the engine was built for another patch)", pp.name)
+			return nil, nil, fmt.Errorf("engine: package %s applies to this patch but was not compiled (the engine was built for another patch)", pp.name)
+		}
+	}
+	for _, pp := range q.late {
+		if !pp.gate.applies(p) {
+			if drop == nil {
+				drop = map[*policyPackage]bool{}
+			}
+			drop[pp] = true
 		}
 	}
 	var skip uint64
@@ -160,24 +160,32 @@ func (q *queries) forPatch(ctx context.Context, p *patch.Patch) (*preparedQuery,
 		}
 	}
 	if skip == 0 {
-		return q.full, nil
+		return q.full, drop, nil
 	}
 	if pq, ok := q.subsets.Load(skip); ok {
-		return pq.(*preparedQuery), nil
+		return pq.(*preparedQuery), drop, nil
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if pq, ok := q.subsets.Load(skip); ok {
-		return pq.(*preparedQuery), nil
+		return pq.(*preparedQuery), drop, nil
 	}
 	if q.count.Load() >= maxSubsets {
-		return q.full, nil
+		if drop == nil {
+			drop = map[*policyPackage]bool{}
+		}
+		for i, pp := range q.gated {
+			if skip&(1<<i) != 0 {
+				drop[pp] = true
+			}
+		}
+		return q.full, drop, nil
 	}
-	pq, err := q.prepare(ctx, skip)
+	pq, err = q.prepare(ctx, skip)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	q.subsets.Store(skip, pq)
 	q.count.Add(1)
-	return pq, nil
+	return pq, drop, nil
 }
