@@ -43,6 +43,9 @@ func run(target, bodyFile, token, name, unique string, conc, n, warm int, maxTim
 	if err != nil {
 		return err
 	}
+	if unique != "" && !bytes.Contains(body, []byte(unique)) {
+		return fmt.Errorf("-unique %q: not found in %s, so every request would share one body", unique, bodyFile)
+	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: conc * 2, MaxIdleConnsPerHost: conc * 2}}
 	var sent atomic.Int64
 	send := func() error {
