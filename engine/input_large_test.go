@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -100,5 +101,44 @@ func TestPatchValueSharedLineTerms(t *testing.T) {
 	}
 	if len(nums.terms) != 0 || nums.limit != 3*302+2 {
 		t.Errorf("line number cache holds %d entries (limit %d) after a line number past the patch's size", len(nums.terms), nums.limit)
+	}
+}
+
+// BenchmarkPatchInput is the cost of input.patch per added or removed line
+// (B/line): a patch of 50 files of 200 removed and 200 added lines, at the
+// top of the files (line numbers OPA interns) and past line 5,000.
+func BenchmarkPatchInput(b *testing.B) {
+	for _, start := range []int{1, 5001} {
+		b.Run(fmt.Sprintf("from-line-%d", start), func(b *testing.B) {
+			var sb strings.Builder
+			for i := range 50 {
+				name := fmt.Sprintf("svc/handler_%d.py", i)
+				fmt.Fprintf(&sb, "diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n@@ -%d,200 +%d,200 @@\n", name, name, name, name, start, start)
+				for l := range 200 {
+					fmt.Fprintf(&sb, "-    value_%d = compute(record, %d)  # old behaviour of handler %d\n", l, l, i)
+				}
+				for l := range 200 {
+					fmt.Fprintf(&sb, "+    value_%d = compute(record, %d) if record is not None else None  # handler %d\n", l, l, i)
+				}
+			}
+			p, err := patch.ParseString(sb.String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			lines := float64(p.Stats.Additions + p.Stats.Deletions)
+			k := newInputKeys()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := k.patch(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/lines, "B/line")
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/lines, "allocs/line")
+		})
 	}
 }
