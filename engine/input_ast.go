@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/gov-policy/gov/patch"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -11,6 +13,7 @@ import (
 type inputKeys struct {
 	byName     map[string]*ast.Term
 	line, text *ast.Term
+	empty      *ast.Term // "", the text of an empty line
 }
 
 func newInputKeys() *inputKeys {
@@ -28,6 +31,7 @@ func newInputKeys() *inputKeys {
 		k.byName[name] = ast.StringTerm(name)
 	}
 	k.line, k.text = k.byName["line"], k.byName["text"]
+	k.empty = ast.StringTerm("")
 	return k
 }
 
@@ -46,6 +50,7 @@ func (k *inputKeys) item(key string, v *ast.Term) [2]*ast.Term {
 func patchValue(p *patch.Patch) (ast.Value, error) { return newInputKeys().patch(p) }
 
 func (k *inputKeys) patch(p *patch.Patch) (ast.Value, error) {
+	nums := newLineNumbers(p)
 	files := make([]*ast.Term, len(p.Files))
 	for i := range p.Files {
 		f := &p.Files[i]
@@ -54,8 +59,8 @@ func (k *inputKeys) patch(p *patch.Patch) (ast.Value, error) {
 			k.item("path", ast.StringTerm(f.Path)),
 			k.item("status", ast.StringTerm(f.Status)),
 			k.item("binary", ast.BooleanTerm(f.Binary)),
-			k.item("added", k.linesTerm(f.Added)),
-			k.item("removed", k.linesTerm(f.Removed)),
+			k.item("added", k.linesTerm(f.Added, nums)),
+			k.item("removed", k.linesTerm(f.Removed, nums)),
 		)
 		if f.OldPath != "" {
 			kv = append(kv, k.item("old_path", ast.StringTerm(f.OldPath)))
@@ -90,15 +95,54 @@ func (k *inputKeys) patch(p *patch.Patch) (ast.Value, error) {
 
 // linesTerm builds [{line, text}]; the terms of all lines come from one
 // slab and share the key terms, the dominant cost of a large patch being
-// its per-line allocations.
-func (k *inputKeys) linesTerm(lines []patch.Line) *ast.Term {
+// its per-line allocations. Line numbers come from nums; an empty line's
+// text is one shared term.
+func (k *inputKeys) linesTerm(lines []patch.Line, nums *lineNumbers) *ast.Term {
 	terms := make([]*ast.Term, len(lines))
 	slab := make([]ast.Term, 2*len(lines))
 	for i, l := range lines {
 		text, obj := &slab[2*i], &slab[2*i+1]
-		text.Value = ast.String(l.Text)
-		obj.Value = ast.NewObject([2]*ast.Term{k.line, ast.IntNumberTerm(l.Line)}, [2]*ast.Term{k.text, text})
+		if l.Text == "" {
+			text = k.empty
+		} else {
+			text.Value = ast.String(l.Text)
+		}
+		obj.Value = ast.NewObject([2]*ast.Term{k.line, nums.term(l.Line)}, [2]*ast.Term{k.text, text})
 		terms[i] = obj
 	}
 	return ast.ArrayTerm(terms...)
+}
+
+// lineNumbers shares the number term of each line number among the lines
+// of a patch: OPA interns only small integers (up to 512), and past them
+// every line of a long file allocated its own term and number (44 of the
+// ~444 bytes a line costs). OPA never mutates input terms. The cache holds
+// at most one entry per line of the patch, so a patch naming a huge line
+// number does not make it allocate more than its own size.
+type lineNumbers struct {
+	terms []*ast.Term
+	limit int // the patch's count of lines
+}
+
+func newLineNumbers(p *patch.Patch) *lineNumbers {
+	n := 0
+	for i := range p.Files {
+		n += len(p.Files[i].Added) + len(p.Files[i].Removed)
+	}
+	return &lineNumbers{limit: n}
+}
+
+func (c *lineNumbers) term(n int) *ast.Term {
+	if n < 0 || n >= c.limit {
+		return ast.IntNumberTerm(n)
+	}
+	if n >= len(c.terms) {
+		c.terms = slices.Grow(c.terms, n+1-len(c.terms))[:n+1]
+	}
+	t := c.terms[n]
+	if t == nil {
+		t = ast.IntNumberTerm(n)
+		c.terms[n] = t
+	}
+	return t
 }
