@@ -298,7 +298,14 @@ type astDecoder struct {
 	buf  []byte
 	pos  int
 	ptrs []unsafe.Pointer
+	// Terms and locations, most of a module's values, are taken from
+	// chunks rather than allocated one by one.
+	terms []ast.Term
+	locs  []ast.Location
 }
+
+// chunk is how many terms or locations are allocated at once.
+const chunk = 256
 
 func (d *astDecoder) uvarint() uint64 {
 	n, k := binary.Uvarint(d.buf[d.pos:])
@@ -652,10 +659,12 @@ func (d *astDecoder) value(p unsafe.Pointer, pl *plan) {
 }
 
 var (
-	stringType = reflect.TypeFor[ast.String]()
-	varType    = reflect.TypeFor[ast.Var]()
-	numberType = reflect.TypeFor[ast.Number]()
-	termsPlan  = sync.OnceValue(func() *plan { return astPlans()[reflect.TypeFor[[]*ast.Term]()] })
+	stringType   = reflect.TypeFor[ast.String]()
+	termType     = reflect.TypeFor[ast.Term]()
+	locationType = reflect.TypeFor[ast.Location]()
+	varType      = reflect.TypeFor[ast.Var]()
+	numberType   = reflect.TypeFor[ast.Number]()
+	termsPlan    = sync.OnceValue(func() *plan { return astPlans()[reflect.TypeFor[[]*ast.Term]()] })
 )
 
 // pointee decodes a new value for a pointer of plan pl, registered before
@@ -683,7 +692,21 @@ func (d *astDecoder) pointee(pl *plan) unsafe.Pointer {
 		}
 		return reflect.ValueOf(v).UnsafePointer()
 	}
-	x := reflect.New(pl.elem.t).UnsafePointer()
+	var x unsafe.Pointer
+	switch pl.elem.t {
+	case termType:
+		if len(d.terms) == 0 {
+			d.terms = make([]ast.Term, chunk)
+		}
+		x, d.terms = unsafe.Pointer(&d.terms[0]), d.terms[1:] //nolint:gosec // the codec reads and writes fields by offset (see astPlans)
+	case locationType:
+		if len(d.locs) == 0 {
+			d.locs = make([]ast.Location, chunk)
+		}
+		x, d.locs = unsafe.Pointer(&d.locs[0]), d.locs[1:] //nolint:gosec // the codec reads and writes fields by offset (see astPlans)
+	default:
+		x = reflect.New(pl.elem.t).UnsafePointer()
+	}
 	d.ptrs = append(d.ptrs, x)
 	d.value(x, pl.elem)
 	return x
