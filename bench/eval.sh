@@ -136,7 +136,6 @@ for i in "${!govs[@]}"; do
 	# time and fails closed (exit 2).
 	args+=("${names[i]} eval ${MB} MB" 0,1,3 "${govs[i]}" eval --patch "$work/big.diff" --env staging --timeout 10m ::)
 done
-unset 'args[${#args[@]}-1]'
 measure "$BIG_RUNS" "${args[@]}"
 fi
 ls -l "$work/gov" "$conftest" "$opa" | awk '{printf "%-10s %6.1f MB\n", $NF, $5/1048576}' | sed "s#.*/##"

@@ -142,7 +142,7 @@ func buildIndexed(b *bundles.Bundle, only *patch.Patch, allBuiltins bool, idx ma
 	if err != nil {
 		return nil, nil, err
 	}
-	parsed, err := parseModules(srcs)
+	parsed, err := parseModules(srcs, !allBuiltins)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -139,7 +139,7 @@ func foreignRules(m *ast.Module, file string, byName map[string]*policyPackage) 
 			continue
 		}
 		for _, r := range m.Rules {
-			if r.Ref().HasPrefix(pp.path) {
+			if ruleHasPrefix(r, pp.path) {
 				pp.gate = nil // a dotted rule name reaching into it
 				break
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
+//go:generate go test -run TestEmbeddedASTCurrent -update-ast ../bundles
 //go:generate go test -run TestLibraryIndexCurrent -update-libindex .
 
 // libraryModule is what an engine for one patch (NewFor) needs to know of
@@ -115,7 +116,7 @@ func unparsedLibrary(srcs []source, idx map[string]libraryModule, p *patch.Patch
 	}
 	paths := make(map[string]ast.Ref, len(byPkg))
 	for pkg, files := range byPkg {
-		paths[pkg] = ast.MustParseRef("data." + pkg)
+		paths[pkg] = packageRef(pkg)
 		for _, i := range files {
 			srcs[i].unparsed = true
 		}
@@ -162,7 +163,7 @@ func reaches(m *ast.Module, paths map[string]ast.Ref) map[string]bool {
 			found[pkg] = true
 		}
 		for _, r := range m.Rules {
-			if r.Ref().HasPrefix(path) {
+			if ruleHasPrefix(r, path) {
 				found[pkg] = true
 			}
 		}
@@ -214,7 +215,7 @@ func indexedPackage(byName map[string]*policyPackage, e libraryModule, file stri
 	}
 	pp := byName[e.pkg]
 	if pp == nil {
-		pp = &policyPackage{name: e.pkg, path: ast.MustParseRef("data." + e.pkg), library: true, actions: map[string]bool{}, defaults: map[string]ruleInfo{}, heads: map[string][]int{}}
+		pp = &policyPackage{name: e.pkg, path: packageRef(e.pkg), library: true, actions: map[string]bool{}, defaults: map[string]ruleInfo{}, heads: map[string][]int{}}
 		byName[e.pkg] = pp
 	}
 	pp.files = append(pp.files, file)
@@ -241,4 +242,65 @@ func checkUnparsed(srcs []source, idx map[string]libraryModule, byName map[strin
 		}
 	}
 	return nil
+}
+
+// packageRef is ast.MustParseRef("data." + pkg) for a package name of
+// plain identifiers (gov.lib.code.python), built without the parser, which
+// was a visible part of a short gov eval; any other name is parsed.
+func packageRef(pkg string) ast.Ref {
+	parts := strings.Split(pkg, ".")
+	ref := make(ast.Ref, 0, len(parts)+1)
+	ref = append(ref, ast.VarTerm("data"))
+	for _, s := range parts {
+		if !plainIdent(s) {
+			return ast.MustParseRef("data." + pkg)
+		}
+		ref = append(ref, ast.StringTerm(s))
+	}
+	return ref
+}
+
+// plainIdent reports whether s is a Rego identifier that is not a keyword.
+func plainIdent(s string) bool {
+	if s == "" || ast.IsKeyword(s) {
+		return false
+	}
+	for i, c := range s {
+		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ruleHasPrefix is r.Ref().HasPrefix(p) without building r.Ref() (its
+// package path extended by its head's reference, the head's first
+// variable as a string), which allocated for every rule and package
+// compared.
+func ruleHasPrefix(r *ast.Rule, p ast.Ref) bool {
+	own, head := r.Module.Package.Path, r.Head.Ref()
+	if len(p) > len(own)+len(head) {
+		return false
+	}
+	for i, t := range p {
+		switch {
+		case i < len(own):
+			if !own[i].Equal(t) {
+				return false
+			}
+		case i == len(own):
+			v, ok := head[0].Value.(ast.Var)
+			if !ok {
+				return r.Ref().HasPrefix(p) // as OPA has it (it panics)
+			}
+			if s, ok := t.Value.(ast.String); !ok || string(s) != string(v) {
+				return false
+			}
+		default:
+			if !head[i-len(own)].Equal(t) {
+				return false
+			}
+		}
+	}
+	return true
 }

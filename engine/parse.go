@@ -71,15 +71,18 @@ func parseSources(srcs []source) error {
 }
 
 // parseModules returns each source's module (nil for one left unparsed):
-// a copy of a shared parse, parseSources' own as it is.
-func parseModules(srcs []source) ([]*ast.Module, error) {
+// a copy of a shared parse, parseSources' own as it is. With share, a
+// shared parse that rename does not change (no rule it renames) is not
+// copied either: the caller only reads it, and compiling copies every
+// module (copying them was a visible part of a short gov eval).
+func parseModules(srcs []source, share bool) ([]*ast.Module, error) {
 	mods := make([]*ast.Module, len(srcs))
 	for i, src := range srcs {
 		switch {
 		case src.unparsed:
 		case src.parsed == nil:
 			return nil, fmt.Errorf("%s: not parsed", src.file)
-		case src.owned:
+		case src.owned, share && !renames(src.parsed):
 			mods[i] = src.parsed
 		default:
 			mods[i] = src.parsed.Copy()
@@ -184,4 +187,21 @@ func refersToAny(m *ast.Module, targets map[string]ast.Ref) map[string]bool {
 		return len(found) == len(targets)
 	})
 	return found
+}
+
+// renames reports whether m has a rule that attribute sets aside for
+// rename, which rewrites it in place: a `deny|require_approval|warn
+// contains x` rule.
+func renames(m *ast.Module) bool {
+	for _, r := range m.Rules {
+		name := r.Head.Name.String()
+		if len(r.Head.Reference) > 0 {
+			name = r.Head.Reference[0].String()
+		}
+		if (name == ActionDeny || name == ActionRequireApproval || name == ActionWarn) &&
+			r.Head.RuleKind() == ast.MultiValue && len(r.Head.Reference) == 1 && r.Head.Key != nil {
+			return true
+		}
+	}
+	return false
 }
