@@ -47,6 +47,16 @@ func specialRules() []ruleSpec {
 			regex: `(?i)\bcurl\b[^\n]*?\s(?:-H|--header)[ =]?\s*["']?(?:Authorization:\s*(?:Basic|Bearer|Token|Api-Token)\s+|(?:X-[A-Za-z-]*)?(?:Api-?)?(?:Key|Token):\s*)` +
 				`([A-Za-z0-9+/=~@._-]{12,})`,
 			entropy: 3.5, check: lettersAndDigits},
+		// The same header set in configuration or code (YAML, JSON, a
+		// headers map, Header.Set): a hard-coded bearer token. Generic, so
+		// a token of a known format (a JWT, ghp_...) keeps its own rule;
+		// a reference (${TOKEN}, {{ .token }}, "Bearer " + token, %s) has
+		// no token characters after the scheme and does not match.
+		{id: "authorization-header-token", description: "bearer token in an Authorization header set in configuration or code",
+			keywords: []string{"authorization"}, generic: true,
+			regex: `(?i)authorization["'` + "`" + `]?\s*(?::=|=>|[:=,])\s*["'` + "`" + `]?(?:bearer|token)\s+` +
+				`([A-Za-z0-9+/~._-]{16,512}=*)(?:[^A-Za-z0-9+/~._=-]|$)`,
+			entropy: 3.5, check: lettersAndDigits},
 		{id: "curl-auth-user", description: "user and password passed to curl -u",
 			keywords: []string{"curl"},
 			regex:    `(?i)\bcurl\b[^\n]*?\s(?:-u|--user)[ =]?\s*["']?[^\s:'"$]{1,64}:([^\s'"$]{6,128})`,

@@ -178,6 +178,10 @@ func (g *Gen) moreMakers() []func() Sample {
 				Value: "curl -sS -H 'Authorization: Bearer " + tk + "' https://api.acme-corp.io/v1/items"}
 		},
 		func() Sample {
+			tk := g.S(Alnum, 24) + "." + g.S(B64URL, 16)
+			return Sample{Rule: "authorization-header-token", Name: "authorization", Secret: tk, Value: "Bearer " + tk}
+		},
+		func() Sample {
 			pw := g.S(Alnum, 18)
 			return Sample{Rule: "curl-auth-user", Name: "cmd", Secret: pw,
 				Value: "curl -fsS -u deploy:" + pw + " https://repo.acme-corp.io/upload"}
