@@ -12,38 +12,41 @@ type automaton struct {
 	class    [256]uint16
 	nclass   int
 	delta    []int32 // delta[s*nclass+class] = next state
-	dict     []int32 // length of the keyword ending at s, 0 if none
-	pattern  []int32 // index of that keyword
+	dict     []int   // length of the keyword ending at s, 0 if none
+	pattern  []int   // index of that keyword
 	dictLink []int32 // the next state on s's failure chain that ends a keyword, -1 if none
 }
 
 func newAutomaton(kws []string) *automaton {
 	a := &automaton{}
+	var classes uint16
 	for _, kw := range kws {
 		for i := 0; i < len(kw); i++ {
 			if a.class[kw[i]] == 0 {
-				a.nclass++
-				a.class[kw[i]] = uint16(a.nclass)
+				classes++
+				a.class[kw[i]] = classes
 			}
 		}
 	}
-	a.nclass++ // class 0
-	// The trie: goto[s*nclass+c] is the child of s by class c, 0 if none
+	a.nclass = int(classes) + 1 // and class 0
+	// The trie: goTo[s*nclass+c] is the child of s by class c, 0 if none
 	// (the root is never a child).
 	goTo := make([]int32, a.nclass)
-	a.dict, a.pattern = []int32{0}, []int32{0}
+	a.dict, a.pattern = []int{0}, []int{0}
+	var last int32 // the newest state
 	for p, kw := range kws {
 		s := int32(0)
 		for i := 0; i < len(kw); i++ {
-			c := int32(a.class[kw[i]])
-			if goTo[s*int32(a.nclass)+c] == 0 {
-				goTo[s*int32(a.nclass)+c] = int32(len(a.dict))
+			at := int(s)*a.nclass + int(a.class[kw[i]])
+			if goTo[at] == 0 {
+				last++
+				goTo[at] = last
 				goTo = append(goTo, make([]int32, a.nclass)...)
 				a.dict, a.pattern = append(a.dict, 0), append(a.pattern, 0)
 			}
-			s = goTo[s*int32(a.nclass)+c]
+			s = goTo[at]
 		}
-		a.dict[s], a.pattern[s] = int32(len(kw)), int32(p) // a repeated keyword: the last one, as the trie
+		a.dict[s], a.pattern[s] = len(kw), p // a repeated keyword: the last one, as the trie
 	}
 	// Breadth first: a state's failure state is shallower, so its row and
 	// links are final when the state is reached.
@@ -62,8 +65,8 @@ func newAutomaton(kws []string) *automaton {
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		row := a.delta[s*int32(a.nclass) : (s+1)*int32(a.nclass)]
-		frow := a.delta[fail[s]*int32(a.nclass) : (fail[s]+1)*int32(a.nclass)]
+		row := a.delta[int(s)*a.nclass : int(s+1)*a.nclass]
+		frow := a.delta[int(fail[s])*a.nclass : int(fail[s]+1)*a.nclass]
 		for c := range row {
 			t := row[c]
 			if t == 0 {
@@ -86,10 +89,9 @@ func newAutomaton(kws []string) *automaton {
 // walk calls fn(end, n, pattern) for every keyword occurrence in text: by
 // end offset, then longest first, until fn returns false.
 func (a *automaton) walk(text []byte, fn func(end, n, pat int64) bool) {
-	s := int32(0)
-	nc := int32(a.nclass)
+	s := 0
 	for i, b := range text {
-		s = a.delta[s*nc+int32(a.class[b])]
+		s = int(a.delta[s*a.nclass+int(a.class[b])])
 		if a.dict[s] != 0 && !fn(int64(i), int64(a.dict[s]), int64(a.pattern[s])) {
 			return
 		}
