@@ -115,8 +115,11 @@ func (s *Scanner) scanGitLog(ctx context.Context, repoDir, rangeSpec string, pro
 	// (gov decides what is binary), no external diff or textconv driver,
 	// fixed prefixes, no colour, no context lines, first-parent diffs for
 	// merges (as the go-git path), renames detected so a moved file is not
-	// scanned again, deletions left out (they add nothing).
-	args := []string{"-c", "core.quotePath=true", "log", "-p", "--text", "-U0", "--inter-hunk-context=0",
+	// scanned again, deletions left out (they add nothing). git's cache of
+	// delta bases is cut from 96 MB to 16 MB: on a 1,500-commit history of
+	// 2,000 files git itself peaked at 64 MB RSS, above gov, and at 38 MB
+	// with 16 MB, for about 0.2 s more CPU (bench/scan-history.sh).
+	args := []string{"-c", "core.quotePath=true", "-c", "core.deltaBaseCacheLimit=16m", "log", "-p", "--text", "-U0", "--inter-hunk-context=0",
 		"--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "--find-renames",
 		"--src-prefix=a/", "--dst-prefix=b/", "--diff-merges=first-parent", "--diff-filter=d", "--reverse", "--date-order",
 		"--format=%x01%H"}

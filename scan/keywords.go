@@ -4,14 +4,12 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-
-	ahocorasick "github.com/BobuSumisu/aho-corasick"
 )
 
 // smallScanBudget is how many bytes a Scanner searches for its keywords
-// directly, before it builds its Aho-Corasick trie: building the trie of
-// every rule's keywords (a 2 KB transition table per state) costs as much
-// as searching about that much text directly, and most scanners (gov eval,
+// directly, before it builds its Aho-Corasick automaton: building the
+// automaton of every rule's keywords costs as much as searching about that
+// much text directly, and most scanners (gov eval,
 // gov scan --patch on a healing patch) never search more.
 const smallScanBudget = 64 << 10
 
@@ -21,7 +19,7 @@ type keywordIndex struct {
 	byFirst [256][]int32 // first byte -> keywords starting with it
 	scanned atomic.Int64
 	once    sync.Once
-	trie    *ahocorasick.Trie
+	trie    *automaton
 }
 
 func newKeywordIndex(kws []string) *keywordIndex {
@@ -37,8 +35,8 @@ func newKeywordIndex(kws []string) *keywordIndex {
 // then longest first (TestKeywordWalkMatchesTrie), until fn returns false.
 func (k *keywordIndex) walk(lower []byte, fn func(end, n, pat int64) bool) {
 	if k.scanned.Add(int64(len(lower))) > smallScanBudget {
-		k.once.Do(func() { k.trie = ahocorasick.NewTrieBuilder().AddStrings(k.kws).Build() })
-		k.trie.Walk(lower, fn)
+		k.once.Do(func() { k.trie = newAutomaton(k.kws) })
+		k.trie.walk(lower, fn)
 		return
 	}
 	type hit struct{ end, n, pat int64 }

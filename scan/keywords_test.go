@@ -128,3 +128,71 @@ func TestKeywordIndexBuildsTrieOnceOverBudget(t *testing.T) {
 		t.Fatalf("trie %v, direct %v", got, want)
 	}
 }
+
+// TestAutomatonMatchesTrie: the compact automaton a scanner builds past
+// smallScanBudget reports exactly what the Aho-Corasick trie of
+// github.com/BobuSumisu/aho-corasick reports, in the same order: on gov's
+// keywords over keyword-dense texts, and on random keyword sets (nested,
+// overlapping and repeated keywords, any byte) over random texts. A
+// keyword occurrence the automaton missed would skip the rules it gates.
+func TestAutomatonMatchesTrie(t *testing.T) {
+	check := func(name string, kws []string, texts [][]byte) int {
+		t.Helper()
+		a := newAutomaton(kws)
+		trie := ahocorasick.NewTrieBuilder().AddStrings(kws).Build()
+		hits := 0
+		for i, text := range texts {
+			got := collectHits(a.walk, text)
+			want := collectHits(func(b []byte, fn func(end, n, pat int64) bool) { trie.Walk(b, fn) }, text)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s, text %d %q: automaton\n%v\ntrie\n%v", name, i, text, got, want)
+			}
+			hits += len(want)
+		}
+		return hits
+	}
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lowered [][]byte
+	for _, text := range keywordTexts(t, s.keywords.kws) {
+		lowered = append(lowered, asciiLower(nil, text))
+	}
+	if hits := check("gov keywords", s.keywords.kws, lowered); hits < 1000 {
+		t.Fatalf("only %d keyword occurrences", hits)
+	}
+	// Stopping early: fn returning false ends the walk on that hit.
+	a := newAutomaton([]string{"ab", "b"})
+	n := 0
+	a.walk([]byte("abab"), func(end, _, _ int64) bool { n++; return n < 3 })
+	if n != 3 {
+		t.Fatalf("walk went on after fn returned false: %d calls", n)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := range 200 {
+		alphabet := []byte("abc")
+		if round%4 == 0 { // any byte, including 0 and 0xff
+			alphabet = nil
+			for range 2 + r.IntN(300) {
+				alphabet = append(alphabet, byte(r.IntN(256)))
+			}
+		}
+		word := func(n int) string {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			return string(b)
+		}
+		kws := make([]string, 1+r.IntN(30))
+		for i := range kws {
+			kws[i] = word(1 + r.IntN(6))
+		}
+		var texts [][]byte
+		for range 5 {
+			texts = append(texts, []byte(word(r.IntN(400))))
+		}
+		check(fmt.Sprintf("round %d %q", round, kws), kws, texts)
+	}
+}

@@ -346,6 +346,11 @@ func notSecretName(data []byte, kw int, secret string) bool {
 	if len(data)-tok >= 4 && strings.EqualFold(string(data[tok:tok+4]), "arn:") {
 		return true
 	}
+	// A PKCS#11 URI's token attribute is the token's label
+	// (pkcs11:token=prod-hsm;object=key); its PIN is pkcs11-uri-pin's.
+	if strings.EqualFold(string(data[start:end]), "token") && inPKCS11URI(data, start) {
+		return true
+	}
 	words := nameWords(string(data[start:end]))
 	if len(words) == 0 {
 		return false
@@ -401,6 +406,17 @@ func isNameByte(c byte) bool { return isWordByte(c) || c == '.' || c == '-' }
 
 // isTokenStop ends a token of text: blanks, quotes and assignment or
 // grouping punctuation.
+// inPKCS11URI reports whether data[i] is inside a pkcs11: URI: the word
+// (up to a space or quote) holding it has "pkcs11:" before it
+// (SIGNER=pkcs11:model=x;token=label).
+func inPKCS11URI(data []byte, i int) bool {
+	w := i
+	for w > 0 && strings.IndexByte(" \t\r\n\"'`<>", data[w-1]) < 0 {
+		w--
+	}
+	return strings.Contains(strings.ToLower(string(data[w:i])), "pkcs11:")
+}
+
 func isTokenStop(c byte) bool {
 	return strings.IndexByte(" \t\r\n\"'`=,;()[]{}<>", c) >= 0
 }

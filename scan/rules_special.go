@@ -47,6 +47,23 @@ func specialRules() []ruleSpec {
 			regex: `(?i)\bcurl\b[^\n]*?\s(?:-H|--header)[ =]?\s*["']?(?:Authorization:\s*(?:Basic|Bearer|Token|Api-Token)\s+|(?:X-[A-Za-z-]*)?(?:Api-?)?(?:Key|Token):\s*)` +
 				`([A-Za-z0-9+/=~@._-]{12,})`,
 			entropy: 3.5, check: lettersAndDigits},
+		// The same header set in configuration or code (YAML, JSON, a
+		// headers map, Header.Set): a hard-coded bearer token. Generic, so
+		// a token of a known format (a JWT, ghp_...) keeps its own rule;
+		// a reference (${TOKEN}, {{ .token }}, "Bearer " + token, %s) has
+		// no token characters after the scheme and does not match.
+		{id: "authorization-header-token", description: "bearer token in an Authorization header set in configuration or code",
+			keywords: []string{"authorization"}, generic: true,
+			regex: `(?i)authorization["'` + "`" + `]?\s*(?::=|=>|[:=,])\s*["'` + "`" + `]?(?:bearer|token)\s+` +
+				`([A-Za-z0-9+/~._-]{16,512}=*)(?:[^A-Za-z0-9+/~._=-]|$)`,
+			entropy: 3.5, check: lettersAndDigits},
+		// RFC 7512 PKCS#11 URIs carry the token PIN in pin-value (pin-source
+		// names a file holding it, a reference). Documentation defaults
+		// (password, 1234) are not reported.
+		{id: "pkcs11-uri-pin", description: "PIN of a PKCS#11 token in a pkcs11: URI (pin-value)",
+			keywords: []string{"pin-value="},
+			regex:    `(?i)\bpkcs11:[^\s"'<>]{0,300}?[?&;]pin-value=([^\s"'&;<>` + "`" + `]{4,128})`,
+			check:    pkcs11Pin},
 		{id: "curl-auth-user", description: "user and password passed to curl -u",
 			keywords: []string{"curl"},
 			regex:    `(?i)\bcurl\b[^\n]*?\s(?:-u|--user)[ =]?\s*["']?[^\s:'"$]{1,64}:([^\s'"$]{6,128})`,
@@ -64,6 +81,16 @@ func specialRules() []ruleSpec {
 			keywords: []string{"ZXlK"}, caseSensitive: true,
 			regex: `\b(ZXlK[A-Za-z0-9+/]{60,}={0,2})`, entropy: 4.0, check: base64JWT},
 	}
+}
+
+// pkcs11Pin rejects a PIN that is a reference, a default password or a
+// token's factory or example PIN.
+func pkcs11Pin(pin string) bool {
+	switch pin {
+	case "0000", "1111", "1234", "12345", "4321", "87654321":
+		return false
+	}
+	return passwordValue(pin)
 }
 
 // kubeSecretData accepts a Secret's data block unless every value is a

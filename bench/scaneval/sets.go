@@ -99,13 +99,30 @@ func setFiles(set string) ([]string, map[string][2]string, error) {
 		kw := envName(rs[0].keyword)
 		env, log := "# "+rs[0].keyword+" settings\n", "[info] connecting to "+rs[0].keyword+"\n"
 		for _, r := range rs {
-			v := envName(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(r.name, "Pat"), "Pattern"), "Regex"))
+			v := envName(valueName(r.name))
 			env += kw + "_" + v + "=" + r.value + "\n"
 			log += "[debug] using " + strings.ToLower(v) + "=" + r.value + "\n"
 		}
 		out[typ] = [2]string{env, log}
 	}
 	return order, out, nil
+}
+
+// valueName is what a configuration would call the value a detector's
+// regex variable captures: its name without the Pat, Pattern or Regex
+// suffix and without a number telling two regexes apart (ngc's keyPat1 and
+// keyPat2 are both keys: "key", not "key_pat1"). A bare "api" is
+// datadogtoken's apiPat, its API key: "api_key", as the service names it
+// (DD_API_KEY); a variable named only API holds an endpoint in real code.
+func valueName(v string) string {
+	v = strings.TrimRight(v, "0123456789")
+	for _, suffix := range []string{"Pattern", "Regex", "Pat"} {
+		v = strings.TrimSuffix(v, suffix)
+	}
+	if strings.EqualFold(v, "api") {
+		return "apiKey"
+	}
+	return v
 }
 
 // envName turns apiSecret or api-secret into API_SECRET.

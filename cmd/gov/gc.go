@@ -23,3 +23,13 @@ func fitGC(n int) {
 		debug.SetGCPercent(100)
 	}
 }
+
+// historyGC makes the collector run more often during a history scan: its
+// live heap is small and steady (compiled rules, the keyword automaton,
+// findings) while every commit's diff is short-lived garbage, so at Go's
+// default the heap peaks at twice the live set for nothing. At 50 a scan of
+// this repository's history peaked about 2.5 MB lower for about 4% more CPU
+// (bench/scan-history.sh).
+func historyGC() {
+	debug.SetGCPercent(50)
+}

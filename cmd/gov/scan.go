@@ -103,6 +103,7 @@ func runScan(cmd *cobra.Command, f *scanFlags, path string) error {
 	case f.patch != "":
 		findings, st, err = scanPatchFile(cmd, s, f.patch)
 	case f.git || f.gitRange != "":
+		historyGC()
 		bar := newProgress(cmd.ErrOrStderr(), f.noProgress)
 		findings, st, err = s.ScanGitStats(cmd.Context(), path, f.gitRange, bar.update)
 		bar.done()

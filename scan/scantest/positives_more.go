@@ -178,6 +178,15 @@ func (g *Gen) moreMakers() []func() Sample {
 				Value: "curl -sS -H 'Authorization: Bearer " + tk + "' https://api.acme-corp.io/v1/items"}
 		},
 		func() Sample {
+			tk := g.S(Alnum, 24) + "." + g.S(B64URL, 16)
+			return Sample{Rule: "authorization-header-token", Name: "authorization", Secret: tk, Value: "Bearer " + tk}
+		},
+		func() Sample {
+			pin := g.S(Digits, 4) + g.S(Alnum, 6)
+			return Sample{Rule: "pkcs11-uri-pin", Name: "hsm_key_uri", Secret: pin,
+				Value: "pkcs11:token=signing-hsm;object=release-key;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=" + pin}
+		},
+		func() Sample {
 			pw := g.S(Alnum, 18)
 			return Sample{Rule: "curl-auth-user", Name: "cmd", Secret: pw,
 				Value: "curl -fsS -u deploy:" + pw + " https://repo.acme-corp.io/upload"}
