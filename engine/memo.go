@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"crypto/sha256"
+	"hash"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -261,29 +263,80 @@ func (p *memoPlan) need(path []string) (whole, below bool) {
 	return false, below
 }
 
-// prune is v (found at path in input) without the object members no read
-// reaches; arrays and other values are kept whole.
-func (p *memoPlan) prune(v ast.Value, path []string) ast.Value {
-	if whole, _ := p.need(path); whole {
-		return v
+// digest hashes v, the input document, without the object members no
+// read reaches (arrays and values other than objects are hashed whole).
+// The encoding is prefix-free (tagged, strings length-prefixed, objects
+// and arrays terminated), so two inputs share a digest only if they agree
+// on every part hashed.
+func (p *memoPlan) digest(v ast.Value) [sha256.Size]byte {
+	h := sha256.New()
+	buf := p.appendValue(make([]byte, 0, 4096), v, []string{}, true, h)
+	_, _ = h.Write(buf)
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+func appendString(b []byte, tag byte, s string) []byte {
+	b = append(b, tag)
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	return append(b, s...)
+}
+
+// appendValue encodes v (at path; pruned when prune) onto b, flushing b
+// into h as it grows.
+func (p *memoPlan) appendValue(b []byte, v ast.Value, path []string, prune bool, h hash.Hash) []byte {
+	if len(b) > 64<<10 {
+		_, _ = h.Write(b)
+		b = b[:0]
 	}
-	obj, ok := v.(ast.Object)
-	if !ok {
-		return v
+	if prune {
+		if whole, _ := p.need(path); whole {
+			prune = false
+		}
 	}
-	out := ast.NewObject()
-	obj.Foreach(func(k, val *ast.Term) {
-		s, ok := k.Value.(ast.String)
-		if !ok {
-			out.Insert(k, val)
-			return
+	switch v := v.(type) {
+	case ast.Null:
+		return append(b, 'z')
+	case ast.Boolean:
+		if v {
+			return append(b, 't')
 		}
-		child := append(slices.Clip(path), string(s))
-		if whole, below := p.need(child); whole || below {
-			out.Insert(k, ast.NewTerm(p.prune(val.Value, child)))
+		return append(b, 'f')
+	case ast.Number:
+		return appendString(b, 'n', string(v))
+	case ast.String:
+		return appendString(b, 's', string(v))
+	case *ast.Array:
+		b = append(b, 'a')
+		for i := range v.Len() {
+			b = p.appendValue(b, v.Elem(i).Value, nil, false, h)
 		}
-	})
-	return out
+		return append(b, 'e')
+	case ast.Object:
+		b = append(b, 'o')
+		v.Foreach(func(k, val *ast.Term) {
+			if !prune {
+				b = p.appendValue(b, k.Value, nil, false, h)
+				b = p.appendValue(b, val.Value, nil, false, h)
+				return
+			}
+			s, ok := k.Value.(ast.String)
+			if !ok {
+				b = p.appendValue(b, k.Value, nil, false, h)
+				b = p.appendValue(b, val.Value, nil, false, h)
+				return
+			}
+			child := append(slices.Clip(path), string(s))
+			if whole, below := p.need(child); whole || below {
+				b = appendString(b, 's', string(s))
+				b = p.appendValue(b, val.Value, child, true, h)
+			}
+		})
+		return append(b, 'e')
+	}
+	return appendString(b, 'x', v.String())
 }
 
 // runMemo is run, answered from in.Memo when an input alike was evaluated.
@@ -305,7 +358,7 @@ func (e *Engine) runMemo(ctx context.Context, in Input, now time.Time) (*outcome
 	if err != nil {
 		return nil, err
 	}
-	key := memoKey{e: e, q: q, risk: risk, sum: sha256.Sum256([]byte(plan.prune(input, nil).String()))}
+	key := memoKey{e: e, q: q, risk: risk, sum: plan.digest(input)}
 	if len(drop) > 0 {
 		var names []string
 		for pp := range drop {
