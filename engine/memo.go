@@ -72,6 +72,38 @@ type memoKey struct {
 type memoPlan struct {
 	off   string     // why the memo is not used ("" when it is)
 	reads [][]string // constant paths into input some rule reads ([] : all of it)
+	tree  *readTree  // reads as a tree, nil when input is read whole
+}
+
+// readTree is the parts of an object read: whole, or the members in kids.
+type readTree struct {
+	whole bool
+	kids  map[string]*readTree
+}
+
+func (p *memoPlan) buildTree() {
+	root := &readTree{}
+	for _, r := range p.reads {
+		n := root
+		for _, k := range r {
+			if n.whole {
+				break
+			}
+			if n.kids == nil {
+				n.kids = map[string]*readTree{}
+			}
+			c := n.kids[k]
+			if c == nil {
+				c = &readTree{}
+				n.kids[k] = c
+			}
+			n = c
+		}
+		n.whole, n.kids = true, nil
+	}
+	if !root.whole {
+		p.tree = root
+	}
 }
 
 func (m *Memo) plan(e *Engine) *memoPlan {
@@ -218,6 +250,7 @@ func planMemo(modules map[string]*ast.Module) *memoPlan {
 		}
 		vis.Walk(m)
 	}
+	p.buildTree()
 	return p
 }
 
@@ -247,22 +280,6 @@ func inputPath(t *ast.Term) (path []string, whole bool) {
 	return nil, false
 }
 
-// need reports whether some read covers path whole (a read of path or of
-// a part above it) and whether some read goes below it.
-func (p *memoPlan) need(path []string) (whole, below bool) {
-	for _, r := range p.reads {
-		n := min(len(r), len(path))
-		if !slices.Equal(r[:n], path[:n]) {
-			continue
-		}
-		if len(r) <= len(path) {
-			return true, true
-		}
-		below = true
-	}
-	return false, below
-}
-
 // digest hashes v, the input document, without the object members no
 // read reaches (arrays and values other than objects are hashed whole).
 // The encoding is prefix-free (tagged, strings length-prefixed, objects
@@ -270,7 +287,7 @@ func (p *memoPlan) need(path []string) (whole, below bool) {
 // on every part hashed.
 func (p *memoPlan) digest(v ast.Value) [sha256.Size]byte {
 	h := sha256.New()
-	buf := p.appendValue(make([]byte, 0, 4096), v, []string{}, true, h)
+	buf := appendValue(make([]byte, 0, 4096), v, p.tree, h)
 	_, _ = h.Write(buf)
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
@@ -284,17 +301,16 @@ func appendString(b []byte, tag byte, s string) []byte {
 	return append(b, s...)
 }
 
-// appendValue encodes v (at path; pruned when prune) onto b, flushing b
-// into h as it grows.
-func (p *memoPlan) appendValue(b []byte, v ast.Value, path []string, prune bool, h hash.Hash) []byte {
+// appendValue encodes v onto b, flushing b into h as it grows; when read
+// is set (and not whole), the members of an object it does not name are
+// left out.
+func appendValue(b []byte, v ast.Value, read *readTree, h hash.Hash) []byte {
 	if len(b) > 64<<10 {
 		_, _ = h.Write(b)
 		b = b[:0]
 	}
-	if prune {
-		if whole, _ := p.need(path); whole {
-			prune = false
-		}
+	if read != nil && read.whole {
+		read = nil
 	}
 	switch v := v.(type) {
 	case ast.Null:
@@ -311,27 +327,21 @@ func (p *memoPlan) appendValue(b []byte, v ast.Value, path []string, prune bool,
 	case *ast.Array:
 		b = append(b, 'a')
 		for i := range v.Len() {
-			b = p.appendValue(b, v.Elem(i).Value, nil, false, h)
+			b = appendValue(b, v.Elem(i).Value, nil, h)
 		}
 		return append(b, 'e')
 	case ast.Object:
 		b = append(b, 'o')
 		v.Foreach(func(k, val *ast.Term) {
-			if !prune {
-				b = p.appendValue(b, k.Value, nil, false, h)
-				b = p.appendValue(b, val.Value, nil, false, h)
-				return
-			}
 			s, ok := k.Value.(ast.String)
-			if !ok {
-				b = p.appendValue(b, k.Value, nil, false, h)
-				b = p.appendValue(b, val.Value, nil, false, h)
+			if read == nil || !ok {
+				b = appendValue(b, k.Value, nil, h)
+				b = appendValue(b, val.Value, nil, h)
 				return
 			}
-			child := append(slices.Clip(path), string(s))
-			if whole, below := p.need(child); whole || below {
+			if c := read.kids[string(s)]; c != nil {
 				b = appendString(b, 's', string(s))
-				b = p.appendValue(b, val.Value, child, true, h)
+				b = appendValue(b, val.Value, c, h)
 			}
 		})
 		return append(b, 'e')
