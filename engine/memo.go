@@ -34,15 +34,16 @@ import (
 // modules call a nondeterministic or time-dependent builtin (time.now_ns,
 // http.send, rand.intn, io.jwt.decode_verify, ...): their results depend
 // on more than the input. Evaluation errors (timeouts included) are never
-// remembered. Memory is bounded: past max entries, an arbitrary entry is
+// remembered. An input being evaluated is evaluated once: others alike
+// wait for it (so the count of answers is that of inputs alike, whatever
+// the order). Memory is bounded: past max entries, an arbitrary entry is
 // dropped for each one added. A Memo is safe for concurrent use and may
 // serve several engines.
 type Memo struct {
 	max          int
 	mu           sync.Mutex
 	plans        map[*Engine]*memoPlan
-	entries      map[memoKey][]result
-	risks        map[memoKey]string
+	entries      map[memoKey]*memoEntry
 	hits, misses atomic.Int64
 }
 
@@ -51,7 +52,7 @@ func NewMemo(max int) *Memo {
 	if max <= 0 {
 		max = 1 << 15
 	}
-	return &Memo{max: max, plans: map[*Engine]*memoPlan{}, entries: map[memoKey][]result{}, risks: map[memoKey]string{}}
+	return &Memo{max: max, plans: map[*Engine]*memoPlan{}, entries: map[memoKey]*memoEntry{}}
 }
 
 // Stats are how many evaluations the memo answered and how many it did not.
@@ -59,6 +60,15 @@ func (m *Memo) Stats() (hits, misses int64) { return m.hits.Load(), m.misses.Loa
 
 // Off says why m is not used for e ("" when it is).
 func (m *Memo) Off(e *Engine) string { return m.plan(e).off }
+
+// memoEntry is one input's results, ready when done is closed (failed:
+// its evaluation failed and it is no longer in the memo).
+type memoEntry struct {
+	done    chan struct{}
+	results []result
+	risk    string
+	failed  bool
+}
 
 type memoKey struct {
 	e    *Engine
@@ -377,33 +387,49 @@ func (e *Engine) runMemo(ctx context.Context, in Input, now time.Time) (*outcome
 		slices.Sort(names)
 		key.drop = strings.Join(names, "\x00")
 	}
-	m.mu.Lock()
-	rs, ok := m.entries[key]
-	outRisk := m.risks[key]
-	m.mu.Unlock()
-	if ok {
-		m.hits.Add(1)
-		return &outcome{results: cloneResults(rs), risk: outRisk}, nil
-	}
-	m.misses.Add(1)
-	out, err := e.run(ctx, in, now)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	if _, ok := m.entries[key]; !ok {
-		for k := range m.entries {
-			if len(m.entries) < m.max {
-				break
+	for {
+		m.mu.Lock()
+		ent, ok := m.entries[key]
+		if !ok {
+			// This evaluation computes it; others asking meanwhile wait.
+			ent = &memoEntry{done: make(chan struct{})}
+			for k := range m.entries {
+				if len(m.entries) < m.max {
+					break
+				}
+				delete(m.entries, k)
 			}
-			delete(m.entries, k)
-			delete(m.risks, k)
+			m.entries[key] = ent
 		}
-		m.entries[key] = cloneResults(out.results)
-		m.risks[key] = out.risk
+		m.mu.Unlock()
+		if ok {
+			select {
+			case <-ent.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			if ent.failed {
+				continue // its evaluation failed and was forgotten: try again
+			}
+			m.hits.Add(1)
+			return &outcome{results: cloneResults(ent.results), risk: ent.risk}, nil
+		}
+		m.misses.Add(1)
+		out, err := e.run(ctx, in, now)
+		if err != nil {
+			m.mu.Lock()
+			if m.entries[key] == ent {
+				delete(m.entries, key)
+			}
+			m.mu.Unlock()
+			ent.failed = true
+			close(ent.done)
+			return nil, err
+		}
+		ent.results, ent.risk = cloneResults(out.results), out.risk
+		close(ent.done)
+		return out, nil
 	}
-	m.mu.Unlock()
-	return out, nil
 }
 
 // cloneResults copies rs so that applying exceptions and deciding (which

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,5 +181,39 @@ func TestMemoBounded(t *testing.T) {
 	m.mu.Unlock()
 	if n > 2 {
 		t.Errorf("%d entries, want at most 2", n)
+	}
+}
+
+// TestMemoEvaluatesOnceUnderConcurrency: requests alike asked at once
+// are evaluated once, the others wait for that answer, so the count of
+// answers does not depend on timing (gov simulate reports it).
+func TestMemoEvaluatesOnceUnderConcurrency(t *testing.T) {
+	// Slow enough (milliseconds) for the requests to overlap.
+	src := "package gov.slow\n\ndeny contains \"slow\" if count([y | some y in numbers.range(1, 20000); y > 0]) > 0\n"
+	e := mustEngine(t, policyBundle(map[string]string{"policies/slow.rego": src}))
+	p := mkPatch(modified("a.py", added(1, "x")...))
+	start := make(chan struct{})
+	m := NewMemo(0)
+	const n = 16
+	got := make([]Outcome, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			d, err := e.Evaluate(context.Background(), Input{Request: Request{RequestID: strconv.Itoa(i)}, Patch: p, Now: testNow, Memo: m})
+			if err == nil {
+				got[i] = d.Decision
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, d := range got {
+		if d != Deny {
+			t.Errorf("request %d: %q, want deny", i, d)
+		}
+	}
+	if hits, misses := m.Stats(); hits != n-1 || misses != 1 {
+		t.Errorf("memo hits, misses %d, %d, want %d, 1", hits, misses, n-1)
 	}
 }
