@@ -33,6 +33,9 @@ type Input struct {
 	Enforcement string
 	// Now is the evaluation time (exception expiry, evaluated_at); zero means time.Now().
 	Now time.Time
+	// Memo, when set, answers the policies' results for an input alike one
+	// it saw (see Memo); nil evaluates every time.
+	Memo *Memo
 }
 
 // result is a violation before exceptions and enforcement, with the
@@ -87,7 +90,7 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Decision, error) {
 		ctx, cancel = context.WithTimeout(ctx, defaultTimeout)
 		defer cancel()
 	}
-	out, err := e.run(ctx, in, now)
+	out, err := e.runMemo(ctx, in, now)
 	if err != nil {
 		return nil, err
 	}

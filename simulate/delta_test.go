@@ -151,8 +151,8 @@ func simulateBoth(t *testing.T, candidate, baseline *engine.Engine, recs []evide
 		t.Fatalf("%d under both + %d once != %d", fast.Reevaluated, fast.Unaffected, fast.Total)
 	}
 	a, b := *fast, *full
-	a.Reevaluated, a.Unaffected, a.Delta = 0, 0, Delta{}
-	b.Reevaluated, b.Unaffected, b.Delta = 0, 0, Delta{}
+	a.Reevaluated, a.Unaffected, a.Delta, a.Reused = 0, 0, Delta{}, 0
+	b.Reevaluated, b.Unaffected, b.Delta, b.Reused = 0, 0, Delta{}, 0
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("with the delta (%d of %d under both, %+v) the report differs from evaluating all:\n%s\nwant\n%s",
 			fast.Reevaluated, fast.Total, fast.Delta, Text(&a), Text(&b))
@@ -253,6 +253,51 @@ func TestSharedPackageOrDataChangeReevaluates(t *testing.T) {
 				if strings.HasSuffix(rec.Request.RequestID, "-python-fix") && !changed[rec.Request.RequestID] {
 					t.Errorf("%s: not reported changed (%d of %d evaluated under both)", rec.Request.RequestID, r.Reevaluated, r.Total)
 				}
+			}
+		})
+	}
+}
+
+// recurringRego warns on Python patches for an error seen more than
+// eight times (simtest's error_context.count): requests with the same
+// patch and environment differ in it.
+const recurringRego = `# METADATA
+# scope: package
+# custom:
+#   applies_to:
+#     languages: ["python"]
+package gov.custom.recurring
+
+warn contains "a recurring error" if {
+	object.get(input, ["request", "error_context", "count"], 0) > 8
+}
+`
+
+// TestMemoMatchesEvaluatingAll: with requests alike in what the policies
+// read evaluated once per bundle (engine.Memo), the report is the one
+// evaluating every request afresh under both bundles, over records whose
+// patches repeat across services and environments, for changes whose
+// rules read the request's error_context (through object.get), the
+// request (a declarative rule) or only the patch.
+func TestMemoMatchesEvaluatingAll(t *testing.T) {
+	recs := generated(160)
+	base := engineFor(t, bundleDir(t, baseFiles()))
+	const rule = `rules: [{id: "prod-config", message: "config in production", action: "require_approval",
+	conditions: [{field: "environment", operator: "equals", value: "production"}, {field: "files", operator: "glob", value: "config/**"}]}]
+`
+	for _, tc := range []struct {
+		name  string
+		edits map[string]string
+	}{
+		{"error_context read with object.get", map[string]string{"policies/recurring.rego": recurringRego}},
+		{"declarative rule on the environment", map[string]string{"rules.cue": rule}},
+		{"gated package edited", map[string]string{"policies/py.rego": strings.Replace(pyRego, "shared.risky(l.text)", `contains(l.text, "None")`, 1)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			candidate := engineFor(t, bundleDir(t, with(tc.edits)))
+			r := simulateBoth(t, candidate, base, recs)
+			if r.Reused == 0 || len(r.Rules) == 0 {
+				t.Errorf("%d evaluation(s) reused, rules %v: want some of each", r.Reused, r.Rules)
 			}
 		})
 	}

@@ -71,6 +71,9 @@ func Text(r *Report) string {
 	}
 	fmt.Fprintf(&b, "requests:  %d re-evaluated, %d changed, %d error(s), %d skipped\n", r.Total, r.Changed, r.Errors, len(r.Skipped))
 	fmt.Fprintf(&b, "evaluated: %d under both bundles, %d under the baseline only (%s)\n", r.Reevaluated, r.Unaffected, deltaText(r.Delta))
+	if r.Reused > 0 {
+		fmt.Fprintf(&b, "reused:    %d evaluation(s) of a request alike in all the policies read\n", r.Reused)
+	}
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	if len(r.Transitions) > 0 {
 		fmt.Fprintln(tw, "transitions:")

@@ -32,6 +32,10 @@ type Report struct {
 	// Their sum is Total.
 	Reevaluated int `json:"reevaluated"`
 	Unaffected  int `json:"unaffected"`
+	// Reused counts the evaluations whose policy results were those of an
+	// earlier request alike in every part of the input a policy reads
+	// (see engine.Memo); 0 with --evaluate-all.
+	Reused int `json:"reused"`
 	// Delta is what differs between the bundles' policies.
 	Delta Delta `json:"delta"`
 	// Skipped names each input that could not be read; it is not counted anywhere else.

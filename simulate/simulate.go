@@ -56,7 +56,8 @@ type Options struct {
 	// Workers evaluate in parallel; <= 0 means GOMAXPROCS.
 	Workers int
 	// EvaluateAll evaluates every request under both bundles, also those
-	// that no package differing between them applies to (see engine.Delta).
+	// that no package differing between them applies to (see engine.Delta),
+	// and evaluates each request's policies afresh (no engine.Memo).
 	EvaluateAll bool
 }
 
@@ -104,6 +105,12 @@ func Run(ctx context.Context, candidate, baseline *engine.Engine, src Source, op
 	if !sameRevision(candidate, baseline) && !opt.EvaluateAll {
 		pair.delta = engine.Compare(candidate, baseline)
 	}
+	if !opt.EvaluateAll {
+		// Recorded requests repeat: the same patch to the same kind of
+		// service differs only in fields no policy reads (request_id, the
+		// time), and is evaluated once per bundle (see engine.Memo).
+		pair.memo = engine.NewMemo(0)
+	}
 	jobs := make(chan job, 4*workers)
 	results := make(chan outcome, 4*workers)
 	var wg sync.WaitGroup
@@ -144,7 +151,12 @@ func Run(ctx context.Context, candidate, baseline *engine.Engine, src Source, op
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
-	return agg.report(skipped), nil
+	r := agg.report(skipped)
+	if pair.memo != nil {
+		hits, _ := pair.memo.Stats()
+		r.Reused = int(hits)
+	}
+	return r, nil
 }
 
 // deltaOf is the report's account of d.
@@ -163,6 +175,7 @@ func deltaOf(d *engine.Delta, opt Options) Delta {
 type pair struct {
 	candidate, baseline *engine.Engine
 	delta               *engine.Delta
+	memo                *engine.Memo // nil: every evaluation runs the policies
 }
 
 // evaluate runs one item under both engines, parsing its patch once; an
@@ -180,7 +193,7 @@ func (pr pair) evaluate(ctx context.Context, j job) outcome {
 	}
 	in := engine.Input{
 		Request: j.item.Request, Patch: p, Findings: j.item.Findings,
-		Enforcement: j.item.Enforcement, Now: j.item.Now,
+		Enforcement: j.item.Enforcement, Now: j.item.Now, Memo: pr.memo,
 	}
 	switch {
 	case sameRevision(candidate, baseline):

@@ -56,7 +56,11 @@ applies to (by its applies_to; nor a package reading one that differs) is
 evaluated under the baseline only, whose decision the candidate would
 make; when the data differ (gov.cue, rules, roles, workflows, exceptions)
 every request is evaluated under both, as with --evaluate-all. The report
-counts both kinds.
+counts both kinds. Requests alike in every part of the input the policies
+read (the same patch and environment, say, with another request_id and
+time) are evaluated once per bundle; exceptions, enforcement and
+approvals are still applied to each. --evaluate-all evaluates every
+request afresh.
 
 A request that fails to evaluate is an "error" outcome, never allow. Corrupt
 or truncated records are named on stderr and skipped, never counted.
