@@ -15,6 +15,7 @@ import (
 func main() {
 	n := flag.Int("n", 10000, "number of records")
 	dir := flag.String("dir", "", "audit directory to write into")
+	distinct := flag.Bool("distinct", false, "every record's patch differs (hunks at lines no other record uses)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "simgen: -dir is required")
@@ -22,7 +23,11 @@ func main() {
 	}
 	// One a minute, the last one now.
 	start := time.Now().UTC().Add(-time.Duration(*n) * time.Minute)
-	if err := simtest.Generate(evidence.Store{Dir: *dir}, *n, start); err != nil {
+	gen := simtest.Generate
+	if *distinct {
+		gen = simtest.GenerateDistinct
+	}
+	if err := gen(evidence.Store{Dir: *dir}, *n, start); err != nil {
 		fmt.Fprintln(os.Stderr, "simgen:", err)
 		os.Exit(1)
 	}
