@@ -142,6 +142,9 @@ type pgRow struct {
 	kind, digest string
 	atNs         int64
 	body         []byte
+	// sum is the SHA-256 of body: a record's digest, the chain's hash of
+	// the body; computed once, where the row is made.
+	sum [sha256.Size]byte
 	// summary is a record's RecordSummary (JSON); "" for other rows.
 	summary string
 }
@@ -173,7 +176,7 @@ func recordRow(data []byte, rec Record) (pgRow, error) {
 		return pgRow{}, err
 	}
 	sum := sha256.Sum256(data)
-	return pgRow{"record", hex.EncodeToString(sum[:]), ns, data, summary}, nil
+	return pgRow{kind: "record", digest: hex.EncodeToString(sum[:]), atNs: ns, body: data, sum: sum, summary: summary}, nil
 }
 
 // Import adds records as their exact bytes (each checked as a record file
@@ -191,7 +194,7 @@ func (s *PGStore) Import(items []RawRecord) (int, error) {
 		}
 		rows = append(rows, row)
 		if it.Bundle != nil {
-			rows = append(rows, pgRow{"evidence", row.digest, row.atNs, it.Bundle, ""})
+			rows = append(rows, pgRow{kind: "evidence", digest: row.digest, atNs: row.atNs, body: it.Bundle, sum: sha256.Sum256(it.Bundle)})
 		}
 	}
 	return s.insert(rows)

@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
 	"sync"
 )
@@ -34,20 +33,22 @@ type chainRows struct {
 }
 
 // chain links rows after the head (seq, prev), leaving out those held (by
-// kind/digest: the SHA-256 of their body) and repeats within rows; added
-// counts the records linked. A held row with other content is an error.
+// kind/digest: the SHA-256 of their body, pgRow.sum) and repeats within
+// rows; added counts the records linked. A held row with other content is
+// an error.
 func chain(rows []pgRow, seq int64, prev []byte, held map[string][]byte) (out chainRows, added int, err error) {
-	for _, r := range rows {
-		sum := sha256.Sum256(r.body)
+	for i := range rows {
+		r := &rows[i]
+		sum := r.sum[:]
 		if have, ok := held[r.kind+"/"+r.digest]; ok {
-			if !bytes.Equal(have, sum[:]) {
+			if !bytes.Equal(have, sum) {
 				return out, 0, fmt.Errorf("%s of sha256:%s exists with other content", r.kind, r.digest)
 			}
 			continue
 		}
-		held[r.kind+"/"+r.digest] = sum[:]
+		held[r.kind+"/"+r.digest] = sum
 		seq++
-		hash := chainHash(prev, seq, r.kind, r.digest, r.atNs, sum[:], r.summary)
+		hash := chainHash(prev, seq, r.kind, r.digest, r.atNs, sum, r.summary)
 		var summary *string
 		if r.kind == "record" {
 			summary = &r.summary
