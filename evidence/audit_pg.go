@@ -31,6 +31,8 @@ type PGStore struct {
 	batch writeBatcher
 	// head is the chain's head as this store last left it.
 	head headCache
+	// params is the buffer a batch's parameters are encoded into.
+	params paramBuf
 	// writeTimeout bounds one write (0: defaultWriteTimeout).
 	writeTimeout time.Duration
 }

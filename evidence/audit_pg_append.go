@@ -14,9 +14,12 @@ const insertRows = `INSERT INTO gov_audit (seq, kind, digest, at_ns, body, summa
 // lock held across it) if and only if the chain's head is still ($11,
 // $12): the head moves to ($9, $10) and the rows go in together, or
 // neither happens. A writer that moved the head first (a replica, a
-// prune) makes it append nothing; a row held already makes it fail.
+// prune) makes it append nothing; a row held already makes it fail; so
+// does a batch whose arrays do not hold one row for each step the head
+// moves. Its parameters are encoded by appendParams.
 const appendRows = `WITH head AS (
-		UPDATE gov_audit_head SET seq = $9, hash = $10 WHERE seq = $11 AND hash = $12 RETURNING 1),
+		UPDATE gov_audit_head SET seq = $9, hash = $10
+		WHERE seq = $11 AND hash = $12 AND $9 = $11 + cardinality($1::bigint[]) RETURNING 1),
 	added AS (
 		INSERT INTO gov_audit (seq, kind, digest, at_ns, body, summary, prev_hash, hash)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bytea[], $6::text[], $7::bytea[], $8::bytea[])
@@ -108,11 +111,9 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 		return s.insert(rows)
 	}
 	last := len(out.seq) - 1
-	var n int64
 	ctx, cancel := s.writeCtx()
 	defer cancel()
-	err = s.pool.QueryRow(ctx, appendRows, out.seq, out.kind, out.digest, out.atNs, out.body, out.summary, out.prevHash, out.hash,
-		out.seq[last], out.hash[last], seq, prev).Scan(&n)
+	n, err := s.execAppend(ctx, out, seq, prev)
 	if err != nil || n != int64(len(out.seq)) {
 		return s.insert(rows)
 	}
