@@ -40,6 +40,9 @@ type chainRows struct {
 // rows; added counts the records linked. A held row with other content is
 // an error.
 func chain(rows []pgRow, seq int64, prev []byte, held map[string][]byte) (out chainRows, added int, err error) {
+	n := len(rows)
+	out = chainRows{seq: make([]int64, 0, n), atNs: make([]int64, 0, n), kind: make([]string, 0, n), digest: make([]string, 0, n),
+		body: make([][]byte, 0, n), prevHash: make([][]byte, 0, n), hash: make([][]byte, 0, n), summary: make([]*string, 0, n)}
 	for i := range rows {
 		r := &rows[i]
 		sum := r.sum[:]

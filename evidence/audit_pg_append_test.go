@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestPGAppendFromStaleHead: a store whose idea of the chain's head is
@@ -210,5 +212,59 @@ func TestPGAppendEncodingRoundTrips(t *testing.T) {
 	}
 	if r, err := s.VerifyChain(); err != nil || len(r.Problems) > 0 || r.Rows != 2+len(rows) {
 		t.Fatalf("chain after another write: %+v %v", r, err)
+	}
+}
+
+// TestPGBatchFailsEveryWriter: concurrent Writes gathered into batches
+// (one channel per batch) all get their batch's error when it fails: none
+// reports a record written that is not committed. Once the database takes
+// writes again, every Write that returns nil has its record, and the
+// chain verifies.
+func TestPGBatchFailsEveryWriter(t *testing.T) {
+	s, url := openPG(t)
+	s.writeTimeout = time.Second
+	if _, err := s.Write(record("before", t0)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT seq FROM gov_audit_head FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	writeAll := func(prefix string) []error {
+		errs := make([]error, 24)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() {
+				_, errs[i] = s.Write(record(fmt.Sprintf("%s-%d", prefix, i), t0))
+			})
+		}
+		wg.Wait()
+		return errs
+	}
+	for i, err := range writeAll("locked") {
+		if err == nil {
+			t.Errorf("Write %d reported success while the chain's head was locked", i)
+		}
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(writeAll("free")...); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(contents(t, s, time.Time{})); n != 1+24 {
+		t.Fatalf("%d records, want %d (none of those refused)", n, 1+24)
+	}
+	if r, err := s.VerifyChain(); err != nil || len(r.Problems) > 0 {
+		t.Fatalf("chain: %+v %v", r, err)
 	}
 }
