@@ -136,7 +136,19 @@ func (s *PGStore) writeCtx() (context.Context, context.CancelFunc) {
 // under the store's name: <name>/<yyyy>/<mm>/<digest>.json.
 func (s *PGStore) path(t time.Time, digest string) string {
 	t = t.UTC()
-	return s.name + "/" + t.Format("2006") + "/" + t.Format("01") + "/" + digest + ".json"
+	y, m, _ := t.Date()
+	if y < 1000 || y > 9999 {
+		return s.name + "/" + t.Format("2006") + "/" + t.Format("01") + "/" + digest + ".json"
+	}
+	// What the line above writes, without two layouts parsed per record.
+	b := make([]byte, 0, len(s.name)+len("/2006/01/")+len(digest)+len(".json"))
+	b = append(b, s.name...)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(y), 10)
+	b = append(b, '/', byte('0'+m/10), byte('0'+m%10), '/')
+	b = append(b, digest...)
+	b = append(b, ".json"...)
+	return string(b)
 }
 
 // pgRow is a row to insert into the chain.
