@@ -145,7 +145,7 @@ func (s *PGStore) path(t time.Time, digest string) string {
 	b = append(b, s.name...)
 	b = append(b, '/')
 	b = strconv.AppendInt(b, int64(y), 10)
-	b = append(b, '/', byte('0'+m/10), byte('0'+m%10), '/')
+	b = append(b, '/', "0123456789"[m/10], "0123456789"[m%10], '/')
 	b = append(b, digest...)
 	b = append(b, ".json"...)
 	return string(b)
