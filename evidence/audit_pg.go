@@ -31,6 +31,8 @@ type PGStore struct {
 	batch writeBatcher
 	// head is the chain's head as this store last left it.
 	head headCache
+	// params is the buffer a batch's parameters are encoded into.
+	params paramBuf
 	// writeTimeout bounds one write (0: defaultWriteTimeout).
 	writeTimeout time.Duration
 }
@@ -134,7 +136,19 @@ func (s *PGStore) writeCtx() (context.Context, context.CancelFunc) {
 // under the store's name: <name>/<yyyy>/<mm>/<digest>.json.
 func (s *PGStore) path(t time.Time, digest string) string {
 	t = t.UTC()
-	return s.name + "/" + t.Format("2006") + "/" + t.Format("01") + "/" + digest + ".json"
+	y, m, _ := t.Date()
+	if y < 1000 || y > 9999 {
+		return s.name + "/" + t.Format("2006") + "/" + t.Format("01") + "/" + digest + ".json"
+	}
+	// What the line above writes, without two layouts parsed per record.
+	b := make([]byte, 0, len(s.name)+len("/2006/01/")+len(digest)+len(".json"))
+	b = append(b, s.name...)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(y), 10)
+	b = append(b, '/', "0123456789"[m/10], "0123456789"[m%10], '/')
+	b = append(b, digest...)
+	b = append(b, ".json"...)
+	return string(b)
 }
 
 // pgRow is a row to insert into the chain.
@@ -142,6 +156,9 @@ type pgRow struct {
 	kind, digest string
 	atNs         int64
 	body         []byte
+	// sum is the SHA-256 of body: a record's digest, the chain's hash of
+	// the body; computed once, where the row is made.
+	sum [sha256.Size]byte
 	// summary is a record's RecordSummary (JSON); "" for other rows.
 	summary string
 }
@@ -173,7 +190,7 @@ func recordRow(data []byte, rec Record) (pgRow, error) {
 		return pgRow{}, err
 	}
 	sum := sha256.Sum256(data)
-	return pgRow{"record", hex.EncodeToString(sum[:]), ns, data, summary}, nil
+	return pgRow{kind: "record", digest: hex.EncodeToString(sum[:]), atNs: ns, body: data, sum: sum, summary: summary}, nil
 }
 
 // Import adds records as their exact bytes (each checked as a record file
@@ -191,7 +208,7 @@ func (s *PGStore) Import(items []RawRecord) (int, error) {
 		}
 		rows = append(rows, row)
 		if it.Bundle != nil {
-			rows = append(rows, pgRow{"evidence", row.digest, row.atNs, it.Bundle, ""})
+			rows = append(rows, pgRow{kind: "evidence", digest: row.digest, atNs: row.atNs, body: it.Bundle, sum: sha256.Sum256(it.Bundle)})
 		}
 	}
 	return s.insert(rows)

@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
 	"sync"
 )
@@ -15,9 +14,12 @@ const insertRows = `INSERT INTO gov_audit (seq, kind, digest, at_ns, body, summa
 // lock held across it) if and only if the chain's head is still ($11,
 // $12): the head moves to ($9, $10) and the rows go in together, or
 // neither happens. A writer that moved the head first (a replica, a
-// prune) makes it append nothing; a row held already makes it fail.
+// prune) makes it append nothing; a row held already makes it fail; so
+// does a batch whose arrays do not hold one row for each step the head
+// moves. Its parameters are encoded by appendParams.
 const appendRows = `WITH head AS (
-		UPDATE gov_audit_head SET seq = $9, hash = $10 WHERE seq = $11 AND hash = $12 RETURNING 1),
+		UPDATE gov_audit_head SET seq = $9, hash = $10
+		WHERE seq = $11 AND hash = $12 AND $9 = $11 + cardinality($1::bigint[]) RETURNING 1),
 	added AS (
 		INSERT INTO gov_audit (seq, kind, digest, at_ns, body, summary, prev_hash, hash)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bytea[], $6::text[], $7::bytea[], $8::bytea[])
@@ -34,20 +36,25 @@ type chainRows struct {
 }
 
 // chain links rows after the head (seq, prev), leaving out those held (by
-// kind/digest: the SHA-256 of their body) and repeats within rows; added
-// counts the records linked. A held row with other content is an error.
+// kind/digest: the SHA-256 of their body, pgRow.sum) and repeats within
+// rows; added counts the records linked. A held row with other content is
+// an error.
 func chain(rows []pgRow, seq int64, prev []byte, held map[string][]byte) (out chainRows, added int, err error) {
-	for _, r := range rows {
-		sum := sha256.Sum256(r.body)
+	n := len(rows)
+	out = chainRows{seq: make([]int64, 0, n), atNs: make([]int64, 0, n), kind: make([]string, 0, n), digest: make([]string, 0, n),
+		body: make([][]byte, 0, n), prevHash: make([][]byte, 0, n), hash: make([][]byte, 0, n), summary: make([]*string, 0, n)}
+	for i := range rows {
+		r := &rows[i]
+		sum := r.sum[:]
 		if have, ok := held[r.kind+"/"+r.digest]; ok {
-			if !bytes.Equal(have, sum[:]) {
+			if !bytes.Equal(have, sum) {
 				return out, 0, fmt.Errorf("%s of sha256:%s exists with other content", r.kind, r.digest)
 			}
 			continue
 		}
-		held[r.kind+"/"+r.digest] = sum[:]
+		held[r.kind+"/"+r.digest] = sum
 		seq++
-		hash := chainHash(prev, seq, r.kind, r.digest, r.atNs, sum[:], r.summary)
+		hash := chainHash(prev, seq, r.kind, r.digest, r.atNs, sum, r.summary)
 		var summary *string
 		if r.kind == "record" {
 			summary = &r.summary
@@ -107,11 +114,9 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 		return s.insert(rows)
 	}
 	last := len(out.seq) - 1
-	var n int64
 	ctx, cancel := s.writeCtx()
 	defer cancel()
-	err = s.pool.QueryRow(ctx, appendRows, out.seq, out.kind, out.digest, out.atNs, out.body, out.summary, out.prevHash, out.hash,
-		out.seq[last], out.hash[last], seq, prev).Scan(&n)
+	n, err := s.execAppend(ctx, out, seq, prev)
 	if err != nil || n != int64(len(out.seq)) {
 		return s.insert(rows)
 	}

@@ -11,51 +11,58 @@ const maxBatch = 256
 // while a transaction runs go together in the next one. An idle store
 // writes a record at once: nothing waits for a batch to fill.
 type writeBatcher struct {
-	mu      sync.Mutex
-	pending []pendingWrite
+	mu sync.Mutex
+	// queue holds the batches not written yet, each of at most maxBatch
+	// rows; Writes join the last.
+	queue   []*rowBatch
 	running bool
 }
 
-type pendingWrite struct {
-	row  pgRow
-	done chan error
+// rowBatch is rows written together; done is closed once they are
+// committed, or failed with err.
+type rowBatch struct {
+	rows []pgRow
+	done chan struct{}
+	err  error
 }
 
-// write appends row with the others pending and returns when the
+// write appends row to the batch being gathered and returns when the
 // transaction that holds it has committed, or its error: a record is never
 // reported written unless its transaction committed.
 func (b *writeBatcher) write(s *PGStore, row pgRow) error {
-	done := make(chan error, 1)
 	b.mu.Lock()
-	b.pending = append(b.pending, pendingWrite{row, done})
+	var cur *rowBatch
+	if n := len(b.queue); n > 0 && len(b.queue[n-1].rows) < maxBatch {
+		cur = b.queue[n-1]
+	} else {
+		cur = &rowBatch{done: make(chan struct{})}
+		b.queue = append(b.queue, cur)
+	}
+	cur.rows = append(cur.rows, row)
 	if !b.running {
 		b.running = true
 		go b.flush(s)
 	}
 	b.mu.Unlock()
-	return <-done
+	<-cur.done
+	return cur.err
 }
 
-// flush writes the pending rows, maxBatch at a time, until none is left.
+// flush writes the queued batches, one transaction each, until none is
+// left.
 func (b *writeBatcher) flush(s *PGStore) {
 	for {
 		b.mu.Lock()
-		n := min(len(b.pending), maxBatch)
-		if n == 0 {
+		if len(b.queue) == 0 {
 			b.running = false
 			b.mu.Unlock()
 			return
 		}
-		batch := b.pending[:n:n]
-		b.pending = b.pending[n:]
+		cur := b.queue[0]
+		b.queue[0] = nil
+		b.queue = b.queue[1:]
 		b.mu.Unlock()
-		rows := make([]pgRow, len(batch))
-		for i, p := range batch {
-			rows[i] = p.row
-		}
-		_, err := s.appendNew(rows)
-		for _, p := range batch {
-			p.done <- err
-		}
+		_, cur.err = s.appendNew(cur.rows)
+		close(cur.done)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -335,5 +336,21 @@ func TestPGRecordOtherEvidenceRefused(t *testing.T) {
 	}
 	if _, err := pg.Import([]RawRecord{{Record: bytes.Replace(data, []byte("deny"), []byte("allow"), 1)[:40]}}); err == nil {
 		t.Fatal("a truncated record was imported")
+	}
+}
+
+// TestPGPathIsDirectoryLayout: a PostgreSQL record's name is
+// <store>/<yyyy>/<mm>/<digest>.json of its UTC month, as the directory
+// store places it, for any time a row can hold.
+func TestPGPathIsDirectoryLayout(t *testing.T) {
+	s := &PGStore{name: "postgres://gov@127.0.0.1:5432/gov"}
+	for _, at := range []time.Time{t0, time.Unix(0, 0), time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64),
+		time.Date(2026, 12, 31, 23, 30, 0, 0, time.FixedZone("W", -3600)), time.Date(999, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(10000, 10, 1, 0, 0, 0, 0, time.UTC)} {
+		u := at.UTC()
+		want := s.name + "/" + u.Format("2006") + "/" + u.Format("01") + "/ab12.json"
+		if got := s.path(at, "ab12"); got != want {
+			t.Errorf("%v: %s, want %s", at, got, want)
+		}
 	}
 }
