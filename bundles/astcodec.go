@@ -28,11 +28,12 @@ import (
 //
 // It is never trusted blindly: the blob is used only when its header names
 // this OPA version and the same AST types (a fingerprint of their fields),
-// and an entry only when its SHA-256 is the embedded source's; otherwise,
+// and an entry only when its digest is of the embedded source and of its
+// encoding as written (entrySum); otherwise,
 // or on any decoding error, the source is parsed as before.
 
 // astMagic starts an encoded blob.
-const astMagic = "gov-ast-1"
+const astMagic = "gov-ast-2"
 
 // astTypes are the concrete types an interface in a parsed module may
 // hold, by index in the encoding.
@@ -139,9 +140,6 @@ func encodeModules(mods map[string]*ast.Module, srcs map[string]string) ([]byte,
 	})
 	e.uvarint(uint64(len(files)))
 	for _, f := range files {
-		sum := sha256.Sum256([]byte(srcs[f]))
-		e.bytes([]byte(f))
-		e.bytes(sum[:])
 		// Each module on its own (no pointers shared across modules), so
 		// that one decodes without the others.
 		e.ptrs = map[unsafe.Pointer]uint64{}
@@ -153,6 +151,9 @@ func encodeModules(mods map[string]*ast.Module, srcs map[string]string) ([]byte,
 		}
 		enc := e.buf
 		e.buf = body
+		sum := entrySum(srcs[f], enc)
+		e.bytes([]byte(f))
+		e.bytes(sum)
 		e.bytes(enc)
 	}
 	return e.buf, nil
@@ -380,6 +381,18 @@ func indexAST(blob []byte) (out astBlob) {
 	return out
 }
 
+// entrySum is an entry's digest: SHA-256 over the SHA-256 of the source
+// and the encoding, so that an entry is decoded only for its source and
+// only as it was written (a changed byte of an encoding may still decode,
+// to another module).
+func entrySum(src string, body []byte) []byte {
+	s := sha256.Sum256([]byte(src))
+	h := sha256.New()
+	h.Write(s[:])
+	h.Write(body)
+	return h.Sum(nil)
+}
+
 // decodeModule decodes file's module from idx if its entry is of src; nil
 // otherwise.
 func decodeModule(idx astBlob, file, src string) (m *ast.Module) {
@@ -387,7 +400,7 @@ func decodeModule(idx astBlob, file, src string) (m *ast.Module) {
 	if !ok {
 		return nil
 	}
-	if sum := sha256.Sum256([]byte(src)); e.sum != string(sum[:]) {
+	if e.sum != string(entrySum(src, e.body)) {
 		return nil
 	}
 	defer func() {
