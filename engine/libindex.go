@@ -13,7 +13,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-//go:generate go test -run TestEmbeddedASTCurrent -update-ast ../bundles
+//go:generate go test ../bundles -run TestEmbeddedASTCurrent -update-ast
 //go:generate go test -run TestLibraryIndexCurrent -update-libindex .
 
 // libraryModule is what an engine for one patch (NewFor) needs to know of
