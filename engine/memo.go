@@ -226,11 +226,11 @@ func planMemo(modules map[string]*ast.Module) *memoPlan {
 			}
 		case *ast.Expr:
 			if binding[x] {
-				if _, ok := alias[x.Operand(0).Value.(ast.Var)]; ok {
-					return true
-				}
-				if _, ok := alias[x.Operand(1).Value.(ast.Var)]; ok {
-					return true
+				for i := range 2 {
+					// Either side may be the local (input.request = x).
+					if v, ok := x.Operand(i).Value.(ast.Var); ok && alias[v] != nil {
+						return true
+					}
 				}
 			}
 			if x.IsCall() {
