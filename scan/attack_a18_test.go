@@ -125,3 +125,20 @@ func TestAttackA18RandomValueReadAsName(t *testing.T) {
 		{"htpasswd.yaml", `password: "$2b$12$Kq8vWz3Lp9xTm2Rb7Yc4HdKq8vWz3Lp9xTm2Rb7Yc4HdKq8vWz3L"`, ""},
 	})
 }
+
+// TestAttackA18PKCS11QueryToken: only a PKCS#11 URI's path attribute
+// token= (pkcs11:object=k;token=label) is the token's label. A token= in a
+// query after a pkcs11: value (a webhook URL carrying one as a parameter,
+// the URI's own query, another separator) is a credential and is found;
+// the labels stay quiet.
+func TestAttackA18PKCS11QueryToken(t *testing.T) {
+	tok := "Kq8vWz3Lp9xTm2Rb4Yc7Hd1N"
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"hook.yaml", `url: https://hooks.example.com/v1?signer=pkcs11:slot-id=0&token=` + tok, "generic-secret"},
+		{"hook.yaml", `url: https://hooks.example.com/v1?key=pkcs11:token=hsm;object=k&token=` + tok, "generic-secret"},
+		{"sign.env", `SIGNER=pkcs11:object=release?module-path=/usr/lib/p11.so&token=` + tok, "generic-secret"},
+		{"run.sh", `x=pkcs11:token=hsm|token=` + tok, "generic-secret"},
+		{"sign.env", `SIGNER=pkcs11:object=x;token=` + tok, ""},
+		{"sign.env", `SIGNER=pkcs11:token=` + tok + `;object=x?module-path=/usr/lib/p11.so`, ""},
+	})
+}
