@@ -1,6 +1,8 @@
 package scan_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gov-policy/gov/scan"
@@ -141,4 +143,34 @@ func TestAttackA18PKCS11QueryToken(t *testing.T) {
 		{"sign.env", `SIGNER=pkcs11:object=x;token=` + tok, ""},
 		{"sign.env", `SIGNER=pkcs11:token=` + tok + `;object=x?module-path=/usr/lib/p11.so`, ""},
 	})
+}
+
+// TestAttackA18NonASCIIKeyword: an extra rule's keyword with a non-ASCII
+// letter (gitleaks lowers text and keywords with Unicode case folding)
+// still lets the rule run on the text written in upper, lower or mixed
+// case: the prefilter lowers only ASCII bytes of the text, so a keyword
+// lowered with strings.ToLower alone never occurred in upper-case text and
+// the rule silently never ran.
+func TestAttackA18NonASCIIKeyword(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "rules.toml")
+	if err := os.WriteFile(p, []byte(`[[rules]]
+id = "umlaut-key"
+regex = '''(?i)(?:ÄPI|ÖL)_KEY=([a-z0-9]{20,})'''
+keywords = ["ÄPI_KEY", "öl_key"]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := newScanner(t, scan.Config{ExtraRulesFile: p})
+	for _, text := range []string{
+		"ÄPI_KEY=kq8vwz3lp9xtm2rb4yc7hd", "äpi_key=kq8vwz3lp9xtm2rb4yc7hd", "Äpi_Key=kq8vwz3lp9xtm2rb4yc7hd",
+		"ÖL_KEY=kq8vwz3lp9xtm2rb4yc7hd", "öl_key=kq8vwz3lp9xtm2rb4yc7hd",
+	} {
+		found := false
+		for _, f := range s.ScanBytes("app.txt", []byte(text+"\n")) {
+			found = found || f.Rule == "umlaut-key"
+		}
+		if !found {
+			t.Errorf("%s: umlaut-key did not run", text)
+		}
+	}
 }
