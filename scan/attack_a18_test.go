@@ -174,3 +174,21 @@ keywords = ["ÄPI_KEY", "öl_key"]
 		}
 	}
 }
+
+// TestAttackA18AuthorizationHeaderIndexed: a bearer token hard-coded in an
+// Authorization header set by indexing a headers map (Python, JS, Ruby,
+// PHP) or written in a prefixed string literal (Python f"...", C# @"...")
+// is found as in the other header forms; references stay quiet.
+func TestAttackA18AuthorizationHeaderIndexed(t *testing.T) {
+	tok := "Kq8vWz3Lp9xTm2Rb4Yc7Hd1N"
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"client.py", `session.headers["Authorization"] = "Bearer ` + tok + `"`, "authorization-header-token"},
+		{"client.js", `opts.headers['authorization'] = 'token ` + tok + `';`, "authorization-header-token"},
+		{"client.rb", `req["Authorization"] = "Bearer ` + tok + `"`, "authorization-header-token"},
+		{"client.php", `$headers['Authorization'] = 'Bearer ` + tok + `';`, "authorization-header-token"},
+		{"client.py", `headers = {"Authorization": f"Bearer ` + tok + `"}`, "authorization-header-token"},
+		{"Client.cs", `request.Headers.Add("Authorization", @"Bearer ` + tok + `");`, "authorization-header-token"},
+		{"client.py", `session.headers["Authorization"] = f"Bearer {token}"`, ""},
+		{"client.py", `session.headers["Authorization"] = "Bearer " + token`, ""},
+	})
+}

@@ -51,10 +51,12 @@ func specialRules() []ruleSpec {
 		// headers map, Header.Set): a hard-coded bearer token. Generic, so
 		// a token of a known format (a JWT, ghp_...) keeps its own rule;
 		// a reference (${TOKEN}, {{ .token }}, "Bearer " + token, %s) has
-		// no token characters after the scheme and does not match.
+		// no token characters after the scheme and does not match. An
+		// indexed map (headers["Authorization"] = ...) and a prefixed
+		// literal (f"...", @"...", $"...") count too.
 		{id: "authorization-header-token", description: "bearer token in an Authorization header set in configuration or code",
 			keywords: []string{"authorization"}, generic: true,
-			regex: `(?i)authorization["'` + "`" + `]?\s*(?::=|=>|[:=,])\s*["'` + "`" + `]?(?:bearer|token)\s+` +
+			regex: `(?i)authorization["'` + "`" + `]?\]?\s*(?::=|=>|[:=,])\s*(?:[fr@$]?["'` + "`" + `])?(?:bearer|token)\s+` +
 				`([A-Za-z0-9+/~._-]{16,512}=*)(?:[^A-Za-z0-9+/~._=-]|$)`,
 			entropy: 3.5, check: lettersAndDigits},
 		// RFC 7512 PKCS#11 URIs carry the token PIN in pin-value (pin-source
