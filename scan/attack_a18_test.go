@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
@@ -190,5 +191,20 @@ func TestAttackA18AuthorizationHeaderIndexed(t *testing.T) {
 		{"Client.cs", `request.Headers.Add("Authorization", @"Bearer ` + tok + `");`, "authorization-header-token"},
 		{"client.py", `session.headers["Authorization"] = f"Bearer {token}"`, ""},
 		{"client.py", `session.headers["Authorization"] = "Bearer " + token`, ""},
+	})
+}
+
+// TestAttackA18AuthorizationHeaderBasic: HTTP Basic credentials hard-coded
+// in an Authorization header (base64 of user:password) in configuration or
+// code are found as curl's are; the documentation defaults
+// (user:password, admin:admin) stay quiet.
+func TestAttackA18AuthorizationHeaderBasic(t *testing.T) {
+	creds := base64.StdEncoding.EncodeToString([]byte("deploy:Kq8vWz3Lp9xTm2Rb"))
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"values.yaml", `  Authorization: Basic ` + creds, "authorization-header-token"},
+		{"client.go", `req.Header.Set("Authorization", "Basic ` + creds + `")`, "authorization-header-token"},
+		{"client.py", `headers = {"Authorization": "basic ` + creds + `"}`, "authorization-header-token"},
+		{"api.md", `Authorization: Basic ` + base64.StdEncoding.EncodeToString([]byte("user:password")), ""},
+		{"api.md", `Authorization: Basic ` + base64.StdEncoding.EncodeToString([]byte("admin:admin")), ""},
 	})
 }
