@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/gov-policy/gov/scan"
 )
 
 // TestAttackA18FilteredSecretsLeaveCLI: credentials that the scanner's noise
@@ -47,5 +51,22 @@ func TestAttackA18FilteredSecretsLeaveCLI(t *testing.T) {
 	})
 	if n == 0 {
 		t.Error("no audit record written")
+	}
+}
+
+// TestAttackA18ScanTextNamesSkippedLarge: gov scan's text summary says
+// that a file over the size limit was not scanned (a secret in it is not
+// reported); before, only --format json carried skipped_large and the text
+// read as a clean scan.
+func TestAttackA18ScanTextNamesSkippedLarge(t *testing.T) {
+	dir := t.TempDir()
+	big := bytes.Repeat([]byte("filler line of a generated file\n"), scan.MaxFileSize/32+1)
+	big = append(big, "AWS_SECRET_ACCESS_KEY=Kq8vWz3Lp9xTm2Rb7Yc4Hd9Fs2Jn6Qw1Ze5Tu8Vb\n"...)
+	if err := os.WriteFile(filepath.Join(dir, "dump.sql"), big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, out := a13Gov(t, "scan", dir, "--no-progress")
+	if !strings.Contains(out, "1 file not scanned (over 10 MB)") {
+		t.Fatalf("the text summary does not name the skipped file:\n%s", out)
 	}
 }
