@@ -70,3 +70,33 @@ func TestAttackA18ScanTextNamesSkippedLarge(t *testing.T) {
 		t.Fatalf("the text summary does not name the skipped file:\n%s", out)
 	}
 }
+
+// TestAttackA18HeaderAndPKCS11SecretsLeaveCLIMasked: the credentials this
+// branch's scanner fixes find (a token= after a pkcs11: value in a query,
+// an Authorization header set through an indexed map or a prefixed
+// literal, Basic credentials in a header) and a pkcs11 PIN are masked in
+// every format of gov eval and in its --print-input.
+func TestAttackA18HeaderAndPKCS11SecretsLeaveCLIMasked(t *testing.T) {
+	secrets := []string{
+		"Kq8vWz3Lp9xTm2Rb4Yc7Hd1N",
+		"Jn6QwZe5Tu8Vb0Nc3Mx7LyP2",
+		"Tu8Vb0Nc3Mx7LyP2Kq8vWz3L",
+		"ZGVwbG95OktxOHZXejNMcDl4VG0yUmI=",
+		"83920174",
+	}
+	diff := "diff --git a/client.py b/client.py\nnew file mode 100644\n--- /dev/null\n+++ b/client.py\n@@ -0,0 +1,5 @@\n" +
+		"+HOOK = \"https://hooks.example.com/v1?signer=pkcs11:slot-id=0&token=" + secrets[0] + "\"\n" +
+		"+session.headers[\"Authorization\"] = \"Bearer " + secrets[1] + "\"\n" +
+		"+headers = {\"Authorization\": f\"Bearer " + secrets[2] + "\"}\n" +
+		"+basic = {\"Authorization\": \"Basic " + secrets[3] + "\"}\n" +
+		"+KEY = \"pkcs11:token=yubi;object=cosign?pin-value=" + secrets[4] + "\"\n"
+	p := a13Write(t, "p.diff", []byte(diff))
+	for _, format := range []string{"text", "json", "sarif", "github"} {
+		_, out := a13Gov(t, "eval", "--env", "production", "--patch", p, "--format", format)
+		a13NoRaw(t, "gov eval --format "+format, out, secrets...)
+	}
+	_, out := a13Gov(t, "eval", "--env", "production", "--patch", p, "--print-input")
+	a13NoRaw(t, "gov eval --print-input", out, secrets...)
+	_, out = a13Gov(t, "scan", "--patch", p, "--format", "json")
+	a13NoRaw(t, "gov scan --patch", out, secrets...)
+}
