@@ -1,6 +1,9 @@
 package scan_test
 
 import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gov-policy/gov/scan"
@@ -123,5 +126,85 @@ func TestAttackA18RandomValueReadAsName(t *testing.T) {
 		{"deploy.sh", `TOKEN="$GITHUB_TOKEN2"`, ""},
 		{"run.bat", `set PASSWORD=%DB_PASSWORD2%`, ""},
 		{"htpasswd.yaml", `password: "$2b$12$Kq8vWz3Lp9xTm2Rb7Yc4HdKq8vWz3Lp9xTm2Rb7Yc4HdKq8vWz3L"`, ""},
+	})
+}
+
+// TestAttackA18PKCS11QueryToken: only a PKCS#11 URI's path attribute
+// token= (pkcs11:object=k;token=label) is the token's label. A token= in a
+// query after a pkcs11: value (a webhook URL carrying one as a parameter,
+// the URI's own query, another separator) is a credential and is found;
+// the labels stay quiet.
+func TestAttackA18PKCS11QueryToken(t *testing.T) {
+	tok := "Kq8vWz3Lp9xTm2Rb4Yc7Hd1N"
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"hook.yaml", `url: https://hooks.example.com/v1?signer=pkcs11:slot-id=0&token=` + tok, "generic-secret"},
+		{"hook.yaml", `url: https://hooks.example.com/v1?key=pkcs11:token=hsm;object=k&token=` + tok, "generic-secret"},
+		{"sign.env", `SIGNER=pkcs11:object=release?module-path=/usr/lib/p11.so&token=` + tok, "generic-secret"},
+		{"run.sh", `x=pkcs11:token=hsm|token=` + tok, "generic-secret"},
+		{"sign.env", `SIGNER=pkcs11:object=x;token=` + tok, ""},
+		{"sign.env", `SIGNER=pkcs11:token=` + tok + `;object=x?module-path=/usr/lib/p11.so`, ""},
+	})
+}
+
+// TestAttackA18NonASCIIKeyword: an extra rule's keyword with a non-ASCII
+// letter (gitleaks lowers text and keywords with Unicode case folding)
+// still lets the rule run on the text written in upper, lower or mixed
+// case: the prefilter lowers only ASCII bytes of the text, so a keyword
+// lowered with strings.ToLower alone never occurred in upper-case text and
+// the rule silently never ran.
+func TestAttackA18NonASCIIKeyword(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "rules.toml")
+	if err := os.WriteFile(p, []byte(`[[rules]]
+id = "umlaut-key"
+regex = '''(?i)(?:ÄPI|ÖL)_KEY=([a-z0-9]{20,})'''
+keywords = ["ÄPI_KEY", "öl_key"]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := newScanner(t, scan.Config{ExtraRulesFile: p})
+	for _, text := range []string{
+		"ÄPI_KEY=kq8vwz3lp9xtm2rb4yc7hd", "äpi_key=kq8vwz3lp9xtm2rb4yc7hd", "Äpi_Key=kq8vwz3lp9xtm2rb4yc7hd",
+		"ÖL_KEY=kq8vwz3lp9xtm2rb4yc7hd", "öl_key=kq8vwz3lp9xtm2rb4yc7hd",
+	} {
+		found := false
+		for _, f := range s.ScanBytes("app.txt", []byte(text+"\n")) {
+			found = found || f.Rule == "umlaut-key"
+		}
+		if !found {
+			t.Errorf("%s: umlaut-key did not run", text)
+		}
+	}
+}
+
+// TestAttackA18AuthorizationHeaderIndexed: a bearer token hard-coded in an
+// Authorization header set by indexing a headers map (Python, JS, Ruby,
+// PHP) or written in a prefixed string literal (Python f"...", C# @"...")
+// is found as in the other header forms; references stay quiet.
+func TestAttackA18AuthorizationHeaderIndexed(t *testing.T) {
+	tok := "Kq8vWz3Lp9xTm2Rb4Yc7Hd1N"
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"client.py", `session.headers["Authorization"] = "Bearer ` + tok + `"`, "authorization-header-token"},
+		{"client.js", `opts.headers['authorization'] = 'token ` + tok + `';`, "authorization-header-token"},
+		{"client.rb", `req["Authorization"] = "Bearer ` + tok + `"`, "authorization-header-token"},
+		{"client.php", `$headers['Authorization'] = 'Bearer ` + tok + `';`, "authorization-header-token"},
+		{"client.py", `headers = {"Authorization": f"Bearer ` + tok + `"}`, "authorization-header-token"},
+		{"Client.cs", `request.Headers.Add("Authorization", @"Bearer ` + tok + `");`, "authorization-header-token"},
+		{"client.py", `session.headers["Authorization"] = f"Bearer {token}"`, ""},
+		{"client.py", `session.headers["Authorization"] = "Bearer " + token`, ""},
+	})
+}
+
+// TestAttackA18AuthorizationHeaderBasic: HTTP Basic credentials hard-coded
+// in an Authorization header (base64 of user:password) in configuration or
+// code are found as curl's are; the documentation defaults
+// (user:password, admin:admin) stay quiet.
+func TestAttackA18AuthorizationHeaderBasic(t *testing.T) {
+	creds := base64.StdEncoding.EncodeToString([]byte("deploy:Kq8vWz3Lp9xTm2Rb"))
+	a18Expect(t, []struct{ path, text, rule string }{
+		{"values.yaml", `  Authorization: Basic ` + creds, "authorization-header-token"},
+		{"client.go", `req.Header.Set("Authorization", "Basic ` + creds + `")`, "authorization-header-token"},
+		{"client.py", `headers = {"Authorization": "basic ` + creds + `"}`, "authorization-header-token"},
+		{"api.md", `Authorization: Basic ` + base64.StdEncoding.EncodeToString([]byte("user:password")), ""},
+		{"api.md", `Authorization: Basic ` + base64.StdEncoding.EncodeToString([]byte("admin:admin")), ""},
 	})
 }

@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -102,8 +103,10 @@ func compileRule(spec ruleSpec, priority int, eager bool) (*rule, error) {
 		}
 		if spec.caseSensitive {
 			r.caseKeywords = append(r.caseKeywords, k)
+			lower = append(lower, string(asciiLower(nil, []byte(k))))
+			continue
 		}
-		lower = append(lower, strings.ToLower(k))
+		lower = append(lower, keywordForms(k)...)
 	}
 	r.keywords = lower
 	stop := make([]string, len(spec.stopwords))
@@ -209,4 +212,19 @@ func (r *rule) accepts(secret string) bool {
 		return false
 	}
 	return true
+}
+
+// keywordForms are the forms of keyword k the prefilter looks for in text
+// whose ASCII letters only are lowered (asciiLower): lowered, and for a
+// keyword with non-ASCII letters (an extra rule's ÄPI_KEY) also as written
+// and upper-cased, ASCII-lowered, so that the keyword written in upper or
+// lower case still runs its rule.
+func keywordForms(k string) []string {
+	forms := []string{strings.ToLower(k)}
+	for _, f := range []string{k, strings.ToUpper(k)} {
+		if f = string(asciiLower(nil, []byte(f))); !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
 }

@@ -406,15 +406,28 @@ func isNameByte(c byte) bool { return isWordByte(c) || c == '.' || c == '-' }
 
 // isTokenStop ends a token of text: blanks, quotes and assignment or
 // grouping punctuation.
-// inPKCS11URI reports whether data[i] is inside a pkcs11: URI: the word
-// (up to a space or quote) holding it has "pkcs11:" before it
-// (SIGNER=pkcs11:model=x;token=label).
+// inPKCS11URI reports whether data[i] starts a path attribute of a pkcs11:
+// URI (SIGNER=pkcs11:model=x;token=label): the word (up to a space or
+// quote) holding it has "pkcs11:" before it, only path attributes (RFC
+// 7512's pk11-path characters, no '?' query) lie between, and an attribute
+// separator (':' or ';') comes just before it. A token= in the URI's query
+// or in another URL's query after it (?signer=pkcs11:id=0&token=...) is not
+// the label.
 func inPKCS11URI(data []byte, i int) bool {
 	w := i
 	for w > 0 && strings.IndexByte(" \t\r\n\"'`<>", data[w-1]) < 0 {
 		w--
 	}
-	return strings.Contains(strings.ToLower(string(data[w:i])), "pkcs11:")
+	at := strings.LastIndex(strings.ToLower(string(data[w:i])), "pkcs11:")
+	if at < 0 || (data[i-1] != ':' && data[i-1] != ';') {
+		return false
+	}
+	for _, c := range data[w+at+len("pkcs11:") : i] {
+		if !isWordByte(c) && strings.IndexByte("-.~%:[]@!$()*+,=&;", c) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func isTokenStop(c byte) bool {

@@ -3,6 +3,7 @@ package scan
 import (
 	"encoding/base64"
 	"strings"
+	"unicode/utf8"
 )
 
 // passwordValue rejects a password that is a known default, an environment
@@ -51,12 +52,16 @@ func specialRules() []ruleSpec {
 		// headers map, Header.Set): a hard-coded bearer token. Generic, so
 		// a token of a known format (a JWT, ghp_...) keeps its own rule;
 		// a reference (${TOKEN}, {{ .token }}, "Bearer " + token, %s) has
-		// no token characters after the scheme and does not match.
+		// no token characters after the scheme and does not match. An
+		// indexed map (headers["Authorization"] = ...) and a prefixed
+		// literal (f"...", @"...", $"...") count too, and Basic
+		// credentials (base64 of user:password) unless the password is a
+		// documentation default.
 		{id: "authorization-header-token", description: "bearer token in an Authorization header set in configuration or code",
 			keywords: []string{"authorization"}, generic: true,
-			regex: `(?i)authorization["'` + "`" + `]?\s*(?::=|=>|[:=,])\s*["'` + "`" + `]?(?:bearer|token)\s+` +
+			regex: `(?i)authorization["'` + "`" + `]?\]?\s*(?::=|=>|[:=,])\s*(?:[fr@$]?["'` + "`" + `])?(?:bearer|token|basic)\s+` +
 				`([A-Za-z0-9+/~._-]{16,512}=*)(?:[^A-Za-z0-9+/~._=-]|$)`,
-			entropy: 3.5, check: lettersAndDigits},
+			entropy: 3.5, check: authorizationValue},
 		// RFC 7512 PKCS#11 URIs carry the token PIN in pin-value (pin-source
 		// names a file holding it, a reference). Documentation defaults
 		// (password, 1234) are not reported.
@@ -81,6 +86,24 @@ func specialRules() []ruleSpec {
 			keywords: []string{"ZXlK"}, caseSensitive: true,
 			regex: `\b(ZXlK[A-Za-z0-9+/]{60,}={0,2})`, entropy: 4.0, check: base64JWT},
 	}
+}
+
+// authorizationValue accepts a header credential of letters and digits;
+// one that decodes as Basic credentials (user:password) only when the
+// password is not a default or a reference.
+func authorizationValue(v string) bool {
+	if !lettersAndDigits(v) {
+		return false
+	}
+	raw, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return true
+	}
+	_, pw, ok := strings.Cut(string(raw), ":")
+	if !ok || !utf8.Valid(raw) {
+		return true
+	}
+	return passwordValue(pw)
 }
 
 // pkcs11Pin rejects a PIN that is a reference, a default password or a

@@ -171,8 +171,15 @@ func writeScanText(w io.Writer, rep scanReport) error {
 		return err
 	}
 	s := rep.Summary
-	_, err := fmt.Fprintf(w, "%d %s (%d suppressed) in %d files, %s, %d ms\n",
-		s.Total, plural(s.Total, "finding", "findings"), s.Suppressed, s.Files, humanBytes(s.Bytes), s.DurationMS)
+	// A file over the size limit is not scanned: say so, or the summary
+	// reads as a clean scan of everything.
+	skipped := ""
+	if s.SkippedLarge > 0 {
+		skipped = fmt.Sprintf("; %d %s not scanned (over %d MB)", s.SkippedLarge,
+			plural(s.SkippedLarge, "file", "files"), scan.MaxFileSize>>20)
+	}
+	_, err := fmt.Fprintf(w, "%d %s (%d suppressed) in %d files, %s, %d ms%s\n",
+		s.Total, plural(s.Total, "finding", "findings"), s.Suppressed, s.Files, humanBytes(s.Bytes), s.DurationMS, skipped)
 	return err
 }
 
