@@ -2,8 +2,15 @@ package evidence
 
 import "sync"
 
-// maxBatch bounds the records one transaction writes for concurrent Writes.
-const maxBatch = 256
+// maxBatch bounds the records one transaction writes for concurrent Writes,
+// and maxBatchBytes the bytes of their bodies: PostgreSQL refuses a message
+// over 1 GiB, and a batch it refuses fails every writer in it, so a client
+// sending large patches must not take other clients' writes down with its
+// own. A record larger than maxBatchBytes goes in a batch of its own.
+const (
+	maxBatch      = 256
+	maxBatchBytes = 64 << 20
+)
 
 // writeBatcher groups concurrent Writes into one transaction (group
 // commit): every row appended to the chain takes the chain's head lock, so
@@ -21,9 +28,10 @@ type writeBatcher struct {
 // rowBatch is rows written together; done is closed once they are
 // committed, or failed with err.
 type rowBatch struct {
-	rows []pgRow
-	done chan struct{}
-	err  error
+	rows  []pgRow
+	bytes int // of the rows' bodies
+	done  chan struct{}
+	err   error
 }
 
 // write appends row to the batch being gathered and returns when the
@@ -31,14 +39,7 @@ type rowBatch struct {
 // reported written unless its transaction committed.
 func (b *writeBatcher) write(s *PGStore, row pgRow) error {
 	b.mu.Lock()
-	var cur *rowBatch
-	if n := len(b.queue); n > 0 && len(b.queue[n-1].rows) < maxBatch {
-		cur = b.queue[n-1]
-	} else {
-		cur = &rowBatch{done: make(chan struct{})}
-		b.queue = append(b.queue, cur)
-	}
-	cur.rows = append(cur.rows, row)
+	cur := b.enqueue(row)
 	if !b.running {
 		b.running = true
 		go b.flush(s)
@@ -46,6 +47,21 @@ func (b *writeBatcher) write(s *PGStore, row pgRow) error {
 	b.mu.Unlock()
 	<-cur.done
 	return cur.err
+}
+
+// enqueue adds row to the last batch not written yet if it has room (in
+// rows and in bytes), else to a new one, and returns that batch; b.mu held.
+func (b *writeBatcher) enqueue(row pgRow) *rowBatch {
+	var cur *rowBatch
+	if n := len(b.queue); n > 0 && len(b.queue[n-1].rows) < maxBatch && b.queue[n-1].bytes+len(row.body) <= maxBatchBytes {
+		cur = b.queue[n-1]
+	} else {
+		cur = &rowBatch{done: make(chan struct{})}
+		b.queue = append(b.queue, cur)
+	}
+	cur.rows = append(cur.rows, row)
+	cur.bytes += len(row.body)
+	return cur
 }
 
 // flush writes the queued batches, one transaction each, until none is
