@@ -1,11 +1,8 @@
 package evidence
 
 import (
-	"context"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // TestAttackA14WriteHangsWhileHeadLocked: a session that holds the chain's
@@ -16,24 +13,7 @@ import (
 // A Write must fail (closed) within the store's write timeout, and the
 // store must write again once the head is free.
 func TestAttackA14WriteHangsWhileHeadLocked(t *testing.T) {
-	s, url := openPG(t)
-	s.writeTimeout = time.Second
-	if _, err := s.Write(record("a14-before", t0)); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close(ctx) }()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "SELECT seq FROM gov_audit_head FOR UPDATE"); err != nil {
-		t.Fatal(err)
-	}
+	s, release := headLocked(t, time.Second)
 	done := make(chan error, 1)
 	go func() {
 		_, err := s.Write(record("a14-locked", t0.Add(time.Second)))
@@ -45,13 +25,11 @@ func TestAttackA14WriteHangsWhileHeadLocked(t *testing.T) {
 			t.Error("Write reported success while the chain's head was locked by another session")
 		}
 	case <-time.After(10 * time.Second):
-		_ = tx.Rollback(ctx)
+		release()
 		<-done
 		t.Fatal("Write still waiting 10s after the chain's head was locked (write timeout 1s): no answer, no error")
 	}
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if _, err := s.Write(record("a14-after", t0.Add(2*time.Second))); err != nil {
 		t.Fatalf("Write once the head is free: %v", err)
 	}

@@ -221,24 +221,7 @@ func TestPGAppendEncodingRoundTrips(t *testing.T) {
 // writes again, every Write that returns nil has its record, and the
 // chain verifies.
 func TestPGBatchFailsEveryWriter(t *testing.T) {
-	s, url := openPG(t)
-	s.writeTimeout = time.Second
-	if _, err := s.Write(record("before", t0)); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close(ctx) }()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "SELECT seq FROM gov_audit_head FOR UPDATE"); err != nil {
-		t.Fatal(err)
-	}
+	s, release := headLocked(t, time.Second)
 	writeAll := func(prefix string) []error {
 		errs := make([]error, 24)
 		var wg sync.WaitGroup
@@ -255,9 +238,7 @@ func TestPGBatchFailsEveryWriter(t *testing.T) {
 			t.Errorf("Write %d reported success while the chain's head was locked", i)
 		}
 	}
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if err := errors.Join(writeAll("free")...); err != nil {
 		t.Fatal(err)
 	}
@@ -275,25 +256,7 @@ func TestPGBatchFailsEveryWriter(t *testing.T) {
 // so a client gets the store's error instead of a connection cut while
 // the store is still waiting (a14's observation: two timeouts in a row).
 func TestAttackA14WriteBoundedOnceWithFallback(t *testing.T) {
-	s, url := openPG(t)
-	s.writeTimeout = 2 * time.Second
-	if _, err := s.Write(record("before", t0)); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close(ctx) }()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, "SELECT seq FROM gov_audit_head FOR UPDATE"); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := headLocked(t, 2*time.Second)
 	start := time.Now()
 	if _, err := s.Write(record("locked", t0)); err == nil {
 		t.Fatal("Write reported success while the chain's head was locked")
@@ -302,5 +265,42 @@ func TestAttackA14WriteBoundedOnceWithFallback(t *testing.T) {
 	// loaded machine, not for the second timeout.
 	if d := time.Since(start); d > 3500*time.Millisecond {
 		t.Errorf("the write failed after %v, more than one write timeout (%v)", d.Round(time.Millisecond), s.writeTimeout)
+	}
+}
+
+// headLocked opens a store whose writes time out after timeout, writes one
+// record, and has another session hold the chain's head (FOR UPDATE in an
+// open transaction) until release, which rolls it back.
+func headLocked(t *testing.T, timeout time.Duration) (s *PGStore, release func()) {
+	t.Helper()
+	s, url := openPG(t)
+	s.writeTimeout = timeout
+	if _, err := s.Write(record("before", t0)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(ctx) })
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT seq FROM gov_audit_head FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	t.Cleanup(func() {
+		if !released {
+			_ = tx.Rollback(ctx)
+		}
+	})
+	return s, func() {
+		released = true
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
