@@ -32,17 +32,7 @@ func TestPatchValueOfParsedLargePatch(t *testing.T) {
 	if p.Stats.Additions != 6000 || p.Stats.Deletions != 6000 {
 		t.Fatalf("stats %+v, want 6000 added and removed lines", p.Stats)
 	}
-	got, err := patchValue(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := ast.InterfaceToValue(p.Input())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Compare(want) != 0 {
-		t.Error("patchValue differs from patch.Patch.Input on the parsed patch")
-	}
+	patchValueAsInput(t, p)
 	last := p.Files[199].Added[29]
 	if last.Line != 629 || last.Text != "    new_29 = f(199) \u00e9" {
 		t.Errorf("last added line %+v", last)
@@ -72,17 +62,7 @@ func TestPatchValueSharedLineTerms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := patchValue(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := ast.InterfaceToValue(p.Input())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Compare(want) != 0 {
-		t.Fatal("patchValue differs from patch.Patch.Input")
-	}
+	got := patchValueAsInput(t, p)
 	line := func(file, i int) ast.Object {
 		files := got.(ast.Object).Get(ast.StringTerm("files")).Value.(*ast.Array)
 		added := files.Elem(file).Value.(ast.Object).Get(ast.StringTerm("added")).Value.(*ast.Array)
@@ -141,4 +121,22 @@ func BenchmarkPatchInput(b *testing.B) {
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/lines, "allocs/line")
 		})
 	}
+}
+
+// patchValueAsInput is patchValue(p), which must equal the conversion of
+// the documented input (p.Input()) term for term.
+func patchValueAsInput(t *testing.T, p *patch.Patch) ast.Value {
+	t.Helper()
+	got, err := patchValue(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ast.InterfaceToValue(p.Input())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Compare(want) != 0 {
+		t.Fatal("patchValue differs from patch.Patch.Input on the parsed patch")
+	}
+	return got
 }
