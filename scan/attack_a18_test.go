@@ -201,9 +201,9 @@ func TestAttackA18AuthorizationHeaderIndexed(t *testing.T) {
 func TestAttackA18AuthorizationHeaderBasic(t *testing.T) {
 	creds := base64.StdEncoding.EncodeToString([]byte("deploy:Kq8vWz3Lp9xTm2Rb"))
 	a18Expect(t, []struct{ path, text, rule string }{
-		{"values.yaml", `  Authorization: Basic ` + creds, "authorization-header-token"},
-		{"client.go", `req.Header.Set("Authorization", "Basic ` + creds + `")`, "authorization-header-token"},
-		{"client.py", `headers = {"Authorization": "basic ` + creds + `"}`, "authorization-header-token"},
+		{"values.yaml", `  Authorization: Basic ` + creds, "authorization-header-basic"},
+		{"client.go", `req.Header.Set("Authorization", "Basic ` + creds + `")`, "authorization-header-basic"},
+		{"client.py", `headers = {"Authorization": "basic ` + creds + `"}`, "authorization-header-basic"},
 		{"api.md", `Authorization: Basic ` + base64.StdEncoding.EncodeToString([]byte("user:password")), ""},
 		{"api.md", `Authorization: Basic ` + base64.StdEncoding.EncodeToString([]byte("admin:admin")), ""},
 	})

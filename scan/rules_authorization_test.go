@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"encoding/base64"
 	"testing"
 
 	"github.com/gov-policy/gov/scan"
@@ -28,6 +29,9 @@ func TestAuthorizationHeaderTokenFound(t *testing.T) {
 		{"env", `AUTHORIZATION=Bearer ` + dotted, dotted, "authorization-header-token"},
 		{"prefixed header name", `Proxy-Authorization: Bearer ` + opaque, opaque, "authorization-header-token"},
 		{"raw http header", `Authorization: BEARER ` + opaque, opaque, "authorization-header-token"},
+		{"basic user and password", `  Authorization: Basic ` + basic("deploy:"+opaque[:18]), basic("deploy:" + opaque[:18]), "authorization-header-basic"},
+		{"basic token as the password, no user", `"Authorization": "Basic ` + basic(":"+opaque) + `"`, basic(":" + opaque), "authorization-header-basic"},
+		{"basic key as the user, no password", `"Authorization": "Basic ` + basic(opaque+":") + `"`, basic(opaque + ":"), "authorization-header-basic"},
 		{"github token keeps its rule", `  Authorization: "token ghp_` + g.S(scantest.Alnum, 36) + `"`, "", "github-pat"},
 	}
 	for _, tc := range cases {
@@ -63,9 +67,18 @@ func TestAuthorizationHeaderLookAlikes(t *testing.T) {
 		`Set the Authorization: Bearer header to your personal access token.`,
 		`authorization: Bearer abcdefghijklmnopqrstuvwx`,
 		`authorization: Bearer EXAMPLE0123456789TOKEN`,
+		// Basic values that are not base64 of user:password: test data
+		// and cut examples (Go's cmd/go auth tests), binary, no colon.
+		`Authorization: Basic jpvcGVuc2VzYW1lYWxhZGRpb`,
+		`Authorization: Basic 1lYWxhZGRplW1lYWxhZGRpbs`,
+		`Authorization: Basic dGhpc2lzYWxvbmdzdHJpbmc=`,
+		`Authorization: Basic ` + basic("user\x00\x01:"+"Kq8vWz3Lp9xTm2Rb7Yc4"),
+		`Authorization: Basic ` + basic("deploy:password"),
 	} {
 		if fs := s.ScanBytes("config.yaml", []byte(text+"\n")); len(fs) != 0 {
 			t.Errorf("%s: reported %+v", text, fs)
 		}
 	}
 }
+
+func basic(userPass string) string { return base64.StdEncoding.EncodeToString([]byte(userPass)) }

@@ -3,6 +3,7 @@ package scan
 import (
 	"encoding/base64"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -54,14 +55,19 @@ func specialRules() []ruleSpec {
 		// a reference (${TOKEN}, {{ .token }}, "Bearer " + token, %s) has
 		// no token characters after the scheme and does not match. An
 		// indexed map (headers["Authorization"] = ...) and a prefixed
-		// literal (f"...", @"...", $"...") count too, and Basic
-		// credentials (base64 of user:password) unless the password is a
-		// documentation default.
+		// literal (f"...", @"...", $"...") count too.
 		{id: "authorization-header-token", description: "bearer token in an Authorization header set in configuration or code",
 			keywords: []string{"authorization"}, generic: true,
-			regex: `(?i)authorization["'` + "`" + `]?\]?\s*(?::=|=>|[:=,])\s*(?:[fr@$]?["'` + "`" + `])?(?:bearer|token|basic)\s+` +
-				`([A-Za-z0-9+/~._-]{16,512}=*)(?:[^A-Za-z0-9+/~._=-]|$)`,
-			entropy: 3.5, check: authorizationValue},
+			regex:   authorizationHeader + `(?:bearer|token)\s+` + authorizationCredential,
+			entropy: 3.5, check: lettersAndDigits},
+		// Basic credentials in such a header: base64 of user:password,
+		// reported unless the password is a documentation default or a
+		// reference. A value that does not decode to user:password is not
+		// Basic credentials (test data, truncated examples).
+		{id: "authorization-header-basic", description: "user and password (Basic) in an Authorization header set in configuration or code",
+			keywords: []string{"authorization"}, generic: true,
+			regex:   authorizationHeader + `basic\s+` + authorizationCredential,
+			entropy: 3.5, check: basicCredentials},
 		// RFC 7512 PKCS#11 URIs carry the token PIN in pin-value (pin-source
 		// names a file holding it, a reference). Documentation defaults
 		// (password, 1234) are not reported.
@@ -88,20 +94,28 @@ func specialRules() []ruleSpec {
 	}
 }
 
-// authorizationValue accepts a header credential of letters and digits;
-// one that decodes as Basic credentials (user:password) only when the
-// password is not a default or a reference.
-func authorizationValue(v string) bool {
-	if !lettersAndDigits(v) {
+// authorizationHeader is an Authorization header's name and separator in
+// configuration or code, up to its scheme, and authorizationCredential the
+// credential after the scheme (group 1).
+const (
+	authorizationHeader     = `(?i)authorization["'` + "`" + `]?\]?\s*(?::=|=>|[:=,])\s*(?:[fr@$]?["'` + "`" + `])?`
+	authorizationCredential = `([A-Za-z0-9+/~._-]{16,512}=*)(?:[^A-Za-z0-9+/~._=-]|$)`
+)
+
+// basicCredentials accepts base64 of user:password (UTF-8, no control
+// characters) whose password is not a default or a reference. APIs that
+// take a key as the user and no password (key:) have the key checked.
+func basicCredentials(v string) bool {
+	raw, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || !utf8.Valid(raw) || strings.ContainsFunc(string(raw), unicode.IsControl) {
 		return false
 	}
-	raw, err := base64.StdEncoding.DecodeString(v)
-	if err != nil {
-		return true
+	user, pw, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return false
 	}
-	_, pw, ok := strings.Cut(string(raw), ":")
-	if !ok || !utf8.Valid(raw) {
-		return true
+	if pw == "" {
+		return len(user) >= 8 && passwordValue(user)
 	}
 	return passwordValue(pw)
 }

@@ -182,6 +182,10 @@ func (g *Gen) moreMakers() []func() Sample {
 			return Sample{Rule: "authorization-header-token", Name: "authorization", Secret: tk, Value: "Bearer " + tk}
 		},
 		func() Sample {
+			c := base64.StdEncoding.EncodeToString([]byte("deploy:" + g.S(Alnum, 18)))
+			return Sample{Rule: "authorization-header-basic", Name: "authorization", Secret: c, Value: "Basic " + c}
+		},
+		func() Sample {
 			pin := g.S(Digits, 4) + g.S(Alnum, 6)
 			return Sample{Rule: "pkcs11-uri-pin", Name: "hsm_key_uri", Secret: pin,
 				Value: "pkcs11:token=signing-hsm;object=release-key;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=" + pin}
