@@ -67,11 +67,10 @@ func (w *keyWalker) space() {
 	}
 }
 
-// str reads the string at w.i (its opening quote) and returns it unquoted
-// as encoding/json reads it.
-func (w *keyWalker) str() string {
-	start := w.i
-	plain := true
+// skipStr moves past the string at w.i (its opening quote) and reports
+// whether it holds an escape or a non-ASCII byte.
+func (w *keyWalker) skipStr() (plain bool) {
+	plain = true
 	for w.i++; w.js[w.i] != '"'; w.i++ {
 		switch c := w.js[w.i]; {
 		case c == '\\':
@@ -82,6 +81,14 @@ func (w *keyWalker) str() string {
 		}
 	}
 	w.i++
+	return plain
+}
+
+// key reads the string at w.i (its opening quote) and returns it unquoted
+// as encoding/json reads it.
+func (w *keyWalker) key() string {
+	start := w.i
+	plain := w.skipStr()
 	raw := w.js[start:w.i]
 	if plain {
 		return string(raw[1 : len(raw)-1])
@@ -112,7 +119,7 @@ func (w *keyWalker) value(top bool) error {
 		w.space()
 		seen := map[string]bool{}
 		for w.js[w.i] != '}' {
-			key := w.str()
+			key := w.key()
 			if seen[key] {
 				return fmt.Errorf("line %d: key %s appears twice in one object", reqLineAt(w.js, int64(w.i)), describeKey(key))
 			}
@@ -138,7 +145,7 @@ func (w *keyWalker) value(top bool) error {
 		}
 		w.i++
 	case '"':
-		w.str()
+		w.skipStr()
 	default: // number, true, false, null
 		for w.i < len(w.js) && !strings.ContainsRune(",]} \t\n\r", rune(w.js[w.i])) {
 			w.i++
