@@ -19,7 +19,7 @@ func TestMemoKeepsWhatPoliciesRead(t *testing.T) {
 	p := mkPatch(modified("src/app.py", added(1, "x = 1")...))
 	for _, tc := range []struct {
 		name, body string
-		narrow bool // the analysis keeps input.request only (it may keep more: never less)
+		narrow     bool // the analysis keeps input.request only (it may keep more: never less)
 	}{
 		{"a reference", `input.request.request_id == "r2"`, true},
 		{"a dynamic key", `some k; input.request[k] == "r2"`, false},
