@@ -140,3 +140,68 @@ func FuzzCheckRequestKeys(f *testing.F) {
 		}
 	})
 }
+
+// decoderDecodeRequest is DecodeRequest's JSON path as it was before
+// json.Unmarshal: the key check, then json.Decoder with unknown fields
+// disallowed and nothing after the object.
+func decoderDecodeRequest(js []byte) (Request, error) {
+	var req Request
+	if err := checkRequestKeys(js); err != nil {
+		return req, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, fmt.Errorf("%s", reqDescribeJSONError(js, err))
+	}
+	if _, err := dec.Token(); err == nil || err.Error() != "EOF" {
+		return req, fmt.Errorf("unexpected data after the request object")
+	}
+	return req, nil
+}
+
+// TestDecodeRequestUnmarshalMatchesDecoder: a valid JSON request decodes
+// with json.Unmarshal to what json.Decoder gave, and is refused with the
+// same message (type errors on later lines included).
+func TestDecodeRequestUnmarshalMatchesDecoder(t *testing.T) {
+	cases := append([]string{
+		`{"environment":1}`,
+		"\n\n  {\n\"environment\":\"staging\",\n\"metadata\":{\"a\":[1,{\"b\":null}]},\n\"error_context\":7}",
+		"\n{\"request_id\":\"r\",\n\n\"requested_by\":[\"x\"]}\n",
+		`{"metadata":{"Environment":1},"error_context":{"x":"\u2028"}}`,
+		`[{"environment":"staging"}]`, `"x"`, `1`, `true`,
+		`{"environment":"staging","patch_content":"--- a/x\n+++ b/x\n"}`,
+	}, keyWalkerCases...)
+	files, _ := filepath.Glob("../testdata/requests/*.json")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, string(data))
+	}
+	typeErrors := 0
+	for i, c := range cases {
+		js := []byte(c)
+		if !json.Valid(js) || len(bytes.TrimSpace(js)) == 0 || string(bytes.TrimSpace(js)) == "null" {
+			continue
+		}
+		got, gerr := DecodeRequest("r.json", js)
+		want, werr := decoderDecodeRequest(js)
+		if werr != nil {
+			werr = fmt.Errorf("r.json: %w", werr)
+		}
+		if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+			t.Errorf("case %d %.80q: error %v, the decoder's %v", i, c, gerr, werr)
+		}
+		if gj, wj := fmt.Sprintf("%#v", got), fmt.Sprintf("%#v", want); werr == nil && gj != wj {
+			t.Errorf("case %d %.80q: decoded %s, the decoder %s", i, c, gj, wj)
+		}
+		if werr != nil && strings.Contains(werr.Error(), "expected") {
+			typeErrors++
+		}
+	}
+	if typeErrors < 3 {
+		t.Errorf("only %d type errors: the cases no longer exercise them", typeErrors)
+	}
+}
