@@ -69,10 +69,15 @@ func (s *Scanner) candidates(path string, data []byte) []candidate {
 
 	// next[i] is the offset below which rule i has already been run;
 	// applies[i] caches whether rule i applies to path (0 unknown, 1 yes, 2 no).
-	next := make([]int, len(s.rules))
-	applies := make([]uint8, len(s.rules))
+	// Both are made at the first keyword hit: most strings scanned (a
+	// request's fields) have none.
+	var next []int
+	var applies []uint8
 	var cands []candidate
 	s.keywords.walk(lower, func(end, n, pat int64) bool {
+		if next == nil {
+			next, applies = make([]int, len(s.rules)), make([]uint8, len(s.rules))
+		}
 		start := int(end - n + 1)
 		for _, ref := range s.byKw[pat] {
 			if start < next[ref.rule] {
