@@ -12,6 +12,10 @@
 # request id (loadclient -unique), so each is a record of its own.
 # Knobs: N (requests per run, 20000), D (time bound per run, 15s), ROUNDS
 # (runs of each store in turn, 1), STORES ("none dir pg"), CLIENTS ("8 64").
+# PIN=1 runs every gov serve on CPU 0 and PostgreSQL and the client on the
+# other CPUs (taskset), as a deployment does with the database on machines
+# of its own: the throughput ratio is then gov's own, not the share of two
+# cores left to it beside PostgreSQL and the client.
 # BASE=<git revision> adds pgbase: gov
 # built from that revision on a PostgreSQL store of its own, measured in the
 # same run next to pg ("before" figures).
@@ -51,7 +55,11 @@ req = {"request_id": "bench-1", "action_type": "code_fix", "environment": "stagi
        "patch_content": open(patch).read()}
 json.dump(req, open(work + "/body.json", "w"))
 PY
-"$work/pgserver" -url-file "$work/urls" -create gov_serve,gov_base &
+on_gov=() on_rest=()
+if [ "${PIN:-}" = 1 ]; then
+	on_gov=(taskset -c 0) on_rest=(taskset -c "1-$(($(nproc) - 1))")
+fi
+"${on_rest[@]}" "$work/pgserver" -url-file "$work/urls" -create gov_serve,gov_base &
 pids+=("$!")
 for _ in $(seq 120); do [ -s "$work/urls" ] && break; sleep 1; done
 db=$(sed -n 1p "$work/urls")
@@ -70,7 +78,7 @@ for store in "${stores[@]}"; do
 	pg) args+=(--audit-dir "$db") ;;
 	pgbase) args+=(--audit-dir "$dbbase") gov=$work/gov-base ;;
 	esac
-	GOV_API_TOKEN=$token "$gov" "${args[@]}" 2>"$work/gov-$store.log" &
+	GOV_API_TOKEN=$token "${on_gov[@]}" "$gov" "${args[@]}" 2>"$work/gov-$store.log" &
 	pids+=("$!")
 	gpid[$store]=$!
 	wait_up "http://127.0.0.1:${port[$store]}/healthz"
@@ -94,7 +102,7 @@ pg_cpu() {
 hz=$(getconf CLK_TCK)
 TIMEFORMAT='%U %S'
 
-echo "== at most $N requests or $D per run; $(nproc) cores, shared; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== at most $N requests or $D per run; $(nproc) cores, shared${PIN:+, gov pinned to CPU 0, PostgreSQL and client to the rest}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 results="$work/results.txt"
 printf "%5s %-6s %4s %8s %5s %9s %9s %9s   %s\n" round store c requests fail "req/s" "p50 ms" "p99 ms" "CPU ms/request: gov + postgres + client"
 for round in $(seq "$ROUNDS"); do
@@ -103,7 +111,7 @@ for round in $(seq "$ROUNDS"); do
 			# Request ids of their own in each round: a record per request.
 			sed "s/bench-1/bench-r$round/" "$work/body.json" >"$work/body-$round.json"
 			g0=$(cpu_of "${gpid[$store]}") p0=$(pg_cpu)
-			{ time "$work/loadclient" -name "$store" -c "$c" -n "$N" -d "$D" -token "$token" -body "$work/body-$round.json" -unique "bench-r$round" \
+			{ time "${on_rest[@]}" "$work/loadclient" -name "$store" -c "$c" -n "$N" -d "$D" -token "$token" -body "$work/body-$round.json" -unique "bench-r$round" \
 				-url "http://127.0.0.1:${port[$store]}/v1/eval" >"$work/run.txt"; } 2>"$work/time.txt"
 			g1=$(cpu_of "${gpid[$store]}") p1=$(pg_cpu)
 			pgd=0
@@ -117,6 +125,7 @@ done | awk '{printf "%5d %-6s %4d %8d %5d %9.0f %9.3f %9.3f   %.3f + %.3f + %.3f
 echo "== recording cost: throughput against no store of the same round (PostgreSQL target >= 0.70x at 64 clients)"
 # cpu: no store's CPU per request (gov + client) over the store's (gov +
 # postgres + client): the throughput ratio of a machine given to the test.
-awk '{key=$1" "$2" "$3; r[key]=$6; p[key]=$8; cpu[key]=$9+$10+$11} END {for (c in r) { split(c, k, " "); if (k[2] != "none") {
-	n = k[1] " none " k[3]; printf "round %d %-6s c=%-3s req/s %.2fx   p99 %.2fx   cpu %.2fx\n", k[1], k[2], k[3], r[c]/r[n], p[c]/p[n], cpu[n]/cpu[c] }}}' "$results" | sort -k4,4 -k3,3 -k2,2n
+# gov cpu: gov's alone: the ratio with the database and clients elsewhere.
+awk '{key=$1" "$2" "$3; r[key]=$6; p[key]=$8; cpu[key]=$9+$10+$11; g[key]=$9} END {for (c in r) { split(c, k, " "); if (k[2] != "none") {
+	n = k[1] " none " k[3]; printf "round %d %-6s c=%-3s req/s %.2fx   p99 %.2fx   cpu %.2fx   gov cpu %.2fx\n", k[1], k[2], k[3], r[c]/r[n], p[c]/p[n], cpu[n]/cpu[c], g[n]/g[c] }}}' "$results" | sort -k4,4 -k3,3 -k2,2n
 echo "records in PostgreSQL (one per request answered, warm-ups included): $(psql "$db" -Atc "SELECT count(*) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"
