@@ -99,7 +99,7 @@ func specialRules() []ruleSpec {
 // credential after the scheme (group 1).
 const (
 	authorizationHeader     = `(?i)authorization["'` + "`" + `]?\]?\s*(?::=|=>|[:=,])\s*(?:[fr@$]?["'` + "`" + `])?`
-	authorizationCredential = `([A-Za-z0-9+/~._-]{16,512}=*)(?:[^A-Za-z0-9+/~._=-]|$)`
+	authorizationCredential = `([A-Za-z0-9+/~._-]{16,512}=*)(?:[^A-Za-z0-9+/~._=-]|$)` //nolint:gosec // a pattern that finds credentials, not one
 )
 
 // basicCredentials accepts base64 of user:password (UTF-8, no control
