@@ -94,14 +94,7 @@ var keyWalkerCases = []string{
 // problem first when it met one before the syntax error).
 func TestCheckRequestKeysMatchesDecoder(t *testing.T) {
 	cases := append([]string(nil), keyWalkerCases...)
-	files, _ := filepath.Glob("../testdata/requests/*.json")
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, string(data))
-	}
+	cases = appendRequestFiles(t, cases)
 	refused := 0
 	for i, c := range cases {
 		if !json.Valid([]byte(c)) {
@@ -172,14 +165,7 @@ func TestDecodeRequestUnmarshalMatchesDecoder(t *testing.T) {
 		`[{"environment":"staging"}]`, `"x"`, `1`, `true`,
 		`{"environment":"staging","patch_content":"--- a/x\n+++ b/x\n"}`,
 	}, keyWalkerCases...)
-	files, _ := filepath.Glob("../testdata/requests/*.json")
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, string(data))
-	}
+	cases = appendRequestFiles(t, cases)
 	typeErrors := 0
 	for i, c := range cases {
 		js := []byte(c)
@@ -204,4 +190,18 @@ func TestDecodeRequestUnmarshalMatchesDecoder(t *testing.T) {
 	if typeErrors < 3 {
 		t.Errorf("only %d type errors: the cases no longer exercise them", typeErrors)
 	}
+}
+
+// appendRequestFiles appends the example requests of testdata/requests.
+func appendRequestFiles(t *testing.T, cases []string) []string {
+	t.Helper()
+	files, _ := filepath.Glob("../testdata/requests/*.json")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, string(data))
+	}
+	return cases
 }

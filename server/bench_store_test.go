@@ -1,10 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -46,15 +43,7 @@ func BenchmarkEvalStore(b *testing.B) {
 				for pb.Next() {
 					body := fmt.Appendf(nil, `{"request_id":"bench-%d","environment":"staging","requested_by":"bot","patch_content":%s}`,
 						n.Add(1), mustMarshal(b, string(diff)))
-					rec := httptest.NewRecorder()
-					req, _ := http.NewRequest(http.MethodPost, "/v1/eval", bytes.NewReader(body))
-					req.Header.Set("Authorization", "Bearer "+testToken)
-					req.Header.Set("Content-Type", "application/json")
-					h.ServeHTTP(rec, req)
-					if rec.Code != http.StatusOK {
-						b.Errorf("status %d: %s", rec.Code, rec.Body)
-						return
-					}
+					benchEvalOnce(b, h, body)
 				}
 			})
 			b.StopTimer()
