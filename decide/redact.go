@@ -208,6 +208,51 @@ func (r *Redactor) value(v reflect.Value) reflect.Value {
 	return v
 }
 
+// visitPairs calls fn with every map entry in v whose key and value are
+// strings, as the assignment line a scanner rule reads (key = "value" and
+// key=value): a secret whose rule needs its name beside it (db_password,
+// aws_secret_access_key) is a key and its value in error_context or
+// metadata, two strings that match nothing on their own.
+func visitPairs(v any, fn func(string)) {
+	visitMaps(reflect.ValueOf(v), func(k, val reflect.Value) {
+		if k.Kind() == reflect.String && val.Kind() == reflect.String && val.String() != "" {
+			fn(k.String() + " = \"" + val.String() + "\"\n" + k.String() + "=" + val.String())
+		}
+	})
+}
+
+// visitMaps calls fn with every map entry in v (interfaces unwrapped).
+func visitMaps(v reflect.Value, fn func(k, val reflect.Value)) {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				visitMaps(v.Field(i), fn)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			visitMaps(v.Index(i), fn)
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			k, val := it.Key(), it.Value()
+			for val.Kind() == reflect.Interface && !val.IsNil() {
+				val = val.Elem()
+			}
+			fn(k, val)
+			visitMaps(val, fn)
+		}
+	}
+}
+
 // visitStrings calls fn with every string in v (the same walk as Redact).
 func visitStrings(v any, fn func(string)) {
 	var walk func(reflect.Value)

@@ -1,0 +1,45 @@
+package server
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gov-policy/gov/internal/leaktest"
+)
+
+// A secret whose rule needs its name beside it (aws_secret_access_key,
+// db_password) sent as a key and its value in error_context or metadata:
+// each string of a request is scanned on its own, the value alone matches
+// no rule, and it is answered or recorded raw.
+func TestAttackA17ReqKeyedSecretInErrorContext(t *testing.T) {
+	for _, rule := range []string{"aws-secret-access-key", "generic-secret"} {
+		k := a13Kind(t, rule)
+		audit := t.TempDir()
+		s := newTestServer(t, Config{AuditDir: audit})
+		body := mustJSON(t, map[string]any{
+			"environment":   "staging",
+			"error_context": map[string]any{k.Name: k.Value},
+			"metadata":      map[string]any{"env": map[string]any{k.Name: k.Value}, "list": []any{map[string]any{k.Name: k.Value}}},
+			"patch_content": a13Diff("app/x.py", "x = 2"),
+		})
+		code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d %s", rule, code, out)
+		}
+		a13NoRaw(t, rule+": 200 answer", string(out), leaktest.Parts(k)...)
+		n := 0
+		_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				n++
+				b, _ := os.ReadFile(p)
+				a13NoRaw(t, rule+": audit file "+filepath.Base(p), string(b), leaktest.Parts(k)...)
+			}
+			return nil
+		})
+		if n == 0 {
+			t.Fatalf("%s: nothing recorded", rule)
+		}
+	}
+}
