@@ -208,28 +208,59 @@ func (r *Redactor) value(v reflect.Value) reflect.Value {
 	return v
 }
 
-// visitPairs calls fn with every map entry in v whose key and value are
-// strings, as the assignment line a scanner rule reads (key = "value" and
-// key=value): a secret whose rule needs its name beside it (db_password,
-// aws_secret_access_key) is a key and its value in error_context or
-// metadata, two strings that match nothing on their own.
+// visitPairs calls fn with every name and string value in v's maps, as
+// the assignment lines a scanner rule reads (name = "value" and
+// name=value): a secret whose rule needs its name beside it (db_password,
+// aws_secret_access_key) sent in error_context or metadata as a key and its
+// value, a key and a list of values, or Kubernetes' env form
+// {"name": ..., "value": ...} is two strings that match nothing on their own.
 func visitPairs(v any, fn func(string)) {
-	visitMaps(reflect.ValueOf(v), func(k, val reflect.Value) {
-		if k.Kind() == reflect.String && val.Kind() == reflect.String && val.String() != "" {
-			fn(k.String() + " = \"" + val.String() + "\"\n" + k.String() + "=" + val.String())
+	pair := func(name string, val reflect.Value) {
+		if val.Kind() == reflect.String && val.String() != "" {
+			fn(name + " = \"" + val.String() + "\"\n" + name + "=" + val.String())
+		}
+	}
+	visitMaps(reflect.ValueOf(v), func(m reflect.Value) {
+		var name, value reflect.Value
+		it := m.MapRange()
+		for it.Next() {
+			if it.Key().Kind() != reflect.String {
+				continue
+			}
+			k, val := it.Key().String(), elem(it.Value())
+			pair(k, val)
+			if val.Kind() == reflect.Slice || val.Kind() == reflect.Array {
+				for i := range val.Len() {
+					pair(k, elem(val.Index(i)))
+				}
+			}
+			switch strings.ToLower(k) {
+			case "name", "key":
+				name = val
+			case "value":
+				value = val
+			}
+		}
+		if name.IsValid() && name.Kind() == reflect.String && value.IsValid() {
+			pair(name.String(), value)
 		}
 	})
 }
 
-// visitMaps calls fn with every map entry in v (interfaces unwrapped).
-func visitMaps(v reflect.Value, fn func(k, val reflect.Value)) {
+// elem is v with interfaces and pointers unwrapped (invalid when nil).
+func elem(v reflect.Value) reflect.Value {
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
-			return
+			return reflect.Value{}
 		}
 		v = v.Elem()
 	}
-	switch v.Kind() {
+	return v
+}
+
+// visitMaps calls fn with every map in v.
+func visitMaps(v reflect.Value, fn func(m reflect.Value)) {
+	switch v = elem(v); v.Kind() {
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if v.Type().Field(i).IsExported() {
@@ -241,14 +272,10 @@ func visitMaps(v reflect.Value, fn func(k, val reflect.Value)) {
 			visitMaps(v.Index(i), fn)
 		}
 	case reflect.Map:
+		fn(v)
 		it := v.MapRange()
 		for it.Next() {
-			k, val := it.Key(), it.Value()
-			for val.Kind() == reflect.Interface && !val.IsNil() {
-				val = val.Elem()
-			}
-			fn(k, val)
-			visitMaps(val, fn)
+			visitMaps(it.Value(), fn)
 		}
 	}
 }

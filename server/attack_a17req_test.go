@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,6 +41,37 @@ func TestAttackA17ReqKeyedSecretInErrorContext(t *testing.T) {
 		})
 		if n == 0 {
 			t.Fatalf("%s: nothing recorded", rule)
+		}
+	}
+}
+
+// The same secret as the one string of a list under its name
+// ({"db_password": ["..."]}), or in Kubernetes' env form
+// ({"name": "DB_PASSWORD", "value": "..."}): no string pair holds both.
+func TestAttackA17ReqKeyedSecretInListOrEnvForm(t *testing.T) {
+	for _, rule := range []string{"aws-secret-access-key", "generic-secret"} {
+		k := a13Kind(t, rule)
+		for form, ec := range []map[string]any{
+			{k.Name: []any{k.Value}},
+			{"env": []any{map[string]any{"name": k.Name, "value": k.Value}}},
+			{"x": map[string]any{"key": k.Name, "value": k.Value}},
+		} {
+			audit := t.TempDir()
+			s := newTestServer(t, Config{AuditDir: audit})
+			body := mustJSON(t, map[string]any{"environment": "staging", "error_context": ec, "patch_content": a13Diff("app/x.py", "x = 2")})
+			code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
+			if code != http.StatusOK {
+				t.Fatalf("%s form %d: %d %s", rule, form, code, out)
+			}
+			where := fmt.Sprintf("%s form %d", rule, form)
+			a13NoRaw(t, where+": 200 answer", string(out), leaktest.Parts(k)...)
+			_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					b, _ := os.ReadFile(p)
+					a13NoRaw(t, where+": audit file", string(b), leaktest.Parts(k)...)
+				}
+				return nil
+			})
 		}
 	}
 }
