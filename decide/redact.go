@@ -208,43 +208,63 @@ func (r *Redactor) value(v reflect.Value) reflect.Value {
 	return v
 }
 
-// visitPairs calls fn with every name and string value in v's maps, as
-// the assignment lines a scanner rule reads (name = "value" and
-// name=value): a secret whose rule needs its name beside it (db_password,
-// aws_secret_access_key) sent in error_context or metadata as a key and its
-// value, a key and a list of values, or Kubernetes' env form
-// {"name": ..., "value": ...} is two strings that match nothing on their own.
+// pairNames is how many of a string's nearest enclosing map keys it is
+// scanned beside.
+const pairNames = 3
+
+// visitPairs calls fn with every string in v's maps beside each of its
+// nearest enclosing keys (pairNames of them), as the assignment lines a
+// scanner rule reads (name = "value" and name=value): a secret whose rule
+// needs its name beside it (db_password, aws_secret_access_key) sent in
+// error_context or metadata as a key and its value, a key and a list of
+// values, a key over {"value": ...}, or Kubernetes' env form
+// {"name": ..., "value": ...} is strings that match nothing on their own.
 func visitPairs(v any, fn func(string)) {
 	pair := func(name string, val reflect.Value) {
 		if val.Kind() == reflect.String && val.String() != "" {
 			fn(name + " = \"" + val.String() + "\"\n" + name + "=" + val.String())
 		}
 	}
-	visitMaps(reflect.ValueOf(v), func(m reflect.Value) {
-		var name, value reflect.Value
-		it := m.MapRange()
-		for it.Next() {
-			if it.Key().Kind() != reflect.String {
-				continue
+	var walk func(v reflect.Value, names []string)
+	walk = func(v reflect.Value, names []string) {
+		switch v = elem(v); v.Kind() {
+		case reflect.String:
+			for i := len(names) - 1; i >= 0 && i >= len(names)-pairNames; i-- {
+				pair(names[i], v)
 			}
-			k, val := it.Key().String(), elem(it.Value())
-			pair(k, val)
-			if val.Kind() == reflect.Slice || val.Kind() == reflect.Array {
-				for i := range val.Len() {
-					pair(k, elem(val.Index(i)))
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walk(v.Field(i), names)
 				}
 			}
-			switch strings.ToLower(k) {
-			case "name", "key":
-				name = val
-			case "value":
-				value = val
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				walk(v.Index(i), names)
+			}
+		case reflect.Map:
+			var name, value reflect.Value
+			it := v.MapRange()
+			for it.Next() {
+				k := elem(it.Key())
+				if k.Kind() != reflect.String {
+					walk(it.Value(), names)
+					continue
+				}
+				walk(it.Value(), append(names[:len(names):len(names)], k.String()))
+				switch strings.ToLower(k.String()) {
+				case "name", "key":
+					name = elem(it.Value())
+				case "value":
+					value = elem(it.Value())
+				}
+			}
+			if name.Kind() == reflect.String {
+				pair(name.String(), value)
 			}
 		}
-		if name.IsValid() && name.Kind() == reflect.String && value.IsValid() {
-			pair(name.String(), value)
-		}
-	})
+	}
+	walk(reflect.ValueOf(v), nil)
 }
 
 // elem is v with interfaces and pointers unwrapped (invalid when nil).
@@ -256,28 +276,6 @@ func elem(v reflect.Value) reflect.Value {
 		v = v.Elem()
 	}
 	return v
-}
-
-// visitMaps calls fn with every map in v.
-func visitMaps(v reflect.Value, fn func(m reflect.Value)) {
-	switch v = elem(v); v.Kind() {
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				visitMaps(v.Field(i), fn)
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			visitMaps(v.Index(i), fn)
-		}
-	case reflect.Map:
-		fn(v)
-		it := v.MapRange()
-		for it.Next() {
-			visitMaps(it.Value(), fn)
-		}
-	}
 }
 
 // visitStrings calls fn with every string in v (the same walk as Redact).

@@ -75,3 +75,33 @@ func TestAttackA17ReqKeyedSecretInListOrEnvForm(t *testing.T) {
 		}
 	}
 }
+
+// The same secret one map deeper than its name ({"db_password": {"value":
+// "..."}}, {"db_password": {"current": "..."}}): the pair nearest the
+// string is "value" or "current", which no rule reads as a secret's name.
+func TestAttackA17ReqKeyedSecretNestedUnderName(t *testing.T) {
+	for _, rule := range []string{"aws-secret-access-key", "generic-secret"} {
+		k := a13Kind(t, rule)
+		for form, ec := range []map[string]any{
+			{k.Name: map[string]any{"value": k.Value}},
+			{"db": map[string]any{k.Name: map[string]any{"current": []any{k.Value}}}},
+		} {
+			audit := t.TempDir()
+			s := newTestServer(t, Config{AuditDir: audit})
+			body := mustJSON(t, map[string]any{"environment": "staging", "metadata": ec, "patch_content": a13Diff("app/x.py", "x = 2")})
+			code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
+			if code != http.StatusOK {
+				t.Fatalf("%s form %d: %d %s", rule, form, code, out)
+			}
+			where := fmt.Sprintf("%s form %d", rule, form)
+			a13NoRaw(t, where+": 200 answer", string(out), leaktest.Parts(k)...)
+			_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					b, _ := os.ReadFile(p)
+					a13NoRaw(t, where+": audit file", string(b), leaktest.Parts(k)...)
+				}
+				return nil
+			})
+		}
+	}
+}
