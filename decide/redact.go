@@ -212,6 +212,9 @@ func (r *Redactor) value(v reflect.Value) reflect.Value {
 // scanned beside.
 const pairNames = 3
 
+// pairValueMax is how much of a string's first line is scanned beside a name.
+const pairValueMax = 4096
+
 // visitPairs calls fn with every string in v's maps beside each of its
 // nearest enclosing keys (pairNames of them), as the assignment lines a
 // scanner rule reads (name = "value" and name=value): a secret whose rule
@@ -221,8 +224,15 @@ const pairNames = 3
 // {"name": ..., "value": ...} is strings that match nothing on their own.
 func visitPairs(v any, fn func(string)) {
 	pair := func(name string, val reflect.Value) {
-		if val.Kind() == reflect.String && val.String() != "" {
-			fn(name + " = \"" + val.String() + "\"\n" + name + "=" + val.String())
+		if val.Kind() != reflect.String {
+			return
+		}
+		// The value's first line, at most pairValueMax bytes: the secret a
+		// name-needing rule reads follows the name at once, and a long log
+		// (scanned on its own already) is not scanned twice more.
+		s, _, _ := strings.Cut(val.String(), "\n")
+		if s = s[:min(len(s), pairValueMax)]; s != "" {
+			fn(name + " = \"" + s + "\"\n" + name + "=" + s)
 		}
 	}
 	var walk func(v reflect.Value, names []string)

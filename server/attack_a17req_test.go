@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gov-policy/gov/internal/leaktest"
@@ -22,7 +23,8 @@ func TestAttackA17ReqKeyedSecretInErrorContext(t *testing.T) {
 		body := mustJSON(t, map[string]any{
 			"environment":   "staging",
 			"error_context": map[string]any{k.Name: k.Value},
-			"metadata":      map[string]any{"env": map[string]any{k.Name: k.Value}, "list": []any{map[string]any{k.Name: k.Value}}},
+			"metadata": map[string]any{"env": map[string]any{k.Name: k.Value}, "list": []any{map[string]any{k.Name: k.Value}},
+				"log": map[string]any{k.Name: k.Value + "\n" + strings.Repeat("log line\n", 1000)}},
 			"patch_content": a13Diff("app/x.py", "x = 2"),
 		})
 		code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
