@@ -140,6 +140,7 @@ func (p *Pipeline) Scan(in Input) ([]engine.Finding, *Redactor) {
 	req := in.Request
 	req.PatchContent = ""
 	visitStrings(req, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
+	visitPairs(req, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
 	visitStrings(in.PR, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
 	visitStrings(in.RecordMetadata, func(s string) { secrets = addAll(secrets, p.Scanner.Secrets([]byte(s))) })
 	if in.Patch != nil {

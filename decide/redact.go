@@ -208,6 +208,86 @@ func (r *Redactor) value(v reflect.Value) reflect.Value {
 	return v
 }
 
+// pairNames is how many of a string's nearest enclosing map keys it is
+// scanned beside.
+const pairNames = 3
+
+// pairValueMax is how much of a string's first line is scanned beside a name.
+const pairValueMax = 4096
+
+// visitPairs calls fn with every string in v's maps beside each of its
+// nearest enclosing keys (pairNames of them), as the assignment lines a
+// scanner rule reads (name = "value" and name=value): a secret whose rule
+// needs its name beside it (db_password, aws_secret_access_key) sent in
+// error_context or metadata as a key and its value, a key and a list of
+// values, a key over {"value": ...}, or Kubernetes' env form
+// {"name": ..., "value": ...} is strings that match nothing on their own.
+func visitPairs(v any, fn func(string)) {
+	pair := func(name string, val reflect.Value) {
+		if val.Kind() != reflect.String {
+			return
+		}
+		// The value's first line, at most pairValueMax bytes: the secret a
+		// name-needing rule reads follows the name at once, and a long log
+		// (scanned on its own already) is not scanned twice more.
+		s, _, _ := strings.Cut(val.String(), "\n")
+		if s = s[:min(len(s), pairValueMax)]; s != "" {
+			fn(name + " = \"" + s + "\"\n" + name + "=" + s)
+		}
+	}
+	var walk func(v reflect.Value, names []string)
+	walk = func(v reflect.Value, names []string) {
+		switch v = elem(v); v.Kind() {
+		case reflect.String:
+			for i := len(names) - 1; i >= 0 && i >= len(names)-pairNames; i-- {
+				pair(names[i], v)
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walk(v.Field(i), names)
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				walk(v.Index(i), names)
+			}
+		case reflect.Map:
+			var name, value reflect.Value
+			it := v.MapRange()
+			for it.Next() {
+				k := elem(it.Key())
+				if k.Kind() != reflect.String {
+					walk(it.Value(), names)
+					continue
+				}
+				walk(it.Value(), append(names[:len(names):len(names)], k.String()))
+				switch strings.ToLower(k.String()) {
+				case "name", "key":
+					name = elem(it.Value())
+				case "value":
+					value = elem(it.Value())
+				}
+			}
+			if name.Kind() == reflect.String {
+				pair(name.String(), value)
+			}
+		}
+	}
+	walk(reflect.ValueOf(v), nil)
+}
+
+// elem is v with interfaces and pointers unwrapped (invalid when nil).
+func elem(v reflect.Value) reflect.Value {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return reflect.Value{}
+		}
+		v = v.Elem()
+	}
+	return v
+}
+
 // visitStrings calls fn with every string in v (the same walk as Redact).
 func visitStrings(v any, fn func(string)) {
 	var walk func(reflect.Value)
