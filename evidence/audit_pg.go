@@ -230,11 +230,6 @@ const heldQuery = `SELECT kind, digest, sha256(body) FROM gov_audit
 func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 	ctx, cancel := s.writeCtx()
 	defer cancel()
-	return s.insertCtx(ctx, rows)
-}
-
-// insertCtx is insert within ctx.
-func (s *PGStore) insertCtx(ctx context.Context, rows []pgRow) (added int, err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return 0, s.fail(err)

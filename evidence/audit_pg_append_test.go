@@ -250,24 +250,6 @@ func TestPGBatchFailsEveryWriter(t *testing.T) {
 	}
 }
 
-// TestAttackA14WriteBoundedOnceWithFallback: a write that times out in the
-// one-statement append falls back to the locked path; both together stay
-// within one write timeout, which is below gov serve's HTTP write timeout,
-// so a client gets the store's error instead of a connection cut while
-// the store is still waiting (a14's observation: two timeouts in a row).
-func TestAttackA14WriteBoundedOnceWithFallback(t *testing.T) {
-	s, _ := headLocked(t, 2*time.Second)
-	start := time.Now()
-	if _, err := s.Write(record("locked", t0)); err == nil {
-		t.Fatal("Write reported success while the chain's head was locked")
-	}
-	// One timeout is 2 s; two in a row would be 4 s. The margin is for a
-	// loaded machine, not for the second timeout.
-	if d := time.Since(start); d > 3500*time.Millisecond {
-		t.Errorf("the write failed after %v, more than one write timeout (%v)", d.Round(time.Millisecond), s.writeTimeout)
-	}
-}
-
 // headLocked opens a store whose writes time out after timeout, writes one
 // record, and has another session hold the chain's head (FOR UPDATE in an
 // open transaction) until release, which rolls it back.
