@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gov-policy/gov/internal/leaktest"
+	"github.com/gov-policy/gov/scan/scantest"
 )
 
 // A secret whose rule needs its name beside it (aws_secret_access_key,
@@ -18,32 +20,11 @@ import (
 func TestAttackA17ReqKeyedSecretInErrorContext(t *testing.T) {
 	for _, rule := range []string{"aws-secret-access-key", "generic-secret"} {
 		k := a13Kind(t, rule)
-		audit := t.TempDir()
-		s := newTestServer(t, Config{AuditDir: audit})
-		body := mustJSON(t, map[string]any{
-			"environment":   "staging",
+		evalRecordsNoRaw(t, rule, k, map[string]any{
 			"error_context": map[string]any{k.Name: k.Value},
 			"metadata": map[string]any{"env": map[string]any{k.Name: k.Value}, "list": []any{map[string]any{k.Name: k.Value}},
 				"log": map[string]any{k.Name: k.Value + "\n" + strings.Repeat("log line\n", 1000)}},
-			"patch_content": a13Diff("app/x.py", "x = 2"),
 		})
-		code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
-		if code != http.StatusOK {
-			t.Fatalf("%s: %d %s", rule, code, out)
-		}
-		a13NoRaw(t, rule+": 200 answer", string(out), leaktest.Parts(k)...)
-		n := 0
-		_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				n++
-				b, _ := os.ReadFile(p)
-				a13NoRaw(t, rule+": audit file "+filepath.Base(p), string(b), leaktest.Parts(k)...)
-			}
-			return nil
-		})
-		if n == 0 {
-			t.Fatalf("%s: nothing recorded", rule)
-		}
 	}
 }
 
@@ -58,22 +39,7 @@ func TestAttackA17ReqKeyedSecretInListOrEnvForm(t *testing.T) {
 			{"env": []any{map[string]any{"name": k.Name, "value": k.Value}}},
 			{"x": map[string]any{"key": k.Name, "value": k.Value}},
 		} {
-			audit := t.TempDir()
-			s := newTestServer(t, Config{AuditDir: audit})
-			body := mustJSON(t, map[string]any{"environment": "staging", "error_context": ec, "patch_content": a13Diff("app/x.py", "x = 2")})
-			code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
-			if code != http.StatusOK {
-				t.Fatalf("%s form %d: %d %s", rule, form, code, out)
-			}
-			where := fmt.Sprintf("%s form %d", rule, form)
-			a13NoRaw(t, where+": 200 answer", string(out), leaktest.Parts(k)...)
-			_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
-				if err == nil && !d.IsDir() {
-					b, _ := os.ReadFile(p)
-					a13NoRaw(t, where+": audit file", string(b), leaktest.Parts(k)...)
-				}
-				return nil
-			})
+			evalRecordsNoRaw(t, fmt.Sprintf("%s form %d", rule, form), k, map[string]any{"error_context": ec})
 		}
 	}
 }
@@ -88,22 +54,35 @@ func TestAttackA17ReqKeyedSecretNestedUnderName(t *testing.T) {
 			{k.Name: map[string]any{"value": k.Value}},
 			{"db": map[string]any{k.Name: map[string]any{"current": []any{k.Value}}}},
 		} {
-			audit := t.TempDir()
-			s := newTestServer(t, Config{AuditDir: audit})
-			body := mustJSON(t, map[string]any{"environment": "staging", "metadata": ec, "patch_content": a13Diff("app/x.py", "x = 2")})
-			code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), body)
-			if code != http.StatusOK {
-				t.Fatalf("%s form %d: %d %s", rule, form, code, out)
-			}
-			where := fmt.Sprintf("%s form %d", rule, form)
-			a13NoRaw(t, where+": 200 answer", string(out), leaktest.Parts(k)...)
-			_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
-				if err == nil && !d.IsDir() {
-					b, _ := os.ReadFile(p)
-					a13NoRaw(t, where+": audit file", string(b), leaktest.Parts(k)...)
-				}
-				return nil
-			})
+			evalRecordsNoRaw(t, fmt.Sprintf("%s form %d", rule, form), k, map[string]any{"metadata": ec})
 		}
+	}
+}
+
+// evalRecordsNoRaw posts a /v1/eval request with fields (environment
+// staging, a small patch) and checks that k's secret is raw neither in the
+// 200 answer nor in any audit file, and that something was recorded.
+func evalRecordsNoRaw(t *testing.T, where string, k scantest.Sample, fields map[string]any) {
+	t.Helper()
+	audit := t.TempDir()
+	s := newTestServer(t, Config{AuditDir: audit})
+	req := map[string]any{"environment": "staging", "patch_content": a13Diff("app/x.py", "x = 2")}
+	maps.Copy(req, fields)
+	code, out := call(t, s.Handler(), http.MethodPost, "/v1/eval", bearer(testToken), mustJSON(t, req))
+	if code != http.StatusOK {
+		t.Fatalf("%s: %d %s", where, code, out)
+	}
+	a13NoRaw(t, where+": 200 answer", string(out), leaktest.Parts(k)...)
+	n := 0
+	_ = filepath.WalkDir(audit, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+			b, _ := os.ReadFile(p)
+			a13NoRaw(t, where+": audit file "+filepath.Base(p), string(b), leaktest.Parts(k)...)
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Fatalf("%s: nothing recorded", where)
 	}
 }
