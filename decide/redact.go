@@ -251,6 +251,14 @@ func visitPairs(v any, fn func(string)) {
 		case reflect.Slice, reflect.Array:
 			for i := range v.Len() {
 				walk(v.Index(i), names)
+				// A name and its value as neighbouring items (an argv, a
+				// flat env list): the item before a string, when it is a
+				// word, is a name it is scanned beside.
+				if i > 0 {
+					if prev := elem(v.Index(i - 1)); prev.Kind() == reflect.String && listName(prev.String()) {
+						pair(strings.TrimLeft(prev.String(), "-"), elem(v.Index(i)))
+					}
+				}
 			}
 		case reflect.Map:
 			var name, value reflect.Value
@@ -275,6 +283,12 @@ func visitPairs(v any, fn func(string)) {
 		}
 	}
 	walk(reflect.ValueOf(v), nil)
+}
+
+// listName reports whether a list item may name the item after it: one
+// word of at most 128 bytes (an environment variable, a flag).
+func listName(s string) bool {
+	return s != "" && len(s) <= 128 && !strings.ContainsFunc(s, unicode.IsSpace)
 }
 
 // elem is v with interfaces and pointers unwrapped (invalid when nil).

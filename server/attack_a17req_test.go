@@ -86,3 +86,14 @@ func evalRecordsNoRaw(t *testing.T, where string, k scantest.Sample, fields map[
 		t.Fatalf("%s: nothing recorded", where)
 	}
 }
+
+// A name and its value as neighbouring items of a list (an argv, a flat
+// env list: ["DB_PASSWORD", "..."]) in error_context or metadata: the name
+// is the item before the value.
+func TestAttackA17ReqKeyedSecretAfterNameInList(t *testing.T) {
+	for _, rule := range []string{"aws-secret-access-key", "generic-secret"} {
+		k := a13Kind(t, rule)
+		evalRecordsNoRaw(t, rule+" in error_context", k, map[string]any{"error_context": map[string]any{"env": []any{"HOME", "/root", k.Name, k.Value}}})
+		evalRecordsNoRaw(t, rule+" in metadata", k, map[string]any{"metadata": map[string]any{"argv": []any{"deploy", "--" + k.Name, k.Value}}})
+	}
+}
