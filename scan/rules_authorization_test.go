@@ -32,6 +32,8 @@ func TestAuthorizationHeaderTokenFound(t *testing.T) {
 		{"basic user and password", `  Authorization: Basic ` + basic("deploy:"+opaque[:18]), basic("deploy:" + opaque[:18]), "authorization-header-basic"},
 		{"basic token as the password, no user", `"Authorization": "Basic ` + basic(":"+opaque) + `"`, basic(":" + opaque), "authorization-header-basic"},
 		{"basic key as the user, no password", `"Authorization": "Basic ` + basic(opaque+":") + `"`, basic(opaque + ":"), "authorization-header-basic"},
+		{".NET AuthenticationHeaderValue", `client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "` + opaque + `");`, opaque, "authorization-header-token-dotnet"},
+		{".NET verbatim strings", `new AuthenticationHeaderValue(@"Bearer", @"` + opaque + `")`, opaque, "authorization-header-token-dotnet"},
 		{"github token keeps its rule", `  Authorization: "token ghp_` + g.S(scantest.Alnum, 36) + `"`, "", "github-pat"},
 	}
 	for _, tc := range cases {
@@ -67,6 +69,10 @@ func TestAuthorizationHeaderLookAlikes(t *testing.T) {
 		`Set the Authorization: Bearer header to your personal access token.`,
 		`authorization: Bearer abcdefghijklmnopqrstuvwx`,
 		`authorization: Bearer EXAMPLE0123456789TOKEN`,
+		`new AuthenticationHeaderValue("Bearer", token)`,
+		`new AuthenticationHeaderValue("Bearer", "<access-token>")`,
+		`new AuthenticationHeaderValue("Bearer", $"{accessToken}")`,
+		`new AuthenticationHeaderValue("Bearer", "YOUR_ACCESS_TOKEN_HERE_12345")`,
 		// Basic values that are not base64 of user:password: test data
 		// and cut examples (Go's cmd/go auth tests), binary, no colon.
 		`Authorization: Basic jpvcGVuc2VzYW1lYWxhZGRpb`,

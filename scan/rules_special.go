@@ -60,6 +60,13 @@ func specialRules() []ruleSpec {
 			keywords: []string{"authorization"}, generic: true,
 			regex:   authorizationHeader + `(?:bearer|token)\s+` + authorizationCredential,
 			entropy: 3.5, check: lettersAndDigits},
+		// .NET's typed header: new AuthenticationHeaderValue("Bearer",
+		// "<token>") sets the same header with the scheme and the token as
+		// two arguments.
+		{id: "authorization-header-token-dotnet", description: "bearer token hard-coded in a .NET AuthenticationHeaderValue",
+			keywords: []string{"authenticationheadervalue"}, generic: true,
+			regex:   `(?i)\bAuthenticationHeaderValue\(\s*(?:@|\$)?"(?:bearer|token)"\s*,\s*(?:@|\$)?"` + authorizationCredential,
+			entropy: 3.5, check: lettersAndDigits},
 		// Basic credentials in such a header: base64 of user:password,
 		// reported unless the password is a documentation default or a
 		// reference. A value that does not decode to user:password is not

@@ -182,6 +182,11 @@ func (g *Gen) moreMakers() []func() Sample {
 			return Sample{Rule: "authorization-header-token", Name: "authorization", Secret: tk, Value: "Bearer " + tk}
 		},
 		func() Sample {
+			tk := g.S(Alnum, 32)
+			return Sample{Rule: "authorization-header-token-dotnet", Name: "client", Secret: tk,
+				Value: `new AuthenticationHeaderValue("Bearer", "` + tk + `")`}
+		},
+		func() Sample {
 			c := base64.StdEncoding.EncodeToString([]byte("deploy:" + g.S(Alnum, 18)))
 			return Sample{Rule: "authorization-header-basic", Name: "authorization", Secret: c, Value: "Basic " + c}
 		},
