@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,7 +36,7 @@ func BenchmarkEvalStore(b *testing.B) {
 			var n atomic.Int64
 			b.SetParallelism(32) // 32 x GOMAXPROCS (2) = 64 clients
 			b.ReportAllocs()
-			pgBefore, selfBefore := pgCPU(), processCPU()
+			pgBefore, selfBefore := pgCPU(), pgtest.SelfCPU()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -48,14 +47,7 @@ func BenchmarkEvalStore(b *testing.B) {
 			})
 			b.StopTimer()
 			b.ReportMetric(float64((pgCPU()-pgBefore).Microseconds())/float64(b.N), "pg-cpu-us/op")
-			b.ReportMetric(float64((processCPU()-selfBefore).Microseconds())/float64(b.N), "gov-cpu-us/op")
+			b.ReportMetric(float64((pgtest.SelfCPU()-selfBefore).Microseconds())/float64(b.N), "gov-cpu-us/op")
 		})
 	}
-}
-
-// processCPU is this process's CPU time (user and system).
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

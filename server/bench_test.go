@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/gov-policy/gov/internal/pgtest"
 )
 
 // BenchmarkEval is one POST /v1/eval through the handler: decode, parse the
@@ -17,21 +17,11 @@ import (
 func BenchmarkEval(b *testing.B) {
 	h, body := benchEvalHandler(b)
 	b.ReportAllocs()
-	cpu0 := cpuTime(b)
+	cpu0 := pgtest.SelfCPU()
 	for b.Loop() {
 		benchEvalOnce(b, h, body)
 	}
-	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime is the process's user+sys CPU time so far: on a shared machine
-// CPU per request is steadier than wall time per request.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(pgtest.SelfCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkEvalParallel is BenchmarkEval from GOMAXPROCS goroutines at once
@@ -39,13 +29,13 @@ func cpuTime(b *testing.B) time.Duration {
 func BenchmarkEvalParallel(b *testing.B) {
 	h, body := benchEvalHandler(b)
 	b.ReportAllocs()
-	cpu0 := cpuTime(b)
+	cpu0 := pgtest.SelfCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			benchEvalOnce(b, h, body)
 		}
 	})
-	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(pgtest.SelfCPU()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 func benchEvalHandler(b *testing.B) (http.Handler, []byte) {
