@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // decoderCheckKeys is checkRequestKeys as it was before keyWalker: the same
@@ -190,6 +191,73 @@ func TestDecodeRequestUnmarshalMatchesDecoder(t *testing.T) {
 	if typeErrors < 3 {
 		t.Errorf("only %d type errors: the cases no longer exercise them", typeErrors)
 	}
+}
+
+// fastDecodeCases are requests whose top-level values take each branch of
+// keyWalker.request: plain and escaped strings (a quote, a backslash, a
+// surrogate pair, a lone surrogate, U+2028), non-ASCII text, nulls, maps,
+// and values of the wrong type that must come back as json.Unmarshal's
+// error.
+var fastDecodeCases = []string{
+	`{"environment":"st\u0061ging","patch_content":"a\nb\\\"c\/d\t"}`,
+	`{"request_id":"\ud83d\ude00","action_type":"\ud800","language":"\u2028x"}`,
+	`{"request_id":"\uD83D\uDE00\u00E9\u00e9","action_type":"\ud800\u0041\ud800\ud800\udc00x\ud800","language":"\b\f\r\u0000"}`,
+	`{"service_name":"\ud83dxxde00","environment":"\ud83d","requested_by":"\udbff\udfff\ud800\\u0041","patch_content":"\\\\\""}`,
+	"{\"service_name\":\"caf\xc3\xa9 \xe2\x80\xa8\",\"requested_by\":\"\\\\\"}",
+	`{"environment":null,"metadata":null,"error_context":null,"patch_content":""}`,
+	`{"error_context":{"a":[1,2.5e3,"x\"y",{"b":null}],"c":true},"metadata":{"":{}}}`,
+	`{"environment":"staging","error_context":[1]}`,
+	`{"environment":{"a":1}}`, `{"metadata":"x"}`, `{"environment":true}`, `{"environment":1e400}`,
+	`{"metadata":{"n":1e400}}`, `{"request_id":"r","environment":["staging"]}`,
+	" { \"environment\" : \"staging\" \n , \"metadata\" : { \"a\" : 1 } \t } ",
+	`{}`, `[]`, `[{"environment":"staging"}]`, `"x"`, `1`, `true`,
+}
+
+// TestDecodeRequestFastMatchesDecoder: every case, and every request file,
+// decodes to what the decoder gives and is refused with its message.
+func TestDecodeRequestFastMatchesDecoder(t *testing.T) {
+	cases := append(append([]string(nil), fastDecodeCases...), keyWalkerCases...)
+	cases = appendRequestFiles(t, cases)
+	decoded := 0
+	for i, c := range cases {
+		if !decodeMatchesDecoder(t, fmt.Sprintf("case %d", i), []byte(c)) {
+			continue
+		}
+		decoded++
+	}
+	if decoded < 20 {
+		t.Errorf("only %d cases decoded: the cases no longer exercise the fast path", decoded)
+	}
+}
+
+// FuzzDecodeRequestMatchesDecoder: DecodeRequest (its key walk and the
+// fields it reads from it) and the decoder agree on every valid document.
+func FuzzDecodeRequestMatchesDecoder(f *testing.F) {
+	for _, c := range append(append([]string(nil), fastDecodeCases...), keyWalkerCases...) {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, js []byte) { decodeMatchesDecoder(t, "", js) })
+}
+
+// decodeMatchesDecoder compares DecodeRequest with decoderDecodeRequest on
+// one valid UTF-8 JSON document; it reports whether it decoded.
+func decodeMatchesDecoder(t *testing.T, label string, js []byte) bool {
+	t.Helper()
+	if !utf8.Valid(js) || !json.Valid(js) || len(bytes.TrimSpace(js)) == 0 || string(bytes.TrimSpace(js)) == "null" {
+		return false
+	}
+	got, gerr := DecodeRequest("r.json", js)
+	want, werr := decoderDecodeRequest(js)
+	if werr != nil {
+		werr = fmt.Errorf("r.json: %w", werr)
+	}
+	if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+		t.Errorf("%s %.80q: error %v, the decoder's %v", label, js, gerr, werr)
+	}
+	if gj, wj := fmt.Sprintf("%#v", got), fmt.Sprintf("%#v", want); werr == nil && gj != wj {
+		t.Errorf("%s %.80q: decoded %s, the decoder %s", label, js, gj, wj)
+	}
+	return werr == nil
 }
 
 // appendRequestFiles appends the example requests of testdata/requests.
