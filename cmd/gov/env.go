@@ -73,6 +73,9 @@ const (
 	envAPIToken = "GOV_API_TOKEN" //nolint:gosec // the variable's name, not a credential
 	// envWebhookSecret verifies GitHub webhook signatures (never printed nor logged).
 	envWebhookSecret = "GOV_WEBHOOK_SECRET" //nolint:gosec // the variable's name
+	// envGOGC is Go's own GC setting: when set, gov serve leaves the
+	// collector to it instead of keeping a floor of heap growth (gcfloor).
+	envGOGC = "GOGC"
 )
 
 // Read by gov pr inside GitHub Actions.

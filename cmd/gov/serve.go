@@ -98,7 +98,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	if (f.oidcIssuer == "") != (f.oidcAudience == "") {
 		return usageError{fmt.Errorf("give --oidc-issuer and --oidc-audience together")}
 	}
-	if os.Getenv("GOGC") == "" {
+	if envOr(envGOGC, "") == "" {
 		// A small live heap would be collected some 30 times a second
 		// under load; a floor of growth between collections costs at most
 		// that much memory (gcfloor).
