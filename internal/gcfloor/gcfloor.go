@@ -22,17 +22,29 @@ import (
 // maxPercent bounds the GC percentage Start sets (a nearly empty heap).
 const maxPercent = 2000
 
+// heapMinimum is the Go runtime's smallest heap goal at GOGC=100. The
+// runtime scales it with the GC percentage (at p%, no collection below
+// heapMinimum*p/100), so a percentage above 100+floor/heapMinimum*100
+// would let a small heap grow past GOGC=100's minimum plus floor.
+const heapMinimum = 4 << 20
+
 // Percent is the GC percentage that lets a heap of live bytes grow by at
 // least floor bytes before the next collection: 100 (GOGC's default) at or
-// above floor, floor/live as a percentage below it, at most maxPercent.
+// above floor, floor/live as a percentage below it, at most maxPercent and
+// at most the percentage whose scaled minimum heap goal is heapMinimum +
+// floor (which alone lets a heap that small grow by floor).
 func Percent(live, floor uint64) int {
 	if live >= floor {
 		return 100
 	}
-	if live == 0 || floor/live >= maxPercent/100 {
-		return maxPercent
+	top := uint64(maxPercent)
+	if floor < heapMinimum*(maxPercent/100-1) {
+		top = 100 + floor*100/heapMinimum
 	}
-	return max(100, int(floor*100/live)) //nolint:gosec // below 2000: floor/live < 20 here
+	if live == 0 || floor*100/live >= top {
+		return int(top) //nolint:gosec // at most maxPercent
+	}
+	return max(100, int(floor*100/live)) //nolint:gosec // below top: floor/live < 20 here
 }
 
 // Start sets the GC percentage from the live heap after every collection

@@ -18,8 +18,10 @@ func TestPercent(t *testing.T) {
 		{24 * mb, 32 * mb, 133},
 		{8 * mb, 32 * mb, 400},
 		{4 * mb, 32 * mb, 800},
-		{mb, 32 * mb, maxPercent},
-		{0, 32 * mb, maxPercent},
+		{mb, 32 * mb, 900},
+		{0, 32 * mb, 900},
+		{mb, 256 * mb, maxPercent},
+		{0, 256 * mb, maxPercent},
 	} {
 		if got := Percent(c.live, c.floor); got != c.want {
 			t.Errorf("Percent(%d MB, %d MB) = %d, want %d", c.live/mb, c.floor/mb, got, c.want)
