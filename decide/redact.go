@@ -269,7 +269,10 @@ func visitPairs(v any, fn func(string)) {
 					walk(it.Value(), names)
 					continue
 				}
-				walk(it.Value(), append(names[:len(names):len(names)], k.String()))
+				// Only the pairNames nearest keys are read: keeping the
+				// whole path copied it at every level, memory quadratic
+				// in the nesting (800 MB for a 50 KB body 9,000 maps deep).
+				walk(it.Value(), append(names[max(0, len(names)-pairNames+1):len(names):len(names)], k.String()))
 				switch strings.ToLower(k.String()) {
 				case "name", "key":
 					name = elem(it.Value())
