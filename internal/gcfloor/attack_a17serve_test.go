@@ -1,8 +1,11 @@
 package gcfloor
 
 import (
+	"runtime"
 	"runtime/metrics"
+	"sync"
 	"testing"
+	"time"
 )
 
 // runtimeHeapMinimum is the Go runtime's smallest heap goal at GOGC=100
@@ -40,4 +43,58 @@ func TestAttackA17ServeFloorBoundOnSmallHeap(t *testing.T) {
 		t.Errorf("live heap %d bytes at %d%%: heap goal %d MiB, more than the floor above GOGC=100's %d MiB",
 			live, gcPercent(), goal/mb, gogc100/mb)
 	}
+}
+
+// deepStack recurses n frames of about 1 KiB of stack each, then waits
+// for release: a goroutine whose stack the collector scans (a request
+// deep in a nested body, a connection's reader).
+func deepStack(n int, ready chan<- struct{}, release <-chan struct{}) byte {
+	var pad [1024]byte
+	pad[n%len(pad)] = byte(n)
+	if n == 0 {
+		ready <- struct{}{}
+		<-release
+		return pad[0]
+	}
+	return deepStack(n-1, ready, release) + pad[n%len(pad)]
+}
+
+// TestAttackA17ServeFloorBoundWithStacks: the runtime applies the GC
+// percentage to the live heap plus the scanned stacks and globals, but
+// the percentage was read off the live heap alone. Goroutines with
+// 64 MiB of stack in use (idle connections, requests deep in a nested
+// body) over a small heap made the heap goal nine times those stacks:
+// hundreds of MiB above what GOGC=100 allows, not the floor.
+func TestAttackA17ServeFloorBoundWithStacks(t *testing.T) {
+	const mb = 1 << 20
+	const floor = 32 * mb
+	ready, release := make(chan struct{}), make(chan struct{})
+	const goroutines = 16
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() { deepStack(4000, ready, release) }) // about 4 MiB each
+	}
+	for range goroutines {
+		<-ready
+	}
+	defer wg.Wait() // their stacks gone before the next test collects
+	defer close(release)
+
+	stop := Start(floor)
+	defer stop()
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}, {Name: "/gc/heap/live:bytes"},
+		{Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}, {Name: "/gc/gogc:percent"}}
+	var goal, gogc100 uint64
+	for range 20 {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+		metrics.Read(s)
+		live, roots := s[1].Value.Uint64(), s[2].Value.Uint64()+s[3].Value.Uint64()
+		goal, gogc100 = s[0].Value.Uint64(), max(runtimeHeapMinimum, 2*live+roots)
+		if goal <= gogc100+floor {
+			return
+		}
+	}
+	t.Errorf("stacks and globals %d MiB at %d%%: heap goal %d MiB, more than the floor above GOGC=100's %d MiB",
+		(s[2].Value.Uint64()+s[3].Value.Uint64())/mb, s[4].Value.Uint64(), goal/mb, gogc100/mb)
 }

@@ -5,8 +5,11 @@
 // some 30 times a second under load, and the collections' fixed costs
 // (marking roots and stacks, write barriers on during each mark, sweeping)
 // take about a fifth of its CPU. Start lets the heap grow by at least a
-// floor of bytes between collections: below floor of live heap the GC
-// percentage is raised to floor / live, at or above it it is GOGC's 100. The
+// floor of bytes between collections: below floor of live heap (with the
+// stacks and globals the collector scans, to which the percentage applies
+// too) the GC percentage is raised to floor / live, at most to where the
+// runtime's minimum heap goal, 4 MiB at 100 and scaled with it, is 4 MiB
+// plus floor; at or above floor it is GOGC's 100. The
 // heap is then never more than floor bytes above what GOGC=100 would
 // allow, and a heap that grows (a large request, a larger bundle) is
 // collected as before from the collection after which it grew.
@@ -28,7 +31,8 @@ const maxPercent = 2000
 // would let a small heap grow past GOGC=100's minimum plus floor.
 const heapMinimum = 4 << 20
 
-// Percent is the GC percentage that lets a heap of live bytes grow by at
+// Percent is the GC percentage that lets a heap of live bytes (the live
+// heap, scanned stacks and globals: what the percentage applies to) grow by at
 // least floor bytes before the next collection: 100 (GOGC's default) at or
 // above floor, floor/live as a percentage below it, at most maxPercent and
 // at most the percentage whose scaled minimum heap goal is heapMinimum +
@@ -54,15 +58,24 @@ func Percent(live, floor uint64) int {
 func Start(floor uint64) (stop func()) {
 	var mu sync.Mutex
 	stopped := false
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	// The runtime applies the percentage to the live heap plus the stacks
+	// and globals it scanned, so they count as live here: read off the
+	// heap alone, goroutines' stacks over a small heap (idle connections,
+	// requests deep in a nested body) were given up to 9 times their size.
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
 	last := -1
 	set := func() {
 		metrics.Read(sample)
-		if sample[0].Value.Kind() == metrics.KindUint64 {
-			if p := Percent(sample[0].Value.Uint64(), floor); p != last {
-				debug.SetGCPercent(p)
-				last = p
+		var live uint64
+		for _, s := range sample {
+			if s.Value.Kind() != metrics.KindUint64 {
+				return
 			}
+			live += s.Value.Uint64()
+		}
+		if p := Percent(live, floor); p != last {
+			debug.SetGCPercent(p)
+			last = p
 		}
 	}
 	var arm func()

@@ -50,10 +50,12 @@ func collectUntil(t *testing.T, want func() uint64) {
 	t.Fatalf("GC percent %d, want %d", gcPercent(), want())
 }
 
+// liveHeap is what the GC percentage applies to: the live heap, the
+// scanned stacks and globals.
 func liveHeap() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
 	metrics.Read(s)
-	return s[0].Value.Uint64()
+	return s[0].Value.Uint64() + s[1].Value.Uint64() + s[2].Value.Uint64()
 }
 
 // TestStartFollowsTheLiveHeap: after each collection the percentage is
