@@ -4,7 +4,7 @@ package engine
 
 // libraryIndex describes each module of policies/lib (see libraryModule).
 var libraryIndex = map[string]libraryModule{
-	"lib/cicd/workflows.rego":         {digest: "1d0a15e471d98715815ce07d456a006b91fb5093ee1fae4ed878ccb0366dd910", pkg: "gov.lib.cicd.workflows", languages: []string(nil), paths: []string{".github/workflows/*.yml", ".github/workflows/*.yaml"}, actions: []string{"require_approval", "warn"}, risk: false, dotted: false},
+	"lib/cicd/workflows.rego":         {digest: "d06c24676024eaa33dc2f693d4fddb0e8b65f9ed86abe195357dc5cec0016ce3", pkg: "gov.lib.cicd.workflows", languages: []string(nil), paths: []string{".github/workflows/*.yml", ".github/workflows/*.yaml"}, actions: []string{"require_approval", "warn"}, risk: false, dotted: false},
 	"lib/code/golang.rego":            {digest: "640a41f9ecff45dea0a62154f0b5145569d51270ebaef14f90a19f9c60e3c35e", pkg: "gov.lib.code.golang", languages: []string{"go"}, paths: []string(nil), actions: []string{"require_approval", "warn"}, risk: false, dotted: false},
 	"lib/code/java.rego":              {digest: "a0fba84edcc11e3c2974e503a20a4e7f70b4e842baa49dafa6fb724b81eeb4a3", pkg: "gov.lib.code.java", languages: []string{"java", "kotlin", "scala", "groovy"}, paths: []string(nil), actions: []string{"require_approval", "warn"}, risk: false, dotted: false},
 	"lib/code/javascript.rego":        {digest: "4077287a189b6c0dc02eb9b815afd2ec6ae050d012efa448f12e8c1047631fae", pkg: "gov.lib.code.javascript", languages: []string{"javascript", "typescript"}, paths: []string(nil), actions: []string{"require_approval", "warn"}, risk: false, dotted: false},
