@@ -121,8 +121,10 @@ func analyseReads(modules map[string]*ast.Module) *readAnalysis {
 			}
 			return false
 		})
+	}
+	for _, file := range files { // after every function is known (their arities)
 		a.file = file
-		a.countDefs(m)
+		a.countDefs(modules[file])
 	}
 	if a.all {
 		return a
@@ -159,6 +161,27 @@ func (a *readAnalysis) reads(target []string) bool {
 		}
 	}
 	return false
+}
+
+// readBy says where target is read ("" when it is not): the first place
+// found reading a part holding it whole, or the part whose presence or
+// length is read.
+func (a *readAnalysis) readBy(target []string) string {
+	if a.all {
+		return "input read whole"
+	}
+	for _, p := range slices.Sorted(maps.Keys(a.whole)) {
+		r := splitPath(p)
+		if prefixOf(r, target) || prefixOf(target, r) {
+			return a.why[p]
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(a.touched)) {
+		if prefixOf(target, splitPath(p)) {
+			return "input." + strings.ReplaceAll(p, "\x00", ".") + " referenced"
+		}
+	}
+	return ""
 }
 
 func splitPath(p string) []string {
@@ -212,8 +235,17 @@ func (a *readAnalysis) countDefs(m *ast.Module) {
 				a.countPattern(t)
 			}
 		case x.IsCall():
+			// The last argument is an output when there is one more than
+			// the operator's arity (unknown operators: counted).
 			ops := x.Operands()
-			if len(ops) > 0 {
+			arity := -1
+			name := x.Operator().String()
+			if fns := a.fns[name]; len(fns) > 0 {
+				arity = len(fns[0].Head.Args)
+			} else if b, ok := ast.BuiltinMap[name]; ok && b.Decl != nil {
+				arity = b.Decl.Arity()
+			}
+			if len(ops) > 0 && len(ops) != arity {
 				if v, ok := ops[len(ops)-1].Value.(ast.Var); ok {
 					a.defs[a.key(v)]++
 				}
@@ -270,7 +302,7 @@ func (a *readAnalysis) readWhole(vals map[absVal]bool) {
 			case a.at != nil:
 				a.why[v.path] = a.at.Location.String() + ": " + a.at.String()
 			case a.atRule != nil:
-				a.why[v.path] = a.atRule.Location.String() + ": the head of " + a.atRule.Head.String()
+				a.why[v.path] = a.atRule.Location.String() + ": the value of " + a.atRule.Head.String()
 			}
 		}
 	}
@@ -333,9 +365,8 @@ func (a *readAnalysis) expr(x *ast.Expr) {
 	saved := a.at
 	a.at = x
 	defer func() { a.at = saved }()
-	for _, w := range x.With {
-		_ = w
-		a.readAll()
+	if len(x.With) > 0 {
+		a.readAll() // what replaces a document or function is not followed
 	}
 	switch {
 	case x.IsEquality():

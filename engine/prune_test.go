@@ -167,7 +167,9 @@ deny contains "r" if { count(files) == 2 }`,
 		"twin object keys": `deny contains "r" if { count({f: 1 | some f in input.patch.files}) == 2 }`,
 		"twin unify": `same if { input.patch.files[0] = input.patch.files[1] }
 deny contains "r" if { not same }`,
-		"twin equal":     `deny contains "r" if { input.patch.files[0] != input.patch.files[1] }`,
+		"twin equal": `deny contains "r" if { input.patch.files[0] != input.patch.files[1] }`,
+		"twin output compares": `eq1(f) if { object.get(input.patch, ["files", 1], null, f) }
+deny contains "r" if { f := input.patch.files[0]; not eq1(f) }`,
 		"twin in":        `deny contains "r" if { not input.patch.files[0] in [input.patch.files[1]] }`,
 		"another module": `deny contains "r" if { some l in data.gov.helper.lines; l.text == "MARK" }`,
 	}
@@ -220,7 +222,7 @@ deny contains "files" if { count(input.patch.files) > 0; input.patch.stats.delet
 `
 	e := mustEngine(t, policyBundle(map[string]string{"policies/added.rego": src}))
 	if !e.removedUnread() {
-		t.Fatal("the analysis says removed lines are read")
+		t.Fatalf("the analysis says removed lines are read: %s", analyseReads(e.prog.compiler.Modules).readBy(removedPath))
 	}
 	in := Input{Patch: markPatch()}
 	v, err := e.input(in, "low")
@@ -333,4 +335,14 @@ func TestPruneLibraryDecisionsUnchanged(t *testing.T) {
 		t.Errorf("%d patches evaluated without removed lines, %d with: the corpus exercises too little", pruned, kept)
 	}
 	t.Logf("%d patches, %d without removed lines", len(patches), pruned)
+	// The library's whole engine (gov serve) keeps them: name the reader.
+	full, err := New(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := analyseReads(full.prog.compiler.Modules).readBy(removedPath)
+	if why == "" {
+		t.Errorf("the whole library reads no removed lines (kubernetes, dependencies and coverage rules do)")
+	}
+	t.Logf("whole library: removed lines read at %s", why)
 }
