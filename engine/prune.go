@@ -216,16 +216,22 @@ func (a *readAnalysis) key(v ast.Var) string { return a.file + "\x00" + string(v
 // countDefs counts the places binding each variable: equality sides,
 // call outputs, reference keys, function parameters, every's key and value.
 func (a *readAnalysis) countDefs(m *ast.Module) {
-	// A function's else branches repeat its parameters: each is one binding.
+	// A function's else branches repeat its parameters: a variable counts
+	// as often as it occurs in one head's parameters (same(x, x) binds x
+	// twice: its arguments are compared).
 	for _, r := range m.Rules {
-		params := map[ast.Var]bool{}
+		params := map[ast.Var]int{}
 		for e := r; e != nil; e = e.Else {
+			n := map[ast.Var]int{}
 			for _, arg := range e.Head.Args {
-				ast.WalkVars(arg, func(v ast.Var) bool { params[v] = true; return false })
+				ast.WalkVars(arg, func(v ast.Var) bool { n[v]++; return false })
+			}
+			for v, c := range n {
+				params[v] = max(params[v], c)
 			}
 		}
-		for v := range params {
-			a.defs[a.key(v)]++
+		for v, c := range params {
+			a.defs[a.key(v)] += c
 		}
 	}
 	ast.WalkExprs(m, func(x *ast.Expr) bool {
