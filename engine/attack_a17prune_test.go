@@ -36,3 +36,24 @@ func TestAttackA17PruneRepeatedParam(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackA17PruneForwardRuleNamedX: gov renames `deny contains ...`
+// rules and forwards them with `deny contains x if data.<pkg>.__gov_deny_N[x]`.
+// In a package with a rule named x that x was the rule, not a variable:
+// data.<pkg>.deny held only x's value, so another package reading it (as
+// it would under opa eval) saw an empty set and its deny never fired.
+func TestAttackA17PruneForwardRuleNamedX(t *testing.T) {
+	for _, name := range []string{"x", "y"} {
+		t.Run(name, func(t *testing.T) {
+			e := mustEngine(t, policyBundle(map[string]string{
+				"policies/guard.rego": "package gov.guard\n\ndeny contains m if { some m in data.acme.checks.deny }\n",
+				"policies/checks.rego": "package acme.checks\n\n" + name + " := \"unrelated\"\n\n" +
+					"deny contains \"bad change\" if { some f in input.patch.files; f.path == \"src/app.py\" }\n",
+			}))
+			d := mustEval(t, e, Input{Patch: markPatch()})
+			if d.Decision != Deny {
+				t.Errorf("decision %s, want deny: data.acme.checks.deny was read empty", d.Decision)
+			}
+		})
+	}
+}
