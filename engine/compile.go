@@ -281,7 +281,10 @@ func (p *program) rename() {
 		x := ast.VarTerm("x").SetLocation(loc)
 		ref := append(pr.pp.path.Copy(), ast.StringTerm(hidden).SetLocation(loc), x)
 		head := &ast.Head{Name: ast.Var(action), Reference: ast.Ref{ast.VarTerm(action).SetLocation(loc)}, Key: x, Location: loc}
-		body := ast.NewBody(ast.NewExpr(ast.RefTerm(ref...).SetLocation(loc)).SetLocation(loc))
+		// x is declared (some x): a rule of the package named x would
+		// otherwise stand for it, and the set would hold only that value.
+		some := ast.NewExpr(&ast.SomeDecl{Symbols: []*ast.Term{x}, Location: loc}).SetLocation(loc)
+		body := ast.NewBody(some, ast.NewExpr(ast.RefTerm(ref...).SetLocation(loc)).SetLocation(loc))
 		pr.m.Rules = append(pr.m.Rules, &ast.Rule{Head: head, Body: body, Location: loc, Module: pr.m})
 	}
 	p.pending = nil

@@ -27,6 +27,7 @@ type Engine struct {
 	workflows  []workflowMatcher
 	keys       *inputKeys
 	risk       *riskScorer
+	prune      *pruneState
 }
 
 // queryTerm is one binding of the prepared query: the elements of one
@@ -103,7 +104,7 @@ func newEngine(ctx context.Context, b *bundles.Bundle, gates bool, only *patch.P
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{b: b, prog: prog, keys: newInputKeys()}
+	e := &Engine{b: b, prog: prog, keys: newInputKeys(), prune: &pruneState{}}
 	if e.risk, err = newRiskScorer(b.Config.Risk); err != nil {
 		return nil, fmt.Errorf("gov.cue: risk.high_risk_paths: %w", err)
 	}

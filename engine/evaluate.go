@@ -115,7 +115,7 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	if len(q.terms) == 0 {
 		return &outcome{risk: risk}, nil
 	}
-	input, err := e.keys.input(in, risk)
+	input, err := e.input(in, risk)
 	if err != nil {
 		return nil, err
 	}
@@ -187,11 +187,16 @@ func single(v any) (any, bool) {
 // input.patch has the shape of patch.Patch.Input (see patchValue);
 // input.risk_level is the computed risk level.
 func (k *inputKeys) input(in Input, risk string) (ast.Value, error) {
+	return k.inputFor(in, risk, false)
+}
+
+// inputFor is input; dropRemoved builds every file's removed as [].
+func (k *inputKeys) inputFor(in Input, risk string, dropRemoved bool) (ast.Value, error) {
 	p := in.Patch
 	if p == nil {
 		p = &patch.Patch{}
 	}
-	pv, err := k.patch(p)
+	pv, err := k.patchFor(p, dropRemoved)
 	if err != nil {
 		return nil, fmt.Errorf("build policy input: %w", err)
 	}

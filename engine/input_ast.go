@@ -49,18 +49,26 @@ func (k *inputKeys) item(key string, v *ast.Term) [2]*ast.Term {
 // conversion (about half the allocations on a 500-line patch).
 func patchValue(p *patch.Patch) (ast.Value, error) { return newInputKeys().patch(p) }
 
-func (k *inputKeys) patch(p *patch.Patch) (ast.Value, error) {
+func (k *inputKeys) patch(p *patch.Patch) (ast.Value, error) { return k.patchFor(p, false) }
+
+// patchFor is patch; dropRemoved builds every file's removed as [] (for
+// policies that cannot read them: see removedUnread).
+func (k *inputKeys) patchFor(p *patch.Patch, dropRemoved bool) (ast.Value, error) {
 	nums := newLineNumbers(p)
 	files := make([]*ast.Term, len(p.Files))
 	for i := range p.Files {
 		f := &p.Files[i]
+		removed := f.Removed
+		if dropRemoved {
+			removed = nil
+		}
 		kv := make([][2]*ast.Term, 0, 10)
 		kv = append(kv,
 			k.item("path", ast.StringTerm(f.Path)),
 			k.item("status", ast.StringTerm(f.Status)),
 			k.item("binary", ast.BooleanTerm(f.Binary)),
 			k.item("added", k.linesTerm(f.Added, nums)),
-			k.item("removed", k.linesTerm(f.Removed, nums)),
+			k.item("removed", k.linesTerm(removed, nums)),
 		)
 		if f.OldPath != "" {
 			kv = append(kv, k.item("old_path", ast.StringTerm(f.OldPath)))

@@ -88,8 +88,16 @@ func TestPatchValueSharedLineTerms(t *testing.T) {
 // (B/line): a patch of 50 files of 200 removed and 200 added lines, at the
 // top of the files (line numbers OPA interns) and past line 5,000.
 func BenchmarkPatchInput(b *testing.B) {
-	for _, start := range []int{1, 5001} {
-		b.Run(fmt.Sprintf("from-line-%d", start), func(b *testing.B) {
+	for _, c := range []struct {
+		start int
+		drop  bool
+	}{{1, false}, {5001, false}, {1, true}} {
+		start := c.start
+		name := fmt.Sprintf("from-line-%d", start)
+		if c.drop {
+			name += "-removed-left-out" // B/line still per added and removed line
+		}
+		b.Run(name, func(b *testing.B) {
 			var sb strings.Builder
 			for i := range 50 {
 				name := fmt.Sprintf("svc/handler_%d.py", i)
@@ -111,7 +119,7 @@ func BenchmarkPatchInput(b *testing.B) {
 			runtime.ReadMemStats(&before)
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := k.patch(p); err != nil {
+				if _, err := k.patchFor(p, c.drop); err != nil {
 					b.Fatal(err)
 				}
 			}

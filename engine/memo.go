@@ -374,7 +374,7 @@ func (e *Engine) runMemo(ctx context.Context, in Input, now time.Time) (*outcome
 	if err != nil {
 		return nil, err
 	}
-	input, err := e.keys.input(in, risk)
+	input, err := e.input(in, risk)
 	if err != nil {
 		return nil, err
 	}

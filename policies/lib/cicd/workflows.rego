@@ -30,14 +30,19 @@ _untrusted := `\$\{\{\s*(github\.event\.(issue|pull_request|comment|review|revie
 
 _mode := util.modes["cicd"]
 
-_files contains f if {
+# _files are the indexes in input.patch.files of the workflow files (not
+# the files: a set of file objects reads each whole, removed lines
+# included, and the engine could no longer leave those out of a large
+# patch's input).
+_files contains i if {
 	_mode != "off"
-	some f in input.patch.files
+	some i, f in input.patch.files
 	regex.match(`^\.github/workflows/[^/]+\.ya?ml$`, f.path)
 }
 
-_lines contains [f, [f.path, l.line, l.text]] if {
-	some f in _files
+_lines contains [i, [f.path, l.line, l.text]] if {
+	some i in _files
+	f := input.patch.files[i]
 	some l in f.added
 }
 
@@ -45,9 +50,9 @@ _lines contains [f, [f.path, l.line, l.text]] if {
 # workflow when known, else on the added lines; reported at an added line
 # naming the trigger or the head ref.
 _found contains ["prt", util.at(h, sprintf("pull_request_target checks out the pull request head: %s", [util.excerpt(h[2])]))] if {
-	some [f, h] in _lines
+	some [i, h] in _lines
 	regex.match(`pull_request_target|github\.event\.pull_request\.head|github\.head_ref`, h[2])
-	_prt_checkout(f)
+	_prt_checkout(input.patch.files[i])
 }
 
 _prt_checkout(f) if {

@@ -1,6 +1,7 @@
 # Package gov.lib.patch_risk.tests denies patches that make failures go away
-# instead of fixing them: deleting test files, skipping tests, lowering or
-# removing coverage thresholds. These rules deny in every environment.
+# instead of fixing them: deleting test files and skipping tests
+# (coverage.rego: lowering or removing coverage thresholds). These rules
+# deny in every environment.
 #
 # Parameters (library: families: "patch-risk": ...):
 #   enabled     false turns the family off
@@ -27,16 +28,6 @@ _test_regex := util.globs_regex(p) if {
 } else := default_test_regex
 
 _skip := `(@pytest\.mark\.(skip|xfail)|@unittest\.(skip|expectedFailure)|\bpytest\.skip\(|\.skipTest\(|\bt\.Skip(f|Now)?\(|\b(it|test|describe|context)\.skip\b|\bx(it|describe|test|context)\s*[\(\s]|@Disabled\b|@Ignore\b|^\s*(skip|pending)\b|^\s*skip\s+["'])`
-
-# _thresholds matches "<key> = <number>" of coverage settings:
-# fail_under, --cov-fail-under, jest coverageThreshold, simplecov, codecov.
-_thresholds := `(?i)(fail[_-]under|minimum_coverage|min[_-]?coverage|coverage[_-]?threshold|\b(lines|branches|functions|statements|target)\b)["']?\s*[:=]?\s*["']?(\d+(\.\d+)?)%?`
-
-_coverage_files := {
-	".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml", "pytest.ini", "package.json",
-	"codecov.yml", ".codecov.yml", "codecov.yaml", ".nycrc", ".nycrc.json", ".c8rc.json",
-	".simplecov", "Makefile", "build.gradle", "build.gradle.kts", "pom.xml", ".testcoverage.yml",
-}
 
 # is_test holds for a path of a test file.
 is_test(path) if regex.match(_test_regex, path)
@@ -81,62 +72,4 @@ deny contains v if {
 	some [file, line, text] in util.lines_with(_test_files, _skip_needles)
 	regex.match(_skip, text)
 	v := {"msg": sprintf("skips a test: %s", [util.excerpt(text)]), "file": file, "line": line}
-}
-
-# _settings are [file, key, value, line] of coverage thresholds on the
-# given side ("added" or "removed") of coverage configuration files and CI.
-_settings(side) := {[f.path, lower(m[1]), to_number(m[3]), l.line] |
-	some f in input.patch.files
-	_coverage_config(f.path)
-	some l in f[side]
-	some m in regex.find_all_string_submatch_n(_thresholds, l.text, -1)
-}
-
-_coverage_config(path) if util.basename(path) in _coverage_files
-
-_coverage_config(path) if regex.match(`(^|/)(jest|vitest|karma)\.conf(ig)?\.[a-z]+$`, path)
-
-_coverage_config(path) if startswith(path, ".github/workflows/")
-
-_old := _settings("removed")
-
-_new := _settings("added")
-
-# METADATA
-# title: Coverage threshold lowered
-# description: >-
-#   The patch lowers or removes a coverage threshold (fail_under,
-#   --cov-fail-under, coverageThreshold, minimum_coverage, codecov target).
-# custom:
-#   id: patch-risk/coverage-threshold-lowered
-#   severity: high
-#   controls: ["SOC2:CC8.1", "SOX:ITGC-CM", "ISO27001:A.8.29"]
-deny contains v if {
-	_on
-	some [file, key, was, _] in _old
-	some [file2, key2, now, line] in _new
-	file2 == file
-	key2 == key
-	now < was
-	v := {"msg": sprintf("lowers coverage threshold %s from %v to %v", [key, was, now]), "file": file, "line": line}
-}
-
-# METADATA
-# title: Coverage threshold lowered
-# description: The patch removes a coverage threshold.
-# custom:
-#   id: patch-risk/coverage-threshold-lowered
-#   severity: high
-#   controls: ["SOC2:CC8.1", "SOX:ITGC-CM", "ISO27001:A.8.29"]
-deny contains v if {
-	_on
-	some [file, key, was, _] in _old
-	not _kept(file, key)
-	v := {"msg": sprintf("removes coverage threshold %s (was %v)", [key, was]), "file": file}
-}
-
-_kept(file, key) if {
-	some x in _new
-	x[0] == file
-	x[1] == key
 }

@@ -47,28 +47,6 @@ test_skip_words_elsewhere_pass if {
 	count(_deny([_file("tests/test_x.py", "modified", [[5, "    skipped = items.skip(3)"], [6, "exit_code = 0"]], [])])) == 0
 }
 
-test_lowered_thresholds if {
-	files := [
-		_file("setup.cfg", "modified", [[12, "fail_under = 70"]], [[12, "fail_under = 85"]]),
-		_file("jest.config.js", "modified", [[8, "      branches: 50,"], [9, "      lines: 90,"]], [[8, "      branches: 80,"], [9, "      lines: 90,"]]),
-		_file(".github/workflows/ci.yml", "modified", [[20, "      - run: pytest --cov=app --cov-fail-under=60"]], [[20, "      - run: pytest --cov=app --cov-fail-under=80"]]),
-	]
-	_deny(files) == {
-		{"msg": "lowers coverage threshold fail_under from 85 to 70", "file": "setup.cfg", "line": 12},
-		{"msg": "lowers coverage threshold branches from 80 to 50", "file": "jest.config.js", "line": 8},
-		{"msg": "lowers coverage threshold fail-under from 80 to 60", "file": ".github/workflows/ci.yml", "line": 20},
-	}
-}
-
-test_removed_threshold if {
-	_deny([_file("pyproject.toml", "modified", [], [[30, "fail_under = 90"]])]) == {{"msg": "removes coverage threshold fail_under (was 90)", "file": "pyproject.toml"}}
-}
-
-test_raised_threshold_and_other_files_pass if {
-	count(_deny([_file(".coveragerc", "modified", [[3, "fail_under = 95"]], [[3, "fail_under = 90"]])])) == 0
-	count(_deny([_file("app/config.py", "modified", [[3, "lines = 10"]], [[3, "lines = 50"]])])) == 0
-}
-
 test_disabled_and_tuned if {
 	off := {"library": {"families": {"patch-risk": {"enabled": false}}}}
 	count(tests.deny) == 0 with input as {"patch": {"files": [_file("tests/test_a.py", "deleted", [], [])]}} with data.gov.config as off

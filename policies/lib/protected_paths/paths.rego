@@ -40,21 +40,26 @@ _regex := util.globs_regex(p) if {
 
 _mode := util.modes["protected-paths"]
 
-# _hits are [file, path, f] for each changed file whose path or old path is protected.
-_hits contains [f, path] if {
+# _hits are [i, path] for each changed file (input.patch.files[i]) whose
+# path or old path is protected. Indexes, not the files: a set of file
+# objects would read each file whole, removed lines included, and the
+# engine could no longer leave those out of a large patch's input.
+_hits contains [i, path] if {
 	_mode != "off"
-	some f in input.patch.files
+	some i, f in input.patch.files
 	some path in util.paths(f)
 	regex.match(_regex, path)
 }
 
 _changed contains util.at_file(f, sprintf("%s is a protected path", [path])) if {
-	some [f, path] in _hits
+	some [i, path] in _hits
+	f := input.patch.files[i]
 	f.status != "deleted"
 }
 
 _deleted contains util.at_file(f, sprintf("deletes protected file %s", [f.path])) if {
-	some [f, _] in _hits
+	some [i, _] in _hits
+	f := input.patch.files[i]
 	f.status == "deleted"
 }
 
