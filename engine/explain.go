@@ -38,7 +38,7 @@ func (e *Engine) Trace(ctx context.Context, in Input, tracer topdown.QueryTracer
 	}
 	in.Request.Environment = env
 	risk := e.risk.level(in.Request, in.Patch)
-	input, err := e.keys.input(in, risk)
+	input, err := e.input(in, risk)
 	if err != nil {
 		return err
 	}
