@@ -1,13 +1,18 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/patch"
@@ -34,8 +39,13 @@ type Delta struct {
 
 // deltaSide is one engine's queried packages among the affected ones.
 type deltaSide struct {
+	e        *Engine
 	q        *queries
 	affected []*policyPackage
+
+	mu      sync.Mutex // serialises preparing queries
+	queries sync.Map   // which of affected apply ("0"/"1" each) -> *preparedQuery
+	count   int
 }
 
 // Compare computes the delta between engines a and b.
@@ -98,7 +108,8 @@ func Compare(a, b *Engine) *Delta {
 	}
 	d.packages = slices.Sorted(maps.Keys(affected))
 	for i, e := range engines {
-		s := deltaSide{q: e.queries}
+		s := &d.sides[i]
+		s.e, s.q = e, e.queries
 		seen := map[*policyPackage]bool{}
 		for _, t := range e.queries.terms {
 			if affected[t.pkg.name] && !seen[t.pkg] {
@@ -106,9 +117,135 @@ func Compare(a, b *Engine) *Delta {
 				s.affected = append(s.affected, t.pkg)
 			}
 		}
-		d.sides[i] = s
 	}
 	return d
+}
+
+// maxAlikeQueries bounds the queries each side of a delta prepares for
+// combinations of affected packages; past it, Alike answers false.
+const maxAlikeQueries = 256
+
+// Alike reports whether the two engines decide in alike, found without
+// evaluating either in full: it checks what every evaluation checks
+// before the policies (the environment, the enforcement, the input
+// document: an error there is returned, as Evaluate would), then
+// evaluates under each engine only the affected packages it queries for
+// in.Patch and compares their raw results (every field of every
+// violation, its package, rule and workflow, in query order, and the
+// risk_level overrides). Equal results mean equal decisions: every other
+// package queried has the same modules under both engines and reads
+// nothing that differs, and the data are the same, so it produces the
+// same results under both (the premise of Affects). When the data
+// differ, the results differ, or an affected package fails to evaluate
+// (err), the caller must evaluate in in full under both. A package whose
+// results are left out of a full evaluation (gated out) is not evaluated
+// here either; errors of packages that are not affected are the same
+// under both engines and are not looked for.
+func (d *Delta) Alike(ctx context.Context, in Input) (bool, error) {
+	if d.everything != "" || d.sides[0].e == nil {
+		return false, nil
+	}
+	a := d.sides[0].e
+	env, err := a.b.Config.Environment(in.Request.Environment)
+	if err != nil {
+		return false, err
+	}
+	in.Request.Environment = env
+	enforcement, err := a.enforcement(in)
+	if err != nil {
+		return false, err
+	}
+	if enforcement == EnforcementOff {
+		return true, nil // allowed without evaluating, under both
+	}
+	risk := a.risk.level(in.Request, in.Patch)
+	input, err := a.keys.input(in, risk)
+	if err != nil {
+		return false, err
+	}
+	now := in.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultTimeout)
+		defer cancel()
+	}
+	var got [2]string
+	for i := range d.sides {
+		s := &d.sides[i]
+		pq, ok, err := s.query(ctx, in.Patch)
+		if err != nil || !ok {
+			return false, err
+		}
+		if len(pq.terms) == 0 {
+			got[i] = "-1" // no results, no override
+			continue
+		}
+		b, err := pq.eval(ctx, input, now)
+		if err != nil {
+			return false, err
+		}
+		var enc []byte
+		override, err := s.e.eachResult(pq, b, nil, func(t queryTerm, r result) {
+			v, _ := json.Marshal(r.Violation) // strings, numbers and a bool: cannot fail
+			enc = strconv.AppendQuote(enc, t.pkg.name)
+			enc = strconv.AppendQuote(enc, t.rule)
+			enc = strconv.AppendQuote(enc, r.workflow)
+			enc = strconv.AppendQuote(enc, string(v))
+			enc = append(enc, '\n')
+		})
+		if err != nil {
+			return false, err
+		}
+		got[i] = string(strconv.AppendInt(enc, int64(override), 10))
+	}
+	return got[0] == got[1], nil
+}
+
+// query is the prepared query of the affected packages s's engine
+// queries for p (none: no terms); ok is false past maxAlikeQueries.
+func (s *deltaSide) query(ctx context.Context, p *patch.Patch) (pq *preparedQuery, ok bool, err error) {
+	key := make([]byte, len(s.affected))
+	for i, pp := range s.affected {
+		key[i] = '0'
+		if !s.q.leftOut(pp, p) {
+			key[i] = '1'
+		}
+	}
+	if v, ok := s.queries.Load(string(key)); ok {
+		return v.(*preparedQuery), true, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.queries.Load(string(key)); ok {
+		return v.(*preparedQuery), true, nil
+	}
+	if s.count >= maxAlikeQueries {
+		return nil, false, nil
+	}
+	keep := map[*policyPackage]bool{}
+	for i, pp := range s.affected {
+		if key[i] == '1' {
+			keep[pp] = true
+		}
+	}
+	if len(keep) == 0 {
+		pq = &preparedQuery{}
+	} else if pq, err = s.q.prepareWhere(ctx, func(pp *policyPackage) bool { return keep[pp] }); err != nil {
+		return nil, false, err
+	}
+	s.queries.Store(string(key), pq)
+	s.count++
+	return pq, true, nil
+}
+
+// leftOut reports whether a full evaluation for p leaves pp's results
+// out: a gated package (queried or dropped by gate, see forPatch) whose
+// gate does not apply to p.
+func (q *queries) leftOut(pp *policyPackage, p *patch.Patch) bool {
+	return (slices.Contains(q.gated, pp) || slices.Contains(q.late, pp)) && !pp.gate.applies(p)
 }
 
 // Affects reports whether either engine queries, for p, a package the
@@ -118,7 +255,8 @@ func (d *Delta) Affects(p *patch.Patch) bool {
 	if d.everything != "" {
 		return true
 	}
-	for _, s := range d.sides {
+	for i := range d.sides {
+		s := &d.sides[i]
 		for _, pp := range s.affected {
 			if !s.q.gatedOut(pp, p) {
 				return true

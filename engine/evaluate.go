@@ -119,6 +119,25 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	if err != nil {
 		return nil, err
 	}
+	b, err := q.eval(ctx, input, now)
+	if err != nil {
+		return nil, err
+	}
+	out := &outcome{risk: risk}
+	override, err := e.eachResult(q, b, drop, func(_ queryTerm, r result) {
+		out.results = append(out.results, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if override >= 0 {
+		out.risk = riskLevels[override]
+	}
+	return out, nil
+}
+
+// eval runs q on input at now and returns its one result's bindings.
+func (q *preparedQuery) eval(ctx context.Context, input ast.Value, now time.Time) (rego.Vars, error) {
 	// Cancellation follows ctx through context.AfterFunc rather than the
 	// goroutine and channel OPA would start for every evaluation, and OPA's
 	// metrics, which nothing reads, are not collected.
@@ -133,8 +152,13 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	if len(rs) != 1 {
 		return nil, fmt.Errorf("evaluate policies: query returned %d results, want 1", len(rs))
 	}
-	b := rs[0].Bindings
-	out := &outcome{risk: risk}
+	return rs[0].Bindings, nil
+}
+
+// eachResult calls fn with every result q bound in b, term by term in
+// q's order, leaving out the packages in drop, and returns the highest
+// risk_level override's rank (-1: none).
+func (e *Engine) eachResult(q *preparedQuery, b rego.Vars, drop map[*policyPackage]bool, fn func(queryTerm, result)) (int, error) {
 	override := -1
 	for i, t := range q.terms {
 		if drop[t.pkg] {
@@ -148,30 +172,27 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 			}
 			s, _ := v.(string)
 			if !validRisk(s) {
-				return nil, fmt.Errorf("%s is %v, want one of low, medium, high, critical", where, v)
+				return 0, fmt.Errorf("%s is %v, want one of low, medium, high, critical", where, v)
 			}
 			override = max(override, riskRank(s))
 			continue
 		}
 		if !ok {
-			return nil, fmt.Errorf("%s is undefined, want a set", where)
+			return 0, fmt.Errorf("%s is undefined, want a set", where)
 		}
 		elems, ok := v.([]any)
 		if !ok {
-			return nil, fmt.Errorf("%s is %s, want a set", where, kind(v))
+			return 0, fmt.Errorf("%s is %s, want a set", where, kind(v))
 		}
 		for _, x := range elems {
 			r, err := e.element(t, x)
 			if err != nil {
-				return nil, err
+				return 0, err
 			}
-			out.results = append(out.results, r)
+			fn(t, r)
 		}
 	}
-	if override >= 0 {
-		out.risk = riskLevels[override]
-	}
-	return out, nil
+	return override, nil
 }
 
 // single unwraps the one-element list a query term binds.
