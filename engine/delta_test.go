@@ -62,3 +62,48 @@ func TestDeltaFailsClosed(t *testing.T) {
 		t.Errorf("nothing changed: everything %q, packages %v", same.Everything(), same.Packages())
 	}
 }
+
+// TestDeltaAlikeSeesRiskAndEveryPart: Alike compares every part of the
+// affected packages' raw results, a risk_level override included, which
+// decides nothing simulate reports but the decision records; it is true
+// only where no affected package applies or their results are equal, and
+// false (never true) when the data differ.
+func TestDeltaAlikeSeesRiskAndEveryPart(t *testing.T) {
+	const py = "# METADATA\n# scope: package\n# custom:\n#   applies_to:\n#     languages: [\"python\"]\npackage gov.a\n\n"
+	p, _ := parseDiff(t, "../testdata/patches/python-null-check.diff")
+	readme := mkPatch(modified("README.md", added(1, "x")...))
+	base := policyBundle(map[string]string{"policies/a.rego": py + "warn contains \"w\" if input.request.service_name == \"x\"\n"})
+	for _, tc := range []struct {
+		name   string
+		module string
+		alike  bool // on the Python patch
+	}{
+		{"a rule that does not fire edited", py + "warn contains \"w\" if input.request.service_name == \"y\"\n", true},
+		{"a risk_level override added", py + "warn contains \"w\" if input.request.service_name == \"x\"\n\nrisk_level := \"critical\"\n", false},
+		{"a warning that fires added", py + "warn contains \"w\" if input.request.service_name != \"x\"\n", false},
+		{"a deny with the same message", py + "deny contains \"w\" if input.request.service_name != \"x\"\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Compare(mustEngine(t, policyBundle(map[string]string{"policies/a.rego": tc.module})), mustEngine(t, base))
+			in := Input{Request: Request{ServiceName: "svc"}, Patch: p}
+			alike, err := d.Alike(context.Background(), in)
+			if err != nil || alike != tc.alike {
+				t.Errorf("python patch: alike %v, %v, want %v", alike, err, tc.alike)
+			}
+			in.Patch = readme
+			if alike, err := d.Alike(context.Background(), in); err != nil || !alike {
+				t.Errorf("README patch (gov.a does not apply): alike %v, %v, want true", alike, err)
+			}
+			in.Request.Environment = "moon"
+			if alike, err := d.Alike(context.Background(), in); err == nil || alike {
+				t.Errorf("unknown environment: alike %v, %v, want an error", alike, err)
+			}
+		})
+	}
+	withRules := *base
+	withRules.Rules = []bundles.Rule{{ID: "r", Message: "m", Action: ActionWarn, Conditions: []bundles.Condition{{Field: "language", Operator: "equals", Value: "go"}}}}
+	d := Compare(mustEngine(t, &withRules), mustEngine(t, base))
+	if alike, err := d.Alike(context.Background(), Input{Patch: readme}); alike || err != nil {
+		t.Errorf("data differ: alike %v, %v, want false", alike, err)
+	}
+}
