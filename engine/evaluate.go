@@ -55,6 +55,12 @@ type outcome struct {
 // Evaluate decides on one request and patch. Any evaluation error is
 // returned with a nil decision: the caller must fail closed.
 func (e *Engine) Evaluate(ctx context.Context, in Input) (*Decision, error) {
+	return e.evaluate(ctx, in, e.runMemo)
+}
+
+// evaluate is Evaluate with the policies' outcome for the request (its
+// environment resolved) from policies.
+func (e *Engine) evaluate(ctx context.Context, in Input, policies func(context.Context, Input, time.Time) (*outcome, error)) (*Decision, error) {
 	start := time.Now()
 	now := in.Now
 	if now.IsZero() {
@@ -90,7 +96,7 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Decision, error) {
 		ctx, cancel = context.WithTimeout(ctx, defaultTimeout)
 		defer cancel()
 	}
-	out, err := e.runMemo(ctx, in, now)
+	out, err := policies(ctx, in, now)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +130,7 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 		return nil, err
 	}
 	out := &outcome{risk: risk}
-	override, err := e.eachResult(q, b, drop, func(_ queryTerm, r result) {
+	override, err := e.eachResult(q, b, drop, func(_ int, r result) {
 		out.results = append(out.results, r)
 	})
 	if err != nil {
@@ -155,10 +161,10 @@ func (q *preparedQuery) eval(ctx context.Context, input ast.Value, now time.Time
 	return rs[0].Bindings, nil
 }
 
-// eachResult calls fn with every result q bound in b, term by term in
-// q's order, leaving out the packages in drop, and returns the highest
-// risk_level override's rank (-1: none).
-func (e *Engine) eachResult(q *preparedQuery, b rego.Vars, drop map[*policyPackage]bool, fn func(queryTerm, result)) (int, error) {
+// eachResult calls fn with every result q bound in b and the index of
+// its term, term by term in q's order, leaving out the packages in drop,
+// and returns the highest risk_level override's rank (-1: none).
+func (e *Engine) eachResult(q *preparedQuery, b rego.Vars, drop map[*policyPackage]bool, fn func(int, result)) (int, error) {
 	override := -1
 	for i, t := range q.terms {
 		if drop[t.pkg] {
@@ -189,7 +195,7 @@ func (e *Engine) eachResult(q *preparedQuery, b rego.Vars, drop map[*policyPacka
 			if err != nil {
 				return 0, err
 			}
-			fn(t, r)
+			fn(i, r)
 		}
 	}
 	return override, nil

@@ -317,11 +317,14 @@ func TestMemoMatchesEvaluatingAll(t *testing.T) {
 		edits map[string]string
 		// reused: some evaluation is answered from the memo. When only a
 		// gated package is edited, just the requests whose decision it
-		// changes are evaluated in full (see engine.Delta.Alike), and
-		// those 20 differ in what the library reads.
+		// changes have the other packages evaluated (see
+		// engine.Delta.Decide), and those 20 differ in what the library
+		// reads.
 		reused bool
 	}{
 		{"error_context read with object.get", map[string]string{"policies/recurring.rego": recurringRego}, true},
+		// The data differ: every request is evaluated in full, through the memo.
+		{"error_context read with object.get, data differing", map[string]string{"policies/recurring.rego": recurringRego, "rules.cue": rule}, true},
 		{"declarative rule on the environment", map[string]string{"rules.cue": rule}, true},
 		{"gated package edited", map[string]string{"policies/py.rego": strings.Replace(pyRego, "shared.risky(l.text)", `contains(l.text, "None")`, 1)}, false},
 	} {

@@ -213,8 +213,14 @@ func (pr pair) evaluate(ctx context.Context, j job) outcome {
 			o.baseline, o.proposed = s, s
 			return o
 		}
-		if alike, err := pr.delta.Alike(ctx, in); err == nil && alike {
+		alike, cand, base, err := pr.delta.Decide(ctx, in)
+		switch {
+		case err != nil: // evaluated in full below, where the error is the decision's
+		case alike:
 			o.unaffected, o.compared = true, pr.delta.Affects(p)
+			return o
+		default:
+			o.proposed, o.baseline = sideOf(cand, nil), sideOf(base, nil)
 			return o
 		}
 	}
@@ -243,7 +249,11 @@ func evaluateOne(ctx context.Context, e *engine.Engine, in engine.Input) side {
 	if err := ctx.Err(); err != nil {
 		return side{decision: Error, err: err}
 	}
-	d, err := e.Evaluate(ctx, in)
+	return sideOf(e.Evaluate(ctx, in))
+}
+
+// sideOf is a decision, or its error, as one bundle's result.
+func sideOf(d *engine.Decision, err error) side {
 	if err != nil {
 		return side{decision: Error, err: err}
 	}
