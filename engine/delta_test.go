@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -105,5 +106,47 @@ func TestDeltaAlikeSeesRiskAndEveryPart(t *testing.T) {
 	d := Compare(mustEngine(t, &withRules), mustEngine(t, base))
 	if alike, err := d.Alike(context.Background(), Input{Patch: readme}); alike || err != nil {
 		t.Errorf("data differ: alike %v, %v, want false", alike, err)
+	}
+}
+
+// TestDeltaDecideMatchesEvaluate: where the affected packages' results
+// differ, Decide's decisions, built from one evaluation of the other
+// packages, are each engine's own Evaluate: the shared package's deny,
+// warning and risk_level override count under both, beside each engine's
+// own results, in its query's order.
+func TestDeltaDecideMatchesEvaluate(t *testing.T) {
+	const (
+		py     = "# METADATA\n# scope: package\n# custom:\n#   applies_to:\n#     languages: [\"python\"]\npackage gov.a\n\n"
+		shared = "package gov.u\n\n" +
+			"deny contains {\"msg\": \"python denied\", \"file\": f.path} if {\n\tsome f in input.patch.files\n\tendswith(f.path, \".py\")\n\tinput.request.service_name != \"ok\"\n}\n\n" +
+			"warn contains \"always\" if true\n\n" +
+			"risk_level := \"high\" if {\n\tsome f in input.patch.files\n\tendswith(f.path, \".py\")\n}\n"
+		after = "package gov.z\n\nwarn contains \"after\" if true\n"
+	)
+	base := policyBundle(map[string]string{"policies/u.rego": shared, "policies/z.rego": after,
+		"policies/a.rego": py + "require_approval contains \"a\" if input.request.service_name == \"x\"\n"})
+	cand := policyBundle(map[string]string{"policies/u.rego": shared, "policies/z.rego": after,
+		"policies/a.rego": py + "require_approval contains \"a\" if input.request.service_name != \"x\"\n\nrisk_level := \"medium\"\n"})
+	a, b := mustEngine(t, cand), mustEngine(t, base)
+	d := Compare(a, b)
+	p, _ := parseDiff(t, "../testdata/patches/python-null-check.diff")
+	for _, svc := range []string{"svc", "ok"} {
+		in := Input{Request: Request{ServiceName: svc, Environment: ""}, Patch: p, Now: testNow}
+		alike, da, db, err := d.Decide(context.Background(), in)
+		if err != nil || alike {
+			t.Fatalf("%s: alike %v, %v, want decisions", svc, alike, err)
+		}
+		for _, c := range []struct {
+			name string
+			got  *Decision
+			e    *Engine
+		}{{"candidate", da, a}, {"baseline", db, b}} {
+			want := mustEval(t, c.e, in)
+			got := *c.got
+			got.DurationMS, want.DurationMS = 0, 0
+			if !reflect.DeepEqual(&got, want) {
+				t.Errorf("%s, %s: Decide\n%+v\nwant Evaluate's\n%+v", svc, c.name, got, *want)
+			}
+		}
 	}
 }
