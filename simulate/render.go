@@ -73,7 +73,7 @@ func Text(r *Report) string {
 		fmt.Fprintf(&b, "source:    %s\n", r.Source)
 	}
 	fmt.Fprintf(&b, "requests:  %d re-evaluated, %d changed, %d error(s), %d skipped\n", r.Total, r.Changed, r.Errors, len(r.Skipped))
-	fmt.Fprintf(&b, "evaluated: %d in full under both bundles, %d decided alike without (%d by the packages that differ; %s)\n",
+	fmt.Fprintf(&b, "evaluated: %d in full under both bundles, %d not (decided alike, %d by comparing; %s)\n",
 		r.Reevaluated, r.Unaffected, r.Compared, deltaText(r.Delta))
 	if r.Reused > 0 {
 		fmt.Fprintf(&b, "reused:    %d evaluation(s) of a request alike in all the policies read\n", r.Reused)
@@ -110,11 +110,11 @@ func Text(r *Report) string {
 func deltaText(d Delta) string {
 	switch {
 	case d.Everything != "":
-		return "every request under both: " + d.Everything
+		return "every request in full: " + d.Everything
 	case len(d.Packages) == 0:
 		return "no policy differs"
 	}
-	return "only requests these packages apply to under both: " + strings.Join(d.Packages, ", ")
+	return "packages compared: " + strings.Join(d.Packages, ", ")
 }
 
 // headline says in one line how many outcomes change.
