@@ -84,6 +84,7 @@ request fails to evaluate, 2 usage, bundle or read error.`,
 }
 
 func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
+	simulateGC()
 	if err := checkFormat(f.format, "text", "json", "markdown"); err != nil {
 		return err
 	}
