@@ -150,3 +150,39 @@ func TestDeltaDecideMatchesEvaluate(t *testing.T) {
 		}
 	}
 }
+
+// TestDeltaDecideKeepsQueryOrder: results that tie in the decision's order
+// (same action, rule id, file, line and message) keep the order of the
+// engine's query, which picks the workflow the first one names: an
+// affected package's result (gov.a, first) before a shared package's
+// (gov.b, naming a workflow the bundle lacks). Decide must place each
+// where a full evaluation does.
+func TestDeltaDecideKeepsQueryOrder(t *testing.T) {
+	const (
+		ra = "package gov.a\n\n# METADATA\n# custom:\n#   id: tie\nrequire_approval contains {\"msg\": \"m\", \"workflow\": \"w1\"} if true\n"
+		rb = "package gov.b\n\n# METADATA\n# custom:\n#   id: tie\nrequire_approval contains {\"msg\": \"m\", \"workflow\": \"nowhere\"} if true\n"
+	)
+	mk := func(a string) *Engine {
+		b := policyBundle(map[string]string{"policies/a.rego": a, "policies/b.rego": rb})
+		b.Roles = map[string]bundles.Role{"sre": {Members: []string{"user:alice"}, Permissions: []string{"approve"}}}
+		b.Workflows = map[string]bundles.Workflow{"w1": {Stages: []bundles.Stage{{Name: "s", ApproverRoles: []string{"sre"}, MinApprovals: 1}}}}
+		return mustEngine(t, b)
+	}
+	a, b := mk(ra+"\nwarn contains \"extra\" if true\n"), mk(ra)
+	in := Input{Request: Request{ServiceName: "svc"}, Patch: mkPatch(modified("README.md", added(1, "x")...)), Now: testNow}
+	alike, da, db, err := Compare(a, b).Decide(context.Background(), in)
+	if err != nil || alike {
+		t.Fatalf("alike %v, %v, want decisions", alike, err)
+	}
+	for _, c := range []struct {
+		got *Decision
+		e   *Engine
+	}{{da, a}, {db, b}} {
+		want := mustEval(t, c.e, in)
+		got := *c.got
+		got.DurationMS, want.DurationMS = 0, 0
+		if !reflect.DeepEqual(&got, want) || want.Workflow == nil || want.Workflow.Name != "w1" {
+			t.Errorf("Decide\n%+v\nwant Evaluate's (workflow w1)\n%+v", got, *want)
+		}
+	}
+}
