@@ -403,8 +403,8 @@ func (s *deltaSide) query(ctx context.Context, p *patch.Patch, kind string, keep
 }
 
 // Affects reports whether either engine queries, for p, a package the
-// delta holds (see queries.forPatch): whether the two may decide p
-// differently.
+// delta holds, one whose results a full evaluation keeps (see leftOut):
+// whether the two may decide p differently.
 func (d *Delta) Affects(p *patch.Patch) bool {
 	if d.everything != "" {
 		return true
@@ -412,7 +412,7 @@ func (d *Delta) Affects(p *patch.Patch) bool {
 	for i := range d.sides {
 		s := &d.sides[i]
 		for _, pp := range s.affected {
-			if !s.q.gatedOut(pp, p) {
+			if !s.leftOut(pp, p) {
 				return true
 			}
 		}
@@ -425,12 +425,6 @@ func (d *Delta) Everything() string { return d.everything }
 
 // Packages are the affected packages, sorted (none when Everything).
 func (d *Delta) Packages() []string { return slices.Clone(d.packages) }
-
-// gatedOut reports whether the query for p leaves pp out: a gated package
-// (one of q.gated) whose gate does not apply to p.
-func (q *queries) gatedOut(pp *policyPackage, p *patch.Patch) bool {
-	return slices.Contains(q.gated, pp) && !pp.gate.applies(p)
-}
 
 // dataDiffers names what, besides the Rego modules, differs between two
 // bundles ("" when nothing): every field an engine is built from, compared
