@@ -4,7 +4,8 @@
 # environments, written by bench/simgen), in three cases:
 #   gated-change   the whole library on in both bundles; the candidate
 #                  changes a custom package gated to Python files (3 of the
-#                  8 kinds), so only those records are evaluated under both
+#                  8 kinds): only those records have it evaluated under both,
+#                  and only those whose decision it changes are evaluated in full
 #   evaluate-all   the same with --evaluate-all: every record under both
 #   library-off    the embedded bundle against one with the library off:
 #                  the data differ, so every record is evaluated under both
@@ -13,9 +14,11 @@
 #                  different inputs per 100,000), which gov simulate answers
 #                  once per input; real audit logs repeat less, and this case
 #                  is the figure with no input repeated
-# Prints, per run, wall and CPU time (user+sys), records/s, peak RSS and how
-# many records were evaluated under both and how many evaluations were
-# reused from a request alike in what the policies read. The target is under 30 s for
+# Prints, per run, wall and CPU time (user+sys), records/s, peak RSS, how
+# many records were evaluated in full (under both) and how many not (decided
+# alike: no affected package applies, or "compared": the affected packages
+# gave the same results under both), and how many evaluations were reused
+# from a request alike in what the policies read. The target is under 30 s for
 # 100,000 records on 2 cores.
 # Knobs: N, RUNS (per case, default 1), CASES (default all four), AUDIT and AUDIT_DISTINCT (reuse simgen
 # directories of N records), BASE=<git revision> (also gov built from that revision, in the
@@ -75,10 +78,10 @@ run() { # name gov args...
 	/usr/bin/time -f '%e %U %S %M' -o "$work/time" "$gov" simulate --audit-dir "$dir" --format json --output "$out" "$@" >/dev/null
 	read -r wall user sys rss <"$work/time"
 	local counts
-	counts=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["total"], r["changed"], r.get("reevaluated", "-"), r.get("reused", "-"))' "$out")
-	read -r total changed both reused <<<"$counts"
-	awk -v n="$name" -v g="$(basename "$gov")" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v t="$total" -v c="$changed" -v b="$both" -v r="$reused" \
-		'BEGIN { printf "%-13s %-8s %7.1f s wall %7.1f s CPU %7.0f records/s %5.0f MB  total %d changed %d under both %s reused %s\n", n, g, w, u + s, t / w, m / 1024, t, c, b, r }'
+	counts=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["total"], r["changed"], r.get("reevaluated", "-"), r.get("reused", "-"), r.get("unaffected", "-"), r.get("compared", "-"))' "$out")
+	read -r total changed both reused alike compared <<<"$counts"
+	awk -v n="$name" -v g="$(basename "$gov")" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v t="$total" -v c="$changed" -v b="$both" -v r="$reused" -v a="$alike" -v k="$compared" \
+		'BEGIN { printf "%-13s %-8s %7.1f s wall %7.1f s CPU %7.0f records/s %5.0f MB  total %d changed %d in full %s not %s (compared %s) reused %s\n", n, g, w, u + s, t / w, m / 1024, t, c, b, a, k, r }'
 }
 for i in $(seq "$RUNS"); do
 	for gov in "${govs[@]}"; do

@@ -1,13 +1,19 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gov-policy/gov/bundles"
 	"github.com/gov-policy/gov/patch"
@@ -34,8 +40,17 @@ type Delta struct {
 
 // deltaSide is one engine's queried packages among the affected ones.
 type deltaSide struct {
+	e        *Engine
 	q        *queries
 	affected []*policyPackage
+	// pkgs are the packages queried, once each, in query order; marks
+	// says which are affected and which gated (see leftOut).
+	pkgs  []*policyPackage
+	marks map[*policyPackage]uint8
+
+	mu      sync.Mutex // serialises preparing queries
+	queries sync.Map   // which of affected apply ("0"/"1" each) -> *preparedQuery
+	count   int
 }
 
 // Compare computes the delta between engines a and b.
@@ -98,29 +113,306 @@ func Compare(a, b *Engine) *Delta {
 	}
 	d.packages = slices.Sorted(maps.Keys(affected))
 	for i, e := range engines {
-		s := deltaSide{q: e.queries}
-		seen := map[*policyPackage]bool{}
+		s := &d.sides[i]
+		s.e, s.q = e, e.queries
+		s.marks = map[*policyPackage]uint8{}
 		for _, t := range e.queries.terms {
-			if affected[t.pkg.name] && !seen[t.pkg] {
-				seen[t.pkg] = true
-				s.affected = append(s.affected, t.pkg)
+			if _, seen := s.marks[t.pkg]; seen {
+				continue
 			}
+			s.pkgs = append(s.pkgs, t.pkg)
+			var m uint8
+			if affected[t.pkg.name] {
+				s.affected = append(s.affected, t.pkg)
+				m |= markAffected
+			}
+			if slices.Contains(e.queries.gated, t.pkg) || slices.Contains(e.queries.late, t.pkg) {
+				m |= markGated
+			}
+			s.marks[t.pkg] = m
 		}
-		d.sides[i] = s
 	}
 	return d
 }
 
+// The marks of a delta side's packages.
+const (
+	markAffected uint8 = 1 << iota
+	markGated
+)
+
+// maxAlikeQueries bounds the queries each side of a delta prepares for
+// combinations of packages; past it, Alike answers false and Decide
+// fails (the caller evaluates in full).
+const maxAlikeQueries = 256
+
+// Alike reports whether the two engines decide in alike, found without
+// evaluating either in full: it checks what every evaluation checks
+// before the policies (the environment, the enforcement, the input
+// document: an error there is returned, as Evaluate would), then
+// evaluates under each engine only the affected packages it queries for
+// in.Patch and compares their raw results (every field of every
+// violation, its package, rule and workflow, in query order, and the
+// risk_level overrides). Equal results mean equal decisions: every other
+// package queried has the same modules under both engines and reads
+// nothing that differs, and the data are the same, so it produces the
+// same results under both (the premise of Affects). When the data
+// differ, the results differ, or an affected package fails to evaluate
+// (err), the caller must evaluate in in full under both. A package whose
+// results are left out of a full evaluation (gated out) is not evaluated
+// here either; errors of packages that are not affected are the same
+// under both engines and are not looked for.
+func (d *Delta) Alike(ctx context.Context, in Input) (bool, error) {
+	alike, _, _, err := d.decide(ctx, in, false)
+	return alike, err
+}
+
+// Decide is Alike and, when the engines do not decide in alike, their
+// decisions (a's first, as given to Compare) as Evaluate makes them: the
+// packages not affected are evaluated once, under b (answered from
+// in.Memo when set), and their results stand for both engines' (the
+// premise of Alike), each engine's own affected results taking their
+// place in its query's order. On an error
+// (any evaluation error, or a combination of packages past the bound)
+// the caller must evaluate in full under each engine, where an error is
+// the decision's.
+func (d *Delta) Decide(ctx context.Context, in Input) (alike bool, a, b *Decision, err error) {
+	return d.decide(ctx, in, true)
+}
+
+// part is what one query bound for an input: each term's results, in
+// the query's order, and the highest risk_level override (-1: none).
+type part struct {
+	q        *preparedQuery
+	results  [][]result
+	override int
+}
+
+func (d *Delta) decide(ctx context.Context, in Input, decisions bool) (alike bool, da, db *Decision, err error) {
+	if d.everything != "" || d.sides[0].e == nil {
+		if decisions {
+			return false, nil, nil, errors.New("engine: the delta cannot decide alone: " + d.everything)
+		}
+		return false, nil, nil, nil
+	}
+	a := d.sides[0].e
+	env, err := a.b.Config.Environment(in.Request.Environment)
+	if err != nil {
+		return false, nil, nil, err
+	}
+	in.Request.Environment = env
+	enforcement, err := a.enforcement(in)
+	if err != nil {
+		return false, nil, nil, err
+	}
+	if enforcement == EnforcementOff {
+		return true, nil, nil, nil // allowed without evaluating, under both
+	}
+	risk := a.risk.level(in.Request, in.Patch)
+	input, err := a.keys.input(in, risk)
+	if err != nil {
+		return false, nil, nil, err
+	}
+	now := in.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultTimeout)
+		defer cancel()
+	}
+	var parts [2]*part
+	var got [2]string
+	for i := range d.sides {
+		s := &d.sides[i]
+		pq, ok, err := s.query(ctx, in.Patch, "a", func(pp *policyPackage) bool { return s.isAffected(pp) && !s.leftOut(pp, in.Patch) })
+		if err != nil || !ok {
+			if err == nil && decisions {
+				err = errors.New("engine: too many combinations of affected packages")
+			}
+			return false, nil, nil, err
+		}
+		if parts[i], err = s.e.evalPart(ctx, pq, input, now); err != nil {
+			return false, nil, nil, err
+		}
+		got[i] = parts[i].encode()
+	}
+	if got[0] == got[1] || !decisions {
+		return got[0] == got[1], nil, nil, nil
+	}
+	// The packages not affected, once, under b.
+	sb := &d.sides[1]
+	pq, ok, err := sb.query(ctx, in.Patch, "u", func(pp *policyPackage) bool { return !sb.isAffected(pp) && !sb.leftOut(pp, in.Patch) })
+	if err != nil || !ok {
+		if err == nil {
+			err = errors.New("engine: too many combinations of packages")
+		}
+		return false, nil, nil, err
+	}
+	shared, err := sb.e.evalPartMemo(ctx, in.Memo, pq, input, risk, now)
+	if err != nil {
+		return false, nil, nil, err
+	}
+	var decided [2]*Decision
+	for i := range d.sides {
+		s := &d.sides[i]
+		out, err := s.merge(in.Patch, parts[i], shared, risk)
+		if err != nil {
+			return false, nil, nil, err
+		}
+		decided[i], err = s.e.evaluate(ctx, in, func(context.Context, Input, time.Time) (*outcome, error) { return out, nil })
+		if err != nil {
+			return false, nil, nil, err
+		}
+	}
+	return false, decided[0], decided[1], nil
+}
+
+// evalPart evaluates pq on input at now.
+func (e *Engine) evalPart(ctx context.Context, pq *preparedQuery, input ast.Value, now time.Time) (*part, error) {
+	pt := &part{q: pq, results: make([][]result, len(pq.terms)), override: -1}
+	if len(pq.terms) == 0 {
+		return pt, nil
+	}
+	b, err := pq.eval(ctx, input, now)
+	if err != nil {
+		return nil, err
+	}
+	pt.override, err = e.eachResult(pq, b, nil, func(i int, r result) { pt.results[i] = append(pt.results[i], r) })
+	if err != nil {
+		return nil, err
+	}
+	return pt, nil
+}
+
+// encode is pt's results, each with its package, rule and workflow, in
+// order, and its override, as one comparable string.
+func (pt *part) encode() string {
+	var enc []byte
+	for i, rs := range pt.results {
+		t := pt.q.terms[i]
+		for _, r := range rs {
+			v, _ := json.Marshal(r.Violation) // strings, numbers and a bool: cannot fail
+			enc = strconv.AppendQuote(enc, t.pkg.name)
+			enc = strconv.AppendQuote(enc, t.rule)
+			enc = strconv.AppendQuote(enc, r.workflow)
+			enc = strconv.AppendQuote(enc, string(v))
+			enc = append(enc, '\n')
+		}
+	}
+	return string(strconv.AppendInt(enc, int64(pt.override), 10))
+}
+
+// merge is the outcome s's engine would produce for p from its own
+// affected packages' part and the other packages' shared part (from the
+// other engine, whose terms of a package not affected are the same, in
+// the same order): every term's results in the order of s's query.
+func (s *deltaSide) merge(p *patch.Patch, own, shared *part, risk string) (*outcome, error) {
+	type slot struct {
+		pkg string
+		n   int // the term's place among its package's terms
+	}
+	sharedAt := map[slot][]result{}
+	n := map[string]int{}
+	for i, t := range shared.q.terms {
+		sharedAt[slot{t.pkg.name, n[t.pkg.name]}] = shared.results[i]
+		n[t.pkg.name]++
+	}
+	ownAt := map[string][]result{}
+	for i, t := range own.q.terms {
+		ownAt[t.name] = own.results[i]
+	}
+	out := &outcome{risk: risk}
+	clear(n)
+	used := 0
+	for _, t := range s.q.terms {
+		at := slot{t.pkg.name, n[t.pkg.name]}
+		n[t.pkg.name]++
+		if s.leftOut(t.pkg, p) {
+			continue
+		}
+		if s.isAffected(t.pkg) {
+			out.results = append(out.results, ownAt[t.name]...)
+			continue
+		}
+		rs, ok := sharedAt[at]
+		if !ok {
+			return nil, fmt.Errorf("engine: term %s.%s has no shared result", t.pkg.name, t.rule)
+		}
+		out.results = append(out.results, cloneResults(rs)...) // the memo's own
+		used++
+	}
+	if used != len(shared.q.terms) {
+		return nil, fmt.Errorf("engine: %d of %d shared terms placed", used, len(shared.q.terms))
+	}
+	if override := max(own.override, shared.override); override >= 0 {
+		out.risk = riskLevels[override]
+	}
+	return out, nil
+}
+
+func (s *deltaSide) isAffected(pp *policyPackage) bool { return s.marks[pp]&markAffected != 0 }
+
+// leftOut reports whether a full evaluation for p leaves pp's results
+// out: a gated package (queried or dropped by gate, see forPatch) whose
+// gate does not apply to p.
+func (s *deltaSide) leftOut(pp *policyPackage, p *patch.Patch) bool {
+	return s.marks[pp]&markGated != 0 && !pp.gate.applies(p)
+}
+
+// query is the prepared query of the terms of s's engine whose package
+// keep holds (kind names the family of keep, which the cache key starts
+// with; which packages keep holds for depends only on p's gates); ok is
+// false past maxAlikeQueries.
+func (s *deltaSide) query(ctx context.Context, p *patch.Patch, kind string, keep func(*policyPackage) bool) (pq *preparedQuery, ok bool, err error) {
+	key := make([]byte, 0, len(kind)+len(s.pkgs))
+	key = append(key, kind...)
+	for _, pp := range s.pkgs {
+		if keep(pp) {
+			key = append(key, '1')
+		} else {
+			key = append(key, '0')
+		}
+	}
+	if v, ok := s.queries.Load(string(key)); ok {
+		return v.(*preparedQuery), true, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.queries.Load(string(key)); ok {
+		return v.(*preparedQuery), true, nil
+	}
+	if s.count >= maxAlikeQueries {
+		return nil, false, nil
+	}
+	kept := map[*policyPackage]bool{}
+	for i, pp := range s.pkgs {
+		if key[len(kind)+i] == '1' {
+			kept[pp] = true
+		}
+	}
+	if len(kept) == 0 {
+		pq = &preparedQuery{}
+	} else if pq, err = s.q.prepareWhere(ctx, func(pp *policyPackage) bool { return kept[pp] }); err != nil {
+		return nil, false, err
+	}
+	s.queries.Store(string(key), pq)
+	s.count++
+	return pq, true, nil
+}
+
 // Affects reports whether either engine queries, for p, a package the
-// delta holds (see queries.forPatch): whether the two may decide p
-// differently.
+// delta holds, one whose results a full evaluation keeps (see leftOut):
+// whether the two may decide p differently.
 func (d *Delta) Affects(p *patch.Patch) bool {
 	if d.everything != "" {
 		return true
 	}
-	for _, s := range d.sides {
+	for i := range d.sides {
+		s := &d.sides[i]
 		for _, pp := range s.affected {
-			if !s.q.gatedOut(pp, p) {
+			if !s.leftOut(pp, p) {
 				return true
 			}
 		}
@@ -133,12 +425,6 @@ func (d *Delta) Everything() string { return d.everything }
 
 // Packages are the affected packages, sorted (none when Everything).
 func (d *Delta) Packages() []string { return slices.Clone(d.packages) }
-
-// gatedOut reports whether the query for p leaves pp out: a gated package
-// (one of q.gated) whose gate does not apply to p.
-func (q *queries) gatedOut(pp *policyPackage, p *patch.Patch) bool {
-	return slices.Contains(q.gated, pp) && !pp.gate.applies(p)
-}
 
 // dataDiffers names what, besides the Rego modules, differs between two
 // bundles ("" when nothing): every field an engine is built from, compared

@@ -55,6 +55,12 @@ type outcome struct {
 // Evaluate decides on one request and patch. Any evaluation error is
 // returned with a nil decision: the caller must fail closed.
 func (e *Engine) Evaluate(ctx context.Context, in Input) (*Decision, error) {
+	return e.evaluate(ctx, in, e.runMemo)
+}
+
+// evaluate is Evaluate with the policies' outcome for the request (its
+// environment resolved) from policies.
+func (e *Engine) evaluate(ctx context.Context, in Input, policies func(context.Context, Input, time.Time) (*outcome, error)) (*Decision, error) {
 	start := time.Now()
 	now := in.Now
 	if now.IsZero() {
@@ -90,7 +96,7 @@ func (e *Engine) Evaluate(ctx context.Context, in Input) (*Decision, error) {
 		ctx, cancel = context.WithTimeout(ctx, defaultTimeout)
 		defer cancel()
 	}
-	out, err := e.runMemo(ctx, in, now)
+	out, err := policies(ctx, in, now)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +125,25 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	if err != nil {
 		return nil, err
 	}
+	b, err := q.eval(ctx, input, now)
+	if err != nil {
+		return nil, err
+	}
+	out := &outcome{risk: risk}
+	override, err := e.eachResult(q, b, drop, func(_ int, r result) {
+		out.results = append(out.results, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if override >= 0 {
+		out.risk = riskLevels[override]
+	}
+	return out, nil
+}
+
+// eval runs q on input at now and returns its one result's bindings.
+func (q *preparedQuery) eval(ctx context.Context, input ast.Value, now time.Time) (rego.Vars, error) {
 	// Cancellation follows ctx through context.AfterFunc rather than the
 	// goroutine and channel OPA would start for every evaluation, and OPA's
 	// metrics, which nothing reads, are not collected.
@@ -133,8 +158,13 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 	if len(rs) != 1 {
 		return nil, fmt.Errorf("evaluate policies: query returned %d results, want 1", len(rs))
 	}
-	b := rs[0].Bindings
-	out := &outcome{risk: risk}
+	return rs[0].Bindings, nil
+}
+
+// eachResult calls fn with every result q bound in b and the index of
+// its term, term by term in q's order, leaving out the packages in drop,
+// and returns the highest risk_level override's rank (-1: none).
+func (e *Engine) eachResult(q *preparedQuery, b rego.Vars, drop map[*policyPackage]bool, fn func(int, result)) (int, error) {
 	override := -1
 	for i, t := range q.terms {
 		if drop[t.pkg] {
@@ -148,30 +178,27 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 			}
 			s, _ := v.(string)
 			if !validRisk(s) {
-				return nil, fmt.Errorf("%s is %v, want one of low, medium, high, critical", where, v)
+				return 0, fmt.Errorf("%s is %v, want one of low, medium, high, critical", where, v)
 			}
 			override = max(override, riskRank(s))
 			continue
 		}
 		if !ok {
-			return nil, fmt.Errorf("%s is undefined, want a set", where)
+			return 0, fmt.Errorf("%s is undefined, want a set", where)
 		}
 		elems, ok := v.([]any)
 		if !ok {
-			return nil, fmt.Errorf("%s is %s, want a set", where, kind(v))
+			return 0, fmt.Errorf("%s is %s, want a set", where, kind(v))
 		}
 		for _, x := range elems {
 			r, err := e.element(t, x)
 			if err != nil {
-				return nil, err
+				return 0, err
 			}
-			out.results = append(out.results, r)
+			fn(i, r)
 		}
 	}
-	if override >= 0 {
-		out.risk = riskLevels[override]
-	}
-	return out, nil
+	return override, nil
 }
 
 // single unwraps the one-element list a query term binds.

@@ -64,10 +64,9 @@ func (m *Memo) Off(e *Engine) string { return m.plan(e).off }
 // memoEntry is one input's results, ready when done is closed (failed:
 // its evaluation failed and it is no longer in the memo).
 type memoEntry struct {
-	done    chan struct{}
-	results []result
-	risk    string
-	failed  bool
+	done   chan struct{}
+	value  any // *outcome or *part, never changed once done
+	failed bool
 }
 
 type memoKey struct {
@@ -387,6 +386,43 @@ func (e *Engine) runMemo(ctx context.Context, in Input, now time.Time) (*outcome
 		slices.Sort(names)
 		key.drop = strings.Join(names, "\x00")
 	}
+	v, err := m.do(ctx, key, func() (any, error) {
+		out, err := e.run(ctx, in, now)
+		if err != nil {
+			return nil, err
+		}
+		return &outcome{results: cloneResults(out.results), risk: out.risk}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := v.(*outcome)
+	return &outcome{results: cloneResults(out.results), risk: out.risk}, nil
+}
+
+// evalPartMemo is e.evalPart, answered from m (nil: not used) when an
+// input alike was evaluated with pq. The part returned is the memo's: its
+// results must be copied before they are changed.
+func (e *Engine) evalPartMemo(ctx context.Context, m *Memo, pq *preparedQuery, input ast.Value, risk string, now time.Time) (*part, error) {
+	if m == nil || len(pq.terms) == 0 {
+		return e.evalPart(ctx, pq, input, now)
+	}
+	plan := m.plan(e)
+	if plan.off != "" {
+		return e.evalPart(ctx, pq, input, now)
+	}
+	v, err := m.do(ctx, memoKey{e: e, q: pq, risk: risk, sum: plan.digest(input)}, func() (any, error) {
+		return e.evalPart(ctx, pq, input, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*part), nil
+}
+
+// do returns the value remembered under key, or computes, remembers and
+// returns it; an error is returned and not remembered.
+func (m *Memo) do(ctx context.Context, key memoKey, compute func() (any, error)) (any, error) {
 	for {
 		m.mu.Lock()
 		ent, ok := m.entries[key]
@@ -412,10 +448,10 @@ func (e *Engine) runMemo(ctx context.Context, in Input, now time.Time) (*outcome
 				continue // its evaluation failed and was forgotten: try again
 			}
 			m.hits.Add(1)
-			return &outcome{results: cloneResults(ent.results), risk: ent.risk}, nil
+			return ent.value, nil
 		}
 		m.misses.Add(1)
-		out, err := e.run(ctx, in, now)
+		v, err := compute()
 		if err != nil {
 			m.mu.Lock()
 			if m.entries[key] == ent {
@@ -426,9 +462,9 @@ func (e *Engine) runMemo(ctx context.Context, in Input, now time.Time) (*outcome
 			close(ent.done)
 			return nil, err
 		}
-		ent.results, ent.risk = cloneResults(out.results), out.risk
+		ent.value = v
 		close(ent.done)
-		return out, nil
+		return v, nil
 	}
 }
 

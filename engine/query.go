@@ -88,11 +88,16 @@ func newQueries(ctx context.Context, c *ast.Compiler, store storage.Store, terms
 
 // prepare builds the query of every term whose package is not in skip.
 func (q *queries) prepare(ctx context.Context, skip uint64) (*preparedQuery, error) {
+	return q.prepareWhere(ctx, func(pp *policyPackage) bool { return !q.skipped(pp, skip) })
+}
+
+// prepareWhere builds the query of every term whose package keep holds.
+func (q *queries) prepareWhere(ctx context.Context, keep func(*policyPackage) bool) (*preparedQuery, error) {
 	pq := &preparedQuery{}
 	body := ast.NewBody()
 	var sets []*ast.Term
 	for _, t := range q.terms {
-		if q.skipped(t.pkg, skip) {
+		if !keep(t.pkg) {
 			continue
 		}
 		pq.terms = append(pq.terms, t)

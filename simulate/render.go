@@ -27,8 +27,11 @@ func Markdown(r *Report) string {
 	b.WriteString("| Baseline | Candidate | Requests |\n|---|---|---:|\n")
 	for _, t := range r.Transitions {
 		from, to := t.From, t.To
-		if t.Changed {
+		switch {
+		case t.Changed:
 			from, to = "**"+from+"**", "**"+to+"**"
+		case from == Unchanged:
+			from, to = "_not evaluated in full_", "_unchanged_"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d |\n", from, to, t.Count)
 	}
@@ -70,7 +73,8 @@ func Text(r *Report) string {
 		fmt.Fprintf(&b, "source:    %s\n", r.Source)
 	}
 	fmt.Fprintf(&b, "requests:  %d re-evaluated, %d changed, %d error(s), %d skipped\n", r.Total, r.Changed, r.Errors, len(r.Skipped))
-	fmt.Fprintf(&b, "evaluated: %d under both bundles, %d under the baseline only (%s)\n", r.Reevaluated, r.Unaffected, deltaText(r.Delta))
+	fmt.Fprintf(&b, "evaluated: %d in full under both bundles, %d not (decided alike, %d by comparing; %s)\n",
+		r.Reevaluated, r.Unaffected, r.Compared, deltaText(r.Delta))
 	if r.Reused > 0 {
 		fmt.Fprintf(&b, "reused:    %d evaluation(s) of a request alike in all the policies read\n", r.Reused)
 	}
@@ -78,6 +82,10 @@ func Text(r *Report) string {
 	if len(r.Transitions) > 0 {
 		fmt.Fprintln(tw, "transitions:")
 		for _, t := range r.Transitions {
+			if t.From == Unchanged {
+				fmt.Fprintf(tw, "  unchanged, not evaluated in full\t%d\n", t.Count)
+				continue
+			}
 			fmt.Fprintf(tw, "  %s -> %s\t%d\n", t.From, t.To, t.Count)
 		}
 	}
@@ -102,11 +110,11 @@ func Text(r *Report) string {
 func deltaText(d Delta) string {
 	switch {
 	case d.Everything != "":
-		return "every request under both: " + d.Everything
+		return "every request in full: " + d.Everything
 	case len(d.Packages) == 0:
 		return "no policy differs"
 	}
-	return "only requests these packages apply to under both: " + strings.Join(d.Packages, ", ")
+	return "packages compared: " + strings.Join(d.Packages, ", ")
 }
 
 // headline says in one line how many outcomes change.

@@ -25,13 +25,21 @@ type Report struct {
 	Changed int `json:"changed"`
 	// Errors counts the requests that failed to evaluate under either bundle.
 	Errors int `json:"errors"`
-	// Reevaluated counts the requests evaluated under both bundles;
-	// Unaffected those evaluated once, under the baseline, because no
-	// package that differs between the bundles applies to their patch (or
-	// the bundles are one revision): the candidate decides them alike.
-	// Their sum is Total.
+	// Reevaluated counts the requests evaluated in full under both
+	// bundles; Unaffected those the bundles decide alike, found without
+	// evaluating either in full (their sum is Total): no package that
+	// differs between the bundles applies to their patch, or (Compared,
+	// counted in Unaffected) the packages that differ were evaluated
+	// under both and gave the same results. An unaffected request's
+	// outcome is not named: it is counted in the transition
+	// unchanged -> unchanged. Only what every evaluation checks before
+	// the policies (environment, enforcement, the input) is checked on
+	// it, and its failure is an error; a policy that fails under both
+	// bundles alike on it is not seen. --evaluate-all evaluates every
+	// request in full.
 	Reevaluated int `json:"reevaluated"`
 	Unaffected  int `json:"unaffected"`
+	Compared    int `json:"compared"`
 	// Reused counts the evaluations whose policy results were those of an
 	// earlier request alike in every part of the input a policy reads
 	// (see engine.Memo); 0 with --evaluate-all.
@@ -41,7 +49,8 @@ type Report struct {
 	// Skipped names each input that could not be read; it is not counted anywhere else.
 	Skipped []string `json:"skipped"`
 	// Transitions counts every baseline -> candidate outcome pair seen,
-	// changed ones first, then by count.
+	// changed ones first, then by count; the unaffected requests, whose
+	// outcome is not named, as Unchanged -> Unchanged.
 	Transitions []Transition `json:"transitions"`
 	// Rules lists the rules that newly fire or stop firing on some request.
 	Rules []RuleCount `json:"rules"`
@@ -61,7 +70,8 @@ type Delta struct {
 }
 
 // Transition is how many requests went from one outcome to another.
-// Outcomes are allow, deny, require_approval or error.
+// Outcomes are allow, deny, require_approval or error, and Unchanged for
+// the requests not evaluated in full (see Report.Unaffected).
 type Transition struct {
 	From    string `json:"from"`
 	To      string `json:"to"`
@@ -143,9 +153,13 @@ func (a *aggregate) add(o outcome) {
 	a.r.Total++
 	if o.unaffected {
 		a.r.Unaffected++
-	} else {
-		a.r.Reevaluated++
+		if o.compared {
+			a.r.Compared++
+		}
+		a.transitions[[2]string{Unchanged, Unchanged}]++
+		return
 	}
+	a.r.Reevaluated++
 	from, to := o.baseline.decision, o.proposed.decision
 	a.transitions[[2]string{from, to}]++
 	newRules, goneRules := difference(o.proposed.rules, o.baseline.rules), difference(o.baseline.rules, o.proposed.rules)

@@ -22,6 +22,11 @@ import (
 // closed: it is never counted as allow, and a change to or from it is a change.
 const Error = "error"
 
+// Unchanged stands, in the report's transitions, for the outcome of a
+// request not evaluated in full because the bundles decide it alike
+// (see Report.Unaffected): whatever it is, it is the same under both.
+const Unchanged = "unchanged"
+
 // Item is one request to re-evaluate.
 type Item struct {
 	// Name is where the item comes from: a record path or a case file.
@@ -72,8 +77,10 @@ type outcome struct {
 	seq                int
 	item               Item
 	baseline, proposed side
-	// unaffected: evaluated once, the bundles cannot decide it differently.
-	unaffected bool
+	// unaffected: not evaluated in full, the bundles decide it alike
+	// (baseline and proposed are unset); compared: the packages that
+	// differ were evaluated under both, with the same results.
+	unaffected, compared bool
 }
 
 // side is one bundle's result: the decision (or Error), the rules that
@@ -101,8 +108,10 @@ func Run(ctx context.Context, candidate, baseline *engine.Engine, src Source, op
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pair := pair{candidate: candidate, baseline: baseline}
-	if !sameRevision(candidate, baseline) && !opt.EvaluateAll {
+	pair := pair{candidate: candidate, baseline: baseline, all: opt.EvaluateAll}
+	if !opt.EvaluateAll {
+		// Also for one revision: a pinned revision names the bundle, but
+		// the delta compares what the engines were built from.
 		pair.delta = engine.Compare(candidate, baseline)
 	}
 	if !opt.EvaluateAll {
@@ -176,12 +185,15 @@ type pair struct {
 	candidate, baseline *engine.Engine
 	delta               *engine.Delta
 	memo                *engine.Memo // nil: every evaluation runs the policies
+	all                 bool         // --evaluate-all
 }
 
-// evaluate runs one item under both engines, parsing its patch once; an
-// item that no package differing between them applies to (see
-// engine.Delta) is evaluated under the baseline only, which decides it as
-// the candidate would.
+// evaluate runs one item under both engines, parsing its patch once. An
+// item the two decide alike (see engine.Delta.Alike: no package that
+// differs applies to it, or those that do give the same results under
+// both) is not evaluated in full: it is unaffected, its outcome not
+// named. Any error, and any difference, evaluates it in full under both,
+// where an error is an Error outcome.
 func (pr pair) evaluate(ctx context.Context, j job) outcome {
 	candidate, baseline := pr.candidate, pr.baseline
 	o := outcome{seq: j.seq, item: j.item}
@@ -195,13 +207,27 @@ func (pr pair) evaluate(ctx context.Context, j job) outcome {
 		Request: j.item.Request, Patch: p, Findings: j.item.Findings,
 		Enforcement: j.item.Enforcement, Now: j.item.Now, Memo: pr.memo,
 	}
+	if pr.delta != nil {
+		if err := ctx.Err(); err != nil {
+			s := side{decision: Error, err: err}
+			o.baseline, o.proposed = s, s
+			return o
+		}
+		alike, cand, base, err := pr.delta.Decide(ctx, in)
+		switch {
+		case err != nil: // evaluated in full below, where the error is the decision's
+		case alike:
+			o.unaffected, o.compared = true, pr.delta.Affects(p)
+			return o
+		default:
+			o.proposed, o.baseline = sideOf(cand, nil), sideOf(base, nil)
+			return o
+		}
+	}
 	switch {
-	case sameRevision(candidate, baseline):
+	case pr.all && sameRevision(candidate, baseline):
 		o.proposed = evaluateOne(ctx, candidate, in)
-		o.baseline, o.unaffected = o.proposed, true
-	case pr.delta != nil && !pr.delta.Affects(p):
-		o.baseline = evaluateOne(ctx, baseline, in)
-		o.proposed, o.unaffected = o.baseline, true
+		o.baseline = o.proposed
 	default:
 		o.proposed = evaluateOne(ctx, candidate, in)
 		o.baseline = evaluateOne(ctx, baseline, in)
@@ -223,7 +249,11 @@ func evaluateOne(ctx context.Context, e *engine.Engine, in engine.Input) side {
 	if err := ctx.Err(); err != nil {
 		return side{decision: Error, err: err}
 	}
-	d, err := e.Evaluate(ctx, in)
+	return sideOf(e.Evaluate(ctx, in))
+}
+
+// sideOf is a decision, or its error, as one bundle's result.
+func sideOf(d *engine.Decision, err error) side {
 	if err != nil {
 		return side{decision: Error, err: err}
 	}

@@ -106,7 +106,8 @@ func TestRunSameBundle(t *testing.T) {
 	if r.Total != 16 || r.Changed != 0 || len(r.Changes) != 0 || len(r.Rules) != 0 || r.HasChanges() {
 		t.Errorf("same bundle: %+v", r)
 	}
-	if len(r.Transitions) != 1 || r.Transitions[0] != (Transition{From: string(engine.Allow), To: string(engine.Allow), Count: 16}) {
+	// One bundle: nothing differs, no request is evaluated in full.
+	if r.Unaffected != 16 || len(r.Transitions) != 1 || r.Transitions[0] != (Transition{From: Unchanged, To: Unchanged, Count: 16}) {
 		t.Errorf("transitions %+v", r.Transitions)
 	}
 }

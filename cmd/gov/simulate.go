@@ -31,7 +31,7 @@ func (f *simulateFlags) AddFlags(cmd *cobra.Command) {
 	fl.StringVar(&f.format, "format", "text", "output format: text, json or markdown (a PR comment)")
 	fl.StringVarP(&f.out, "output", "o", "", "write the result to this file instead of stdout")
 	fl.BoolVar(&f.failOnChange, "fail-on-change", false, "exit 1 when any decision changes or any request fails to evaluate")
-	fl.BoolVar(&f.evaluateAll, "evaluate-all", false, "evaluate every request under both bundles, also those no changed policy package applies to")
+	fl.BoolVar(&f.evaluateAll, "evaluate-all", false, "evaluate every request in full under both bundles (every outcome named), also those no changed policy package changes")
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -51,12 +51,20 @@ are masked, so they are not scanned again) and with each bundle's own
 enforcement. A corpus holds gov test cases (request, patch or patch_file,
 enforcement, now; expect is ignored), evaluated as gov test does.
 
-A request whose patch no Rego package that differs between the bundles
-applies to (by its applies_to; nor a package reading one that differs) is
-evaluated under the baseline only, whose decision the candidate would
-make; when the data differ (gov.cue, rules, roles, workflows, exceptions)
-every request is evaluated under both, as with --evaluate-all. The report
-counts both kinds. Requests alike in every part of the input the policies
+Only what a policy change can change is evaluated. For each request, the
+Rego packages that differ between the bundles (or read one that does, or
+share a path with one) and apply to its patch (by their applies_to) are
+evaluated under both bundles; when their results are equal, or none
+applies, the bundles decide the request alike and it is not evaluated in
+full: it is counted as "unchanged" (its outcome not named; "unaffected" in
+JSON, "compared" for those whose differing packages were evaluated). Only
+what precedes the policies (environment, enforcement, the input) is checked
+on it: a policy failing alike under both bundles is not seen there. When the
+results differ, the other packages are evaluated once and both decisions
+are made from them. When the data differ (gov.cue, rules, roles,
+workflows, exceptions) every request is evaluated in full under both.
+--evaluate-all evaluates every request in full under both and names every
+outcome. Requests alike in every part of the input the policies
 read (the same patch and environment, say, with another request_id and
 time) are evaluated once per bundle; exceptions, enforcement and
 approvals are still applied to each. --evaluate-all evaluates every
@@ -76,6 +84,7 @@ request fails to evaluate, 2 usage, bundle or read error.`,
 }
 
 func runSimulate(cmd *cobra.Command, f *simulateFlags) error {
+	simulateGC()
 	if err := checkFormat(f.format, "text", "json", "markdown"); err != nil {
 		return err
 	}
