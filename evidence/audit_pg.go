@@ -45,10 +45,19 @@ func OpenPostgres(ctx context.Context, rawURL string) (*PGStore, error) {
 }
 
 func openPostgres(ctx context.Context, rawURL string, schema int) (*PGStore, error) {
+	return openPostgresConfig(ctx, rawURL, schema, nil)
+}
+
+// openPostgresConfig is openPostgres with the pool's configuration changed
+// by tweak (tests: a dialer that fails).
+func openPostgresConfig(ctx context.Context, rawURL string, schema int, tweak func(*pgxpool.Config)) (*PGStore, error) {
 	secret := urlPassword(rawURL)
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		return nil, scrub(fmt.Errorf("audit store: %w", err), secret)
+	}
+	if tweak != nil {
+		tweak(cfg)
 	}
 	if cfg.ConnConfig.Password != "" {
 		secret = cfg.ConnConfig.Password
@@ -131,6 +140,21 @@ const defaultWriteTimeout = 15 * time.Second
 func (s *PGStore) writeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(s.ctx, cmp.Or(s.writeTimeout, defaultWriteTimeout))
 }
+
+// lockTimeout is the lock_timeout of a write's transaction, in
+// milliseconds: two thirds of the write timeout. The server itself then
+// abandons a write waiting for the chain's head (another session holding
+// it) and answers with an error before the client gives up on it. A write
+// the client gave up on is cancelled by a request that may come too late
+// or not at all (the database unreachable for a new connection), and
+// would commit once the head is free, after its writers were told it
+// failed (TestAttackA14LostCancelCommitsNoFailedWrite).
+func (s *PGStore) lockTimeout() string {
+	return strconv.FormatInt(max(1, cmp.Or(s.writeTimeout, defaultWriteTimeout).Milliseconds()*2/3), 10)
+}
+
+// setLockTimeout sets lockTimeout for the rest of the transaction.
+const setLockTimeout = `SELECT set_config('lock_timeout', $1, true)`
 
 // path names a record in listings as the directory store would place it,
 // under the store's name: <name>/<yyyy>/<mm>/<digest>.json.
@@ -255,6 +279,7 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 	held := map[string][]byte{}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN").Exec(func(pgconn.CommandTag) error { open = true; return nil })
+	b.Queue(setLockTimeout, s.lockTimeout())
 	b.Queue("SELECT seq, hash FROM gov_audit_head FOR UPDATE").QueryRow(func(r pgx.Row) error { return r.Scan(&seq, &prev) })
 	b.Queue(heldQuery, digests).Query(func(q pgx.Rows) error {
 		for q.Next() {
