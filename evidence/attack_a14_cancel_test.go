@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gov-policy/gov/internal/pgtest"
@@ -88,5 +89,23 @@ func TestAttackA14LostCancelCommitsNoFailedWrite(t *testing.T) {
 	refuse.Store(false)
 	if r, err := s.VerifyChain(); err != nil || len(r.Problems) > 0 {
 		t.Fatalf("chain: %+v %v", r, err)
+	}
+}
+
+// TestAttackA14WriteBoundedByServerLockTimeout: a Write waiting for a
+// chain head another session holds goes through the one-statement append
+// and then the locked fallback, within one write timeout (below gov
+// serve's HTTP write timeout, so that a client gets the store's error,
+// not a connection cut). Both waits must be ended by the server's lock
+// timeout, not by the client giving up (whose cancel may not land:
+// TestAttackA14LostCancelCommitsNoFailedWrite): the Write's error is
+// PostgreSQL's lock_not_available.
+func TestAttackA14WriteBoundedByServerLockTimeout(t *testing.T) {
+	s, release := headLocked(t, 3*time.Second)
+	defer release()
+	_, err := s.Write(record("locked", t0))
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
+		t.Fatalf("Write while the head is held: %v, want the server's lock timeout (55P03)", err)
 	}
 }

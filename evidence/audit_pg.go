@@ -142,15 +142,17 @@ func (s *PGStore) writeCtx() (context.Context, context.CancelFunc) {
 }
 
 // lockTimeout is the lock_timeout of a write's transaction, in
-// milliseconds: two thirds of the write timeout. The server itself then
+// milliseconds: a third of the write timeout. The server itself then
 // abandons a write waiting for the chain's head (another session holding
-// it) and answers with an error before the client gives up on it. A write
-// the client gave up on is cancelled by a request that may come too late
-// or not at all (the database unreachable for a new connection), and
-// would commit once the head is free, after its writers were told it
-// failed (TestAttackA14LostCancelCommitsNoFailedWrite).
+// it) and answers with an error before the client gives up on it: the
+// one-statement append and its locked fallback, which share one write
+// timeout, each wait a third of it at most. A write the client gave up on
+// is cancelled by a request that may come too late or not at all (the
+// database unreachable for a new connection), and would commit once the
+// head is free, after its writers were told it failed
+// (TestAttackA14LostCancelCommitsNoFailedWrite).
 func (s *PGStore) lockTimeout() string {
-	return strconv.FormatInt(max(1, cmp.Or(s.writeTimeout, defaultWriteTimeout).Milliseconds()*2/3), 10)
+	return strconv.FormatInt(max(1, cmp.Or(s.writeTimeout, defaultWriteTimeout).Milliseconds()/3), 10)
 }
 
 // setLockTimeout sets lockTimeout for the rest of the transaction.
@@ -254,6 +256,11 @@ const heldQuery = `SELECT kind, digest, sha256(body) FROM gov_audit
 func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 	ctx, cancel := s.writeCtx()
 	defer cancel()
+	return s.insertCtx(ctx, rows)
+}
+
+// insertCtx is insert within ctx.
+func (s *PGStore) insertCtx(ctx context.Context, rows []pgRow) (added int, err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return 0, s.fail(err)

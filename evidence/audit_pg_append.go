@@ -103,26 +103,24 @@ func (h *headCache) forget() {
 // held already, the database refused), through insert, whose lock and
 // reading of the held rows decide.
 func (s *PGStore) appendNew(rows []pgRow) (int, error) {
+	// One write timeout bounds both paths together; the server's lock
+	// timeout (a third of it) ends each one's wait for the head first.
+	ctx, cancel := s.writeCtx()
+	defer cancel()
 	s.head.mu.Lock()
 	seq, prev, fast := s.head.seq, s.head.hash, s.head.known && !s.head.contended
 	s.head.mu.Unlock()
 	if !fast {
-		return s.insert(rows)
+		return s.insertCtx(ctx, rows)
 	}
 	out, added, err := chain(rows, seq, prev, map[string][]byte{})
 	if err != nil || len(out.seq) == 0 {
-		return s.insert(rows)
+		return s.insertCtx(ctx, rows)
 	}
 	last := len(out.seq) - 1
-	// The fallback gets a write timeout of its own: a statement that timed
-	// out waiting for the head has its cancel request reach the server
-	// while the fallback waits on the same head, so that it does not commit
-	// after its writers were told it failed (TestPGBatchFailsEveryWriter).
-	ctx, cancel := s.writeCtx()
-	defer cancel()
 	n, err := s.execAppend(ctx, out, seq, prev)
 	if err != nil || n != int64(len(out.seq)) {
-		return s.insert(rows)
+		return s.insertCtx(ctx, rows)
 	}
 	s.head.mu.Lock()
 	s.head.known, s.head.contended, s.head.seq, s.head.hash = true, false, out.seq[last], out.hash[last]
