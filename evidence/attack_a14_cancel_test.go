@@ -109,3 +109,39 @@ func TestAttackA14WriteBoundedByServerLockTimeout(t *testing.T) {
 		t.Fatalf("Write while the head is held: %v, want the server's lock timeout (55P03)", err)
 	}
 }
+
+// TestAttackA14FailedCommitNotReportedWritten: the one-statement append
+// is sent with its Sync at once (pipeline mode), and its implicit
+// transaction commits at the Sync, after the statement has answered with
+// its count. A commit that fails then (here a deferred constraint trigger
+// refusing the record) must fail the Write: a count read before the
+// commit's answer is not a stored record.
+func TestAttackA14FailedCommitNotReportedWritten(t *testing.T) {
+	s, u := openPG(t)
+	if _, err := s.Write(record("before", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sql(t, u, `CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF position('refused-at-commit' in convert_from(NEW.body, 'UTF8')) > 0 THEN
+				RAISE EXCEPTION 'refused at commit';
+			END IF;
+			RETURN NULL;
+		END $$`,
+		`CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON gov_audit
+			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write(record("refused-at-commit", t0)); err == nil {
+		t.Fatal("Write reported written although its transaction's commit failed")
+	}
+	if n := len(contents(t, s, time.Time{})); n != 1 {
+		t.Fatalf("%d records, want 1", n)
+	}
+	if _, err := s.Write(record("after", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.VerifyChain(); err != nil || len(r.Problems) > 0 {
+		t.Fatalf("chain: %+v %v", r, err)
+	}
+}
