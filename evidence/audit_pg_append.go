@@ -2,8 +2,11 @@ package evidence
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // insertRows appends a batch's rows to gov_audit, one array per column.
@@ -103,10 +106,11 @@ func (h *headCache) forget() {
 // held already, the database refused), through insert, whose lock and
 // reading of the held rows decide.
 func (s *PGStore) appendNew(rows []pgRow) (int, error) {
-	// One write timeout bounds both paths together; the server's lock
-	// timeout (a third of it) ends each one's wait for the head first.
+	// One write timeout bounds both paths together (unless the append's
+	// outcome is unknown, below); the server's lock timeout (a third of
+	// it) ends each one's wait for the head first.
 	ctx, cancel := s.writeCtx()
-	defer cancel()
+	defer func() { cancel() }()
 	s.head.mu.Lock()
 	seq, prev, fast := s.head.seq, s.head.hash, s.head.known && !s.head.contended
 	s.head.mu.Unlock()
@@ -119,6 +123,16 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 	}
 	last := len(out.seq) - 1
 	n, err := s.execAppend(ctx, out, seq, prev)
+	if err != nil && !refused(err) {
+		// The append's outcome is unknown (the connection failed or the
+		// write timeout ended it while it committed: a commit stalled
+		// at a synchronous standby stands once cancelled): the fallback,
+		// which finds the rows if they were committed, gets a write
+		// timeout of its own instead of the rest of the one used up
+		// (TestAttackA14PipeStalledCommitNotReportedFailed).
+		cancel()
+		ctx, cancel = s.writeCtx()
+	}
 	if err != nil || n != int64(len(out.seq)) {
 		return s.insertCtx(ctx, rows)
 	}
@@ -126,4 +140,12 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 	s.head.known, s.head.contended, s.head.seq, s.head.hash = true, false, out.seq[last], out.hash[last]
 	s.head.mu.Unlock()
 	return added, nil
+}
+
+// refused says that the server answered err on a connection that stays
+// open (an ERROR, not FATAL or PANIC): the statement's transaction did
+// not commit.
+func refused(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Severity == "ERROR"
 }
