@@ -2,8 +2,10 @@ package evidence
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -122,16 +124,21 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 		return s.insertCtx(ctx, rows)
 	}
 	last := len(out.seq) - 1
-	n, err := s.execAppend(ctx, out, seq, prev)
+	n, pid, err := s.execAppend(ctx, out, seq, prev)
 	if err != nil && !refused(err) {
 		// The append's outcome is unknown (the connection failed or the
 		// write timeout ended it while it committed: a commit stalled
 		// at a synchronous standby stands once cancelled): the fallback,
 		// which finds the rows if they were committed, gets a write
 		// timeout of its own instead of the rest of the one used up
-		// (TestAttackA14PipeStalledCommitNotReportedFailed).
+		// (TestAttackA14PipeStalledCommitNotReportedFailed), and first
+		// ends the append's backend, which a cancel request may not
+		// have reached, so that its transaction is over, committed or
+		// not, when the fallback looks
+		// (TestAttackA14PipeLostCancelStalledCommitNotReportedFailed).
 		cancel()
 		ctx, cancel = s.writeCtx()
+		s.endBackend(ctx, pid)
 	}
 	if err != nil || n != int64(len(out.seq)) {
 		return s.insertCtx(ctx, rows)
@@ -140,6 +147,21 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 	s.head.known, s.head.contended, s.head.seq, s.head.hash = true, false, out.seq[last], out.hash[last]
 	s.head.mu.Unlock()
 	return added, nil
+}
+
+// endBackend ends the backend pid, waiting a lock timeout at most for it
+// to exit, if it still runs a statement on this database as this role
+// (not idle: a backend that reused the number after the append's exited
+// is most likely idle, or another store's writer, whose write is then
+// resolved as this one is). Its errors are not the write's: the
+// fallback's lock, with its lock timeout, decides.
+func (s *PGStore) endBackend(ctx context.Context, pid uint32) {
+	if pid == 0 {
+		return
+	}
+	ms, _ := strconv.ParseInt(s.lockTimeout(), 10, 64)
+	_, _ = s.pool.Exec(ctx, `SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity
+		WHERE pid = $1 AND datname = current_database() AND usename = current_user AND state <> 'idle'`, int64(pid), ms)
 }
 
 // refused says that the server answered err on a connection that stays

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // appendStatement names appendRows prepared on a connection, and
@@ -48,13 +49,21 @@ const maxKeptParams = 1 << 20
 // format (appendParams) instead of by pgx's reflection on [][]byte, and
 // returns the rows it appended: all of out, or none. It is one implicit
 // transaction sent at once (pipeline mode): setLockTimeout, appendRows,
-// Sync; the rows are stored once the Sync is answered.
-func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, headHash []byte) (int64, error) {
+// Sync; the rows are stored once the Sync is answered. pid is the
+// backend that ran it.
+func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, headHash []byte) (n int64, pid uint32, err error) {
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer c.Release()
+	pid = c.Conn().PgConn().PID()
+	n, err = s.execAppendOn(ctx, c, out, headSeq, headHash)
+	return n, pid, err
+}
+
+// execAppendOn is execAppend on the connection c.
+func (s *PGStore) execAppendOn(ctx context.Context, c *pgxpool.Conn, out chainRows, headSeq int64, headHash []byte) (int64, error) {
 	sd, err := c.Conn().Prepare(ctx, appendStatement, appendRows)
 	if err != nil {
 		return 0, err
