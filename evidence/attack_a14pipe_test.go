@@ -192,3 +192,39 @@ func TestAttackA14PipeLostCancelStalledCommitNotReportedFailed(t *testing.T) {
 		t.Fatalf("Write reported written, and the chain holds %d records, want 1", n)
 	}
 }
+
+// TestAttackA14PipeLockedStalledCommitNotReportedFailed: as
+// TestAttackA14PipeStalledCommitNotReportedFailed, for the locked path
+// (insert: a store that does not know the chain's head yet, or whose
+// head another replica moved): its COMMIT stalls at a synchronous standby
+// past the write timeout, and stands once the client gives up. The Write
+// must not be reported failed for a record the chain holds.
+func TestAttackA14PipeLockedStalledCommitNotReportedFailed(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	s, err := OpenPostgres(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	s.writeTimeout = time.Second
+	syncStandbyStall(t, u)
+	s.pool.Reset() // new connections, which stall at commit
+	_, werr := s.Write(record("stalled-commit", t0))
+	settled(t, u)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM gov_audit WHERE kind = 'record'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if werr != nil && n != 0 {
+		t.Fatalf("Write reported failed (%v), and the chain holds its record (%d records)", werr, n)
+	}
+	if werr == nil && n != 1 {
+		t.Fatalf("Write reported written, and the chain holds %d records, want 1", n)
+	}
+}

@@ -259,11 +259,32 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 	return s.insertCtx(ctx, rows)
 }
 
-// insertCtx is insert within ctx.
+// insertCtx is insert within ctx. A transaction whose COMMIT went out
+// and was not answered (the connection failed, or the write timeout ended
+// it: a commit stalled at a synchronous standby stands once cancelled) is
+// resolved before the write is reported failed: its backend ended (a
+// cancel request may not have reached it), insert runs again with a write
+// timeout of its own, and finds the rows if they were committed
+// (TestAttackA14PipeLockedStalledCommitNotReportedFailed). Then added
+// counts the records that run added.
 func (s *PGStore) insertCtx(ctx context.Context, rows []pgRow) (added int, err error) {
+	added, pid, err := s.insertOnce(ctx, rows)
+	if err == nil || pid == 0 {
+		return added, err
+	}
+	ctx, cancel := s.writeCtx()
+	defer cancel()
+	s.endBackend(ctx, pid)
+	added, _, err = s.insertOnce(ctx, rows)
+	return added, err
+}
+
+// insertOnce is one run of insertCtx; pid is the backend of a transaction
+// whose COMMIT went out and got no answer (0: none).
+func (s *PGStore) insertOnce(ctx context.Context, rows []pgRow) (added int, pid uint32, err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return 0, s.fail(err)
+		return 0, 0, s.fail(err)
 	}
 	// A connection released inside a transaction is closed by the pool;
 	// rolling back first keeps it.
@@ -300,15 +321,15 @@ func (s *PGStore) insertCtx(ctx context.Context, rows []pgRow) (added int, err e
 		return q.Err()
 	})
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return 0, s.fail(err)
+		return 0, 0, s.fail(err)
 	}
 	out, added, err := chain(rows, seq, prev, held)
 	if err != nil {
-		return 0, s.fail(err)
+		return 0, 0, s.fail(err)
 	}
 	if len(out.seq) == 0 {
 		s.head.seen(seq, prev, seq, prev)
-		return 0, nil
+		return 0, 0, nil
 	}
 	last := len(out.seq) - 1
 	b = &pgx.Batch{}
@@ -322,8 +343,11 @@ func (s *PGStore) insertCtx(ctx context.Context, rows []pgRow) (added int, err e
 		return nil
 	})
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return 0, s.fail(err)
+		if !refused(err) {
+			pid = conn.Conn().PgConn().PID()
+		}
+		return 0, pid, s.fail(err)
 	}
 	s.head.seen(seq, prev, out.seq[last], out.hash[last])
-	return added, nil
+	return added, 0, nil
 }
