@@ -228,3 +228,47 @@ func TestAttackA14PipeLockedStalledCommitNotReportedFailed(t *testing.T) {
 		t.Fatalf("Write reported written, and the chain holds %d records, want 1", n)
 	}
 }
+
+// TestAttackA14PipeStoreContextEndsDuringCommit: the store's context
+// (gov serve's, ended by SIGTERM) ends while a Write's commit is under
+// way (here stalled at a synchronous standby): the connection's close
+// cancels the wait and the transaction, committed locally, stands. The
+// Write must not be reported failed for a record the chain holds.
+func TestAttackA14PipeStoreContextEndsDuringCommit(t *testing.T) {
+	for _, fast := range []bool{true, false} {
+		u := pgtest.NewDatabase(t)
+		ctx, stop := context.WithCancel(context.Background())
+		s, err := OpenPostgres(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.writeTimeout = 5 * time.Second
+		if _, err := s.Write(record("before", t0)); err != nil {
+			t.Fatal(err)
+		}
+		if !fast {
+			s.head.forget()
+		}
+		syncStandbyStall(t, u)
+		s.pool.Reset() // new connections, which stall at commit
+		time.AfterFunc(300*time.Millisecond, stop)
+		_, werr := s.Write(record("stalled-commit", t0))
+		settled(t, u)
+		conn, err := pgx.Connect(context.Background(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM gov_audit WHERE kind = 'record'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.Close(context.Background())
+		_ = s.Close()
+		if werr != nil && n != 1 {
+			t.Errorf("fast %v: Write reported failed (%v), and the chain holds its record (%d records)", fast, werr, n)
+		}
+		if werr == nil && n != 2 {
+			t.Errorf("fast %v: Write reported written, and the chain holds %d records, want 2", fast, n)
+		}
+	}
+}

@@ -39,7 +39,9 @@ type PGStore struct {
 
 // OpenPostgres connects to the database rawURL names (credentials from the
 // URL or the PG* variables) and creates or migrates gov's schema. ctx bounds
-// every operation of the store. No error contains the password.
+// every operation of the store, but for a write whose commit's outcome is
+// unknown when ctx ends: that is resolved (its rows found or not) within a
+// write timeout. No error contains the password.
 func OpenPostgres(ctx context.Context, rawURL string) (*PGStore, error) {
 	return openPostgres(ctx, rawURL, 0)
 }
@@ -139,6 +141,14 @@ const defaultWriteTimeout = 15 * time.Second
 // write timeout.
 func (s *PGStore) writeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(s.ctx, cmp.Or(s.writeTimeout, defaultWriteTimeout))
+}
+
+// resolveCtx is the context in which a write whose commit's outcome is
+// unknown is resolved: a write timeout of its own, also once the store's
+// context has ended (gov serve's ends at SIGTERM, while the commit it cut
+// off may stand: TestAttackA14PipeStoreContextEndsDuringCommit).
+func (s *PGStore) resolveCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(s.ctx), cmp.Or(s.writeTimeout, defaultWriteTimeout))
 }
 
 // lockTimeout is the lock_timeout of a write's transaction, in
@@ -272,7 +282,7 @@ func (s *PGStore) insertCtx(ctx context.Context, rows []pgRow) (added int, err e
 	if err == nil || pid == 0 {
 		return added, err
 	}
-	ctx, cancel := s.writeCtx()
+	ctx, cancel := s.resolveCtx()
 	defer cancel()
 	s.endBackend(ctx, pid)
 	added, _, err = s.insertOnce(ctx, rows)

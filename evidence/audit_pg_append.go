@@ -125,7 +125,7 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 	}
 	last := len(out.seq) - 1
 	n, pid, err := s.execAppend(ctx, out, seq, prev)
-	if err != nil && !refused(err) {
+	if pid != 0 {
 		// The append's outcome is unknown (the connection failed or the
 		// write timeout ended it while it committed: a commit stalled
 		// at a synchronous standby stands once cancelled): the fallback,
@@ -137,7 +137,7 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 		// not, when the fallback looks
 		// (TestAttackA14PipeLostCancelStalledCommitNotReportedFailed).
 		cancel()
-		ctx, cancel = s.writeCtx()
+		ctx, cancel = s.resolveCtx()
 		s.endBackend(ctx, pid)
 	}
 	if err != nil || n != int64(len(out.seq)) {
@@ -156,9 +156,6 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 // resolved as this one is). Its errors are not the write's: the
 // fallback's lock, with its lock timeout, decides.
 func (s *PGStore) endBackend(ctx context.Context, pid uint32) {
-	if pid == 0 {
-		return
-	}
 	ms, _ := strconv.ParseInt(s.lockTimeout(), 10, 64)
 	_, _ = s.pool.Exec(ctx, `SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity
 		WHERE pid = $1 AND datname = current_database() AND usename = current_user AND state <> 'idle'`, int64(pid), ms)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // appendStatement names appendRows prepared on a connection, and
@@ -49,31 +48,25 @@ const maxKeptParams = 1 << 20
 // format (appendParams) instead of by pgx's reflection on [][]byte, and
 // returns the rows it appended: all of out, or none. It is one implicit
 // transaction sent at once (pipeline mode): setLockTimeout, appendRows,
-// Sync; the rows are stored once the Sync is answered. pid is the
-// backend that ran it.
-func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, headHash []byte) (n int64, pid uint32, err error) {
+// Sync; the rows are stored once the Sync is answered. unknown is the
+// backend that ran it if its outcome is unknown (sent, and not answered
+// with an ERROR; 0: it did not commit, or did).
+func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, headHash []byte) (n int64, unknown uint32, err error) {
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer c.Release()
-	pid = c.Conn().PgConn().PID()
-	n, err = s.execAppendOn(ctx, c, out, headSeq, headHash)
-	return n, pid, err
-}
-
-// execAppendOn is execAppend on the connection c.
-func (s *PGStore) execAppendOn(ctx context.Context, c *pgxpool.Conn, out chainRows, headSeq int64, headHash []byte) (int64, error) {
 	sd, err := c.Conn().Prepare(ctx, appendStatement, appendRows)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if !slices.Equal(sd.ParamOIDs, appendParamOIDs) || len(sd.Fields) != 1 || sd.Fields[0].DataTypeOID != pgtype.Int8OID {
-		return 0, errors.New("audit append: the statement's types are not those encoded")
+		return 0, 0, errors.New("audit append: the statement's types are not those encoded")
 	}
 	timeout, err := c.Conn().Prepare(ctx, lockTimeoutStatement, setLockTimeout)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	s.params.mu.Lock()
 	defer s.params.mu.Unlock()
@@ -84,14 +77,17 @@ func (s *PGStore) execAppendOn(ctx context.Context, c *pgxpool.Conn, out chainRo
 		s.params.buf = nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	pl := c.Conn().PgConn().StartPipeline(ctx)
-	n, err := sendAppend(pl, timeout, sd, s.lockTimeout(), params)
+	n, err = sendAppend(pl, timeout, sd, s.lockTimeout(), params)
 	if cerr := pl.Close(); err == nil && cerr != nil {
-		return 0, cerr
+		n, err = 0, cerr
 	}
-	return n, err
+	if err != nil && !refused(err) {
+		unknown = c.Conn().PgConn().PID()
+	}
+	return n, unknown, err
 }
 
 // sendAppend sends setLockTimeout and appendRows, then Sync, on pl and
