@@ -158,7 +158,8 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 func (s *PGStore) endBackend(ctx context.Context, pid uint32) {
 	ms, _ := strconv.ParseInt(s.lockTimeout(), 10, 64)
 	_, _ = s.pool.Exec(ctx, `SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity
-		WHERE pid = $1 AND datname = current_database() AND usename = current_user AND state <> 'idle'`, int64(pid), ms)
+		WHERE pid = $1 AND pid <> pg_backend_pid() AND datname = current_database() AND usename = current_user
+			AND state <> 'idle'`, int64(pid), ms)
 }
 
 // refused says that the server answered err on a connection that stays
