@@ -3,6 +3,7 @@ package evidence
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -132,64 +133,71 @@ func chainHeadHash(t *testing.T, u string) []byte {
 // restart or the standby's answer): it must end that backend itself and
 // then look.
 func TestAttackA14PipeLostCancelStalledCommitNotReportedFailed(t *testing.T) {
-	u := pgtest.NewDatabase(t)
-	var refuse atomic.Bool
-	ctx := context.Background()
-	s, err := openPostgresConfig(ctx, u, 0, func(cfg *pgxpool.Config) {
-		dial := cfg.ConnConfig.DialFunc
-		cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if refuse.Load() {
-				return nil, errors.New("refused by the test")
+	for _, fast := range []bool{true, false} {
+		t.Run(fmt.Sprint("fast=", fast), func(t *testing.T) {
+			u := pgtest.NewDatabase(t)
+			var refuse atomic.Bool
+			ctx := context.Background()
+			s, err := openPostgresConfig(ctx, u, 0, func(cfg *pgxpool.Config) {
+				dial := cfg.ConnConfig.DialFunc
+				cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+					if refuse.Load() {
+						return nil, errors.New("refused by the test")
+					}
+					return dial(ctx, network, addr)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-			return dial(ctx, network, addr)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = s.Close() }()
-	syncStandbyStall(t, u)
-	s.pool.Reset() // new connections, which stall at commit
-	s.writeTimeout = time.Second
-	// Two connections open, so that one is left when the stalled one is
-	// closed.
-	c1, err := s.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c2, err := s.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c1.Release()
-	c2.Release()
-	var seq int64
-	var hash []byte
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close(ctx) }()
-	if err := conn.QueryRow(ctx, "SELECT seq, hash FROM gov_audit_head").Scan(&seq, &hash); err != nil {
-		t.Fatal(err)
-	}
-	s.head.known, s.head.seq, s.head.hash = true, seq, hash
-	refuse.Store(true)
-	_, werr := s.Write(record("stalled-commit", t0))
-	// The stalled backend ends as a restart would end it.
-	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'`); err != nil {
-		t.Fatal(err)
-	}
-	settled(t, u)
-	var n int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM gov_audit WHERE kind = 'record'").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if werr != nil && n != 0 {
-		t.Fatalf("Write reported failed (%v), and the chain holds its record (%d records)", werr, n)
-	}
-	if werr == nil && n != 1 {
-		t.Fatalf("Write reported written, and the chain holds %d records, want 1", n)
+			defer func() { _ = s.Close() }()
+			syncStandbyStall(t, u)
+			s.pool.Reset() // new connections, which stall at commit
+			s.writeTimeout = time.Second
+			// Two connections open, so that one is left when the stalled one is
+			// closed.
+			c1, err := s.pool.Acquire(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c2, err := s.pool.Acquire(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c1.Release()
+			c2.Release()
+			var seq int64
+			var hash []byte
+			conn, err := pgx.Connect(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = conn.Close(ctx) }()
+			if err := conn.QueryRow(ctx, "SELECT seq, hash FROM gov_audit_head").Scan(&seq, &hash); err != nil {
+				t.Fatal(err)
+			}
+			if fast { // else insert, the locked path
+				s.head.known, s.head.seq, s.head.hash = true, seq, hash
+			}
+			refuse.Store(true)
+			_, werr := s.Write(record("stalled-commit", t0))
+			// The stalled backend ends as a restart would end it.
+			if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'`); err != nil {
+				t.Fatal(err)
+			}
+			settled(t, u)
+			var n int
+			if err := conn.QueryRow(ctx, "SELECT count(*) FROM gov_audit WHERE kind = 'record'").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if werr != nil && n != 0 {
+				t.Fatalf("Write reported failed (%v), and the chain holds its record (%d records)", werr, n)
+			}
+			if werr == nil && n != 1 {
+				t.Fatalf("Write reported written, and the chain holds %d records, want 1", n)
+			}
+
+		})
 	}
 }
 
