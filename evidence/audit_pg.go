@@ -39,16 +39,27 @@ type PGStore struct {
 
 // OpenPostgres connects to the database rawURL names (credentials from the
 // URL or the PG* variables) and creates or migrates gov's schema. ctx bounds
-// every operation of the store. No error contains the password.
+// every operation of the store, but for a write whose commit's outcome is
+// unknown when ctx ends: that is resolved (its rows found or not) within a
+// write timeout. No error contains the password.
 func OpenPostgres(ctx context.Context, rawURL string) (*PGStore, error) {
 	return openPostgres(ctx, rawURL, 0)
 }
 
 func openPostgres(ctx context.Context, rawURL string, schema int) (*PGStore, error) {
+	return openPostgresConfig(ctx, rawURL, schema, nil)
+}
+
+// openPostgresConfig is openPostgres with the pool's configuration changed
+// by tweak (tests: a dialer that fails).
+func openPostgresConfig(ctx context.Context, rawURL string, schema int, tweak func(*pgxpool.Config)) (*PGStore, error) {
 	secret := urlPassword(rawURL)
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		return nil, scrub(fmt.Errorf("audit store: %w", err), secret)
+	}
+	if tweak != nil {
+		tweak(cfg)
 	}
 	if cfg.ConnConfig.Password != "" {
 		secret = cfg.ConnConfig.Password
@@ -131,6 +142,31 @@ const defaultWriteTimeout = 15 * time.Second
 func (s *PGStore) writeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(s.ctx, cmp.Or(s.writeTimeout, defaultWriteTimeout))
 }
+
+// resolveCtx is the context in which a write whose commit's outcome is
+// unknown is resolved: a write timeout of its own, also once the store's
+// context has ended (gov serve's ends at SIGTERM, while the commit it cut
+// off may stand: TestAttackA14PipeStoreContextEndsDuringCommit).
+func (s *PGStore) resolveCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(s.ctx), cmp.Or(s.writeTimeout, defaultWriteTimeout))
+}
+
+// lockTimeout is the lock_timeout of a write's transaction, in
+// milliseconds: a third of the write timeout. The server itself then
+// abandons a write waiting for the chain's head (another session holding
+// it) and answers with an error before the client gives up on it: the
+// one-statement append and its locked fallback, which share one write
+// timeout, each wait a third of it at most. A write the client gave up on
+// is cancelled by a request that may come too late or not at all (the
+// database unreachable for a new connection), and would commit once the
+// head is free, after its writers were told it failed
+// (TestAttackA14LostCancelCommitsNoFailedWrite).
+func (s *PGStore) lockTimeout() string {
+	return strconv.FormatInt(max(1, cmp.Or(s.writeTimeout, defaultWriteTimeout).Milliseconds()/3), 10)
+}
+
+// setLockTimeout sets lockTimeout for the rest of the transaction.
+const setLockTimeout = `SELECT set_config('lock_timeout', $1, true)`
 
 // path names a record in listings as the directory store would place it,
 // under the store's name: <name>/<yyyy>/<mm>/<digest>.json.
@@ -230,9 +266,35 @@ const heldQuery = `SELECT kind, digest, sha256(body) FROM gov_audit
 func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 	ctx, cancel := s.writeCtx()
 	defer cancel()
+	return s.insertCtx(ctx, rows)
+}
+
+// insertCtx is insert within ctx. A transaction whose COMMIT went out
+// and was not answered (the connection failed, or the write timeout ended
+// it: a commit stalled at a synchronous standby stands once cancelled) is
+// resolved before the write is reported failed: its backend ended (a
+// cancel request may not have reached it), insert runs again with a write
+// timeout of its own, and finds the rows if they were committed
+// (TestAttackA14PipeLockedStalledCommitNotReportedFailed). Then added
+// counts the records that run added.
+func (s *PGStore) insertCtx(ctx context.Context, rows []pgRow) (added int, err error) {
+	added, pid, err := s.insertOnce(ctx, rows)
+	if err == nil || pid == 0 {
+		return added, err
+	}
+	ctx, cancel := s.resolveCtx()
+	defer cancel()
+	s.endBackend(ctx, pid)
+	added, _, err = s.insertOnce(ctx, rows)
+	return added, err
+}
+
+// insertOnce is one run of insertCtx; pid is the backend of a transaction
+// whose COMMIT went out and got no answer (0: none).
+func (s *PGStore) insertOnce(ctx context.Context, rows []pgRow) (added int, pid uint32, err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return 0, s.fail(err)
+		return 0, 0, s.fail(err)
 	}
 	// A connection released inside a transaction is closed by the pool;
 	// rolling back first keeps it.
@@ -255,6 +317,7 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 	held := map[string][]byte{}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN").Exec(func(pgconn.CommandTag) error { open = true; return nil })
+	b.Queue(setLockTimeout, s.lockTimeout())
 	b.Queue("SELECT seq, hash FROM gov_audit_head FOR UPDATE").QueryRow(func(r pgx.Row) error { return r.Scan(&seq, &prev) })
 	b.Queue(heldQuery, digests).Query(func(q pgx.Rows) error {
 		for q.Next() {
@@ -268,15 +331,15 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 		return q.Err()
 	})
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return 0, s.fail(err)
+		return 0, 0, s.fail(err)
 	}
 	out, added, err := chain(rows, seq, prev, held)
 	if err != nil {
-		return 0, s.fail(err)
+		return 0, 0, s.fail(err)
 	}
 	if len(out.seq) == 0 {
 		s.head.seen(seq, prev, seq, prev)
-		return 0, nil
+		return 0, 0, nil
 	}
 	last := len(out.seq) - 1
 	b = &pgx.Batch{}
@@ -290,8 +353,11 @@ func (s *PGStore) insert(rows []pgRow) (added int, err error) {
 		return nil
 	})
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return 0, s.fail(err)
+		if !refused(err) {
+			pid = conn.Conn().PgConn().PID()
+		}
+		return 0, pid, s.fail(err)
 	}
 	s.head.seen(seq, prev, out.seq[last], out.hash[last])
-	return added, nil
+	return added, 0, nil
 }

@@ -2,8 +2,13 @@ package evidence
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // insertRows appends a batch's rows to gov_audit, one array per column.
@@ -103,29 +108,64 @@ func (h *headCache) forget() {
 // held already, the database refused), through insert, whose lock and
 // reading of the held rows decide.
 func (s *PGStore) appendNew(rows []pgRow) (int, error) {
+	// One write timeout bounds both paths together (unless the append's
+	// outcome is unknown, below); the server's lock timeout (a third of
+	// it) ends each one's wait for the head first.
+	ctx, cancel := s.writeCtx()
+	defer func() { cancel() }()
 	s.head.mu.Lock()
 	seq, prev, fast := s.head.seq, s.head.hash, s.head.known && !s.head.contended
 	s.head.mu.Unlock()
 	if !fast {
-		return s.insert(rows)
+		return s.insertCtx(ctx, rows)
 	}
 	out, added, err := chain(rows, seq, prev, map[string][]byte{})
 	if err != nil || len(out.seq) == 0 {
-		return s.insert(rows)
+		return s.insertCtx(ctx, rows)
 	}
 	last := len(out.seq) - 1
-	// The fallback gets a write timeout of its own: a statement that timed
-	// out waiting for the head has its cancel request reach the server
-	// while the fallback waits on the same head, so that it does not commit
-	// after its writers were told it failed (TestPGBatchFailsEveryWriter).
-	ctx, cancel := s.writeCtx()
-	defer cancel()
-	n, err := s.execAppend(ctx, out, seq, prev)
+	n, pid, err := s.execAppend(ctx, out, seq, prev)
+	if pid != 0 {
+		// The append's outcome is unknown (the connection failed or the
+		// write timeout ended it while it committed: a commit stalled
+		// at a synchronous standby stands once cancelled): the fallback,
+		// which finds the rows if they were committed, gets a write
+		// timeout of its own instead of the rest of the one used up
+		// (TestAttackA14PipeStalledCommitNotReportedFailed), and first
+		// ends the append's backend, which a cancel request may not
+		// have reached, so that its transaction is over, committed or
+		// not, when the fallback looks
+		// (TestAttackA14PipeLostCancelStalledCommitNotReportedFailed).
+		cancel()
+		ctx, cancel = s.resolveCtx()
+		s.endBackend(ctx, pid)
+	}
 	if err != nil || n != int64(len(out.seq)) {
-		return s.insert(rows)
+		return s.insertCtx(ctx, rows)
 	}
 	s.head.mu.Lock()
 	s.head.known, s.head.contended, s.head.seq, s.head.hash = true, false, out.seq[last], out.hash[last]
 	s.head.mu.Unlock()
 	return added, nil
+}
+
+// endBackend ends the backend pid, waiting a lock timeout at most for it
+// to exit, if it still runs a statement on this database as this role
+// (not idle: a backend that reused the number after the append's exited
+// is most likely idle, or another store's writer, whose write is then
+// resolved as this one is). Its errors are not the write's: the
+// fallback's lock, with its lock timeout, decides.
+func (s *PGStore) endBackend(ctx context.Context, pid uint32) {
+	ms, _ := strconv.ParseInt(s.lockTimeout(), 10, 64)
+	_, _ = s.pool.Exec(ctx, `SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity
+		WHERE pid = $1 AND pid <> pg_backend_pid() AND datname = current_database() AND usename = current_user
+			AND state <> 'idle'`, int64(pid), ms)
+}
+
+// refused says that the server answered err on a connection that stays
+// open (an ERROR, not FATAL or PANIC): the statement's transaction did
+// not commit.
+func refused(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Severity == "ERROR"
 }

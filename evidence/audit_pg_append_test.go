@@ -165,7 +165,7 @@ func TestPGAppendEncodingRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.execAppend(context.Background(), out, seq, prev)
+	n, _, err := s.execAppend(context.Background(), out, seq, prev)
 	if err != nil || n != int64(len(rows)) {
 		t.Fatalf("appended %d of %d rows: %v", n, len(rows), err)
 	}

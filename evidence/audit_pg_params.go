@@ -9,11 +9,16 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// appendStatement names appendRows prepared on a connection.
-const appendStatement = "gov_audit_append_v1"
+// appendStatement names appendRows prepared on a connection, and
+// lockTimeoutStatement setLockTimeout.
+const (
+	appendStatement      = "gov_audit_append_v1"
+	lockTimeoutStatement = "gov_audit_lock_timeout_v1"
+)
 
 // appendParamOIDs are the types of appendRows' parameters, in order, as
 // appendParams encodes them: the statement prepared must take these.
@@ -41,19 +46,27 @@ const maxKeptParams = 1 << 20
 // execAppend runs appendRows for the chained rows out after the head
 // (headSeq, headHash), its parameters encoded here in PostgreSQL's binary
 // format (appendParams) instead of by pgx's reflection on [][]byte, and
-// returns the rows it appended: all of out, or none.
-func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, headHash []byte) (int64, error) {
+// returns the rows it appended: all of out, or none. It is one implicit
+// transaction sent at once (pipeline mode): setLockTimeout, appendRows,
+// Sync; the rows are stored once the Sync is answered. unknown is the
+// backend that ran it if its outcome is unknown (sent, and not answered
+// with an ERROR; 0: it did not commit, or did).
+func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, headHash []byte) (n int64, unknown uint32, err error) {
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer c.Release()
 	sd, err := c.Conn().Prepare(ctx, appendStatement, appendRows)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if !slices.Equal(sd.ParamOIDs, appendParamOIDs) || len(sd.Fields) != 1 || sd.Fields[0].DataTypeOID != pgtype.Int8OID {
-		return 0, errors.New("audit append: the statement's types are not those encoded")
+		return 0, 0, errors.New("audit append: the statement's types are not those encoded")
+	}
+	timeout, err := c.Conn().Prepare(ctx, lockTimeoutStatement, setLockTimeout)
+	if err != nil {
+		return 0, 0, err
 	}
 	s.params.mu.Lock()
 	defer s.params.mu.Unlock()
@@ -64,16 +77,61 @@ func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, 
 		s.params.buf = nil
 	}
 	if err != nil {
+		return 0, 0, err
+	}
+	pl := c.Conn().PgConn().StartPipeline(ctx)
+	n, err = sendAppend(pl, timeout, sd, s.lockTimeout(), params)
+	if cerr := pl.Close(); err == nil && cerr != nil {
+		n, err = 0, cerr
+	}
+	if err != nil && !refused(err) {
+		unknown = c.Conn().PgConn().PID()
+	}
+	return n, unknown, err
+}
+
+// sendAppend sends setLockTimeout and appendRows, then Sync, on pl and
+// reads their answers: the rows appended, once the Sync is answered (the
+// implicit transaction commits at the Sync). Any other answer is an error.
+func sendAppend(pl *pgconn.Pipeline, timeout, stmt *pgconn.StatementDescription, lockTimeout string, params [][]byte) (int64, error) {
+	pl.SendQueryStatement(timeout, [][]byte{[]byte(lockTimeout)}, nil, nil)
+	pl.SendQueryStatement(stmt, params, binaryFormat, binaryFormat)
+	if err := pl.Sync(); err != nil {
 		return 0, err
 	}
-	res := c.Conn().PgConn().ExecStatement(ctx, sd, params, binaryFormat, binaryFormat).Read()
-	if res.Err != nil {
-		return 0, res.Err
+	if _, err := pipelineRows(pl); err != nil {
+		return 0, err
 	}
-	if len(res.Rows) != 1 || len(res.Rows[0]) != 1 || len(res.Rows[0][0]) != 8 {
+	rows, err := pipelineRows(pl)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) != 1 || len(rows[0]) != 1 || len(rows[0][0]) != 8 {
 		return 0, errors.New("audit append: no count of rows appended")
 	}
-	return int64(binary.BigEndian.Uint64(res.Rows[0][0])), nil //nolint:gosec // a bigint's bits
+	n := int64(binary.BigEndian.Uint64(rows[0][0])) //nolint:gosec // a bigint's bits
+	got, err := pl.GetResults()
+	if err != nil {
+		return 0, err
+	}
+	if _, ok := got.(*pgconn.PipelineSync); !ok {
+		return 0, fmt.Errorf("audit append: %T instead of the commit's answer", got)
+	}
+	return n, nil
+}
+
+// pipelineRows reads the next statement's rows on pl.
+func pipelineRows(pl *pgconn.Pipeline) ([][][]byte, error) {
+	got, err := pl.GetResults()
+	if err != nil {
+		return nil, err
+	}
+	rr, ok := got.(*pgconn.ResultReader)
+	if !ok {
+		return nil, fmt.Errorf("audit append: %T instead of a statement's result", got)
+	}
+	res := rr.Read()
+	return res.Rows, res.Err
 }
 
 // appendParams encodes appendRows' twelve parameters (appendParamOIDs)
