@@ -33,7 +33,8 @@ type Delta struct {
 	everything string
 	// packages are the affected packages by name, sorted: those whose
 	// modules differ, and those that may read one of them or share a path
-	// prefix with one (a parent or subpackage), transitively.
+	// prefix with one (a parent or subpackage), transitively, and those
+	// gated past maxGated under one engine only (see Compare).
 	packages []string
 	sides    [2]deltaSide
 }
