@@ -6,6 +6,8 @@ import (
 	"maps"
 	"strings"
 	"testing"
+
+	"github.com/gov-policy/gov/patch"
 )
 
 // deltaMatchesEvaluate checks Delta.Decide against each engine's own
@@ -90,4 +92,34 @@ func TestAttackA17SimLateGatedErrors(t *testing.T) {
 		cand["policies/zz.rego"] = py + "package gov.zz\n\nwarn contains \"zz\" if true\n\nrisk_level := \"high\"\n"
 		deltaMatchesEvaluate(t, mustEngine(t, policyBundle(cand)), mustEngine(t, policyBundle(base)), in)
 	})
+}
+
+// TestAttackA17SimSubsetsRunOutGatedError: past maxSubsets prepared
+// combinations of gates, Evaluate runs the full query and drops the
+// results of the gated packages whose gate excludes the patch, but a
+// failure of one of them failed the decision, which it did not before
+// the subsets ran out: a gated package whose rule fails outside its gate
+// made a long-running gov serve, or gov simulate's full evaluations
+// (--evaluate-all, and the requests the delta hands over) fail requests
+// that gov eval and Delta.Alike decide.
+func TestAttackA17SimSubsetsRunOutGatedError(t *testing.T) {
+	gated := "# METADATA\n# scope: package\n# custom:\n#   applies_to:\n#     languages: [\"go\"]\npackage gov.gated\n\n" +
+		"deny contains \"gated\" if to_number(input.request.service_name) > 0\n"
+	e := mustEngine(t, policyBundle(map[string]string{"policies/gated.rego": gated}))
+	py := Input{Request: Request{ServiceName: "svc"}, Patch: mkPatch(patch.File{Path: "app/x.py", Language: "python", Status: patch.StatusModified}), Now: testNow}
+	goPatch := py
+	goPatch.Patch = mkPatch(patch.File{Path: "cmd/main.go", Language: "go", Status: patch.StatusModified})
+	ctx := context.Background()
+	for _, exhausted := range []bool{false, true} {
+		if exhausted {
+			e.queries.subsets.Clear()
+			e.queries.count.Store(maxSubsets)
+		}
+		if d, err := e.Evaluate(ctx, py); err != nil || d.Decision != Allow {
+			t.Errorf("subsets exhausted %v: python patch (the gate excludes it): %v, %v, want allow", exhausted, d, err)
+		}
+		if _, err := e.Evaluate(ctx, goPatch); err == nil {
+			t.Errorf("subsets exhausted %v: go patch: no error, want the gated package's", exhausted)
+		}
+	}
 }
