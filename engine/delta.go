@@ -33,7 +33,8 @@ type Delta struct {
 	everything string
 	// packages are the affected packages by name, sorted: those whose
 	// modules differ, and those that may read one of them or share a path
-	// prefix with one (a parent or subpackage), transitively.
+	// prefix with one (a parent or subpackage), transitively, and those
+	// gated past maxGated under one engine only (see Compare).
 	packages []string
 	sides    [2]deltaSide
 }
@@ -44,12 +45,12 @@ type deltaSide struct {
 	q        *queries
 	affected []*policyPackage
 	// pkgs are the packages queried, once each, in query order; marks
-	// says which are affected and which gated (see leftOut).
+	// says which are affected and which gated (see skipped and leftOut).
 	pkgs  []*policyPackage
 	marks map[*policyPackage]uint8
 
 	mu      sync.Mutex // serialises preparing queries
-	queries sync.Map   // which of affected apply ("0"/"1" each) -> *preparedQuery
+	queries sync.Map   // kind, then each package not queried, queried or dropped ("0"/"1"/"2") -> *deltaQuery
 	count   int
 }
 
@@ -111,6 +112,25 @@ func Compare(a, b *Engine) *Delta {
 			}
 		}
 	}
+	// A package past maxGated under one engine only is evaluated by a full
+	// evaluation of that engine where its gate does not apply (its errors
+	// count, its results do not) and not by the other's: its results are
+	// the same under both, whether it fails is not.
+	var gating [2]map[string]uint8
+	for i, e := range engines {
+		gating[i] = map[string]uint8{}
+		for _, pp := range e.queries.gated {
+			gating[i][pp.name] = markGated
+		}
+		for _, pp := range e.queries.late {
+			gating[i][pp.name] = markLate
+		}
+	}
+	for name, m := range gating[0] {
+		if n, ok := gating[1][name]; ok && n != m {
+			affected[name] = true
+		}
+	}
 	d.packages = slices.Sorted(maps.Keys(affected))
 	for i, e := range engines {
 		s := &d.sides[i]
@@ -126,8 +146,11 @@ func Compare(a, b *Engine) *Delta {
 				s.affected = append(s.affected, t.pkg)
 				m |= markAffected
 			}
-			if slices.Contains(e.queries.gated, t.pkg) || slices.Contains(e.queries.late, t.pkg) {
+			if slices.Contains(e.queries.gated, t.pkg) {
 				m |= markGated
+			}
+			if slices.Contains(e.queries.late, t.pkg) {
+				m |= markLate
 			}
 			s.marks[t.pkg] = m
 		}
@@ -138,7 +161,8 @@ func Compare(a, b *Engine) *Delta {
 // The marks of a delta side's packages.
 const (
 	markAffected uint8 = 1 << iota
-	markGated
+	markGated          // gated: not queried where its gate does not apply
+	markLate           // gated past maxGated: queried, its results dropped where its gate does not apply
 )
 
 // maxAlikeQueries bounds the queries each side of a delta prepares for
@@ -158,10 +182,12 @@ const maxAlikeQueries = 256
 // nothing that differs, and the data are the same, so it produces the
 // same results under both (the premise of Affects). When the data
 // differ, the results differ, or an affected package fails to evaluate
-// (err), the caller must evaluate in in full under both. A package whose
-// results are left out of a full evaluation (gated out) is not evaluated
-// here either; errors of packages that are not affected are the same
-// under both engines and are not looked for.
+// (err), the caller must evaluate in in full under both. A package a
+// full evaluation does not evaluate (gated out) is not evaluated here
+// either; one it evaluates only for its errors (gated out past
+// maxGated) is evaluated, its results left out. Errors of packages that
+// are not affected are the same under both engines and are not looked
+// for (a package past maxGated under one engine only is affected).
 func (d *Delta) Alike(ctx context.Context, in Input) (bool, error) {
 	alike, _, _, err := d.decide(ctx, in, false)
 	return alike, err
@@ -181,9 +207,11 @@ func (d *Delta) Decide(ctx context.Context, in Input) (alike bool, a, b *Decisio
 }
 
 // part is what one query bound for an input: each term's results, in
-// the query's order, and the highest risk_level override (-1: none).
+// the query's order (none for a package in drop), and the highest
+// risk_level override (-1: none).
 type part struct {
 	q        *preparedQuery
+	drop     map[*policyPackage]bool
 	results  [][]result
 	override int
 }
@@ -226,14 +254,14 @@ func (d *Delta) decide(ctx context.Context, in Input, decisions bool) (alike boo
 	var got [2]string
 	for i := range d.sides {
 		s := &d.sides[i]
-		pq, ok, err := s.query(ctx, in.Patch, "a", func(pp *policyPackage) bool { return s.isAffected(pp) && !s.leftOut(pp, in.Patch) })
+		pq, drop, ok, err := s.query(ctx, in.Patch, "a", func(pp *policyPackage) bool { return s.isAffected(pp) })
 		if err != nil || !ok {
 			if err == nil && decisions {
 				err = errors.New("engine: too many combinations of affected packages")
 			}
 			return false, nil, nil, err
 		}
-		if parts[i], err = s.e.evalPart(ctx, pq, input, now); err != nil {
+		if parts[i], err = s.e.evalPart(ctx, pq, drop, input, now); err != nil {
 			return false, nil, nil, err
 		}
 		got[i] = parts[i].encode()
@@ -243,14 +271,14 @@ func (d *Delta) decide(ctx context.Context, in Input, decisions bool) (alike boo
 	}
 	// The packages not affected, once, under b.
 	sb := &d.sides[1]
-	pq, ok, err := sb.query(ctx, in.Patch, "u", func(pp *policyPackage) bool { return !sb.isAffected(pp) && !sb.leftOut(pp, in.Patch) })
+	pq, drop, ok, err := sb.query(ctx, in.Patch, "u", func(pp *policyPackage) bool { return !sb.isAffected(pp) })
 	if err != nil || !ok {
 		if err == nil {
 			err = errors.New("engine: too many combinations of packages")
 		}
 		return false, nil, nil, err
 	}
-	shared, err := sb.e.evalPartMemo(ctx, in.Memo, pq, input, risk, now)
+	shared, err := sb.e.evalPartMemo(ctx, in.Memo, pq, drop, input, risk, now)
 	if err != nil {
 		return false, nil, nil, err
 	}
@@ -269,9 +297,10 @@ func (d *Delta) decide(ctx context.Context, in Input, decisions bool) (alike boo
 	return false, decided[0], decided[1], nil
 }
 
-// evalPart evaluates pq on input at now.
-func (e *Engine) evalPart(ctx context.Context, pq *preparedQuery, input ast.Value, now time.Time) (*part, error) {
-	pt := &part{q: pq, results: make([][]result, len(pq.terms)), override: -1}
+// evalPart evaluates pq on input at now; the results of the packages in
+// drop are left out (their errors are not).
+func (e *Engine) evalPart(ctx context.Context, pq *preparedQuery, drop map[*policyPackage]bool, input ast.Value, now time.Time) (*part, error) {
+	pt := &part{q: pq, drop: drop, results: make([][]result, len(pq.terms)), override: -1}
 	if len(pq.terms) == 0 {
 		return pt, nil
 	}
@@ -279,7 +308,7 @@ func (e *Engine) evalPart(ctx context.Context, pq *preparedQuery, input ast.Valu
 	if err != nil {
 		return nil, err
 	}
-	pt.override, err = e.eachResult(pq, b, nil, func(i int, r result) { pt.results[i] = append(pt.results[i], r) })
+	pt.override, err = e.eachResult(pq, b, drop, func(i int, r result) { pt.results[i] = append(pt.results[i], r) })
 	if err != nil {
 		return nil, err
 	}
@@ -315,9 +344,14 @@ func (s *deltaSide) merge(p *patch.Patch, own, shared *part, risk string) (*outc
 	}
 	sharedAt := map[slot][]result{}
 	n := map[string]int{}
+	placed := 0
 	for i, t := range shared.q.terms {
+		if shared.drop[t.pkg] {
+			continue
+		}
 		sharedAt[slot{t.pkg.name, n[t.pkg.name]}] = shared.results[i]
 		n[t.pkg.name]++
+		placed++
 	}
 	ownAt := map[string][]result{}
 	for i, t := range own.q.terms {
@@ -343,8 +377,8 @@ func (s *deltaSide) merge(p *patch.Patch, own, shared *part, risk string) (*outc
 		out.results = append(out.results, cloneResults(rs)...) // the memo's own
 		used++
 	}
-	if used != len(shared.q.terms) {
-		return nil, fmt.Errorf("engine: %d of %d shared terms placed", used, len(shared.q.terms))
+	if used != placed {
+		return nil, fmt.Errorf("engine: %d of %d shared terms placed", used, placed)
 	}
 	if override := max(own.override, shared.override); override >= 0 {
 		out.risk = riskLevels[override]
@@ -355,56 +389,87 @@ func (s *deltaSide) merge(p *patch.Patch, own, shared *part, risk string) (*outc
 func (s *deltaSide) isAffected(pp *policyPackage) bool { return s.marks[pp]&markAffected != 0 }
 
 // leftOut reports whether a full evaluation for p leaves pp's results
-// out: a gated package (queried or dropped by gate, see forPatch) whose
-// gate does not apply to p.
+// out: a gated package (not queried or dropped by gate, see forPatch)
+// whose gate does not apply to p.
 func (s *deltaSide) leftOut(pp *policyPackage, p *patch.Patch) bool {
+	return s.marks[pp]&(markGated|markLate) != 0 && !pp.gate.applies(p)
+}
+
+// skipped reports whether a full evaluation for p does not evaluate pp at
+// all: a package gated within maxGated whose gate does not apply to p. A
+// package past maxGated is evaluated, and its errors count, though its
+// results are left out.
+func (s *deltaSide) skipped(pp *policyPackage, p *patch.Patch) bool {
 	return s.marks[pp]&markGated != 0 && !pp.gate.applies(p)
 }
 
 // query is the prepared query of the terms of s's engine whose package
-// keep holds (kind names the family of keep, which the cache key starts
-// with; which packages keep holds for depends only on p's gates); ok is
+// keep holds and a full evaluation for p evaluates (see skipped), and
+// the packages among them whose results it leaves out (see leftOut);
+// kind names the family of keep, which the cache key starts with (which
+// packages are queried and dropped depends only on p's gates); ok is
 // false past maxAlikeQueries.
-func (s *deltaSide) query(ctx context.Context, p *patch.Patch, kind string, keep func(*policyPackage) bool) (pq *preparedQuery, ok bool, err error) {
+func (s *deltaSide) query(ctx context.Context, p *patch.Patch, kind string, keep func(*policyPackage) bool) (pq *preparedQuery, drop map[*policyPackage]bool, ok bool, err error) {
 	key := make([]byte, 0, len(kind)+len(s.pkgs))
 	key = append(key, kind...)
 	for _, pp := range s.pkgs {
-		if keep(pp) {
-			key = append(key, '1')
-		} else {
+		switch {
+		case !keep(pp) || s.skipped(pp, p):
 			key = append(key, '0')
+		case s.leftOut(pp, p):
+			key = append(key, '2') // queried for its errors, its results dropped
+		default:
+			key = append(key, '1')
 		}
 	}
 	if v, ok := s.queries.Load(string(key)); ok {
-		return v.(*preparedQuery), true, nil
+		q := v.(*deltaQuery)
+		return q.pq, q.drop, true, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if v, ok := s.queries.Load(string(key)); ok {
-		return v.(*preparedQuery), true, nil
+		q := v.(*deltaQuery)
+		return q.pq, q.drop, true, nil
 	}
 	if s.count >= maxAlikeQueries {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
+	q := &deltaQuery{}
 	kept := map[*policyPackage]bool{}
 	for i, pp := range s.pkgs {
-		if key[len(kind)+i] == '1' {
+		switch key[len(kind)+i] {
+		case '2':
+			if q.drop == nil {
+				q.drop = map[*policyPackage]bool{}
+			}
+			q.drop[pp] = true
+			kept[pp] = true
+		case '1':
 			kept[pp] = true
 		}
 	}
 	if len(kept) == 0 {
-		pq = &preparedQuery{}
-	} else if pq, err = s.q.prepareWhere(ctx, func(pp *policyPackage) bool { return kept[pp] }); err != nil {
-		return nil, false, err
+		q.pq = &preparedQuery{}
+	} else if q.pq, err = s.q.prepareWhere(ctx, func(pp *policyPackage) bool { return kept[pp] }); err != nil {
+		return nil, nil, false, err
 	}
-	s.queries.Store(string(key), pq)
+	s.queries.Store(string(key), q)
 	s.count++
-	return pq, true, nil
+	return q.pq, q.drop, true, nil
 }
 
-// Affects reports whether either engine queries, for p, a package the
-// delta holds, one whose results a full evaluation keeps (see leftOut):
-// whether the two may decide p differently.
+// deltaQuery is a prepared query of a delta side and the packages whose
+// results it leaves out.
+type deltaQuery struct {
+	pq   *preparedQuery
+	drop map[*policyPackage]bool
+}
+
+// Affects reports whether either engine evaluates, for p, a package the
+// delta holds (see skipped: one past maxGated is evaluated for its
+// errors where its gate does not apply): whether the two may decide p
+// differently.
 func (d *Delta) Affects(p *patch.Patch) bool {
 	if d.everything != "" {
 		return true
@@ -412,7 +477,7 @@ func (d *Delta) Affects(p *patch.Patch) bool {
 	for i := range d.sides {
 		s := &d.sides[i]
 		for _, pp := range s.affected {
-			if !s.leftOut(pp, p) {
+			if !s.skipped(pp, p) {
 				return true
 			}
 		}

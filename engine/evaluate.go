@@ -126,6 +126,18 @@ func (e *Engine) run(ctx context.Context, in Input, now time.Time) (*outcome, er
 		return nil, err
 	}
 	b, err := q.eval(ctx, input, now)
+	if err != nil && q == e.queries.full && ctx.Err() == nil {
+		// Past maxSubsets the full query evaluates the gated packages whose
+		// gate excludes p too: one of them failing must not fail what the
+		// query without them decides (as it did before the subsets ran out).
+		if exact, perr := e.queries.exact(ctx, in.Patch); perr == nil && exact != nil {
+			if len(exact.terms) == 0 {
+				return &outcome{risk: risk}, nil
+			}
+			b, err = exact.eval(ctx, input, now)
+			q = exact
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -401,18 +401,19 @@ func (e *Engine) runMemo(ctx context.Context, in Input, now time.Time) (*outcome
 }
 
 // evalPartMemo is e.evalPart, answered from m (nil: not used) when an
-// input alike was evaluated with pq. The part returned is the memo's: its
-// results must be copied before they are changed.
-func (e *Engine) evalPartMemo(ctx context.Context, m *Memo, pq *preparedQuery, input ast.Value, risk string, now time.Time) (*part, error) {
+// input alike was evaluated with pq (whose drop is always the same, see
+// deltaSide.query). The part returned is the memo's: its results must be
+// copied before they are changed.
+func (e *Engine) evalPartMemo(ctx context.Context, m *Memo, pq *preparedQuery, drop map[*policyPackage]bool, input ast.Value, risk string, now time.Time) (*part, error) {
 	if m == nil || len(pq.terms) == 0 {
-		return e.evalPart(ctx, pq, input, now)
+		return e.evalPart(ctx, pq, drop, input, now)
 	}
 	plan := m.plan(e)
 	if plan.off != "" {
-		return e.evalPart(ctx, pq, input, now)
+		return e.evalPart(ctx, pq, drop, input, now)
 	}
 	v, err := m.do(ctx, memoKey{e: e, q: pq, risk: risk, sum: plan.digest(input)}, func() (any, error) {
-		return e.evalPart(ctx, pq, input, now)
+		return e.evalPart(ctx, pq, drop, input, now)
 	})
 	if err != nil {
 		return nil, err

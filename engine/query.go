@@ -143,7 +143,9 @@ func (q *queries) skipped(pp *policyPackage, skip uint64) bool {
 // count: gated packages whose gate excludes p that the query still
 // evaluates (the full query past maxSubsets, a package past maxGated), so
 // that a decision never depends on which queries the process has prepared
-// before. drop is nil in the common case.
+// before (and when the full query fails past maxSubsets, run evaluates the
+// exact query, see exact, whose failure alone counts). drop is nil in the
+// common case.
 func (q *queries) forPatch(ctx context.Context, p *patch.Patch) (pq *preparedQuery, drop map[*policyPackage]bool, err error) {
 	for _, pp := range q.omitted {
 		if pp.gate.applies(p) {
@@ -193,4 +195,20 @@ func (q *queries) forPatch(ctx context.Context, p *patch.Patch) (pq *preparedQue
 	q.subsets.Store(skip, pq)
 	q.count.Add(1)
 	return pq, drop, nil
+}
+
+// exact prepares, without keeping it, the query leaving out every gated
+// package (within maxGated) whose gate excludes p; nil when none does
+// (the full query is that query).
+func (q *queries) exact(ctx context.Context, p *patch.Patch) (*preparedQuery, error) {
+	var skip uint64
+	for i, pp := range q.gated {
+		if !pp.gate.applies(p) {
+			skip |= 1 << i
+		}
+	}
+	if skip == 0 {
+		return nil, nil
+	}
+	return q.prepare(ctx, skip)
 }

@@ -62,8 +62,10 @@ type Report struct {
 // Delta is what differs between the bundles' policies: Everything says
 // why every request was evaluated under both (the data, gov.cue, rules,
 // roles, workflows or exceptions, differ); else Packages are the Rego
-// packages that differ or may read one that does, and only requests that
-// one of them applies to were evaluated under both.
+// packages that differ or may read one that does (or, in a bundle with
+// more than 64 gated packages, one evaluated outside its gate under one
+// bundle only), and only requests that one of them applies to were
+// evaluated under both.
 type Delta struct {
 	Everything string   `json:"everything,omitempty"`
 	Packages   []string `json:"packages"`
