@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gov-policy/gov/patch"
 )
@@ -120,6 +121,41 @@ func TestAttackA17SimSubsetsRunOutGatedError(t *testing.T) {
 		}
 		if _, err := e.Evaluate(ctx, goPatch); err == nil {
 			t.Errorf("subsets exhausted %v: go patch: no error, want the gated package's", exhausted)
+		}
+	}
+}
+
+// TestAttackA17SimTimeout: a candidate whose changed package got slow
+// enough that its full evaluation (every package, one timeout) fails,
+// while the changed package's results stay the same, must not be decided
+// alike. From the a17sim tester, who saw it reported unchanged once in
+// three runs; a 1 s deadline stands for the 10 s default.
+func TestAttackA17SimTimeout(t *testing.T) {
+	const (
+		slowU = "package gov.u\n\nwarn contains \"u\" if count([x | some x in numbers.range(1, 400000); x % 3 == 0]) < 0\n"
+		x     = "package gov.x\n\nwarn contains \"x\" if input.request.service_name == \"nope\"\n"
+		slowX = "package gov.x\n\nwarn contains \"x\" if count([y | some y in numbers.range(1, 600000); y % 3 == 0]) < 0\n"
+	)
+	a := mustEngine(t, policyBundle(map[string]string{"policies/u.rego": slowU, "policies/x.rego": slowX}))
+	b := mustEngine(t, policyBundle(map[string]string{"policies/u.rego": slowU, "policies/x.rego": x}))
+	in := Input{Request: Request{ServiceName: "svc"}, Patch: mkPatch(modified("README.md", added(1, "x")...)), Now: testNow}
+	call := func(f func(context.Context) error) error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		return f(ctx)
+	}
+	{
+		var alike bool
+		errA := call(func(ctx context.Context) error { _, err := a.Evaluate(ctx, in); return err })
+		errB := call(func(ctx context.Context) error { _, err := b.Evaluate(ctx, in); return err })
+		_ = call(func(ctx context.Context) (err error) { alike, _, _, err = Compare(a, b).Decide(ctx, in); return err })
+		if alike && (errA == nil) != (errB == nil) {
+			t.Fatalf("decided alike, but Evaluate fails under one bundle only (a %v, b %v)", errA, errB)
+		}
+		// The changed package alone takes more than a tenth of the
+		// deadline under a: never compared alike, on any machine.
+		if alike {
+			t.Fatalf("a changed package taking most of the deadline was compared alike")
 		}
 	}
 }

@@ -250,6 +250,13 @@ func (d *Delta) decide(ctx context.Context, in Input, decisions bool) (alike boo
 		ctx, cancel = context.WithTimeout(ctx, defaultTimeout)
 		defer cancel()
 	}
+	// A full evaluation runs the packages that differ beside all the
+	// others within one timeout, which the comparison never tries: a
+	// candidate whose changed packages are slow could time out in full
+	// and still compare alike. Parts taking more than a tenth of the
+	// time allowed are left to the full evaluation.
+	deadline, _ := ctx.Deadline()
+	slow := time.Until(deadline) / 10
 	var parts [2]*part
 	var got [2]string
 	for i := range d.sides {
@@ -261,8 +268,12 @@ func (d *Delta) decide(ctx context.Context, in Input, decisions bool) (alike boo
 			}
 			return false, nil, nil, err
 		}
+		start := time.Now()
 		if parts[i], err = s.e.evalPart(ctx, pq, drop, input, now); err != nil {
 			return false, nil, nil, err
+		}
+		if took := time.Since(start); took > slow {
+			return false, nil, nil, fmt.Errorf("engine: the packages that differ took %s under one bundle: evaluated in full", took.Round(time.Millisecond))
 		}
 		got[i] = parts[i].encode()
 	}
