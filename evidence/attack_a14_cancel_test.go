@@ -3,14 +3,11 @@ package evidence
 import (
 	"context"
 	"errors"
-	"net"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gov-policy/gov/internal/pgtest"
 )
@@ -24,20 +21,8 @@ import (
 // answered with an error, and a failed write the chain holds.
 func TestAttackA14LostCancelCommitsNoFailedWrite(t *testing.T) {
 	u := pgtest.NewDatabase(t)
-	var refuse atomic.Bool
 	ctx := context.Background()
-	s, err := openPostgresConfig(ctx, u, 0, func(cfg *pgxpool.Config) {
-		dial := cfg.ConnConfig.DialFunc
-		cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if refuse.Load() {
-				return nil, errors.New("refused by the test")
-			}
-			return dial(ctx, network, addr)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, refuse := refusingStore(t, u)
 	defer func() { _ = s.Close() }()
 	s.writeTimeout = time.Second
 	if _, err := s.Write(record("before", t0)); err != nil {
