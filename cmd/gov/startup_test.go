@@ -49,7 +49,7 @@ func TestStartupInitBudget(t *testing.T) {
 }
 
 // TestStartupNoGCDuringInit: a gov eval of a small patch with the whole
-// library runs no garbage collection when $GOGC is unset: none while its
+// library (and a gov scan --patch of it) runs no garbage collection when $GOGC is unset: none while its
 // packages and their dependencies initialize (about 4 MB of tables;
 // internal/initgc raises the percentage first), none after (eval keeps it
 // as rare, lessGC). At Go's default one collection ran during
@@ -60,23 +60,32 @@ func TestStartupNoGCDuringInit(t *testing.T) {
 	if err := os.Symlink(os.Args[0], gov); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(gov, "eval", "--bundle", "embedded", "--patch", "../../testdata/patches/python-null-check.diff", "--env", "staging")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GODEBUG=") {
-			cmd.Env = append(cmd.Env, kv)
+	const small = "../../testdata/patches/python-null-check.diff"
+	for _, tc := range []struct {
+		args []string
+		want string // in the output: the command did its work
+	}{
+		{[]string{"eval", "--bundle", "embedded", "--patch", small, "--env", "staging"}, "ALLOW"},
+		{[]string{"scan", "--patch", small}, "0 findings"},
+	} {
+		cmd := exec.Command(gov, tc.args...)
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GODEBUG=") {
+				cmd.Env = append(cmd.Env, kv)
+			}
 		}
-	}
-	cmd.Env = append(cmd.Env, "GODEBUG=inittrace=1,gctrace=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("gov eval: %v\n%s", err, out)
-	}
-	if len(initLine.FindAllString(string(out), -1)) < 5 || !strings.Contains(string(out), "ALLOW") {
-		t.Fatalf("no init trace of gov's packages or no decision:\n%s", out)
-	}
-	for l := range strings.SplitSeq(string(out), "\n") {
-		if strings.HasPrefix(l, "gc ") {
-			t.Errorf("a garbage collection: %s", l)
+		cmd.Env = append(cmd.Env, "GODEBUG=inittrace=1,gctrace=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("gov %s: %v\n%s", tc.args[0], err, out)
+		}
+		if len(initLine.FindAllString(string(out), -1)) < 5 || !strings.Contains(string(out), tc.want) {
+			t.Fatalf("gov %s: no init trace of gov's packages or no %q:\n%s", tc.args[0], tc.want, out)
+		}
+		for l := range strings.SplitSeq(string(out), "\n") {
+			if strings.HasPrefix(l, "gc ") {
+				t.Errorf("gov %s: a garbage collection: %s", tc.args[0], l)
+			}
 		}
 	}
 }
