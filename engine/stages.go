@@ -8,7 +8,8 @@ import "github.com/open-policy-agent/opa/v1/ast"
 // also orders each body so that its variables are bound before use (gov's
 // modules are written in that order, so for them it only checks), and the
 // rewrites of constructs gov's modules do not use (template strings, print
-// and rego.metadata calls, with, test rules for tracing). gov's own
+// and rego.metadata calls, with, test rules for tracing; METADATA blocks are
+// parsed again only for a rego.metadata call). gov's own
 // modules pass them at build time, and leaving them out compiles every one
 // of them alike (TestEmbeddedChecksPass, over every program of gov's
 // modules), so a program of gov's modules alone, a subset of them closed
@@ -30,6 +31,7 @@ var skippedStages = []ast.StageID{
 	ast.StageCheckTypes,
 	ast.StageRewriteTemplateStrings,
 	ast.StageRewritePrintCalls,
+	ast.StageParseMetadataBlocks,
 	ast.StageRewriteRegoMetadataCalls,
 	ast.StageRewriteWithValues,
 	ast.StageRewriteTestRulesForTracing,

@@ -1,6 +1,10 @@
 package main
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+
+	"github.com/gov-policy/gov/internal/initgc"
+)
 
 // smallInput is the largest input (a patch) for which a command collects
 // garbage less often than Go's default.
@@ -12,7 +16,9 @@ const smallInput = 4 << 20
 // (GOGC=100, from a 4 MB heap) collecting them was about a third of a small
 // gov eval's CPU time, for no gain in peak memory. fitGC puts the default
 // back once the input is known to be large, where memory matters more.
+// The percentage is initgc's, kept from initialization on.
 func lessGC() {
+	initgc.Keep()
 	debug.SetGCPercent(400)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gov-policy/gov/internal/initgc"
 	"github.com/gov-policy/gov/internal/version"
 )
 
@@ -73,6 +74,9 @@ Exit codes: 0 allowed, 1 denied, 2 usage, input, bundle or evaluation error,
 3 approval required and not yet given.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Initialization is over: Go's default collection again (see
+		// internal/initgc), unless the command sets its own before (eval).
+		PersistentPreRun: func(*cobra.Command, []string) { initgc.Done() },
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
