@@ -160,12 +160,7 @@ func (q *queries) forPatch(ctx context.Context, p *patch.Patch) (pq *preparedQue
 			drop[pp] = true
 		}
 	}
-	var skip uint64
-	for i, pp := range q.gated {
-		if !pp.gate.applies(p) {
-			skip |= 1 << i
-		}
-	}
+	skip := q.skipFor(p)
 	if skip == 0 {
 		return q.full, drop, nil
 	}
@@ -201,14 +196,21 @@ func (q *queries) forPatch(ctx context.Context, p *patch.Patch) (pq *preparedQue
 // package (within maxGated) whose gate excludes p; nil when none does
 // (the full query is that query).
 func (q *queries) exact(ctx context.Context, p *patch.Patch) (*preparedQuery, error) {
+	skip := q.skipFor(p)
+	if skip == 0 {
+		return nil, nil
+	}
+	return q.prepare(ctx, skip)
+}
+
+// skipFor is the mask of the gated packages (within maxGated) whose gate
+// excludes p: bit i for q.gated[i].
+func (q *queries) skipFor(p *patch.Patch) uint64 {
 	var skip uint64
 	for i, pp := range q.gated {
 		if !pp.gate.applies(p) {
 			skip |= 1 << i
 		}
 	}
-	if skip == 0 {
-		return nil, nil
-	}
-	return q.prepare(ctx, skip)
+	return skip
 }
