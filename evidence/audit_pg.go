@@ -143,12 +143,15 @@ func (s *PGStore) writeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(s.ctx, cmp.Or(s.writeTimeout, defaultWriteTimeout))
 }
 
-// resolveCtx is the context in which a write whose commit's outcome is
-// unknown is resolved: a write timeout of its own, also once the store's
+// resolving ends backend pid, whose write's commit has an unknown
+// outcome (see endBackend), and returns the context in which that outcome
+// is then resolved: a write timeout of its own, also once the store's
 // context has ended (gov serve's ends at SIGTERM, while the commit it cut
 // off may stand: TestAttackA14PipeStoreContextEndsDuringCommit).
-func (s *PGStore) resolveCtx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(s.ctx), cmp.Or(s.writeTimeout, defaultWriteTimeout))
+func (s *PGStore) resolving(pid uint32) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), cmp.Or(s.writeTimeout, defaultWriteTimeout))
+	s.endBackend(ctx, pid)
+	return ctx, cancel
 }
 
 // lockTimeout is the lock_timeout of a write's transaction, in
@@ -161,8 +164,8 @@ func (s *PGStore) resolveCtx() (context.Context, context.CancelFunc) {
 // database unreachable for a new connection), and would commit once the
 // head is free, after its writers were told it failed
 // (TestAttackA14LostCancelCommitsNoFailedWrite).
-func (s *PGStore) lockTimeout() string {
-	return strconv.FormatInt(max(1, cmp.Or(s.writeTimeout, defaultWriteTimeout).Milliseconds()/3), 10)
+func (s *PGStore) lockTimeout() int64 {
+	return max(1, cmp.Or(s.writeTimeout, defaultWriteTimeout).Milliseconds()/3)
 }
 
 // setLockTimeout sets lockTimeout for the rest of the transaction.
@@ -282,9 +285,8 @@ func (s *PGStore) insertCtx(ctx context.Context, rows []pgRow) (added int, err e
 	if err == nil || pid == 0 {
 		return added, err
 	}
-	ctx, cancel := s.resolveCtx()
+	ctx, cancel := s.resolving(pid)
 	defer cancel()
-	s.endBackend(ctx, pid)
 	added, _, err = s.insertOnce(ctx, rows)
 	return added, err
 }
@@ -317,7 +319,7 @@ func (s *PGStore) insertOnce(ctx context.Context, rows []pgRow) (added int, pid 
 	held := map[string][]byte{}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN").Exec(func(pgconn.CommandTag) error { open = true; return nil })
-	b.Queue(setLockTimeout, s.lockTimeout())
+	b.Queue(setLockTimeout, strconv.FormatInt(s.lockTimeout(), 10))
 	b.Queue("SELECT seq, hash FROM gov_audit_head FOR UPDATE").QueryRow(func(r pgx.Row) error { return r.Scan(&seq, &prev) })
 	b.Queue(heldQuery, digests).Query(func(q pgx.Rows) error {
 		for q.Next() {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -137,8 +136,7 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 		// not, when the fallback looks
 		// (TestAttackA14PipeLostCancelStalledCommitNotReportedFailed).
 		cancel()
-		ctx, cancel = s.resolveCtx()
-		s.endBackend(ctx, pid)
+		ctx, cancel = s.resolving(pid)
 	}
 	if err != nil || n != int64(len(out.seq)) {
 		return s.insertCtx(ctx, rows)
@@ -156,10 +154,9 @@ func (s *PGStore) appendNew(rows []pgRow) (int, error) {
 // resolved as this one is). Its errors are not the write's: the
 // fallback's lock, with its lock timeout, decides.
 func (s *PGStore) endBackend(ctx context.Context, pid uint32) {
-	ms, _ := strconv.ParseInt(s.lockTimeout(), 10, 64)
 	_, _ = s.pool.Exec(ctx, `SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity
 		WHERE pid = $1 AND pid <> pg_backend_pid() AND datname = current_database() AND usename = current_user
-			AND state <> 'idle'`, int64(pid), ms)
+			AND state <> 'idle'`, int64(pid), s.lockTimeout())
 }
 
 // refused says that the server answered err on a connection that stays

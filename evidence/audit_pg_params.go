@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -80,7 +81,7 @@ func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, 
 		return 0, 0, err
 	}
 	pl := c.Conn().PgConn().StartPipeline(ctx)
-	n, err = sendAppend(pl, timeout, sd, s.lockTimeout(), params)
+	n, err = sendAppend(pl, timeout, sd, strconv.FormatInt(s.lockTimeout(), 10), params)
 	if cerr := pl.Close(); err == nil && cerr != nil {
 		n, err = 0, cerr
 	}
