@@ -113,8 +113,6 @@ func Run(ctx context.Context, candidate, baseline *engine.Engine, src Source, op
 		// Also for one revision: a pinned revision names the bundle, but
 		// the delta compares what the engines were built from.
 		pair.delta = engine.Compare(candidate, baseline)
-	}
-	if !opt.EvaluateAll {
 		// Recorded requests repeat: the same patch to the same kind of
 		// service differs only in fields no policy reads (request_id, the
 		// time), and is evaluated once per bundle (see engine.Memo).
