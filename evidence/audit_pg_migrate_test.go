@@ -43,6 +43,7 @@ var schemaSteps = []schemaStep{
 	{3, "webhook deliveries", putDelivery, checkDeliveries},
 	{4, "pending approvals", putPending, checkPending},
 	{5, "head only moves forward", nil, checkHeadForwardOnly},
+	{6, "cheaper writes", nil, checkCheaperWrites},
 }
 
 // checkHeadForwardOnly: after the upgrade the chain's head cannot be moved
@@ -137,6 +138,41 @@ func putRecords(t *testing.T, m *migrated) {
 		if removed, err := s.Prune(t0.Add(100 * 24 * time.Hour)); err != nil || len(removed) == 0 {
 			t.Fatalf("%s: prune: %v %v", s, removed, err)
 		}
+	}
+}
+
+// checkCheaperWrites: after the upgrade a record of 2 to 8 KB is stored as
+// it is (not compressed), and the head's trigger, now called only when an
+// update would be refused, still refuses every update that does not move
+// the head forward (the same sequence number with another hash included)
+// and deletes, while writes move it on.
+func checkCheaperWrites(t *testing.T, m *migrated, _ bool) {
+	rec := record("after-6", t0.Add(401*24*time.Hour))
+	rec.Request.PatchContent = strings.Repeat("+a line of a patch that compresses well\n", 100)
+	if _, err := m.pg.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	var length, stored int
+	if err := m.pg.pool.QueryRow(context.Background(), `SELECT octet_length(body), pg_column_size(body) FROM gov_audit
+		WHERE kind = 'record' ORDER BY seq DESC LIMIT 1`).Scan(&length, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if length < 4000 || length > 8000 || stored < length {
+		t.Fatalf("a record of %d bytes is stored in %d: want it stored as it is", length, stored)
+	}
+	for _, stmt := range []string{
+		"UPDATE gov_audit_head SET seq = seq - 1",
+		"UPDATE gov_audit_head SET hash = sha256(hash)",
+		"UPDATE gov_audit_head SET seq = seq, hash = hash",
+		"DELETE FROM gov_audit_head",
+	} {
+		if err := sql(t, m.url, stmt); err == nil || !strings.Contains(err.Error(), "only moves forward") {
+			t.Fatalf("%s: %v, want it refused", stmt, err)
+		}
+	}
+	r, err := m.pg.VerifyChain()
+	if err != nil || len(r.Problems) > 0 {
+		t.Fatalf("chain after the refused statements: %+v %v", r, err)
 	}
 }
 
