@@ -12,6 +12,8 @@
 # request id (loadclient -unique), so each is a record of its own.
 # Knobs: N (requests per run, 20000), D (time bound per run, 15s), ROUNDS
 # (runs of each store in turn, 1), STORES ("none dir pg"), CLIENTS ("8 64").
+# At the end: the records' size in PostgreSQL (body, body as stored: a
+# smaller second figure means the database compressed them).
 # PIN=1 runs every gov serve on CPU 0 and PostgreSQL and the client on the
 # other CPUs (taskset), as a deployment does with the database on machines
 # of its own: the throughput ratio is then gov's own, not the share of two
@@ -129,3 +131,4 @@ echo "== recording cost: throughput against no store of the same round (PostgreS
 awk '{key=$1" "$2" "$3; r[key]=$6; p[key]=$8; cpu[key]=$9+$10+$11; g[key]=$9} END {for (c in r) { split(c, k, " "); if (k[2] != "none") {
 	n = k[1] " none " k[3]; printf "round %d %-6s c=%-3s req/s %.2fx   p99 %.2fx   cpu %.2fx   gov cpu %.2fx\n", k[1], k[2], k[3], r[c]/r[n], p[c]/p[n], cpu[n]/cpu[c], g[n]/g[c] }}}' "$results" | sort -k4,4 -k3,3 -k2,2n
 echo "records in PostgreSQL (one per request answered, warm-ups included): $(psql "$db" -Atc "SELECT count(*) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"
+echo "record size in PostgreSQL (bytes: body, body as stored, summary): $(psql "$db" -Atc "SELECT round(avg(octet_length(body))), round(avg(pg_column_size(body))), round(avg(octet_length(summary))) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"
