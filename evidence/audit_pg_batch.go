@@ -1,6 +1,9 @@
 package evidence
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // maxBatch bounds the records one transaction writes for concurrent Writes,
 // and maxBatchBytes the bytes of their bodies: PostgreSQL refuses a message
@@ -68,6 +71,7 @@ func (b *writeBatcher) enqueue(row pgRow) *rowBatch {
 // left.
 func (b *writeBatcher) flush(s *PGStore) {
 	for {
+		b.gather()
 		b.mu.Lock()
 		if len(b.queue) == 0 {
 			b.running = false
@@ -80,5 +84,21 @@ func (b *writeBatcher) flush(s *PGStore) {
 		b.mu.Unlock()
 		_, cur.err = s.appendNew(cur.rows)
 		close(cur.done)
+	}
+}
+
+// gather lets the goroutines runnable now run before a batch that other
+// writes are joining is taken (one runtime.Gosched): under load those are
+// evaluations about to write, whose rows then go in this transaction
+// instead of the next one, and each transaction costs the database and
+// this process more than a row does. A lone write is not held: gather
+// returns at once when the batch has one row, is full, or nothing else is
+// runnable.
+func (b *writeBatcher) gather() {
+	b.mu.Lock()
+	joined := len(b.queue) == 1 && len(b.queue[0].rows) >= 2 && len(b.queue[0].rows) < maxBatch
+	b.mu.Unlock()
+	if joined {
+		runtime.Gosched()
 	}
 }
