@@ -58,6 +58,10 @@ func openPostgresConfig(ctx context.Context, rawURL string, schema int, tweak fu
 	if err != nil {
 		return nil, scrub(fmt.Errorf("audit store: %w", err), secret)
 	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, durableSessions)
+		return err
+	}
 	if tweak != nil {
 		tweak(cfg)
 	}
@@ -168,8 +172,25 @@ func (s *PGStore) lockTimeout() int64 {
 	return max(1, cmp.Or(s.writeTimeout, defaultWriteTimeout).Milliseconds()/3)
 }
 
-// setLockTimeout sets lockTimeout for the rest of the transaction.
-const setLockTimeout = `SELECT set_config('lock_timeout', $1, true)`
+// setWriteSettings sets lockTimeout for the rest of the transaction, and
+// makes its commit durable on the server when the session's default is
+// not (synchronous_commit = off: the commit is acknowledged before its WAL
+// is written, and a crash of the database loses it after gov reported the
+// record written; TestAttackA14DurableAsyncDefault): the commit then
+// waits for its WAL to be flushed locally (local), not for standbys, which
+// the DBA chose not to wait for. A durable default (local, remote_write,
+// on, remote_apply) is kept. Every session gets the same at connect
+// (durableSessions); this is the record writes' own, which holds behind a
+// pooler that hands each transaction another session.
+const setWriteSettings = `SELECT set_config('lock_timeout', $1, true),
+	CASE WHEN current_setting('synchronous_commit') = 'off' THEN set_config('synchronous_commit', 'local', true) END`
+
+// durableSessions runs on every new connection of the store's pools (the
+// job queue's too): on a server whose default is synchronous_commit = off
+// the session's commits wait for their local WAL flush (local), so that
+// webhook deliveries claimed, jobs queued and pending approvals written
+// survive a crash of the database as records do.
+const durableSessions = `SELECT set_config('synchronous_commit', 'local', false) WHERE current_setting('synchronous_commit') = 'off'`
 
 // path names a record in listings as the directory store would place it,
 // under the store's name: <name>/<yyyy>/<mm>/<digest>.json.
@@ -319,7 +340,7 @@ func (s *PGStore) insertOnce(ctx context.Context, rows []pgRow) (added int, pid 
 	held := map[string][]byte{}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN").Exec(func(pgconn.CommandTag) error { open = true; return nil })
-	b.Queue(setLockTimeout, strconv.FormatInt(s.lockTimeout(), 10))
+	b.Queue(setWriteSettings, strconv.FormatInt(s.lockTimeout(), 10))
 	b.Queue("SELECT seq, hash FROM gov_audit_head FOR UPDATE").QueryRow(func(r pgx.Row) error { return r.Scan(&seq, &prev) })
 	b.Queue(heldQuery, digests).Query(func(q pgx.Rows) error {
 		for q.Next() {

@@ -15,10 +15,10 @@ import (
 )
 
 // appendStatement names appendRows prepared on a connection, and
-// lockTimeoutStatement setLockTimeout.
+// lockTimeoutStatement setWriteSettings.
 const (
 	appendStatement      = "gov_audit_append_v1"
-	lockTimeoutStatement = "gov_audit_lock_timeout_v1"
+	lockTimeoutStatement = "gov_audit_write_settings_v2"
 )
 
 // appendParamOIDs are the types of appendRows' parameters, in order, as
@@ -48,7 +48,7 @@ const maxKeptParams = 1 << 20
 // (headSeq, headHash), its parameters encoded here in PostgreSQL's binary
 // format (appendParams) instead of by pgx's reflection on [][]byte, and
 // returns the rows it appended: all of out, or none. It is one implicit
-// transaction sent at once (pipeline mode): setLockTimeout, appendRows,
+// transaction sent at once (pipeline mode): setWriteSettings, appendRows,
 // Sync; the rows are stored once the Sync is answered. unknown is the
 // backend that ran it if its outcome is unknown (sent, and not answered
 // with an ERROR; 0: it did not commit, or did).
@@ -65,7 +65,7 @@ func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, 
 	if !slices.Equal(sd.ParamOIDs, appendParamOIDs) || len(sd.Fields) != 1 || sd.Fields[0].DataTypeOID != pgtype.Int8OID {
 		return 0, 0, errors.New("audit append: the statement's types are not those encoded")
 	}
-	timeout, err := c.Conn().Prepare(ctx, lockTimeoutStatement, setLockTimeout)
+	timeout, err := c.Conn().Prepare(ctx, lockTimeoutStatement, setWriteSettings)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -91,7 +91,7 @@ func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, 
 	return n, unknown, err
 }
 
-// sendAppend sends setLockTimeout and appendRows, then Sync, on pl and
+// sendAppend sends setWriteSettings and appendRows, then Sync, on pl and
 // reads their answers: the rows appended, once the Sync is answered (the
 // implicit transaction commits at the Sync). Any other answer is an error.
 func sendAppend(pl *pgconn.Pipeline, timeout, stmt *pgconn.StatementDescription, lockTimeout string, params [][]byte) (int64, error) {

@@ -138,9 +138,15 @@ func (c *cluster) pause() error {
 	return c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "fast", "-w", "stop")
 }
 
+// crash stops the server at once (immediate shutdown), keeping its data
+// directory for start, which recovers it.
+func (c *cluster) crash() error {
+	return c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "-w", "stop")
+}
+
 // stop stops the server at once (nothing in it is kept) and removes it.
 func (c *cluster) stop() {
-	_ = c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "-w", "stop")
+	_ = c.crash()
 	_ = os.RemoveAll(c.dir)
 }
 

@@ -39,3 +39,12 @@ func (c *Cluster) Start(t testing.TB) {
 		t.Fatalf("pgtest: %v", err)
 	}
 }
+
+// Crash stops the server at once, as a crash does: what it has not written
+// out of its own memory is lost, what it wrote is recovered by Start.
+func (c *Cluster) Crash(t testing.TB) {
+	t.Helper()
+	if err := c.c.crash(); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+}
