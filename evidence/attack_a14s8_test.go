@@ -659,3 +659,144 @@ func TestAttackA14S8LargeBatchesSplit(t *testing.T) {
 		t.Fatalf("chain: %+v %v", r, err)
 	}
 }
+
+// TestAttackA14S8StoredRowEditsFound: rows are now kept as they are in
+// the table (up to 8160 bytes) instead of compressed, and larger ones
+// still out of line. An edit made round the triggers (a superuser in
+// replica mode) to a record's bytes in place, its summary, its evidence,
+// or a large record's bytes, and a row deleted among them, is each found
+// by the chain's verification.
+func TestAttackA14S8StoredRowEditsFound(t *testing.T) {
+	small, large := "kind = 'record' AND octet_length(body) < 8000", "kind = 'record' AND octet_length(body) > 20000"
+	for _, edit := range []string{
+		"UPDATE gov_audit SET body = overlay(body PLACING '~' FROM 200 FOR 1) WHERE " + small,
+		"UPDATE gov_audit SET body = overlay(body PLACING '~' FROM 20000 FOR 1) WHERE " + large,
+		"UPDATE gov_audit SET summary = replace(summary, '\"d\":\"deny\"', '\"d\":\"allow\"') WHERE " + small,
+		"UPDATE gov_audit SET body = body || ' ' WHERE kind = 'evidence'",
+		"DELETE FROM gov_audit WHERE seq = 3",
+		"UPDATE gov_audit SET at_ns = at_ns + 1 WHERE " + small,
+	} {
+		t.Run(edit, func(t *testing.T) {
+			s, url := openPG(t)
+			var items []RawRecord
+			for i, size := range []int{3000, 6000, 30000} {
+				rec := record(fmt.Sprintf("s8-edit-%d", i), t0.Add(time.Duration(i)*time.Second))
+				rec.Request.PatchContent = strings.Repeat(fmt.Sprintf("+line %d\n", i), size/8)
+				data, err := Encode(rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				items = append(items, RawRecord{Record: data, Bundle: []byte(fmt.Sprintf(`{"evidence": %d}`, i))})
+			}
+			if _, err := s.Import(items[:1]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Import(items[1:]); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := s.VerifyChain(); err != nil || len(r.Problems) > 0 {
+				t.Fatalf("chain before: %+v %v", r, err)
+			}
+			var changed int64
+			ctx := context.Background()
+			conn, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = conn.Close(ctx) }()
+			if _, err := conn.Exec(ctx, "SET session_replication_role = replica"); err != nil {
+				t.Fatal(err)
+			}
+			var before string
+			if err := conn.QueryRow(ctx, "SELECT md5(string_agg(gov_audit::text, ',' ORDER BY seq)) FROM gov_audit").Scan(&before); err != nil {
+				t.Fatal(err)
+			}
+			tag, err := conn.Exec(ctx, edit)
+			if changed = tag.RowsAffected(); err != nil || changed == 0 {
+				t.Fatalf("%s: %d rows, %v", edit, changed, err)
+			}
+			var after string
+			if err := conn.QueryRow(ctx, "SELECT md5(string_agg(gov_audit::text, ',' ORDER BY seq)) FROM gov_audit").Scan(&after); err != nil || after == before {
+				t.Fatalf("%s changed nothing: %v", edit, err)
+			}
+			r, err := s.VerifyChain()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Problems) == 0 {
+				t.Errorf("%s: the chain verifies: %+v", edit, r)
+			}
+		})
+	}
+}
+
+// TestAttackA14S8RowInPrunedGapVerifies: after gov audit prune removed
+// the oldest rows, a session that may only insert (what gov's own role
+// does) adds a forged record at a sequence number the prune removed,
+// chained to the row before it (the chain's hash has no key, and the
+// prune row tells the removed rows' hashes). The head does not move, so
+// noting it elsewhere does not help; the chain went on verifying while
+// gov audit log listed the forged record. A row where a prune says it
+// removed one is now a problem.
+func TestAttackA14S8RowInPrunedGapVerifies(t *testing.T) {
+	s, url := openPG(t)
+	for i := range 4 {
+		if _, err := s.Write(record(fmt.Sprintf("s8-gap-%d", i), t0.Add(time.Duration(i)*24*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if removed, err := s.Prune(t0.Add(36 * time.Hour)); err != nil || len(removed) != 2 {
+		t.Fatalf("prune: %v %v", removed, err)
+	}
+	before, err := s.VerifyChain()
+	if err != nil || len(before.Problems) > 0 || before.Pruned != 2 {
+		t.Fatalf("chain after the prune: %+v %v", before, err)
+	}
+	forged := record("s8-forged", t0.Add(2*time.Hour))
+	forged.Decision.Decision = "allow"
+	forged.Findings = nil
+	_, data, err := stamped(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := recordRow(data, forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := make([]byte, 32)
+	hash := chainHash(prev, 1, row.kind, row.digest, row.atNs, row.sum[:], row.summary)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	if _, err := conn.Exec(ctx, `INSERT INTO gov_audit (seq, kind, digest, at_ns, body, summary, prev_hash, hash)
+		VALUES (1, 'record', $1, $2, $3, $4, $5, $6)`, row.digest, row.atNs, row.body, row.summary, prev, hash); err != nil {
+		t.Fatal(err)
+	}
+	listed := false
+	for _, e := range mustList(t, s) {
+		listed = listed || strings.Contains(e.Path, row.digest)
+	}
+	r, err := s.VerifyChain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Head != before.Head {
+		t.Fatalf("the head moved: %s, was %s", r.Head, before.Head)
+	}
+	if len(r.Problems) == 0 {
+		t.Fatalf("a forged record (listed: %v) inserted where the prune removed row 1 and the chain verifies: %+v", listed, r)
+	}
+	t.Logf("problems: %q", r.Problems)
+}
+
+func mustList(t *testing.T, s *PGStore) []Entry {
+	t.Helper()
+	es, bad := s.List(time.Time{})
+	if len(bad) > 0 {
+		t.Fatal(bad)
+	}
+	return es
+}
