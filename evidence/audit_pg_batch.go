@@ -92,8 +92,8 @@ func (b *writeBatcher) flush(s *PGStore) {
 // evaluations about to write, whose rows then go in this transaction
 // instead of the next one, and each transaction costs the database and
 // this process more than a row does. A lone write is not held: gather
-// returns at once when the batch has one row, is full, or nothing else is
-// runnable.
+// returns at once when the batch has one row, holds maxBatch rows, or
+// nothing else is runnable (a batch full by bytes yields once, harmlessly).
 func (b *writeBatcher) gather() {
 	b.mu.Lock()
 	joined := len(b.queue) == 1 && len(b.queue[0].rows) >= 2 && len(b.queue[0].rows) < maxBatch
