@@ -181,16 +181,21 @@ func (s *PGStore) lockTimeout() int64 {
 // the DBA chose not to wait for. A durable default (local, remote_write,
 // on, remote_apply) is kept. Every session gets the same at connect
 // (durableSessions); this is the record writes' own, which holds behind a
-// pooler that hands each transaction another session.
-const setWriteSettings = `SELECT set_config('lock_timeout', $1, true),
-	CASE WHEN current_setting('synchronous_commit') = 'off' THEN set_config('synchronous_commit', 'local', true) END`
+// pooler that hands each transaction another session. Its functions and
+// operator are pg_catalog's by name: a search_path that names a schema
+// before pg_catalog, where a role may create a current_setting, set_config
+// or = of its own, does not turn it off (TestAttackA14DurSearchPath).
+const setWriteSettings = `SELECT pg_catalog.set_config('lock_timeout', $1, true),
+	CASE WHEN pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) 'off'
+		THEN pg_catalog.set_config('synchronous_commit', 'local', true) END`
 
 // durableSessions runs on every new connection of the store's pools (the
 // job queue's too): on a server whose default is synchronous_commit = off
 // the session's commits wait for their local WAL flush (local), so that
 // webhook deliveries claimed, jobs queued and pending approvals written
 // survive a crash of the database as records do.
-const durableSessions = `SELECT set_config('synchronous_commit', 'local', false) WHERE current_setting('synchronous_commit') = 'off'`
+const durableSessions = `SELECT pg_catalog.set_config('synchronous_commit', 'local', false)
+	WHERE pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) 'off'`
 
 // path names a record in listings as the directory store would place it,
 // under the store's name: <name>/<yyyy>/<mm>/<digest>.json.

@@ -1,0 +1,111 @@
+package evidence
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// commitSettings makes every commit that adds a row to gov_audit or
+// gov_webhook_deliveries log the synchronous_commit it commits with (a
+// deferred constraint trigger runs at the commit, in its transaction, read
+// with pg_catalog's own functions), and returns a reader of that log.
+func commitSettings(t *testing.T, u string) func() []string {
+	t.Helper()
+	stmts := []string{
+		"CREATE TABLE public.a14dur_commits (tbl text, sc text)",
+		`CREATE FUNCTION public.a14dur_log() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			INSERT INTO public.a14dur_commits VALUES (TG_TABLE_NAME, pg_catalog.current_setting('synchronous_commit'));
+			RETURN NULL;
+		END $$`,
+	}
+	for _, tbl := range []string{"gov_audit", "gov_webhook_deliveries"} {
+		stmts = append(stmts, fmt.Sprintf(`CREATE CONSTRAINT TRIGGER a14dur_%s AFTER INSERT ON public.%s
+			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.a14dur_log()`, tbl, tbl))
+	}
+	if err := sql(t, u, stmts...); err != nil {
+		t.Fatal(err)
+	}
+	return func() []string {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = conn.Close(ctx) }()
+		rows, _ := conn.Query(ctx, "SELECT tbl || ': ' || sc FROM public.a14dur_commits")
+		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+}
+
+// TestAttackA14DurSearchPath: a role that may create objects in a schema
+// the search_path names before pg_catalog (here: search_path = evil,
+// pg_catalog, public, set for the database) shadows current_setting,
+// set_config or text's = with its own. gov's settings must still make the
+// commits of record writes (both paths: the first write locks the head,
+// the next ones append in one statement) and of delivery claims durable
+// where the server's default is synchronous_commit = off (the shared test
+// server's is), through the sessions' setting and through each record
+// write's own (a store without the sessions'): no commit runs with off.
+func TestAttackA14DurSearchPath(t *testing.T) {
+	for name, shadow := range map[string][]string{
+		"current_setting": {`CREATE FUNCTION evil.current_setting(text) RETURNS text LANGUAGE sql AS $$ SELECT 'local'::text $$`},
+		"set_config":      {`CREATE FUNCTION evil.set_config(text, text, boolean) RETURNS text LANGUAGE sql AS $$ SELECT $2 $$`},
+		"operator": {`CREATE FUNCTION evil.never(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT false $$`,
+			`CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.never)`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, u := openPG(t)
+			log := commitSettings(t, u)
+			// A store whose sessions keep the default (a pooler handing each
+			// transaction another session): the transactions' own setting.
+			bare, err := openPostgresConfig(context.Background(), u, 0, func(cfg *pgxpool.Config) { cfg.AfterConnect = nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = bare.Close() }()
+			stmts := append([]string{"CREATE SCHEMA evil"}, shadow...)
+			stmts = append(stmts, `DO $$ BEGIN
+				EXECUTE format('ALTER DATABASE %I SET search_path = evil, pg_catalog, public', current_database());
+			END $$`)
+			if err := sql(t, u, stmts...); err != nil {
+				t.Fatal(err)
+			}
+			s.pool.Reset() // new sessions, with the database's search_path
+			bare.pool.Reset()
+			at := time.Now()
+			for i := range 3 {
+				for j, st := range []*PGStore{s, bare} {
+					if _, err := st.Write(record(fmt.Sprintf("shadowed-%d-%d", i, j), at)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if _, err := s.ClaimDelivery("delivery-1", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			var sp string
+			if err := s.pool.QueryRow(context.Background(), "SHOW search_path").Scan(&sp); err != nil || sp != "evil, pg_catalog, public" {
+				t.Fatalf("the store's sessions have search_path %q (%v): the attack did not apply", sp, err)
+			}
+			got := log()
+			if len(got) != 7 {
+				t.Fatalf("commits logged: %q, want 6 records and 1 delivery", got)
+			}
+			for _, c := range got {
+				if c == "gov_audit: off" || c == "gov_webhook_deliveries: off" {
+					t.Fatalf("with %s shadowed a commit ran with synchronous_commit = off (lost in a crash after gov reported it written): %q", name, got)
+				}
+			}
+		})
+	}
+}
