@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gov-policy/gov/internal/pgtest"
 )
 
 // commitSettings makes every commit that adds a row to gov_audit or
@@ -17,10 +19,10 @@ import (
 func commitSettings(t *testing.T, u string) func() []string {
 	t.Helper()
 	stmts := []string{
-		"CREATE TABLE public.a14dur_commits (tbl text, sc text)",
+		"CREATE TABLE public.a14dur_commits (n serial, tbl text, sc text)",
 		`CREATE FUNCTION public.a14dur_log() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
-			INSERT INTO public.a14dur_commits VALUES (TG_TABLE_NAME, pg_catalog.current_setting('synchronous_commit'));
+			INSERT INTO public.a14dur_commits (tbl, sc) VALUES (TG_TABLE_NAME, pg_catalog.current_setting('synchronous_commit'));
 			RETURN NULL;
 		END $$`,
 	}
@@ -38,7 +40,7 @@ func commitSettings(t *testing.T, u string) func() []string {
 			t.Fatal(err)
 		}
 		defer func() { _ = conn.Close(ctx) }()
-		rows, _ := conn.Query(ctx, "SELECT tbl || ': ' || sc FROM public.a14dur_commits")
+		rows, _ := conn.Query(ctx, "SELECT tbl || ': ' || sc FROM public.a14dur_commits ORDER BY n")
 		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
 			t.Fatal(err)
@@ -107,5 +109,44 @@ func TestAttackA14DurSearchPath(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAttackA14DurPoolerPaths: behind a pooler that hands each
+// transaction another session (here: a store whose sessions keep the
+// server's default, synchronous_commit = off), every write to the chain
+// gov reports done commits durably: gov audit copy's Import (the locked
+// insert) and gov audit prune's prune row and deletions, not only Write.
+func TestAttackA14DurPoolerPaths(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	s, err := openPostgresConfig(context.Background(), u, 0, func(cfg *pgxpool.Config) { cfg.AfterConnect = nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	log := commitSettings(t, u)
+	var items []RawRecord
+	for i := range 2 {
+		data, err := Encode(record(fmt.Sprintf("copied-%d", i), t0.Add(time.Duration(i)*48*time.Hour)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, RawRecord{Record: data})
+	}
+	if n, err := s.Import(items); err != nil || n != 2 {
+		t.Fatalf("Import: %d %v", n, err)
+	}
+	if removed, err := s.Prune(t0.Add(24 * time.Hour)); err != nil || len(removed) != 1 {
+		t.Fatalf("Prune: %q %v", removed, err)
+	}
+	got := log()
+	if len(got) != 3 {
+		t.Fatalf("commits logged: %q, want 2 imported records and 1 prune row", got)
+	}
+	for i, c := range got {
+		if c == "gov_audit: off" {
+			t.Fatalf("%s committed with synchronous_commit = off (lost in a crash after gov reported it done): %q",
+				[]string{"Import", "Import", "Prune"}[i], got)
+		}
 	}
 }

@@ -189,6 +189,12 @@ const setWriteSettings = `SELECT pg_catalog.set_config('lock_timeout', $1, true)
 	CASE WHEN pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) 'off'
 		THEN pg_catalog.set_config('synchronous_commit', 'local', true) END`
 
+// durableTransaction makes the rest of a transaction's commit durable as
+// setWriteSettings does, for a transaction that is not a record write's
+// (gov audit prune's).
+const durableTransaction = `SELECT CASE WHEN pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) 'off'
+	THEN pg_catalog.set_config('synchronous_commit', 'local', true) END`
+
 // durableSessions runs on every new connection of the store's pools (the
 // job queue's too): on a server whose default is synchronous_commit = off
 // the session's commits wait for their local WAL flush (local), so that

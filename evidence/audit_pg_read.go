@@ -123,7 +123,9 @@ func (s *PGStore) Prune(olderThan time.Time) (removed []string, err error) {
 	if err := tx.QueryRow(s.ctx, "SELECT seq, hash FROM gov_audit_head FOR UPDATE").Scan(&seq, &prev); err != nil {
 		return nil, s.fail(err)
 	}
-	if _, err := tx.Exec(s.ctx, "SELECT set_config('gov.prune', 'on', true)"); err != nil {
+	// Its commit is durable as a record write's is, also behind a pooler
+	// (durableTransaction; TestAttackA14DurPoolerPaths).
+	if _, err := tx.Exec(s.ctx, "SELECT set_config('gov.prune', 'on', true), ("+durableTransaction+")"); err != nil {
 		return nil, s.fail(err)
 	}
 	rows, err := tx.Query(s.ctx, `DELETE FROM gov_audit WHERE kind IN ('record', 'evidence') AND digest = ANY($1)
