@@ -3,6 +3,7 @@ package evidence
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"testing"
 	"time"
 
@@ -148,5 +149,48 @@ func TestAttackA14DurPoolerPaths(t *testing.T) {
 			t.Fatalf("%s committed with synchronous_commit = off (lost in a crash after gov reported it done): %q",
 				[]string{"Import", "Import", "Prune"}[i], got)
 		}
+	}
+}
+
+// TestAttackA14DurSetConfigRevoked: on a server where the DBA revoked
+// EXECUTE on set_config from PUBLIC (gov's role not a superuser), the
+// sessions' durable setting does not stop gov from connecting: its chain
+// can still be opened and read (gov audit verify, list), the sessions
+// commit durably, and a record write is reported as it is stored (today
+// it fails closed: its transaction's lock_timeout needs set_config).
+func TestAttackA14DurSetConfigRevoked(t *testing.T) {
+	c := pgtest.NewCluster(t) // its default: synchronous_commit = off
+	ctx := context.Background()
+	if err := sql(t, c.URL(), "CREATE ROLE a14dur_app LOGIN PASSWORD 'a14dur-app'", "CREATE DATABASE a14dur OWNER a14dur_app"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(c.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/a14dur"
+	if err := sql(t, u.String(), "REVOKE EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) FROM PUBLIC"); err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("a14dur_app", "a14dur-app")
+	s, err := OpenPostgres(ctx, u.String())
+	if err != nil {
+		t.Fatalf("with set_config revoked gov cannot open its store: %v", err)
+	}
+	defer func() { _ = s.Close() }()
+	var got string
+	if err := s.pool.QueryRow(ctx, "SHOW synchronous_commit").Scan(&got); err != nil || got != "local" {
+		t.Fatalf("session: synchronous_commit %q %v, want local", got, err)
+	}
+	if r, err := s.VerifyChain(); err != nil || len(r.Problems) > 0 {
+		t.Fatalf("reading the chain: %+v %v", r, err)
+	}
+	_, werr := s.Write(record("revoked", t0))
+	want := 1
+	if werr != nil {
+		want = 0
+	}
+	if entries, errs := s.List(time.Time{}); len(entries) != want || len(errs) != 0 {
+		t.Fatalf("write: %v; the store holds %d records (%v), want %d", werr, len(entries), errs, want)
 	}
 }

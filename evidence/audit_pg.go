@@ -58,10 +58,7 @@ func openPostgresConfig(ctx context.Context, rawURL string, schema int, tweak fu
 	if err != nil {
 		return nil, scrub(fmt.Errorf("audit store: %w", err), secret)
 	}
-	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
-		_, err := c.Exec(ctx, durableSessions)
-		return err
-	}
+	cfg.AfterConnect = durableSession
 	if tweak != nil {
 		tweak(cfg)
 	}
@@ -180,7 +177,7 @@ func (s *PGStore) lockTimeout() int64 {
 // waits for its WAL to be flushed locally (local), not for standbys, which
 // the DBA chose not to wait for. A durable default (local, remote_write,
 // on, remote_apply) is kept. Every session gets the same at connect
-// (durableSessions); this is the record writes' own, which holds behind a
+// (durableSession); this is the record writes' own, which holds behind a
 // pooler that hands each transaction another session. Its functions and
 // operator are pg_catalog's by name: a search_path that names a schema
 // before pg_catalog, where a role may create a current_setting, set_config
@@ -195,13 +192,25 @@ const setWriteSettings = `SELECT pg_catalog.set_config('lock_timeout', $1, true)
 const durableTransaction = `SELECT CASE WHEN pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) 'off'
 	THEN pg_catalog.set_config('synchronous_commit', 'local', true) END`
 
-// durableSessions runs on every new connection of the store's pools (the
+// durableSession runs on every new connection of the store's pools (the
 // job queue's too): on a server whose default is synchronous_commit = off
 // the session's commits wait for their local WAL flush (local), so that
 // webhook deliveries claimed, jobs queued and pending approvals written
-// survive a crash of the database as records do.
-const durableSessions = `SELECT pg_catalog.set_config('synchronous_commit', 'local', false)
-	WHERE pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) 'off'`
+// survive a crash of the database as records do. SHOW and SET are
+// commands, not functions: a server where EXECUTE on set_config is revoked
+// from PUBLIC still lets gov connect (and read its chain), and no
+// search_path changes what they do (TestAttackA14DurSetConfigRevoked).
+func durableSession(ctx context.Context, c *pgx.Conn) error {
+	var sc string
+	if err := c.QueryRow(ctx, "SHOW synchronous_commit").Scan(&sc); err != nil {
+		return err
+	}
+	if sc != "off" {
+		return nil
+	}
+	_, err := c.Exec(ctx, "SET synchronous_commit = local")
+	return err
+}
 
 // path names a record in listings as the directory store would place it,
 // under the store's name: <name>/<yyyy>/<mm>/<digest>.json.
