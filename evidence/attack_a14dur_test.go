@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,5 +194,77 @@ func TestAttackA14DurSetConfigRevoked(t *testing.T) {
 	}
 	if entries, errs := s.List(time.Time{}); len(entries) != want || len(errs) != 0 {
 		t.Fatalf("write: %v; the store holds %d records (%v), want %d", werr, len(entries), errs, want)
+	}
+}
+
+// TestAttackA14DurSettingSources: synchronous_commit = off from every
+// place a session's setting comes from (the connection URL's options,
+// PGOPTIONS, the role's setting in the database), over a durable default
+// of the database, does not reach a commit of gov's: record writes and
+// delivery claims commit with local. A durable setting of the role's
+// (remote_apply) is kept, not replaced by local.
+func TestAttackA14DurSettingSources(t *testing.T) {
+	const dbDefault = `DO $$ BEGIN
+		EXECUTE format('ALTER DATABASE %I SET synchronous_commit = remote_write', current_database()); END $$`
+	roleSetting := func(v string) string {
+		return fmt.Sprintf(`DO $$ BEGIN
+			EXECUTE format('ALTER ROLE %%I IN DATABASE %%I SET synchronous_commit = %s', current_user, current_database()); END $$`, v)
+	}
+	for _, tc := range []struct {
+		name, options, env, role, want string
+	}{
+		{name: "url options", options: "-c synchronous_commit=off", want: "local"},
+		{name: "PGOPTIONS", env: "-c synchronous_commit=false", want: "local"},
+		{name: "role in database", role: roleSetting("off"), want: "local"},
+		{name: "durable role setting", role: roleSetting("remote_apply"), want: "remote_apply"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := pgtest.NewDatabase(t)
+			s, err := OpenPostgres(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = s.Close()
+			log := commitSettings(t, u)
+			stmts := []string{dbDefault}
+			if tc.role != "" {
+				stmts = append(stmts, tc.role)
+			}
+			if err := sql(t, u, stmts...); err != nil {
+				t.Fatal(err)
+			}
+			if tc.options != "" {
+				p, err := url.Parse(u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.RawQuery += "&options=" + strings.ReplaceAll(url.PathEscape(tc.options), "=", "%3D")
+				u = p.String()
+			}
+			if tc.env != "" {
+				t.Setenv("PGOPTIONS", tc.env)
+			}
+			s, err = OpenPostgres(context.Background(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = s.Close() }()
+			var session string
+			if err := s.pool.QueryRow(context.Background(), "SHOW synchronous_commit").Scan(&session); err != nil || session != tc.want {
+				t.Fatalf("session: synchronous_commit %q %v, want %s", session, err, tc.want)
+			}
+			for i := range 2 {
+				if _, err := s.Write(record(fmt.Sprintf("source-%d", i), t0)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.ClaimDelivery("delivery-1", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"gov_audit: " + tc.want, "gov_audit: " + tc.want, "gov_webhook_deliveries: " + tc.want}
+			if got := log(); !slices.Equal(got, want) {
+				t.Fatalf("commits: %q, want %q", got, want)
+			}
+		})
 	}
 }
