@@ -268,3 +268,39 @@ func TestAttackA14DurSettingSources(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackA14DurStandbyNeverAnswers: a server whose default is
+// synchronous_commit = off and that names a synchronous standby that
+// never connects: gov's durable commits wait for the local flush only
+// (the DBA chose not to wait for standbys), so record writes, delivery
+// claims and pending approvals still succeed instead of waiting for the
+// standby until their timeouts fail them.
+func TestAttackA14DurStandbyNeverAnswers(t *testing.T) {
+	c := pgtest.NewCluster(t)
+	ctx := context.Background()
+	s, err := OpenPostgres(ctx, c.URL()) // migrated before the standby is named: bounded below
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	if err := sql(t, c.URL(), "ALTER SYSTEM SET synchronous_standby_names = 'a14dur_never'", "SELECT pg_reload_conf()"); err != nil {
+		t.Fatal(err)
+	}
+	s.pool.Reset()
+	s.writeTimeout = time.Second
+	for i := range 2 {
+		if _, err := s.Write(record(fmt.Sprintf("standby-%d", i), t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ClaimDelivery("delivery-1", time.Hour); err != nil {
+		t.Fatalf("delivery claim: %v", err)
+	}
+	if err := s.PutPending(ctx, PendingEntry{Repo: "o/r", Number: 1, HeadSHA: strings.Repeat("a", 40), BaseRef: "main", Due: t0}); err != nil {
+		t.Fatalf("pending approval: %v", err)
+	}
+	var sync string
+	if err := s.pool.QueryRow(ctx, "SHOW synchronous_standby_names").Scan(&sync); err != nil || sync != "a14dur_never" {
+		t.Fatalf("synchronous_standby_names %q %v: the standby is not waited for by the server", sync, err)
+	}
+}
