@@ -182,14 +182,12 @@ func (s *PGStore) lockTimeout() int64 {
 // operator are pg_catalog's by name: a search_path that names a schema
 // before pg_catalog, where a role may create a current_setting, set_config
 // or = of its own, does not turn it off (TestAttackA14DurSearchPath).
-const setWriteSettings = `SELECT pg_catalog.set_config('lock_timeout', $1, true),
-	CASE WHEN pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) 'off'
-		THEN pg_catalog.set_config('synchronous_commit', 'local', true) END`
+const setWriteSettings = `SELECT pg_catalog.set_config('lock_timeout', $1, true), ` + durableCommit
 
-// durableTransaction makes the rest of a transaction's commit durable as
-// setWriteSettings does, for a transaction that is not a record write's
-// (gov audit prune's).
-const durableTransaction = `SELECT CASE WHEN pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) 'off'
+// durableCommit is the expression that makes the rest of a transaction's
+// commit durable (local) when the session's synchronous_commit is off:
+// setWriteSettings' for record writes, and gov audit prune's.
+const durableCommit = `CASE WHEN pg_catalog.current_setting('synchronous_commit') OPERATOR(pg_catalog.=) 'off'
 	THEN pg_catalog.set_config('synchronous_commit', 'local', true) END`
 
 // durableSession runs on every new connection of the store's pools (the

@@ -15,10 +15,10 @@ import (
 )
 
 // appendStatement names appendRows prepared on a connection, and
-// lockTimeoutStatement setWriteSettings.
+// writeSettingsStatement setWriteSettings.
 const (
-	appendStatement      = "gov_audit_append_v1"
-	lockTimeoutStatement = "gov_audit_write_settings_v2"
+	appendStatement        = "gov_audit_append_v1"
+	writeSettingsStatement = "gov_audit_write_settings_v2"
 )
 
 // appendParamOIDs are the types of appendRows' parameters, in order, as
@@ -65,7 +65,7 @@ func (s *PGStore) execAppend(ctx context.Context, out chainRows, headSeq int64, 
 	if !slices.Equal(sd.ParamOIDs, appendParamOIDs) || len(sd.Fields) != 1 || sd.Fields[0].DataTypeOID != pgtype.Int8OID {
 		return 0, 0, errors.New("audit append: the statement's types are not those encoded")
 	}
-	timeout, err := c.Conn().Prepare(ctx, lockTimeoutStatement, setWriteSettings)
+	timeout, err := c.Conn().Prepare(ctx, writeSettingsStatement, setWriteSettings)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -124,8 +124,8 @@ func (s *PGStore) Prune(olderThan time.Time) (removed []string, err error) {
 		return nil, s.fail(err)
 	}
 	// Its commit is durable as a record write's is, also behind a pooler
-	// (durableTransaction; TestAttackA14DurPoolerPaths).
-	if _, err := tx.Exec(s.ctx, "SELECT set_config('gov.prune', 'on', true), ("+durableTransaction+")"); err != nil {
+	// (durableCommit; TestAttackA14DurPoolerPaths).
+	if _, err := tx.Exec(s.ctx, "SELECT set_config('gov.prune', 'on', true), "+durableCommit); err != nil {
 		return nil, s.fail(err)
 	}
 	rows, err := tx.Query(s.ctx, `DELETE FROM gov_audit WHERE kind IN ('record', 'evidence') AND digest = ANY($1)
