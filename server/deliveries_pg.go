@@ -31,14 +31,21 @@ type pgSeen struct {
 }
 
 // add claims key in the database. An unreachable database is an error,
-// not a claim: the delivery is refused and GitHub redelivers it later.
+// not a claim: the delivery is refused and GitHub redelivers it later. A
+// claim that failed may have committed all the same (its answer lost):
+// it is dropped, so that the redelivery is not refused as a duplicate
+// (TestAttackA14ClaimErrorLeavesNoClaim). A claim still committing when
+// the drop runs can stand; another replica's claim of the same delivery
+// at the same moment can be dropped (the delivery may then run twice).
 func (p *pgSeen) add(key string) (bool, error) {
 	p.expire()
 	isNew, err := p.db.ClaimDelivery(key, p.ttl)
 	if err != nil {
 		p.log.Warn("webhook delivery not claimed: audit database", "err", err)
+		p.forget(key)
+		return false, err
 	}
-	return isNew, err
+	return isNew, nil
 }
 
 func (p *pgSeen) forget(key string) {
