@@ -47,6 +47,34 @@ func ClaimDeliveryTx(ctx context.Context, q interface {
 	return claimed, err
 }
 
+// ClaimDeliveryAs is ClaimDelivery naming the claim (a random value of the
+// caller's, one per attempt): ForgetDeliveryClaim then drops this claim
+// only, when it stood although its answer was lost.
+func (s *PGStore) ClaimDeliveryAs(key, claim string, ttl time.Duration) (bool, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, deliveryTimeout)
+	defer cancel()
+	var claimed bool
+	err := s.pool.QueryRow(ctx, `INSERT INTO gov_webhook_deliveries AS d (key, claim) VALUES ($1, $3)
+		ON CONFLICT (key) DO UPDATE SET at = now(), claim = $3 WHERE d.at < now() - make_interval(secs => $2)
+		RETURNING true`, key, ttl.Seconds(), claim).Scan(&claimed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.fail(err)
+	}
+	return claimed, nil
+}
+
+// ForgetDeliveryClaim drops the claim of key that ClaimDeliveryAs made as
+// claim, if it stands; another claim of key (another replica's) stays.
+func (s *PGStore) ForgetDeliveryClaim(key, claim string) error {
+	ctx, cancel := context.WithTimeout(s.ctx, deliveryTimeout)
+	defer cancel()
+	_, err := s.pool.Exec(ctx, "DELETE FROM gov_webhook_deliveries WHERE key = $1 AND claim = $2", key, claim)
+	return s.failIf(err)
+}
+
 // ForgetDelivery drops a claim, so that a delivery refused (503) may be
 // delivered again.
 func (s *PGStore) ForgetDelivery(key string) error {

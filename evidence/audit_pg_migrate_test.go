@@ -44,6 +44,35 @@ var schemaSteps = []schemaStep{
 	{4, "pending approvals", putPending, checkPending},
 	{5, "head only moves forward", nil, checkHeadForwardOnly},
 	{6, "cheaper writes", nil, checkCheaperWrites},
+	{7, "delivery claims name their claim", nil, checkDeliveryClaimOwner},
+}
+
+// checkDeliveryClaimOwner: a claim dropped by its name goes, another
+// claim of the key (another replica's, or one made before the upgrade,
+// which has none) stays.
+func checkDeliveryClaimOwner(t *testing.T, m *migrated, _ bool) {
+	if isNew, err := m.pg.ClaimDeliveryAs("delivery-7", "claim-a", time.Hour); err != nil || !isNew {
+		t.Fatalf("claim after migration 7: new %v, %v", isNew, err)
+	}
+	if err := m.pg.ForgetDeliveryClaim("delivery-7", "claim-b"); err != nil {
+		t.Fatal(err)
+	}
+	if isNew, err := m.pg.ClaimDeliveryAs("delivery-7", "claim-b", time.Hour); err != nil || isNew {
+		t.Fatalf("another claim's drop removed claim-a: new %v, %v", isNew, err)
+	}
+	if err := m.pg.ForgetDeliveryClaim("delivery-7", "claim-a"); err != nil {
+		t.Fatal(err)
+	}
+	if isNew, err := m.pg.ClaimDeliveryAs("delivery-7", "claim-b", time.Hour); err != nil || !isNew {
+		t.Fatalf("after claim-a's drop: new %v, %v; want the key free", isNew, err)
+	}
+	// checkDeliveries' claim, which names none.
+	if err := m.pg.ForgetDeliveryClaim("delivery-after-upgrade", "claim-b"); err != nil {
+		t.Fatal(err)
+	}
+	if isNew, err := m.pg.ClaimDelivery("delivery-after-upgrade", time.Hour); err != nil || isNew {
+		t.Fatalf("a claim naming none was dropped: new %v, %v", isNew, err)
+	}
 }
 
 // checkHeadForwardOnly: after the upgrade the chain's head cannot be moved

@@ -20,8 +20,8 @@ type claimLost struct {
 	lose bool
 }
 
-func (c *claimLost) ClaimDelivery(key string, ttl time.Duration) (bool, error) {
-	isNew, err := c.PGStore.ClaimDelivery(key, ttl)
+func (c *claimLost) ClaimDeliveryAs(key, claim string, ttl time.Duration) (bool, error) {
+	isNew, err := c.PGStore.ClaimDeliveryAs(key, claim, ttl)
 	if c.lose && err == nil {
 		return false, errors.New("the claim's answer was lost")
 	}

@@ -1,20 +1,30 @@
 package server
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/gov-policy/gov/evidence"
 )
 
 // deliveryDB is the audit database's memory of webhook deliveries
 // (evidence.PGStore): a unique key per delivery, claimed once across every
 // replica sharing the database and kept for a TTL.
 type deliveryDB interface {
-	ClaimDelivery(key string, ttl time.Duration) (bool, error)
+	ClaimDeliveryAs(key, claim string, ttl time.Duration) (bool, error)
 	ForgetDelivery(key string) error
+	ForgetDeliveryClaim(key, claim string) error
 	ExpireDeliveries(ttl time.Duration) error
 }
+
+// The audit database's store is a deliveryDB (Server.New finds it by a type
+// assertion: a method missing would quietly leave replicas without a
+// shared memory of deliveries).
+var _ deliveryDB = (*evidence.PGStore)(nil)
 
 // expireEvery is how often a server removes the expired delivery claims.
 const expireEvery = time.Minute
@@ -34,15 +44,21 @@ type pgSeen struct {
 // not a claim: the delivery is refused and GitHub redelivers it later. A
 // claim that failed may have committed all the same (its answer lost):
 // it is dropped, so that the redelivery is not refused as a duplicate
-// (TestAttackA14ClaimErrorLeavesNoClaim). A claim still committing when
-// the drop runs can stand; another replica's claim of the same delivery
-// at the same moment can be dropped (the delivery may then run twice).
+// (TestAttackA14ClaimErrorLeavesNoClaim). Only this attempt's claim is
+// dropped, never another replica's claim of the same delivery
+// (TestAttackA14ClaimDropKeepsOtherReplicasClaim). A claim still
+// committing when the drop runs can stand.
 func (p *pgSeen) add(key string) (bool, error) {
 	p.expire()
-	isNew, err := p.db.ClaimDelivery(key, p.ttl)
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail (Go 1.24)
+	claim := hex.EncodeToString(b[:])
+	isNew, err := p.db.ClaimDeliveryAs(key, claim, p.ttl)
 	if err != nil {
 		p.log.Warn("webhook delivery not claimed: audit database", "err", err)
-		p.forget(key)
+		if err := p.db.ForgetDeliveryClaim(key, claim); err != nil {
+			p.log.Warn("webhook delivery claim not dropped: audit database", "err", err)
+		}
 		return false, err
 	}
 	return isNew, nil
