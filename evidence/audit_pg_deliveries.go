@@ -22,48 +22,46 @@ const deliveryTimeout = 5 * time.Second
 // clock. One statement, so two replicas cannot both claim a key. An error
 // is not a claim.
 func (s *PGStore) ClaimDelivery(key string, ttl time.Duration) (bool, error) {
+	return s.ClaimDeliveryAs(key, "", ttl)
+}
+
+// ClaimDeliveryAs is ClaimDelivery naming the claim (a random value of the
+// caller's, one per attempt; "" names none): ForgetDeliveryClaim then drops
+// this claim only, when it stood although its answer was lost.
+func (s *PGStore) ClaimDeliveryAs(key, claim string, ttl time.Duration) (bool, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, deliveryTimeout)
 	defer cancel()
-	claimed, err := ClaimDeliveryTx(ctx, s.pool, key, ttl)
+	claimed, err := claimDelivery(ctx, s.pool, key, claim, ttl)
 	if err != nil {
 		return false, s.fail(err)
 	}
 	return claimed, nil
+}
+
+// rowQuerier is a pool, a connection or a transaction.
+type rowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // ClaimDeliveryTx is ClaimDelivery in q, a transaction of the caller's (gov
 // serve claims a delivery and stores its job in one): the claim holds only
 // if the transaction commits. Its error is not scrubbed (PGStore.Scrub).
-func ClaimDeliveryTx(ctx context.Context, q interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}, key string, ttl time.Duration) (bool, error) {
-	var claimed bool
-	err := q.QueryRow(ctx, `INSERT INTO gov_webhook_deliveries AS d (key) VALUES ($1)
-		ON CONFLICT (key) DO UPDATE SET at = now() WHERE d.at < now() - make_interval(secs => $2)
-		RETURNING true`, key, ttl.Seconds()).Scan(&claimed)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
-	return claimed, err
+func ClaimDeliveryTx(ctx context.Context, q rowQuerier, key string, ttl time.Duration) (bool, error) {
+	return claimDelivery(ctx, q, key, "", ttl)
 }
 
-// ClaimDeliveryAs is ClaimDelivery naming the claim (a random value of the
-// caller's, one per attempt): ForgetDeliveryClaim then drops this claim
-// only, when it stood although its answer was lost.
-func (s *PGStore) ClaimDeliveryAs(key, claim string, ttl time.Duration) (bool, error) {
-	ctx, cancel := context.WithTimeout(s.ctx, deliveryTimeout)
-	defer cancel()
+// claimDelivery is the claim statement, naming the claim (NULL for ""): a
+// claim taken over from an expired one names its own, or none, never the
+// expired one's, whose drop would otherwise remove it.
+func claimDelivery(ctx context.Context, q rowQuerier, key, claim string, ttl time.Duration) (bool, error) {
 	var claimed bool
-	err := s.pool.QueryRow(ctx, `INSERT INTO gov_webhook_deliveries AS d (key, claim) VALUES ($1, $3)
-		ON CONFLICT (key) DO UPDATE SET at = now(), claim = $3 WHERE d.at < now() - make_interval(secs => $2)
+	err := q.QueryRow(ctx, `INSERT INTO gov_webhook_deliveries AS d (key, claim) VALUES ($1, NULLIF($3, ''))
+		ON CONFLICT (key) DO UPDATE SET at = now(), claim = NULLIF($3, '') WHERE d.at < now() - make_interval(secs => $2)
 		RETURNING true`, key, ttl.Seconds(), claim).Scan(&claimed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
-	if err != nil {
-		return false, s.fail(err)
-	}
-	return claimed, nil
+	return claimed, err
 }
 
 // ForgetDeliveryClaim drops the claim of key that ClaimDeliveryAs made as

@@ -99,3 +99,28 @@ func TestAttackA14ClaimContentLostAfterIDClaim(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackA14ClaimExpiredTakeoverKeepsNoOldName: a claim that expired is
+// taken over by another (the durable queue's, which names none); a late
+// drop of the expired claim's attempt must not remove the new claim, or the
+// delivery could be taken again.
+func TestAttackA14ClaimExpiredTakeoverKeepsNoOldName(t *testing.T) {
+	s, err := evidence.OpenPostgres(context.Background(), pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	if isNew, err := s.ClaimDeliveryAs("delivery-1", "attempt-a", time.Hour); err != nil || !isNew {
+		t.Fatalf("first claim: %v %v", isNew, err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	if isNew, err := s.ClaimDelivery("delivery-1", time.Millisecond); err != nil || !isNew {
+		t.Fatalf("taking over the expired claim: %v %v", isNew, err)
+	}
+	if err := s.ForgetDeliveryClaim("delivery-1", "attempt-a"); err != nil {
+		t.Fatal(err)
+	}
+	if isNew, err := s.ClaimDelivery("delivery-1", time.Hour); err != nil || isNew {
+		t.Fatalf("after a late drop of the expired attempt: new %v, %v; want the claim that took over kept", isNew, err)
+	}
+}
