@@ -95,7 +95,7 @@ func TestAttackA14DurSearchPath(t *testing.T) {
 					}
 				}
 			}
-			if _, err := s.ClaimDelivery("delivery-1", time.Hour); err != nil {
+			if _, err := s.ClaimDeliveryAs("delivery-1", "", time.Hour); err != nil {
 				t.Fatal(err)
 			}
 			var sp string
@@ -258,7 +258,7 @@ func TestAttackA14DurSettingSources(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := s.ClaimDelivery("delivery-1", time.Hour); err != nil {
+			if _, err := s.ClaimDeliveryAs("delivery-1", "", time.Hour); err != nil {
 				t.Fatal(err)
 			}
 			want := []string{"gov_audit: " + tc.want, "gov_audit: " + tc.want, "gov_webhook_deliveries: " + tc.want}
@@ -293,7 +293,7 @@ func TestAttackA14DurStandbyNeverAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.ClaimDelivery("delivery-1", time.Hour); err != nil {
+	if _, err := s.ClaimDeliveryAs("delivery-1", "", time.Hour); err != nil {
 		t.Fatalf("delivery claim: %v", err)
 	}
 	if err := s.PutPending(ctx, PendingEntry{Repo: "o/r", Number: 1, HeadSHA: strings.Repeat("a", 40), BaseRef: "main", Due: t0}); err != nil {

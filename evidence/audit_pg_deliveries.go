@@ -17,15 +17,10 @@ import (
 // database does not answer.
 const deliveryTimeout = 5 * time.Second
 
-// ClaimDelivery claims a delivery key for ttl and reports whether it is new:
-// not claimed before, or claimed longer than ttl ago by the database's
-// clock. One statement, so two replicas cannot both claim a key. An error
-// is not a claim.
-func (s *PGStore) ClaimDelivery(key string, ttl time.Duration) (bool, error) {
-	return s.ClaimDeliveryAs(key, "", ttl)
-}
-
-// ClaimDeliveryAs is ClaimDelivery naming the claim (a random value of the
+// ClaimDeliveryAs claims a delivery key for ttl and reports whether it is
+// new: not claimed before, or claimed longer than ttl ago by the
+// database's clock. One statement, so two replicas cannot both claim a key.
+// An error is not a claim. The claim is named claim (a random value of the
 // caller's, one per attempt; "" names none): ForgetDeliveryClaim then drops
 // this claim only, when it stood although its answer was lost.
 func (s *PGStore) ClaimDeliveryAs(key, claim string, ttl time.Duration) (bool, error) {
@@ -43,7 +38,7 @@ type rowQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// ClaimDeliveryTx is ClaimDelivery in q, a transaction of the caller's (gov
+// ClaimDeliveryTx is ClaimDeliveryAs, naming none, in q, a transaction of the caller's (gov
 // serve claims a delivery and stores its job in one): the claim holds only
 // if the transaction commits. Its error is not scrubbed (PGStore.Scrub).
 func ClaimDeliveryTx(ctx context.Context, q rowQuerier, key string, ttl time.Duration) (bool, error) {

@@ -70,7 +70,7 @@ func checkDeliveryClaimOwner(t *testing.T, m *migrated, _ bool) {
 	if err := m.pg.ForgetDeliveryClaim("delivery-after-upgrade", "claim-b"); err != nil {
 		t.Fatal(err)
 	}
-	if isNew, err := m.pg.ClaimDelivery("delivery-after-upgrade", time.Hour); err != nil || isNew {
+	if isNew, err := m.pg.ClaimDeliveryAs("delivery-after-upgrade", "", time.Hour); err != nil || isNew {
 		t.Fatalf("a claim naming none was dropped: new %v, %v", isNew, err)
 	}
 }
@@ -267,12 +267,12 @@ func putDelivery(t *testing.T, m *migrated) {
 
 func checkDeliveries(t *testing.T, m *migrated, had bool) {
 	if had {
-		if isNew, err := m.pg.ClaimDelivery("delivery-before-upgrade", time.Hour); err != nil || isNew {
+		if isNew, err := m.pg.ClaimDeliveryAs("delivery-before-upgrade", "", time.Hour); err != nil || isNew {
 			t.Fatalf("the claim made before upgrading was lost: %v %v", isNew, err)
 		}
 	}
 	for i, want := range []bool{true, false} {
-		if isNew, err := m.pg.ClaimDelivery("delivery-after-upgrade", time.Hour); err != nil || isNew != want {
+		if isNew, err := m.pg.ClaimDeliveryAs("delivery-after-upgrade", "", time.Hour); err != nil || isNew != want {
 			t.Fatalf("claim %d after upgrading: %v %v, want %v", i+1, isNew, err, want)
 		}
 	}

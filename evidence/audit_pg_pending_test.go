@@ -37,7 +37,7 @@ func TestPGMigrateFromVersion3Pending(t *testing.T) {
 	if vs := versions(t, u); len(vs) != SchemaVersion() || SchemaVersion() < 4 {
 		t.Fatalf("versions %v after migrating, want 1..%d", vs, SchemaVersion())
 	}
-	if isNew, err := s.ClaimDelivery("d-1", time.Hour); err != nil || isNew {
+	if isNew, err := s.ClaimDeliveryAs("d-1", "", time.Hour); err != nil || isNew {
 		t.Errorf("the claim made at version 3 was lost: %v %v", isNew, err)
 	}
 	e := PendingEntry{Repo: "Acme/App", Number: 7, HeadSHA: "abc", BaseRef: "main", Due: t0, Installation: 42}

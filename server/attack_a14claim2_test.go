@@ -114,13 +114,13 @@ func TestAttackA14ClaimExpiredTakeoverKeepsNoOldName(t *testing.T) {
 		t.Fatalf("first claim: %v %v", isNew, err)
 	}
 	time.Sleep(10 * time.Millisecond)
-	if isNew, err := s.ClaimDelivery("delivery-1", time.Millisecond); err != nil || !isNew {
+	if isNew, err := s.ClaimDeliveryAs("delivery-1", "", time.Millisecond); err != nil || !isNew {
 		t.Fatalf("taking over the expired claim: %v %v", isNew, err)
 	}
 	if err := s.ForgetDeliveryClaim("delivery-1", "attempt-a"); err != nil {
 		t.Fatal(err)
 	}
-	if isNew, err := s.ClaimDelivery("delivery-1", time.Hour); err != nil || isNew {
+	if isNew, err := s.ClaimDeliveryAs("delivery-1", "", time.Hour); err != nil || isNew {
 		t.Fatalf("after a late drop of the expired attempt: new %v, %v; want the claim that took over kept", isNew, err)
 	}
 }
