@@ -12,8 +12,12 @@
 # request id (loadclient -unique), so each is a record of its own.
 # Knobs: N (requests per run, 20000), D (time bound per run, 15s), ROUNDS
 # (runs of each store in turn, 1), STORES ("none dir pg"), CLIENTS ("8 64").
-# At the end: the records' size in PostgreSQL (body, body as stored: a
-# smaller second figure means the database compressed them).
+# Per run also: the rows each PostgreSQL transaction wrote (the write
+# batches' size) and the machine's idle CPU (%: the client, gov and the
+# database waiting on one another). At the end: the records' size in
+# PostgreSQL (body, body as stored: a smaller second figure means the
+# database compressed them) and the database's background work
+# (autovacuum, checkpoints), which lands in whichever run it falls in.
 # PIN=1 runs every gov serve on CPU 0 and PostgreSQL and the client on the
 # other CPUs (taskset), as a deployment does with the database on machines
 # of its own: the throughput ratio is then gov's own, not the share of two
@@ -101,29 +105,49 @@ pg_cpu() {
 	done
 	echo "$t"
 }
+# The chain's head of a PostgreSQL store (0 for the others, or without
+# psql), and the rows per transaction appended after head h: rows over
+# their distinct writing transactions (xmin), i.e. the write batches' size.
+db_of() { case $1 in pg) echo "$db" ;; pgbase) echo "$dbbase" ;; esac; }
+head_of() {
+	local u
+	u=$(db_of "$1")
+	[ -n "$u" ] && psql "$u" -Atc "SELECT seq FROM gov_audit_head" 2>/dev/null || echo 0
+}
+rows_per_commit() {
+	local u
+	u=$(db_of "$1")
+	[ -n "$u" ] && psql "$u" -Atc "SELECT round(count(*)::numeric / greatest(count(DISTINCT xmin::text), 1), 1) FROM gov_audit WHERE seq > $2" 2>/dev/null || echo -
+}
+# The machine's idle and total CPU time so far (clock ticks): idle time
+# during a run is CPU the test left unused (the client, gov or the
+# database waiting on one another), which makes requests/s lower than the
+# CPU per request alone says.
+idle_all() { awk '/^cpu / {t = 0; for (f = 2; f <= NF; f++) t += $f; print $5 + $6, t}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 TIMEFORMAT='%U %S'
 
 echo "== at most $N requests or $D per run; $(nproc) cores, shared${PIN:+, gov pinned to CPU 0, PostgreSQL and client to the rest}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 results="$work/results.txt"
-printf "%5s %-6s %4s %8s %5s %9s %9s %9s   %s\n" round store c requests fail "req/s" "p50 ms" "p99 ms" "CPU ms/request: gov + postgres + client"
+printf "%5s %-6s %4s %8s %5s %9s %9s %9s   %-37s %s\n" round store c requests fail "req/s" "p50 ms" "p99 ms" "CPU ms/request: gov + postgres + client" "rows/commit  idle %"
 for round in $(seq "$ROUNDS"); do
 	for c in "${clients[@]}"; do
 		for store in "${stores[@]}"; do
 			# Request ids of their own in each round: a record per request.
 			sed "s/bench-1/bench-r$round/" "$work/body.json" >"$work/body-$round.json"
-			g0=$(cpu_of "${gpid[$store]}") p0=$(pg_cpu)
+			g0=$(cpu_of "${gpid[$store]}") p0=$(pg_cpu) h0=$(head_of "$store") i0=$(idle_all)
 			{ time "${on_rest[@]}" "$work/loadclient" -name "$store" -c "$c" -n "$N" -d "$D" -token "$token" -body "$work/body-$round.json" -unique "bench-r$round" \
 				-url "http://127.0.0.1:${port[$store]}/v1/eval" >"$work/run.txt"; } 2>"$work/time.txt"
-			g1=$(cpu_of "${gpid[$store]}") p1=$(pg_cpu)
+			g1=$(cpu_of "${gpid[$store]}") p1=$(pg_cpu) i1=$(idle_all)
 			pgd=0
 			case $store in pg | pgbase) pgd=$((p1 - p0)) ;; esac
-			# Per request (warm-up included): gov's CPU, the database's, the client's (ms).
-			awk -v r="$round" -v g=$((g1 - g0)) -v p=$pgd -v hz="$hz" -v w=200 -v ct="$(cat "$work/time.txt")" \
-				'{n = $3 + w; split(ct, t, " "); print r, $0, 1000 * g / hz / n, 1000 * p / hz / n, 1000 * (t[1] + t[2]) / n}' "$work/run.txt" | tee -a "$results"
+			# Per request (warm-up included): gov's CPU, the database's, the
+			# client's (ms); the rows each of the store's transactions wrote.
+			awk -v r="$round" -v g=$((g1 - g0)) -v p=$pgd -v hz="$hz" -v w=200 -v ct="$(cat "$work/time.txt")" -v b="$(rows_per_commit "$store" "$h0")" -v i="$i0 $i1" \
+				'{n = $3 + w; split(ct, t, " "); split(i, x, " "); d = x[4] - x[2]; print r, $0, 1000 * g / hz / n, 1000 * p / hz / n, 1000 * (t[1] + t[2]) / n, b, 100 * (x[3] - x[1]) / (d ? d : 1)}' "$work/run.txt" | tee -a "$results"
 		done
 	done
-done | awk '{printf "%5d %-6s %4d %8d %5d %9.0f %9.3f %9.3f   %.3f + %.3f + %.3f\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11}'
+done | awk '{printf "%5d %-6s %4d %8d %5d %9.0f %9.3f %9.3f   %.3f + %.3f + %.3f %17s %7.1f\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13}'
 echo "== recording cost: throughput against no store of the same round (PostgreSQL target >= 0.70x at 64 clients)"
 # cpu: no store's CPU per request (gov + client) over the store's (gov +
 # postgres + client): the throughput ratio of a machine given to the test.
@@ -132,3 +156,9 @@ awk '{key=$1" "$2" "$3; r[key]=$6; p[key]=$8; cpu[key]=$9+$10+$11; g[key]=$9} EN
 	n = k[1] " none " k[3]; printf "round %d %-6s c=%-3s req/s %.2fx   p99 %.2fx   cpu %.2fx   gov cpu %.2fx\n", k[1], k[2], k[3], r[c]/r[n], p[c]/p[n], cpu[n]/cpu[c], g[n]/g[c] }}}' "$results" | sort -k4,4 -k3,3 -k2,2n
 echo "records in PostgreSQL (one per request answered, warm-ups included): $(psql "$db" -Atc "SELECT count(*) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"
 echo "record size in PostgreSQL (bytes: body, body as stored, summary): $(psql "$db" -Atc "SELECT round(avg(octet_length(body))), round(avg(pg_column_size(body))), round(avg(octet_length(summary))) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"
+# Work PostgreSQL did beside the writes (it lands in whichever run it falls
+# in): autovacuum and autoanalyze of the pg store's table, checkpoints.
+sleep 1
+bg_tables=$(psql "$db" -Atc "SELECT format('autovacuum %s, autoanalyze %s of gov_audit', autovacuum_count, autoanalyze_count) FROM pg_stat_user_tables WHERE relname = 'gov_audit'" 2>/dev/null || true)
+bg_checkpoints=$(psql "$db" -Atc "SELECT format('checkpoints %s timed, %s requested', checkpoints_timed, checkpoints_req) FROM pg_stat_bgwriter" 2>/dev/null || true)
+echo "PostgreSQL background work during the runs (store pg): ${bg_tables:-?}; ${bg_checkpoints:-?}"
