@@ -3,12 +3,15 @@ package evidence
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -20,6 +23,19 @@ var pgSchema embed.FS
 // migrationLock is the advisory lock key gov holds while migrating, so that
 // replicas starting together migrate once ("gov" and 1).
 const migrationLock = 0x676f7601
+
+// A migration waits migrationLockWait at most for each lock it needs on
+// gov's tables (lock_timeout), and tries migrationAttempts times, a
+// migrationLockWait apart, before it gives up with an error: while it
+// waits for a table's exclusive lock behind a session that reads the
+// table (a long gov report, an open transaction), every other session's
+// reads and writes of that table queue behind it, so every replica's
+// records and webhook claims would stop until that session ends
+// (TestPGMigrationWaitBounded).
+var (
+	migrationLockWait = 2 * time.Second
+	migrationAttempts = 10
+)
 
 type migration struct {
 	version int
@@ -98,21 +114,50 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 		if m.version <= have || m.version > upTo {
 			continue
 		}
+		if err := applyMigration(ctx, conn, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyMigration applies m and records it, in one transaction whose lock
+// waits end after migrationLockWait; one that ends so is tried again, up
+// to migrationAttempts times.
+func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error {
+	// SET, not set_config: EXECUTE on set_config may be revoked
+	// (TestAttackA14DurSetConfigRevoked); the value is this gov's own.
+	setWait := fmt.Sprintf("SET LOCAL lock_timeout = %d", max(1, migrationLockWait.Milliseconds()))
+	for attempt := 1; ; attempt++ {
 		tx, err := conn.Begin(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, m.sql)
+		_, err = tx.Exec(ctx, setWait)
+		if err == nil {
+			_, err = tx.Exec(ctx, m.sql)
+		}
 		if err == nil {
 			_, err = tx.Exec(ctx, "INSERT INTO gov_schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name)
 		}
 		if err == nil {
 			err = tx.Commit(ctx)
 		}
-		if err != nil {
-			_ = tx.Rollback(ctx)
+		if err == nil {
+			return nil
+		}
+		_ = tx.Rollback(ctx)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
+		if attempt >= migrationAttempts {
+			return fmt.Errorf("migration %s: another session holds a lock on a table it changes (%d attempts of %s each; a long gov report or an open transaction?): retry when it ends", m.name, attempt, migrationLockWait)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("migration %s: %w", m.name, ctx.Err())
+		case <-time.After(migrationLockWait):
+		}
 	}
-	return nil
 }

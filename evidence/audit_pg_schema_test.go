@@ -193,3 +193,91 @@ func TestPGPasswordFromEnvironment(t *testing.T) {
 	}
 	_ = s.Close()
 }
+
+// TestPGMigrationWaitBounded: a replica of a newer gov starts while a
+// session reads a table the migration changes (a long gov report, an open
+// transaction). The migration's wait for that table's exclusive lock is
+// bounded: meanwhile every other session's reads and writes of the table
+// queue behind it, so an unbounded wait stopped every replica's webhook
+// claims (here: a plain read) until that session ended, and the new
+// replica hung without a word. Now each attempt waits migrationLockWait,
+// the others go on between attempts, and after migrationAttempts the new
+// replica fails with an error naming the migration and the held lock; an
+// attempt after the session has ended migrates.
+func TestPGMigrationWaitBounded(t *testing.T) {
+	ctx := context.Background()
+	wait, attempts := migrationLockWait, migrationAttempts
+	migrationLockWait, migrationAttempts = 300*time.Millisecond, 3
+	t.Cleanup(func() { migrationLockWait, migrationAttempts = wait, attempts })
+	u := pgtest.NewDatabase(t)
+	old, err := openPostgres(ctx, u, 6) // before 0007, which alters gov_webhook_deliveries
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = old.Close()
+	reader, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = reader.Close(ctx) }()
+	tx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT count(*) FROM gov_webhook_deliveries"); err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan error, 1)
+	openCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	go func() {
+		s, err := OpenPostgres(openCtx, u)
+		if err == nil {
+			_ = s.Close()
+		}
+		opened <- err
+	}()
+	// Another replica's use of the table while the migration waits: it
+	// must not wait for the reader's transaction (20 s would fail it).
+	other, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Close(ctx) }()
+	if _, err := other.Exec(ctx, "SET statement_timeout = '10s'"); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := other.Exec(ctx, "SELECT count(*) FROM gov_webhook_deliveries"); err != nil {
+			t.Fatalf("another session's read while the migration waits: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	err = <-opened
+	if err == nil || !strings.Contains(err.Error(), "0007_delivery_claim_owner.sql") || !strings.Contains(err.Error(), "holds a lock") {
+		t.Fatalf("opening while a session holds the table: %v, want the migration's lock error", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error is not one line: %q", err)
+	}
+	// A session that ends while the attempts go on: a later attempt
+	// migrates.
+	go func() {
+		s, err := OpenPostgres(openCtx, u)
+		if err == nil {
+			_ = s.Close()
+		}
+		opened <- err
+	}()
+	time.Sleep(migrationLockWait * 3 / 2)
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-opened; err != nil {
+		t.Fatalf("opening as the session ended: %v", err)
+	}
+	var v int
+	if err := other.QueryRow(ctx, "SELECT max(version) FROM gov_schema_migrations").Scan(&v); err != nil || v != SchemaVersion() {
+		t.Fatalf("schema version %d (%v), want %d", v, err, SchemaVersion())
+	}
+}
