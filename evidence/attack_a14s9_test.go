@@ -47,6 +47,15 @@ func s9Write(t *testing.T, s *PGStore, id string, out chan<- s9Result) {
 // it returns the number of linger steps so far.
 func s9Lingering(t *testing.T, s *PGStore, n int, out chan<- s9Result, hook func(i int)) *atomic.Int32 {
 	t.Helper()
+	return s9Queue(t, s, n, out, "s9-lingering", func(b *writeBatcher) { b.last = lingerFrom }, hook)
+}
+
+// s9Queue queues n Writes (records prefix-0, prefix-1, ...) in one batch
+// of s's idle batcher, calls mark on it (b.mu held), then starts its
+// flusher, counting the linger steps (hook(i) runs at the i-th, before
+// its sleep).
+func s9Queue(t *testing.T, s *PGStore, n int, out chan<- s9Result, prefix string, mark func(b *writeBatcher), hook func(i int)) *atomic.Int32 {
+	t.Helper()
 	b := &s.batch
 	steps := &atomic.Int32{}
 	b.mu.Lock()
@@ -62,13 +71,13 @@ func s9Lingering(t *testing.T, s *PGStore, n int, out chan<- s9Result, hook func
 	}
 	b.mu.Unlock()
 	for i := range n {
-		go s9Write(t, s, fmt.Sprintf("s9-lingering-%d", i), out)
+		go s9Write(t, s, fmt.Sprintf("%s-%d", prefix, i), out)
 	}
 	for i := 0; ; i++ {
 		b.mu.Lock()
 		queued := len(b.queue) == 1 && len(b.queue[0].rows) == n
 		if queued {
-			b.last = lingerFrom
+			mark(b)
 			go b.flush(s)
 		}
 		b.mu.Unlock()
@@ -80,6 +89,45 @@ func s9Lingering(t *testing.T, s *PGStore, n int, out chan<- s9Result, hook func
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// s9Burst writes n records at once, queued behind a transaction waiting
+// for the chain's head (held by another session meanwhile): one batch of
+// n rows, as under load. The outcomes (n+1) go to out; it returns their
+// number.
+func s9Burst(t *testing.T, s *PGStore, u string, n int, out chan<- s9Result) int {
+	t.Helper()
+	ctx := context.Background()
+	holder, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Close(ctx) }()
+	if _, err := holder.Exec(ctx, "BEGIN; SELECT * FROM gov_audit_head FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	go s9Write(t, s, "s9-blocked", out)
+	waitForLock(t, u)
+	for i := range n {
+		go s9Write(t, s, fmt.Sprintf("s9-burst-%d", i), out)
+	}
+	b := &s.batch
+	for i := 0; ; i++ {
+		b.mu.Lock()
+		queued := len(b.queue) == 1 && len(b.queue[0].rows) == n
+		b.mu.Unlock()
+		if queued {
+			break
+		}
+		if i == 2000 {
+			t.Fatal("the burst did not queue")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := holder.Exec(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	return n + 1
 }
 
 // s9Collect waits for n outcomes (a Write that never returns fails the
@@ -350,61 +398,62 @@ func TestAttackA14S9BatchFailsAfterLinger(t *testing.T) {
 	s9Check(t, s, u, got, []string{first})
 }
 
-// TestAttackA14S9LoneWriteAfterBurstNotHeld: a burst (a batch of more
-// than lingerFrom rows, queued behind a transaction waiting for the
-// chain's head) leaves the store under load; the lone Write after it is
-// not held: no linger step. Seen failing (one step) with gather's lone
-// write check removed.
+// TestAttackA14S9LoneWriteAfterBurstNotHeld: right after a burst (the
+// batch the flusher took last had 2*lingerFrom rows: the store is under
+// load) a lone Write is pending: it is not held (no linger step). Seen
+// failing (one step) with gather's lone-write check removed.
 func TestAttackA14S9LoneWriteAfterBurstNotHeld(t *testing.T) {
 	s, u, first := s9Open(t)
-	ctx := context.Background()
-	holder, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = holder.Close(ctx) }()
-	if _, err := holder.Exec(ctx, "BEGIN; SELECT * FROM gov_audit_head FOR UPDATE"); err != nil {
-		t.Fatal(err)
-	}
-	const burst = 2 * lingerFrom
-	out := make(chan s9Result, burst+2)
-	go s9Write(t, s, "s9-blocked", out)
-	waitForLock(t, u)
-	for i := range burst {
-		go s9Write(t, s, fmt.Sprintf("s9-burst-%d", i), out)
-	}
-	b := &s.batch
-	for i := 0; ; i++ {
-		b.mu.Lock()
-		queued := len(b.queue) == 1 && len(b.queue[0].rows) == burst
-		b.mu.Unlock()
-		if queued {
-			break
-		}
-		if i == 2000 {
-			t.Fatal("the burst did not queue")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if _, err := holder.Exec(ctx, "COMMIT"); err != nil {
-		t.Fatal(err)
-	}
-	got := s9Collect(t, out, burst+1)
-	waitIdle(t, b)
-	var steps atomic.Int32
-	b.mu.Lock()
-	if b.last < lingerFrom {
-		t.Errorf("the burst's batch was %d rows, want %d: the store is not under load", b.last, burst)
-	}
-	b.now = time.Now
-	b.sleep = func(d time.Duration) { steps.Add(1); time.Sleep(d) }
-	b.mu.Unlock()
-	go s9Write(t, s, "s9-lone", out)
-	got = append(got, s9Collect(t, out, 1)...)
+	out := make(chan s9Result, 1)
+	steps := s9Queue(t, s, 1, out, "s9-lone", func(b *writeBatcher) { b.last = 2 * lingerFrom }, func(int) {})
+	got := s9Collect(t, out, 1)
 	if n := steps.Load(); n != 0 {
 		t.Errorf("the lone Write after a burst was held %d linger steps", n)
 	}
 	if n := s9Check(t, s, u, got, []string{first}); n != len(got) {
 		t.Errorf("%d of %d Writes reported written, want all", n, len(got))
 	}
+}
+
+// TestAttackA14S9IdleAfterBurstNotHeld: a burst leaves the store under
+// load (its last batch 2*lingerFrom rows); then its flusher goes idle,
+// nothing pending. Writes that arrive together afterwards (two, one
+// batch) find a store that is not under load: the flusher does not hold
+// them (no linger step), whatever the size of the batch written before
+// the pause. Seen failing (held a step) on 9c0aa04, whose under-load mark
+// outlived the pause.
+func TestAttackA14S9IdleAfterBurstNotHeld(t *testing.T) {
+	s, u, first := s9Open(t)
+	out := make(chan s9Result, 2*lingerFrom+1)
+	got := s9Collect(t, out, s9Burst(t, s, u, 2*lingerFrom, out))
+	waitIdle(t, &s.batch)
+	if n := s9LargestTransaction(t, u); n != 2*lingerFrom {
+		t.Fatalf("the burst's largest transaction wrote %d rows, want %d: the store was not under load", n, 2*lingerFrom)
+	}
+	pair := make(chan s9Result, 2)
+	steps := s9Queue(t, s, 2, pair, "s9-pair", func(*writeBatcher) {}, func(int) {})
+	got = append(got, s9Collect(t, pair, 2)...)
+	if n := steps.Load(); n != 0 {
+		t.Errorf("two Writes arriving together after the store went idle were held %d linger steps", n)
+	}
+	if n := s9Check(t, s, u, got, []string{first}); n != len(got) {
+		t.Errorf("%d of %d Writes reported written, want all", n, len(got))
+	}
+}
+
+// s9LargestTransaction is the most rows one transaction wrote to the
+// chain at url (rows sharing an xmin).
+func s9LargestTransaction(t *testing.T, url string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT max(n) FROM (SELECT count(*) AS n FROM gov_audit GROUP BY xmin::text) c").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
