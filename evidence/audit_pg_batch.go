@@ -16,9 +16,10 @@ const (
 	maxBatchBytes = 64 << 20
 )
 
-// A store under load (its last transaction wrote lingerFrom rows or more)
-// holds a batch that others are joining until it has lingerTo rows, until
-// no write joined it for lingerStep, or for lingerMax at most: each
+// A store under load (its last transaction wrote lingerFrom rows or more,
+// and writes have been pending since) holds a batch that others are
+// joining until it has lingerTo rows, until no write joined it for
+// lingerStep, or for lingerMax at most: each
 // transaction costs the database about as much as a dozen rows do
 // (bench/serve-stores.sh: PostgreSQL's CPU per record fell by a fifth at
 // 64 clients, from 14 rows a transaction to 23), and under load the
@@ -42,8 +43,9 @@ type writeBatcher struct {
 	// rows; Writes join the last.
 	queue   []*rowBatch
 	running bool
-	// last is the number of rows of the batch last taken: lingerFrom or
-	// more says the store is under load.
+	// last is the number of rows of the batch last taken since the
+	// flusher started (0 once it stops: nothing pending, the store is
+	// not under load): lingerFrom or more says the store is under load.
 	last int
 	// now and sleep are time.Now and time.Sleep (tests count the waits).
 	now   func() time.Time
@@ -97,6 +99,7 @@ func (b *writeBatcher) flush(s *PGStore) {
 		b.mu.Lock()
 		if len(b.queue) == 0 {
 			b.running = false
+			b.last = 0
 			b.mu.Unlock()
 			return
 		}

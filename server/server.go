@@ -176,7 +176,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		record: decide.Pipeline{Enforcement: cfg.Enforcement, AuditDir: cfg.AuditDir, Signer: cfg.Signer}}
 	if evidence.IsDatabaseURL(cfg.AuditDir) {
 		// One connection pool (and one migration) for the server's life.
-		store, err := evidence.OpenStore(ctx, cfg.AuditDir)
+		// Its context ends with ctx while it opens, not after: gov serve's
+		// ends at SIGTERM, and the requests in flight then finish, their
+		// records written, instead of failing writes not yet started
+		// (TestAttackA14S9SIGTERMWritesQueuedRecords).
+		storeCtx, stopStore := context.WithCancel(context.WithoutCancel(ctx))
+		opening := context.AfterFunc(ctx, stopStore)
+		store, err := evidence.OpenStore(storeCtx, cfg.AuditDir)
+		if !opening() && err == nil {
+			_ = store.Close()
+			err = fmt.Errorf("audit store: %w", context.Cause(ctx))
+		}
 		if err != nil {
 			return nil, err
 		}
