@@ -65,7 +65,7 @@ func TestGatherNotUnderLoadDoesNotWait(t *testing.T) {
 // Under load, gather waits while writes keep joining, until the batch has
 // lingerTo rows.
 func TestGatherUnderLoadWaitsForRows(t *testing.T) {
-	sleeps, left := gatherRun(t, 2, lingerFrom, lingerStep, joinEach(5))
+	sleeps, left := gatherRun(t, 2, lingerFrom, lingerMax/10, joinEach(5))
 	if left < lingerTo || left >= lingerTo+5 {
 		t.Errorf("took a batch of %d rows, want %d to %d", left, lingerTo, lingerTo+4)
 	}
@@ -78,7 +78,7 @@ func TestGatherUnderLoadWaitsForRows(t *testing.T) {
 // joining: the writes under way have all joined, and waiting longer would
 // leave every client waiting on the database with the machine idle.
 func TestGatherStopsWhenWritesStop(t *testing.T) {
-	sleeps, left := gatherRun(t, 4, lingerFrom, lingerStep, func(b *writeBatcher, i int) {
+	sleeps, left := gatherRun(t, 4, lingerFrom, lingerMax/10, func(b *writeBatcher, i int) {
 		if i < 2 {
 			b.enqueue(pgRow{})
 		}
