@@ -225,3 +225,67 @@ func TestAttackA14S9StoppedWhileOpeningStore(t *testing.T) {
 		t.Fatal("New still waits for the migration lock after its context ended")
 	}
 }
+
+// TestServeClosesAuditStore: once Serve has shut down, the PostgreSQL
+// store's connections are closed: its context outlives gov serve's (New),
+// so nothing else would close them, and a process that serves again, or
+// a test server, kept every connection of its pool open on the database.
+// Seen failing (the store's connections still open) without the close at
+// the end of Serve.
+func TestServeClosesAuditStore(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	s, err := New(ctx, Config{Bundle: dir, AuditDir: u, APIToken: testToken, Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	body := `{"request_id":"close-1","environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`
+	req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/v1/eval", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("eval: %d", resp.StatusCode)
+	}
+	conn, err := pgx.Connect(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	others := func() int {
+		var n int
+		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := others(); n == 0 {
+		t.Fatal("no connection of the store while serving: the check below would prove nothing")
+	}
+	stop()
+	if err := <-served; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	// A closed connection leaves pg_stat_activity as its backend exits.
+	deadline := time.Now().Add(10 * time.Second)
+	for others() > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := others(); n > 0 {
+		t.Fatalf("%d connections to the audit database still open after Serve returned", n)
+	}
+}

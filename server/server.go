@@ -303,6 +303,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	bg.Wait()
+	if s.db != nil {
+		// Last: the requests, jobs and signatures above have written
+		// their records (its context outlives ctx, see New).
+		if cerr := s.db.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("shutdown: closing the audit store: %w", cerr))
+		}
+	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return errors.Join(serveErr, err)
 	}
