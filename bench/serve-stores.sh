@@ -154,6 +154,16 @@ echo "== recording cost: throughput against no store of the same round (PostgreS
 # gov cpu: gov's alone: the ratio with the database and clients elsewhere.
 awk '{key=$1" "$2" "$3; r[key]=$6; p[key]=$8; cpu[key]=$9+$10+$11; g[key]=$9} END {for (c in r) { split(c, k, " "); if (k[2] != "none") {
 	n = k[1] " none " k[3]; printf "round %d %-6s c=%-3s req/s %.2fx   p99 %.2fx   cpu %.2fx   gov cpu %.2fx\n", k[1], k[2], k[3], r[c]/r[n], p[c]/p[n], cpu[n]/cpu[c], g[n]/g[c] }}}' "$results" | sort -k4,4 -k3,3 -k2,2n
+# Over the rounds: the median of each store's ratios, and the rounds at or
+# above 0.70x (one run can fall on a checkpoint or on another tenant's
+# burst; the median says where the store stands).
+awk '{key=$1" "$2" "$3; r[key]=$6; cpu[key]=$9+$10+$11} END {for (c in r) { split(c, k, " "); if (k[2] != "none") {
+	n = k[1] " none " k[3]; print k[2], k[3], r[c]/r[n], cpu[n]/cpu[c] }}}' "$results" | sort -k1,1 -k2,2n -k3,3n |
+	awk '{key=$1" "$2; n[key]++; rr[key, n[key]] = $3; cc[key, n[key]] = $4; if ($3 >= 0.70) ok[key]++}
+	function median(a, key, m,    i, j, t, v) { for (i = 1; i <= m; i++) v[i] = a[key, i]
+		for (i = 2; i <= m; i++) for (j = i; j > 1 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
+		return m % 2 ? v[(m+1)/2] : (v[m/2] + v[m/2+1]) / 2 }
+	END {for (key in n) { split(key, k, " "); printf "median of %d rounds %-6s c=%-3s req/s %.2fx   cpu %.2fx   rounds >= 0.70x: %d of %d\n", n[key], k[1], k[2], median(rr, key, n[key]), median(cc, key, n[key]), ok[key], n[key] }}' | sort -k6,6 -k5,5
 echo "records in PostgreSQL (one per request answered, warm-ups included): $(psql "$db" -Atc "SELECT count(*) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"
 echo "record size in PostgreSQL (bytes: body, body as stored, summary): $(psql "$db" -Atc "SELECT round(avg(octet_length(body))), round(avg(pg_column_size(body))), round(avg(octet_length(summary))) FROM gov_audit WHERE kind = 'record'" 2>/dev/null || echo '(psql not installed)')"
 # Work PostgreSQL did beside the writes (it lands in whichever run it falls
