@@ -1,0 +1,265 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gov-policy/gov/evidence"
+	"github.com/gov-policy/gov/internal/gittest"
+	"github.com/gov-policy/gov/internal/pgtest"
+)
+
+// s9bPost posts one /v1/eval to base and returns the status (0 when no
+// answer came) and the body or the client's error.
+func s9bPost(base, id string) (int, string) {
+	body := fmt.Sprintf(`{"request_id":%q,"environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`, id)
+	req, _ := http.NewRequest(http.MethodPost, base+"/v1/eval", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// s9bOthers counts the sessions of the database at u other than conn's.
+func s9bOthers(t *testing.T, conn *pgx.Conn) int {
+	t.Helper()
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// s9bRecords counts the records of each request id in the store at u.
+func s9bRecords(t *testing.T, u string) map[string]int {
+	t.Helper()
+	store, err := evidence.OpenPostgres(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = store.Close() }()
+	recorded := map[string]int{}
+	if _, err := store.Walk(time.Time{}, func(_ evidence.Entry, rec evidence.Record) error {
+		recorded[rec.Request.RequestID]++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return recorded
+}
+
+// TestAttackA14S9BShutdownBoundEndsStoreWrites: gov serve is stopped
+// while a /v1/eval waits for its record (another session holds the
+// chain's head past the shutdown bound). Serve returns within its
+// ShutdownTimeout, as it says, not once the write's own wait for the head's
+// lock (5 s) has run out: the store's context, which
+// outlives gov serve's (1bf554d), ends at the shutdown bound, and the
+// store's Close at the end of Serve (052739e) does not wait for a write
+// past it. The request is answered 200 only with its record. Seen
+// failing (Serve returned 5 s after SIGTERM, with a shutdown bound of
+// 1 s) on 052739e and with the store's context left running past the
+// bound.
+func TestAttackA14S9BShutdownBoundEndsStoreWrites(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
+	ctx, sigterm := context.WithCancel(context.Background())
+	defer sigterm()
+	const bound = time.Second
+	s, err := New(ctx, Config{Bundle: dir, AuditDir: u, APIToken: testToken, ShutdownTimeout: bound,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	if code, body := s9bPost(base, "s9b-first"); code != http.StatusOK {
+		t.Fatalf("first request: %d %s", code, body)
+	}
+	holder, err := pgx.Connect(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Close(context.Background()) }()
+	if _, err := holder.Exec(context.Background(), "BEGIN; SELECT * FROM gov_audit_head FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		code int
+		body string
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		code, body := s9bPost(base, "s9b-held")
+		answered <- answer{code, body}
+	}()
+	waitLockWaiter(t, u)
+	sigterm()
+	began := time.Now()
+	var took time.Duration
+	select {
+	case err := <-served:
+		took = time.Since(began)
+		if err == nil {
+			t.Error("Serve returned nil with a request cut off at the shutdown bound")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve did not return 30 s after it was stopped")
+	}
+	if _, err := holder.Exec(context.Background(), "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	// The write's own wait for the head is 5 s (a third of the write
+	// timeout): Serve's return must not wait for it.
+	if took >= bound+3*time.Second {
+		t.Errorf("Serve returned %s after it was stopped, with a shutdown bound of %s: a record write outlived the bound", took.Round(100*time.Millisecond), bound)
+	}
+	a := <-answered
+	recorded := s9bRecords(t, u)
+	if a.code == http.StatusOK && recorded["s9b-held"] != 1 {
+		t.Errorf("request answered 200 with %d records", recorded["s9b-held"])
+	}
+	if recorded["s9b-first"] != 1 {
+		t.Errorf("the first request has %d records, want 1", recorded["s9b-first"])
+	}
+}
+
+// TestAttackA14S9BQueueStartFailureClosesStore: Serve's durable job queue
+// fails to start (the database refuses new connections as it is
+// reached), and Serve returns its error early, before its shutdown: the
+// store's pool and the job queue's are closed there too, not left open
+// (the store's context no longer ends with gov serve's, and nothing else
+// closes them). Seen failing (both pools still answered) on 052739e.
+func TestAttackA14S9BQueueStartFailureClosesStore(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	s, err := New(ctx, Config{Bundle: dir, AuditDir: u, APIToken: testToken, GitHub: nil,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.jobs == nil {
+		t.Fatal("no durable job queue on a PostgreSQL store: the attack does not run")
+	}
+	// From another database: a session cannot close its own to others.
+	acfg, err := pgx.ParseConfig(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := acfg.Database
+	acfg.Database = "postgres"
+	admin, err := pgx.ConnectConfig(ctx, acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = admin.Close(context.Background()) }()
+	allow := func(on bool) {
+		t.Helper()
+		if _, err := admin.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s ALLOW_CONNECTIONS %t", pgx.Identifier{db}.Sanitize(), on)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allow(false)
+	defer allow(true)
+	sessions := func() int {
+		var n int
+		if err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", db).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", db); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; sessions() > 0; i++ {
+		if i == 500 {
+			t.Fatal("the server's sessions did not end")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	err = s.Serve(ctx, ln)
+	if err == nil || !strings.Contains(err.Error(), "durable job queue") {
+		t.Fatalf("Serve with a database refusing connections: %v, want the job queue's start failed", err)
+	}
+	allow(true)
+	// A pool left open answers (its first tries may take a connection
+	// that was ended above): one that is closed never does.
+	answers := func(ping func() error) bool {
+		for range 3 {
+			if ping() == nil {
+				return true
+			}
+		}
+		return false
+	}
+	store := s.db.(*evidence.PGStore)
+	if answers(func() error { return store.Ping(2 * time.Second) }) {
+		t.Error("the audit store still answers after Serve returned: its pool was left open")
+	}
+	if answers(func() error {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		return s.jobs.pool.Ping(pctx)
+	}) {
+		t.Error("the job queue's pool still answers after Serve returned: it was left open")
+	}
+}
+
+// TestAttackA14S9BNewFailureClosesStore: New opens the PostgreSQL store
+// and then fails (here: the bundle does not load); the store's
+// connections are closed, not left open on the database for the life of
+// the process (the store's context no longer ends with New's). Seen
+// failing (the migration's connection still open 10 s later) on 052739e.
+func TestAttackA14S9BNewFailureClosesStore(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	_, err := New(context.Background(), Config{Bundle: filepath.Join(t.TempDir(), "missing"), AuditDir: u, APIToken: testToken,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	if err == nil {
+		t.Fatal("New with a missing bundle succeeded")
+	}
+	conn, err := pgx.Connect(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	var applied int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM gov_schema_migrations").Scan(&applied); err != nil || applied == 0 {
+		t.Fatalf("the store was not opened before New failed (%d migrations, %v): the attack does not run", applied, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s9bOthers(t, conn) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := s9bOthers(t, conn); n > 0 {
+		t.Fatalf("%d connections to the audit database still open after New failed", n)
+	}
+}
