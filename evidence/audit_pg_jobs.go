@@ -34,7 +34,7 @@ func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx co
 		return s.fail(err)
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
+	if err := lockMigrations(ctx, conn); err != nil {
 		return s.fail(err)
 	}
 	defer func() {

@@ -93,7 +93,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 		return err
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
+	if err := lockMigrations(ctx, conn); err != nil {
 		return err
 	}
 	defer func() {
@@ -119,6 +119,34 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 		}
 	}
 	return nil
+}
+
+// lockMigrations takes gov's migration lock on conn's session, waiting
+// for it however long the session's default lock_timeout is: another
+// replica holds it while it migrates (up to migrationAttempts), and a wait
+// for it queues no other session's use of a table behind it. A replica
+// started beside one migrating on a database whose sessions default to a
+// short lock_timeout failed at once
+// (TestAttackA14S9BMigrationLockBesideDatabaseLockTimeout). The lock is
+// the session's: it outlives the transaction that sets lock_timeout for
+// the wait.
+func lockMigrations(ctx context.Context, conn *pgxpool.Conn) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, "SET LOCAL lock_timeout = 0")
+	if err == nil {
+		_, err = tx.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock))
+	}
+	if err == nil {
+		if err = tx.Commit(ctx); err != nil {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
+		}
+		return err
+	}
+	_ = tx.Rollback(ctx)
+	return err
 }
 
 // applyMigration applies m and records it, in one transaction whose lock
