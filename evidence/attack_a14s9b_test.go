@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -236,5 +237,66 @@ func TestAttackA14S9BMigrationLockBesideDatabaseLockTimeout(t *testing.T) {
 	})
 	if !ran {
 		t.Fatal("MigrateWith did not run its step")
+	}
+}
+
+// TestAttackA14S9BMigrationTimedOutLeavesNothing: a migration whose first
+// statement applies and whose second times out on its lock, at every
+// attempt, leaves nothing of itself (neither the first statement's table
+// nor its version in gov_schema_migrations), and its attempts do not
+// apply the first statement twice: run again once the lock is free, it
+// applies once (a second CREATE TABLE would fail). Holds; seen failing
+// (the first statement's table left) with the migration's statements
+// each committed on their own.
+func TestAttackA14S9BMigrationTimedOutLeavesNothing(t *testing.T) {
+	s9bShortWaits(t)
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	s, err := OpenPostgres(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	reader, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = reader.Close(ctx) }()
+	tx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT count(*) FROM gov_webhook_deliveries"); err != nil {
+		t.Fatal(err)
+	}
+	m := migration{version: 9998, name: "9998_two_steps.sql", sql: `CREATE TABLE gov_s9b_first (one int);
+		ALTER TABLE gov_webhook_deliveries ADD COLUMN s9b int`}
+	apply := func() error {
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Release()
+		return applyMigration(ctx, conn, m)
+	}
+	if err := apply(); err == nil || !strings.Contains(err.Error(), "9998_two_steps.sql") {
+		t.Fatalf("migrating beside a reader: %v, want the migration's lock error", err)
+	}
+	var first, recorded int
+	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM pg_class WHERE relname = 'gov_s9b_first'),
+		(SELECT count(*) FROM gov_schema_migrations WHERE version = 9998)`).Scan(&first, &recorded); err != nil {
+		t.Fatal(err)
+	}
+	if first != 0 || recorded != 0 {
+		t.Fatalf("a migration that failed left its first table %d times, its version %d times; want neither", first, recorded)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(); err != nil {
+		t.Fatalf("migrating once the reader ended: %v", err)
+	}
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM gov_schema_migrations WHERE version = 9998").Scan(&recorded); err != nil || recorded != 1 {
+		t.Fatalf("migration recorded %d times (%v), want once", recorded, err)
 	}
 }
