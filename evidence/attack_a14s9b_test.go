@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gov-policy/gov/internal/pgtest"
 )
@@ -233,7 +234,7 @@ func TestAttackA14S9BMigrationLockBesideDatabaseLockTimeout(t *testing.T) {
 	defer func() { _ = store.Close() }()
 	ran := false
 	besideMigration("the job queue's migration", func(ctx context.Context) error {
-		return store.MigrateWith(ctx, "test step", func(context.Context) error { ran = true; return nil })
+		return store.MigrateWith(ctx, "test step", func(context.Context, *pgxpool.Pool) error { ran = true; return nil })
 	})
 	if !ran {
 		t.Fatal("MigrateWith did not run its step")

@@ -175,21 +175,31 @@ func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error 
 			return nil
 		}
 		_ = tx.Rollback(ctx)
-		// A deadlock with another session (a record write holds the head
-		// and then reads gov_audit) is as transient as a lock timeout, and
-		// PostgreSQL's check for it (deadlock_timeout, 1 s by default)
-		// comes first (TestAttackA14S9BMigrationDeadlockRetried).
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || (pgErr.Code != "55P03" && pgErr.Code != "40P01") { // lock_not_available, deadlock_detected
-			return fmt.Errorf("migration %s: %w", m.name, err)
+		if err := retryMigration(ctx, m.name, attempt, err); err != nil {
+			return err
 		}
-		if attempt >= migrationAttempts {
-			return fmt.Errorf("migration %s: another session holds a lock on a table it changes (%d attempts of %s each; a long gov report or an open transaction?): retry when it ends", m.name, attempt, migrationLockWait)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("migration %s: %w", m.name, ctx.Err())
-		case <-time.After(migrationLockWait):
-		}
+	}
+}
+
+// retryMigration returns nil, after migrationLockWait, when attempt of
+// migration name ended in err because a lock wait timed out or a deadlock
+// ended it, and attempts are left; else the error to return.
+func retryMigration(ctx context.Context, name string, attempt int, err error) error {
+	// A deadlock with another session (a record write holds the head
+	// and then reads gov_audit) is as transient as a lock timeout, and
+	// PostgreSQL's check for it (deadlock_timeout, 1 s by default)
+	// comes first (TestAttackA14S9BMigrationDeadlockRetried).
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || (pgErr.Code != "55P03" && pgErr.Code != "40P01") { // lock_not_available, deadlock_detected
+		return fmt.Errorf("migration %s: %w", name, err)
+	}
+	if attempt >= migrationAttempts {
+		return fmt.Errorf("migration %s: another session holds a lock on a table it changes (%d attempts of %s each; a long gov report or an open transaction?): retry when it ends", name, attempt, migrationLockWait)
+	}
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("migration %s: %w", name, ctx.Err())
+	case <-time.After(migrationLockWait):
+		return nil
 	}
 }

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/gov-policy/gov/evidence"
 	"github.com/gov-policy/gov/internal/gittest"
@@ -307,5 +310,81 @@ func TestAttackA14S9BAnsweredAfterServeFailsClosed(t *testing.T) {
 	var claims int
 	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM gov_webhook_deliveries").Scan(&claims); err != nil || claims != 0 {
 		t.Errorf("%d delivery claims (%v) kept for a delivery refused, want none", claims, err)
+	}
+}
+
+// TestAttackA14S9BRiverMigrationWaitBounded: a gov whose job queue's
+// schema is newer than the database's (river's migration 6 alters
+// river_job) starts while a session reads river_job (an open transaction).
+// As for gov's own tables (b9017e9), the migration's wait for the
+// table's exclusive lock is bounded and tried again: meanwhile every other
+// session's use of river_job (every replica's job fetches) queued behind
+// it without end, and the new replica hung. Another session's reads go on,
+// and the new replica starts once the reader has ended. Seen failing (the
+// other session's read timed out after 5 s) on b9017e9.
+func TestAttackA14S9BRiverMigrationWaitBounded(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	pool, err := pgxpool.New(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{TargetVersion: 5}); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = reader.Close(ctx) }()
+	tx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT count(*) FROM river_job"); err != nil {
+		t.Fatal(err)
+	}
+	newCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	started := make(chan error, 1)
+	go func() {
+		s, err := New(newCtx, Config{AuditDir: u, Bundle: t.TempDir(), APIToken: testToken,
+			Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+		if err == nil {
+			_ = s.jobs.stop(ctx)
+			_ = s.closeDB()
+		}
+		started <- err
+	}()
+	waitLockWaiter(t, u)
+	other, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Close(ctx) }()
+	if _, err := other.Exec(ctx, "SET statement_timeout = '5s'"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := other.Exec(ctx, "SELECT count(*) FROM river_job"); err != nil {
+			_ = tx.Rollback(ctx)
+			t.Fatalf("another session's read of river_job while the job queue migrates: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-started; err != nil {
+		t.Fatalf("starting once the reader ended: %v", err)
+	}
+	var v int
+	if err := other.QueryRow(ctx, "SELECT max(version) FROM river_migration").Scan(&v); err != nil || v <= 5 {
+		t.Fatalf("river schema version %d (%v), want past 5", v, err)
 	}
 }
