@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -386,5 +387,61 @@ func TestAttackA14S9BRiverMigrationWaitBounded(t *testing.T) {
 	var v int
 	if err := other.QueryRow(ctx, "SELECT max(version) FROM river_migration").Scan(&v); err != nil || v <= 5 {
 		t.Fatalf("river schema version %d (%v), want past 5", v, err)
+	}
+}
+
+// TestAttackA14S9BServeSIGTERMBoundEndsStoreWrites is the attack of
+// TestAttackA14S9BShutdownBoundEndsStoreWrites on a gov serve process
+// (--shutdown-timeout 1s) sent SIGTERM while a /v1/eval waits for the
+// chain's head: the process exits within its bound, not once the write's
+// own wait for the head (5 s) has run out, and the request is answered
+// 200 only with its record. Seen failing (exit 5 s after SIGTERM) with
+// the store's context left running past the bound.
+func TestAttackA14S9BServeSIGTERMBoundEndsStoreWrites(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
+	r := startReplica(t, "a", replicaFlags{audit: u, bundle: dir, github: fakeGitHub(t).URL, shutdown: "1s"})
+	if code, body := s9bPost(r.base, "s9b-first"); code != http.StatusOK {
+		t.Fatalf("first request: %d %s", code, body)
+	}
+	holder, err := pgx.Connect(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Close(context.Background()) }()
+	if _, err := holder.Exec(context.Background(), "BEGIN; SELECT * FROM gov_audit_head FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		code int
+		body string
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		code, body := s9bPost(r.base, "s9b-held")
+		answered <- answer{code, body}
+	}()
+	waitLockWaiter(t, u)
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	select {
+	case <-r.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("gov serve did not exit 30 s after SIGTERM")
+	}
+	took := time.Since(began)
+	t.Logf("gov serve exited %s after SIGTERM", took.Round(10*time.Millisecond))
+	if _, err := holder.Exec(context.Background(), "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if took >= 4*time.Second {
+		t.Errorf("gov serve exited %s after SIGTERM with --shutdown-timeout 1s: a record write outlived the bound", took.Round(100*time.Millisecond))
+	}
+	a := <-answered
+	if a.code == http.StatusOK && s9bRecords(t, u)["s9b-held"] != 1 {
+		t.Errorf("request answered 200 without its record: %s", a.body)
 	}
 }
