@@ -48,6 +48,9 @@ func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx co
 	}()
 	cfg := s.pool.Config()
 	cfg.MaxConns = 2
+	if cfg.ConnConfig.RuntimeParams == nil {
+		cfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
 	cfg.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(max(1, migrationLockWait.Milliseconds()), 10)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
