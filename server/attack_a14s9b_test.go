@@ -445,3 +445,69 @@ func TestAttackA14S9BServeSIGTERMBoundEndsStoreWrites(t *testing.T) {
 		t.Errorf("request answered 200 without its record: %s", a.body)
 	}
 }
+
+// TestAttackA14S9BStoppedWhileRiverMigrates: gov serve is told to stop
+// while its job queue's migration waits for river_job (a session reads
+// it): New stops waiting at once, between or during its attempts, with
+// the open cancelled, and leaves no connection open (the store's, the
+// queue's and the migration's pools closed). Seen failing (the store's
+// connection left open) with New's close on failure removed.
+func TestAttackA14S9BStoppedWhileRiverMigrates(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	pool, err := pgxpool.New(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{TargetVersion: 5}); err != nil {
+		t.Fatal(err)
+	}
+	pool.Close()
+	reader, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = reader.Close(ctx) }()
+	tx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, "SELECT count(*) FROM river_job"); err != nil {
+		t.Fatal(err)
+	}
+	newCtx, sigterm := context.WithCancel(ctx)
+	defer sigterm()
+	started := make(chan error, 1)
+	go func() {
+		s, err := New(newCtx, Config{AuditDir: u, Bundle: t.TempDir(), APIToken: testToken,
+			Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+		if err == nil {
+			_ = s.jobs.stop(ctx)
+			_ = s.closeDB()
+		}
+		started <- err
+	}()
+	waitLockWaiter(t, u)
+	time.Sleep(2500 * time.Millisecond) // into the attempts
+	sigterm()
+	select {
+	case err := <-started:
+		if err == nil || !strings.Contains(err.Error(), "context canceled") {
+			t.Fatalf("New stopped while its job queue migrates: %v, want the open cancelled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("New still migrates 10 s after it was stopped")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s9bOthers(t, reader) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := s9bOthers(t, reader); n > 0 {
+		t.Fatalf("%d connections to the audit database still open after New was stopped", n)
+	}
+}
