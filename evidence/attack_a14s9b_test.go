@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -170,74 +171,79 @@ func TestAttackA14S9BMigration6BesideWriter(t *testing.T) {
 }
 
 // TestAttackA14S9BMigrationLockBesideDatabaseLockTimeout: the database's
-// sessions default to a short lock_timeout (a DBA's setting for
-// applications), and another replica holds gov's migration lock while it
+// sessions default to a short lock_timeout or statement_timeout (a DBA's
+// setting for applications), and another replica holds gov's migration lock while it
 // migrates, which may now take its migrationAttempts. The new replica
 // waits for it and then opens, and so does its job queue's migration
 // (MigrateWith), instead of failing at once with a lock timeout that
 // names no migration: a wait for the migration lock is not a wait for a
 // table that queues others behind it. Seen failing ("canceling statement
 // due to lock timeout") on b9017e9, and with the lock_timeout of the
-// wait left at the database's.
+// wait left at the database's; the statement_timeout case ("canceling
+// statement due to statement timeout") with only lock_timeout set.
 func TestAttackA14S9BMigrationLockBesideDatabaseLockTimeout(t *testing.T) {
-	ctx := context.Background()
-	u := pgtest.NewDatabase(t)
-	holder, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = holder.Close(ctx) }()
-	if _, err := holder.Exec(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = ''100ms''', current_database()); END $$`); err != nil {
-		t.Fatal(err)
-	}
-	besideMigration := func(what string, open func(ctx context.Context) error) {
-		t.Helper()
-		if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
-			t.Fatal(err)
-		}
-		openCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		opened := make(chan error, 1)
-		go func() { opened <- open(openCtx) }()
-		// The other replica migrates for longer than the default lock_timeout.
-		for i := 0; ; i++ {
-			var n int
-			if err := holder.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&n); err != nil {
+	for _, setting := range []string{"lock_timeout", "statement_timeout"} {
+		t.Run(setting, func(t *testing.T) {
+			ctx := context.Background()
+			u := pgtest.NewDatabase(t)
+			holder, err := pgx.Connect(ctx, u)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if n > 0 {
-				break
+			defer func() { _ = holder.Close(ctx) }()
+			if _, err := holder.Exec(ctx, fmt.Sprintf(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %%I SET %s = ''100ms''', current_database()); END $$`, setting)); err != nil {
+				t.Fatal(err)
 			}
-			if i == 1000 {
-				t.Fatalf("%s does not wait for the migration lock", what)
+			besideMigration := func(what string, open func(ctx context.Context) error) {
+				t.Helper()
+				if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
+					t.Fatal(err)
+				}
+				openCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+				defer cancel()
+				opened := make(chan error, 1)
+				go func() { opened <- open(openCtx) }()
+				// The other replica migrates for longer than the default lock_timeout.
+				for i := 0; ; i++ {
+					var n int
+					if err := holder.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&n); err != nil {
+						t.Fatal(err)
+					}
+					if n > 0 {
+						break
+					}
+					if i == 1000 {
+						t.Fatalf("%s does not wait for the migration lock", what)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				time.Sleep(500 * time.Millisecond)
+				select {
+				case err := <-opened:
+					t.Fatalf("%s while another replica migrates: %v, want it to wait", what, err)
+				default:
+				}
+				if _, err := holder.Exec(ctx, "SELECT pg_advisory_unlock($1)", int64(migrationLock)); err != nil {
+					t.Fatal(err)
+				}
+				if err := <-opened; err != nil {
+					t.Fatalf("%s once the other replica migrated: %v", what, err)
+				}
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		time.Sleep(500 * time.Millisecond)
-		select {
-		case err := <-opened:
-			t.Fatalf("%s while another replica migrates: %v, want it to wait", what, err)
-		default:
-		}
-		if _, err := holder.Exec(ctx, "SELECT pg_advisory_unlock($1)", int64(migrationLock)); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-opened; err != nil {
-			t.Fatalf("%s once the other replica migrated: %v", what, err)
-		}
-	}
-	var store *PGStore
-	besideMigration("opening", func(ctx context.Context) (err error) {
-		store, err = OpenPostgres(ctx, u)
-		return err
-	})
-	defer func() { _ = store.Close() }()
-	ran := false
-	besideMigration("the job queue's migration", func(ctx context.Context) error {
-		return store.MigrateWith(ctx, "test step", func(context.Context, *pgxpool.Pool) error { ran = true; return nil })
-	})
-	if !ran {
-		t.Fatal("MigrateWith did not run its step")
+			var store *PGStore
+			besideMigration("opening", func(ctx context.Context) (err error) {
+				store, err = OpenPostgres(ctx, u)
+				return err
+			})
+			defer func() { _ = store.Close() }()
+			ran := false
+			besideMigration("the job queue's migration", func(ctx context.Context) error {
+				return store.MigrateWith(ctx, "test step", func(context.Context, *pgxpool.Pool) error { ran = true; return nil })
+			})
+			if !ran {
+				t.Fatal("MigrateWith did not run its step")
+			}
+		})
 	}
 }
 

@@ -122,20 +122,21 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 }
 
 // lockMigrations takes gov's migration lock on conn's session, waiting
-// for it however long the session's default lock_timeout is: another
+// for it whatever the session's default lock_timeout and
+// statement_timeout are (SIGTERM still stops the wait): another
 // replica holds it while it migrates (up to migrationAttempts), and a wait
 // for it queues no other session's use of a table behind it. A replica
 // started beside one migrating on a database whose sessions default to a
-// short lock_timeout failed at once
+// short lock_timeout or statement_timeout failed at once
 // (TestAttackA14S9BMigrationLockBesideDatabaseLockTimeout). The lock is
-// the session's: it outlives the transaction that sets lock_timeout for
+// the session's: it outlives the transaction that sets the timeouts for
 // the wait.
 func lockMigrations(ctx context.Context, conn *pgxpool.Conn) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, "SET LOCAL lock_timeout = 0")
+	_, err = tx.Exec(ctx, "SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0")
 	if err == nil {
 		_, err = tx.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock))
 	}
