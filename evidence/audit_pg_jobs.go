@@ -2,7 +2,7 @@ package evidence
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -27,23 +27,45 @@ func (s *PGStore) NewPool(ctx context.Context, maxConns int32) (*pgxpool.Pool, e
 // MigrateWith runs step under gov's migration lock (migrate's), so that
 // replicas starting together run it one after the other: a schema gov does
 // not version itself (the job queue's, whose migrations each need a
-// transaction of their own) migrates as safely as gov's own.
-func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx context.Context) error) error {
+// transaction of their own) migrates as safely as gov's own. step gets a
+// pool of its own whose sessions wait migrationLockWait at most for each
+// lock (lock_timeout), and runs again, up to migrationAttempts times, when
+// a lock wait or a deadlock ends it (its migrations applied stay): as for
+// gov's tables, an unbounded wait for a table's exclusive lock behind a
+// session reading it queued every replica's use of the table behind it
+// (TestAttackA14S9BRiverMigrationWaitBounded).
+func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx context.Context, pool *pgxpool.Pool) error) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return s.fail(err)
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
+	if err := lockMigrations(ctx, conn); err != nil {
 		return s.fail(err)
 	}
 	defer func() {
 		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
 	}()
-	if err := step(ctx); err != nil {
-		return s.fail(fmt.Errorf("migration %s: %w", name, err))
+	cfg := s.pool.Config()
+	cfg.MaxConns = 2
+	if cfg.ConnConfig.RuntimeParams == nil {
+		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
-	return nil
+	cfg.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(max(1, migrationLockWait.Milliseconds()), 10)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return s.fail(err)
+	}
+	defer pool.Close()
+	for attempt := 1; ; attempt++ {
+		err := step(ctx, pool)
+		if err == nil {
+			return nil
+		}
+		if err := retryMigration(ctx, name, attempt, err); err != nil {
+			return s.fail(err)
+		}
+	}
 }
 
 // Scrub names the store in err and removes its password from err's text.

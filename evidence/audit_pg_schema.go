@@ -93,7 +93,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 		return err
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
+	if err := lockMigrations(ctx, conn); err != nil {
 		return err
 	}
 	defer func() {
@@ -121,9 +121,38 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 	return nil
 }
 
+// lockMigrations takes gov's migration lock on conn's session, waiting
+// for it whatever the session's default lock_timeout and
+// statement_timeout are (SIGTERM still stops the wait): another
+// replica holds it while it migrates (up to migrationAttempts), and a wait
+// for it queues no other session's use of a table behind it. A replica
+// started beside one migrating on a database whose sessions default to a
+// short lock_timeout or statement_timeout failed at once
+// (TestAttackA14S9BMigrationLockBesideDatabaseLockTimeout). The lock is
+// the session's: it outlives the transaction that sets the timeouts for
+// the wait.
+func lockMigrations(ctx context.Context, conn *pgxpool.Conn) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, "SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0")
+	if err == nil {
+		_, err = tx.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock))
+	}
+	if err == nil {
+		if err = tx.Commit(ctx); err != nil {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
+		}
+		return err
+	}
+	_ = tx.Rollback(ctx)
+	return err
+}
+
 // applyMigration applies m and records it, in one transaction whose lock
-// waits end after migrationLockWait; one that ends so is tried again, up
-// to migrationAttempts times.
+// waits end after migrationLockWait; one that ends so, or in a deadlock,
+// is tried again, up to migrationAttempts times.
 func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error {
 	// SET, not set_config: EXECUTE on set_config may be revoked
 	// (TestAttackA14DurSetConfigRevoked); the value is this gov's own.
@@ -147,17 +176,31 @@ func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error 
 			return nil
 		}
 		_ = tx.Rollback(ctx)
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
-			return fmt.Errorf("migration %s: %w", m.name, err)
+		if err := retryMigration(ctx, m.name, attempt, err); err != nil {
+			return err
 		}
-		if attempt >= migrationAttempts {
-			return fmt.Errorf("migration %s: another session holds a lock on a table it changes (%d attempts of %s each; a long gov report or an open transaction?): retry when it ends", m.name, attempt, migrationLockWait)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("migration %s: %w", m.name, ctx.Err())
-		case <-time.After(migrationLockWait):
-		}
+	}
+}
+
+// retryMigration returns nil, after migrationLockWait, when attempt of
+// migration name ended in err because a lock wait timed out or a deadlock
+// ended it, and attempts are left; else the error to return.
+func retryMigration(ctx context.Context, name string, attempt int, err error) error {
+	// A deadlock with another session (a record write holds the head
+	// and then reads gov_audit) is as transient as a lock timeout, and
+	// PostgreSQL's check for it (deadlock_timeout, 1 s by default)
+	// comes first (TestAttackA14S9BMigrationDeadlockRetried).
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || (pgErr.Code != "55P03" && pgErr.Code != "40P01") { // lock_not_available, deadlock_detected
+		return fmt.Errorf("migration %s: %w", name, err)
+	}
+	if attempt >= migrationAttempts {
+		return fmt.Errorf("migration %s: another session holds a lock on a table it changes (%d attempts of %s each; a long gov report or an open transaction?): retry when it ends", name, attempt, migrationLockWait)
+	}
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("migration %s: %w", name, ctx.Err())
+	case <-time.After(migrationLockWait):
+		return nil
 	}
 }

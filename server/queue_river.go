@@ -219,7 +219,7 @@ func newDurableQueue(ctx context.Context, s *Server, store *evidence.PGStore) (*
 	if err != nil {
 		return nil, err
 	}
-	err = store.MigrateWith(ctx, "river job queue", func(ctx context.Context) error {
+	err = store.MigrateWith(ctx, "river job queue", func(ctx context.Context, pool *pgxpool.Pool) error {
 		m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: s.log})
 		if err == nil {
 			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)

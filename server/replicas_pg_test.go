@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"net"
 	"net/http"
@@ -65,6 +66,8 @@ type replica struct {
 // replicaFlags are what every replica of a test shares.
 type replicaFlags struct {
 	audit, bundle, github string
+	// shutdown is --shutdown-timeout (default 5s).
+	shutdown string
 }
 
 // startReplica starts gov serve on a free loopback port and waits until it
@@ -79,7 +82,7 @@ func startReplica(t *testing.T, name string, f replicaFlags) *replica {
 	_ = ln.Close()
 	r := &replica{name: name, base: "http://" + addr, target: "http://" + name + ".replica.test/", log: &bytes.Buffer{}, done: make(chan struct{})}
 	r.cmd = exec.Command(govBinary(t), "serve", "--addr", addr, "--bundle", f.bundle, "--audit-dir", f.audit,
-		"--github-url", f.github, "--target-url", r.target, "--workers", "2", "--log-level", "debug", "--shutdown-timeout", "5s")
+		"--github-url", f.github, "--target-url", r.target, "--workers", "2", "--log-level", "debug", "--shutdown-timeout", cmp.Or(f.shutdown, "5s"))
 	r.cmd.Env = append(os.Environ(), "GOV_WEBHOOK_SECRET="+webhookSecret, "GITHUB_TOKEN="+ghToken, "GOV_API_TOKEN="+testToken)
 	w := syncWriter{r.log, &sync.Mutex{}}
 	r.cmd.Stdout, r.cmd.Stderr = w, w

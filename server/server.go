@@ -154,8 +154,10 @@ type Server struct {
 	ghCache *github.Cache
 	// inst keeps the GitHub App installations' clients (installations.go).
 	inst *installations
-	// db is the audit database, when the audit store is one.
-	db evidence.AuditStore
+	// db is the audit database, when the audit store is one; stopDB ends
+	// its context (Serve: at the shutdown bound).
+	db     evidence.AuditStore
+	stopDB context.CancelFunc
 	// unverified holds the webhook bodies not yet verified (UnverifiedBytes).
 	unverified *byteBudget
 	// signq signs /v1/eval records in the background (nil without a signer).
@@ -165,7 +167,7 @@ type Server struct {
 // New loads the bundle and prepares the server; it fails when the bundle
 // cannot be loaded and no cached revision of it exists (see loadCached),
 // or when the OIDC issuer's discovery document cannot be fetched.
-func New(ctx context.Context, cfg Config) (*Server, error) {
+func New(ctx context.Context, cfg Config) (_ *Server, failed error) {
 	cfg.defaults()
 	if err := checkGitHub(cfg.GitHub); err != nil {
 		return nil, err
@@ -191,7 +193,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 		s.pol.record.Store = timedStore{store, s.m.timing}
-		s.db = store
+		s.db, s.stopDB = store, stopStore
+		defer func() {
+			if failed != nil {
+				// Nothing else would close it (TestAttackA14S9BNewFailureClosesStore).
+				_ = store.Close()
+				stopStore()
+			}
+		}()
 	}
 	if err := s.pol.start(ctx); err != nil {
 		return nil, err
@@ -261,6 +270,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		if err := s.jobs.start(workCtx); err != nil {
 			stopWork()
 			_ = s.queue.drain(context.Background(), workers)
+			// Nothing else closes the pools (TestAttackA14S9BQueueStartFailureClosesStore).
+			bound, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+			defer cancel()
+			_ = s.jobs.stop(bound)
+			_ = s.closeDB()
 			return fmt.Errorf("durable job queue: %w", err)
 		}
 	}
@@ -285,6 +299,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stopPoll()
 	bound, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
+	if s.stopDB != nil {
+		// A record write still running at the bound is cut off with the
+		// rest, not waited for by the store's Close below
+		// (TestAttackA14S9BShutdownBoundEndsStoreWrites).
+		defer context.AfterFunc(bound, s.stopDB)()
+	}
 	err := srv.Shutdown(bound)
 	if !s.queue.drain(bound, workers) {
 		stopWork()
@@ -303,17 +323,27 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	bg.Wait()
-	if s.db != nil {
-		// Last: the requests, jobs and signatures above have written
-		// their records (its context outlives ctx, see New).
-		if cerr := s.db.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("shutdown: closing the audit store: %w", cerr))
-		}
+	// Last: the requests, jobs and signatures above have written their
+	// records (its context outlives ctx, see New).
+	if cerr := s.closeDB(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("shutdown: closing the audit store: %w", cerr))
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return errors.Join(serveErr, err)
 	}
 	s.log.Info("stopped")
+	return err
+}
+
+// closeDB closes the audit database, when the audit store is one.
+func (s *Server) closeDB() error {
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	if s.stopDB != nil {
+		s.stopDB()
+	}
 	return err
 }
 
