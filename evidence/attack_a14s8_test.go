@@ -146,30 +146,6 @@ func TestAttackA14S8HeadStatementsAsVersion5(t *testing.T) {
 	}
 }
 
-// waitForLock waits until a session of the database at url waits for a
-// lock.
-func waitForLock(t *testing.T, url string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close(ctx) }()
-	for range 500 {
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("no session waits for the head's lock")
-}
-
 // TestAttackA14S8HeadRaceBehindForwardMove: the WHEN condition of the
 // head's trigger is checked on the row a waiting update finally changes,
 // not on the one it first read. A session holds the head moved forward by
@@ -213,7 +189,7 @@ func TestAttackA14S8HeadRaceBehindForwardMove(t *testing.T) {
 				_, err := second.Exec(ctx, stmt, seq+5)
 				done <- err
 			}()
-			waitForLock(t, url)
+			pgtest.WaitForLockWaiter(t, url)
 			if err := tx.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}

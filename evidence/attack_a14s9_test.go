@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gov-policy/gov/internal/pgtest"
 )
 
 // The attacks of this file are on the write batcher's linger (a batch
@@ -107,7 +109,7 @@ func s9Burst(t *testing.T, s *PGStore, u string, n int, out chan<- s9Result) int
 		t.Fatal(err)
 	}
 	go s9Write(t, s, "s9-blocked", out)
-	waitForLock(t, u)
+	pgtest.WaitForLockWaiter(t, u)
 	for i := range n {
 		go s9Write(t, s, fmt.Sprintf("s9-burst-%d", i), out)
 	}

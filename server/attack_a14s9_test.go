@@ -81,19 +81,7 @@ func TestAttackA14S9ServeSIGTERMWritesQueuedRecords(t *testing.T) {
 // and that each request answered 200 has exactly one record.
 func sigtermInFlight(t *testing.T, u, base string, sigterm func(), stopped func() error) {
 	t.Helper()
-	post := func(id string) (int, string) {
-		body := fmt.Sprintf(`{"request_id":%q,"environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`, id)
-		req, _ := http.NewRequest(http.MethodPost, base+"/v1/eval", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer func() { _ = resp.Body.Close() }()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	post := func(id string) (int, string) { return postEval(base, id) }
 	if code, body := post("s9-first"); code != http.StatusOK {
 		t.Fatalf("first request: %d %s", code, body)
 	}
@@ -118,7 +106,7 @@ func sigtermInFlight(t *testing.T, u, base string, sigterm func(), stopped func(
 			answers <- answer{id, body, code}
 		}()
 	}
-	waitLockWaiter(t, u)
+	pgtest.WaitForLockWaiter(t, u)
 	// The other requests reach the batcher meanwhile; however many have,
 	// the one waiting for the head is in flight.
 	time.Sleep(300 * time.Millisecond)
@@ -164,28 +152,20 @@ func sigtermInFlight(t *testing.T, u, base string, sigterm func(), stopped func(
 	}
 }
 
-// waitLockWaiter waits until a session of the database at url waits for
-// a lock.
-func waitLockWaiter(t *testing.T, url string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
+// postEval posts one /v1/eval to base and returns the status (0 when no
+// answer came) and the body or the client's error.
+func postEval(base, id string) (int, string) {
+	body := fmt.Sprintf(`{"request_id":%q,"environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`, id)
+	req, _ := http.NewRequest(http.MethodPost, base+"/v1/eval", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, err.Error()
 	}
-	defer func() { _ = conn.Close(ctx) }()
-	for range 1000 {
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("no session waits for the head's lock")
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // TestAttackA14S9StoppedWhileOpeningStore: a server told to stop while
@@ -213,7 +193,7 @@ func TestAttackA14S9StoppedWhileOpeningStore(t *testing.T) {
 			Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 		opened <- err
 	}()
-	waitLockWaiter(t, u)
+	pgtest.WaitForLockWaiter(t, u)
 	sigterm()
 	select {
 	case err := <-opened:

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,22 +21,6 @@ import (
 	"github.com/gov-policy/gov/internal/gittest"
 	"github.com/gov-policy/gov/internal/pgtest"
 )
-
-// s9bPost posts one /v1/eval to base and returns the status (0 when no
-// answer came) and the body or the client's error.
-func s9bPost(base, id string) (int, string) {
-	body := fmt.Sprintf(`{"request_id":%q,"environment":"staging","patch_content":"--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"}`, id)
-	req, _ := http.NewRequest(http.MethodPost, base+"/v1/eval", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
 
 // s9bOthers counts the sessions of the database at u other than conn's.
 func s9bOthers(t *testing.T, conn *pgx.Conn) int {
@@ -98,7 +81,7 @@ func TestAttackA14S9BShutdownBoundEndsStoreWrites(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(ctx, ln) }()
 	base := "http://" + ln.Addr().String()
-	if code, body := s9bPost(base, "s9b-first"); code != http.StatusOK {
+	if code, body := postEval(base, "s9b-first"); code != http.StatusOK {
 		t.Fatalf("first request: %d %s", code, body)
 	}
 	holder, err := pgx.Connect(context.Background(), u)
@@ -115,10 +98,10 @@ func TestAttackA14S9BShutdownBoundEndsStoreWrites(t *testing.T) {
 	}
 	answered := make(chan answer, 1)
 	go func() {
-		code, body := s9bPost(base, "s9b-held")
+		code, body := postEval(base, "s9b-held")
 		answered <- answer{code, body}
 	}()
-	waitLockWaiter(t, u)
+	pgtest.WaitForLockWaiter(t, u)
 	sigterm()
 	began := time.Now()
 	var took time.Duration
@@ -362,7 +345,7 @@ func TestAttackA14S9BRiverMigrationWaitBounded(t *testing.T) {
 		}
 		started <- err
 	}()
-	waitLockWaiter(t, u)
+	pgtest.WaitForLockWaiter(t, u)
 	other, err := pgx.Connect(ctx, u)
 	if err != nil {
 		t.Fatal(err)
@@ -402,7 +385,7 @@ func TestAttackA14S9BServeSIGTERMBoundEndsStoreWrites(t *testing.T) {
 	dir := t.TempDir()
 	gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
 	r := startReplica(t, "a", replicaFlags{audit: u, bundle: dir, github: fakeGitHub(t).URL, shutdown: "1s"})
-	if code, body := s9bPost(r.base, "s9b-first"); code != http.StatusOK {
+	if code, body := postEval(r.base, "s9b-first"); code != http.StatusOK {
 		t.Fatalf("first request: %d %s", code, body)
 	}
 	holder, err := pgx.Connect(context.Background(), u)
@@ -419,10 +402,10 @@ func TestAttackA14S9BServeSIGTERMBoundEndsStoreWrites(t *testing.T) {
 	}
 	answered := make(chan answer, 1)
 	go func() {
-		code, body := s9bPost(r.base, "s9b-held")
+		code, body := postEval(r.base, "s9b-held")
 		answered <- answer{code, body}
 	}()
-	waitLockWaiter(t, u)
+	pgtest.WaitForLockWaiter(t, u)
 	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -492,7 +475,7 @@ func TestAttackA14S9BStoppedWhileRiverMigrates(t *testing.T) {
 		}
 		started <- err
 	}()
-	waitLockWaiter(t, u)
+	pgtest.WaitForLockWaiter(t, u)
 	time.Sleep(2500 * time.Millisecond) // into the attempts
 	sigterm()
 	select {

@@ -130,3 +130,28 @@ func WithoutPassword(rawURL string) (string, string) {
 	u.User = url.User(u.User.Username())
 	return strings.TrimSpace(u.String()), pw
 }
+
+// WaitForLockWaiter waits (5 s at most) until a session of the database at
+// url waits for a lock: a test that makes one session wait behind another
+// acts only once the wait has begun.
+func WaitForLockWaiter(tb testing.TB, url string) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	for range 500 {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			tb.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tb.Fatal("pgtest: no session waits for a lock")
+}
