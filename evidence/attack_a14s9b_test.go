@@ -264,18 +264,7 @@ func TestAttackA14S9BMigrationTimedOutLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = s.Close() }()
-	reader, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = reader.Close(ctx) }()
-	tx, err := reader.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "SELECT count(*) FROM gov_webhook_deliveries"); err != nil {
-		t.Fatal(err)
-	}
+	tx := pgtest.ReadingTx(t, u, "gov_webhook_deliveries")
 	m := migration{version: 9998, name: "9998_two_steps.sql", sql: `CREATE TABLE gov_s9b_first (one int);
 		ALTER TABLE gov_webhook_deliveries ADD COLUMN s9b int`}
 	apply := func() error {

@@ -215,18 +215,7 @@ func TestPGMigrationWaitBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = old.Close()
-	reader, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = reader.Close(ctx) }()
-	tx, err := reader.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "SELECT count(*) FROM gov_webhook_deliveries"); err != nil {
-		t.Fatal(err)
-	}
+	tx := pgtest.ReadingTx(t, u, "gov_webhook_deliveries")
 	opened := make(chan error, 1)
 	openCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()

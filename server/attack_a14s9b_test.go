@@ -321,18 +321,7 @@ func TestAttackA14S9BRiverMigrationWaitBounded(t *testing.T) {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{TargetVersion: 5}); err != nil {
 		t.Fatal(err)
 	}
-	reader, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = reader.Close(ctx) }()
-	tx, err := reader.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "SELECT count(*) FROM river_job"); err != nil {
-		t.Fatal(err)
-	}
+	tx := pgtest.ReadingTx(t, u, "river_job")
 	newCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	started := make(chan error, 1)
@@ -450,19 +439,8 @@ func TestAttackA14S9BStoppedWhileRiverMigrates(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool.Close()
-	reader, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = reader.Close(ctx) }()
-	tx, err := reader.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := pgtest.ReadingTx(t, u, "river_job")
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, "SELECT count(*) FROM river_job"); err != nil {
-		t.Fatal(err)
-	}
 	newCtx, sigterm := context.WithCancel(ctx)
 	defer sigterm()
 	started := make(chan error, 1)
@@ -487,10 +465,10 @@ func TestAttackA14S9BStoppedWhileRiverMigrates(t *testing.T) {
 		t.Fatal("New still migrates 10 s after it was stopped")
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for s9bOthers(t, reader) > 0 && time.Now().Before(deadline) {
+	for s9bOthers(t, tx.Conn()) > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if n := s9bOthers(t, reader); n > 0 {
+	if n := s9bOthers(t, tx.Conn()); n > 0 {
 		t.Fatalf("%d connections to the audit database still open after New was stopped", n)
 	}
 }

@@ -155,3 +155,24 @@ func WaitForLockWaiter(tb testing.TB, url string) {
 	}
 	tb.Fatal("pgtest: no session waits for a lock")
 }
+
+// ReadingTx opens a session of the database at url and, in a transaction
+// left open, reads table: the transaction holds the table's ACCESS SHARE
+// lock (as a long report does) until the test rolls it back or ends.
+func ReadingTx(tb testing.TB, url, table string) pgx.Tx {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = conn.Close(ctx) })
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()); err != nil {
+		tb.Fatal(err)
+	}
+	return tx
+}
