@@ -133,6 +133,28 @@ func sigtermInFlight(t *testing.T, u, base string, sigterm func(), stopped func(
 	if err := stopped(); err != nil {
 		t.Errorf("the server's end after SIGTERM: %v", err)
 	}
+	recorded := recordsByRequest(t, u)
+	for _, id := range ok {
+		if recorded[id] != 1 {
+			t.Errorf("request %s answered 200 has %d records, want 1", id, recorded[id])
+		}
+	}
+}
+
+// otherSessions counts the sessions of the database at u other than conn's.
+func otherSessions(t *testing.T, conn *pgx.Conn) int {
+	t.Helper()
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// recordsByRequest counts the records of each request id in the store at u.
+func recordsByRequest(t *testing.T, u string) map[string]int {
+	t.Helper()
 	store, err := evidence.OpenPostgres(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
@@ -145,11 +167,7 @@ func sigtermInFlight(t *testing.T, u, base string, sigterm func(), stopped func(
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range ok {
-		if recorded[id] != 1 {
-			t.Errorf("request %s answered 200 has %d records, want 1", id, recorded[id])
-		}
-	}
+	return recorded
 }
 
 // postEval posts one /v1/eval to base and returns the status (0 when no
@@ -245,14 +263,7 @@ func TestServeClosesAuditStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
-	others := func() int {
-		var n int
-		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	others := func() int { return otherSessions(t, conn) }
 	if n := others(); n == 0 {
 		t.Fatal("no connection of the store while serving: the check below would prove nothing")
 	}

@@ -22,35 +22,6 @@ import (
 	"github.com/gov-policy/gov/internal/pgtest"
 )
 
-// s9bOthers counts the sessions of the database at u other than conn's.
-func s9bOthers(t *testing.T, conn *pgx.Conn) int {
-	t.Helper()
-	var n int
-	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-// s9bRecords counts the records of each request id in the store at u.
-func s9bRecords(t *testing.T, u string) map[string]int {
-	t.Helper()
-	store, err := evidence.OpenPostgres(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = store.Close() }()
-	recorded := map[string]int{}
-	if _, err := store.Walk(time.Time{}, func(_ evidence.Entry, rec evidence.Record) error {
-		recorded[rec.Request.RequestID]++
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return recorded
-}
-
 // TestAttackA14S9BShutdownBoundEndsStoreWrites: gov serve is stopped
 // while a /v1/eval waits for its record (another session holds the
 // chain's head past the shutdown bound). Serve returns within its
@@ -123,7 +94,7 @@ func TestAttackA14S9BShutdownBoundEndsStoreWrites(t *testing.T) {
 		t.Errorf("Serve returned %s after it was stopped, with a shutdown bound of %s: a record write outlived the bound", took.Round(100*time.Millisecond), bound)
 	}
 	a := <-answered
-	recorded := s9bRecords(t, u)
+	recorded := recordsByRequest(t, u)
 	if a.code == http.StatusOK && recorded["s9b-held"] != 1 {
 		t.Errorf("request answered 200 with %d records", recorded["s9b-held"])
 	}
@@ -243,10 +214,10 @@ func TestAttackA14S9BNewFailureClosesStore(t *testing.T) {
 		t.Fatalf("the store was not opened before New failed (%d migrations, %v): the attack does not run", applied, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for s9bOthers(t, conn) > 0 && time.Now().Before(deadline) {
+	for otherSessions(t, conn) > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if n := s9bOthers(t, conn); n > 0 {
+	if n := otherSessions(t, conn); n > 0 {
 		t.Fatalf("%d connections to the audit database still open after New failed", n)
 	}
 }
@@ -413,7 +384,7 @@ func TestAttackA14S9BServeSIGTERMBoundEndsStoreWrites(t *testing.T) {
 		t.Errorf("gov serve exited %s after SIGTERM with --shutdown-timeout 1s: a record write outlived the bound", took.Round(100*time.Millisecond))
 	}
 	a := <-answered
-	if a.code == http.StatusOK && s9bRecords(t, u)["s9b-held"] != 1 {
+	if a.code == http.StatusOK && recordsByRequest(t, u)["s9b-held"] != 1 {
 		t.Errorf("request answered 200 without its record: %s", a.body)
 	}
 }
@@ -465,10 +436,10 @@ func TestAttackA14S9BStoppedWhileRiverMigrates(t *testing.T) {
 		t.Fatal("New still migrates 10 s after it was stopped")
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for s9bOthers(t, tx.Conn()) > 0 && time.Now().Before(deadline) {
+	for otherSessions(t, tx.Conn()) > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if n := s9bOthers(t, tx.Conn()); n > 0 {
+	if n := otherSessions(t, tx.Conn()); n > 0 {
 		t.Fatalf("%d connections to the audit database still open after New was stopped", n)
 	}
 }
