@@ -52,6 +52,7 @@ func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx co
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
 	cfg.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(max(1, migrationLockWait.Milliseconds()), 10)
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "0" // as applyMigration's
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return s.fail(err)

@@ -155,8 +155,12 @@ func lockMigrations(ctx context.Context, conn *pgxpool.Conn) error {
 // is tried again, up to migrationAttempts times.
 func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error {
 	// SET, not set_config: EXECUTE on set_config may be revoked
-	// (TestAttackA14DurSetConfigRevoked); the value is this gov's own.
-	setWait := fmt.Sprintf("SET LOCAL lock_timeout = %d", max(1, migrationLockWait.Milliseconds()))
+	// (TestAttackA14DurSetConfigRevoked); the value is this gov's own. No
+	// statement timeout: the database's default one (under the lock wait)
+	// ended a waiting migration with an error not tried again, and a
+	// migration's long statement (an index on a large table) is meant
+	// (TestPGMigrationBesideDatabaseStatementTimeout); ctx still ends it.
+	setWait := fmt.Sprintf("SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = 0", max(1, migrationLockWait.Milliseconds()))
 	for attempt := 1; ; attempt++ {
 		tx, err := conn.Begin(ctx)
 		if err != nil {

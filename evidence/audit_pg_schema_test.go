@@ -270,3 +270,46 @@ func TestPGMigrationWaitBounded(t *testing.T) {
 		t.Fatalf("schema version %d (%v), want %d", v, err, SchemaVersion())
 	}
 }
+
+// TestPGMigrationBesideDatabaseStatementTimeout: on a database whose
+// sessions default to a statement_timeout shorter than the migration's
+// lock wait, a migration waiting behind a reader is tried again as on any
+// other (its wait ends by lock_timeout, not by the statement timeout,
+// which no attempt survived), and migrates once the reader has ended,
+// however long its statements take. Seen failing (57014 at the first
+// attempt) with the database's statement_timeout left in force.
+func TestPGMigrationBesideDatabaseStatementTimeout(t *testing.T) {
+	ctx := context.Background()
+	wait, attempts := migrationLockWait, migrationAttempts
+	migrationLockWait, migrationAttempts = time.Second, 3
+	t.Cleanup(func() { migrationLockWait, migrationAttempts = wait, attempts })
+	u := pgtest.NewDatabase(t)
+	old, err := openPostgres(ctx, u, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = old.Close()
+	if err := sql(t, u, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''300ms''', current_database()); END $$`); err != nil {
+		t.Fatal(err)
+	}
+	tx := pgtest.ReadingTx(t, u, "gov_webhook_deliveries")
+	opened := make(chan error, 1)
+	go func() {
+		s, err := OpenPostgres(ctx, u)
+		if err == nil {
+			_ = s.Close()
+		}
+		opened <- err
+	}()
+	time.Sleep(migrationLockWait * 3 / 2) // into the second attempt
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-opened; err != nil {
+		t.Fatalf("opening beside a reader with statement_timeout = 300ms: %v, want the migration tried again once the reader ended", err)
+	}
+	var v int
+	if err := tx.Conn().QueryRow(ctx, "SELECT max(version) FROM gov_schema_migrations").Scan(&v); err != nil || v != SchemaVersion() {
+		t.Fatalf("schema version %d (%v), want %d", v, err, SchemaVersion())
+	}
+}
