@@ -53,6 +53,9 @@ func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx co
 	}
 	cfg.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(max(1, migrationLockWait.Milliseconds()), 10)
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "0" // as applyMigration's
+	if v, ok := clientCheck(conn.Conn().PgConn()); ok {
+		cfg.ConnConfig.RuntimeParams["client_connection_check_interval"] = v
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return s.fail(err)

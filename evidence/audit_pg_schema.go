@@ -161,6 +161,9 @@ func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error 
 	// migration's long statement (an index on a large table) is meant
 	// (TestPGMigrationBesideDatabaseStatementTimeout); ctx still ends it.
 	setWait := fmt.Sprintf("SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = 0", max(1, migrationLockWait.Milliseconds()))
+	if v, ok := clientCheck(conn.Conn().PgConn()); ok {
+		setWait += "; SET LOCAL client_connection_check_interval = " + v
+	}
 	for attempt := 1; ; attempt++ {
 		tx, err := conn.Begin(ctx)
 		if err != nil {
@@ -184,6 +187,20 @@ func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error 
 			return err
 		}
 	}
+}
+
+// clientCheck is the client_connection_check_interval (in ms) of a
+// migration's session, and whether the server has it (PostgreSQL 14 and
+// later): with no statement_timeout, a migration statement whose gov was
+// killed (SIGKILL, or SIGTERM to a CLI command: no cancel request is sent)
+// ran on to its end, holding its tables' exclusive locks and gov's
+// migration lock, since PostgreSQL does not otherwise notice a closed
+// client while a statement runs
+// (TestAttackA14S9CMigrationKilledEndsServerStatement).
+func clientCheck(c *pgconn.PgConn) (string, bool) {
+	v := c.ParameterStatus("server_version")
+	major, err := strconv.Atoi(v[:strings.IndexFunc(v+".", func(r rune) bool { return r < '0' || r > '9' })])
+	return "1000", err == nil && major >= 14
 }
 
 // retryMigration returns nil, after migrationLockWait, when attempt of
