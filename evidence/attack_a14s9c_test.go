@@ -2,8 +2,11 @@ package evidence
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,4 +210,83 @@ func TestAttackA14S9CMigrationKilledEndsServerStatement(t *testing.T) {
 // migration step (MigrateWith's pool). Seen failing on 1c41b04.
 func TestAttackA14S9CRiverMigrationKilledEndsServerStatement(t *testing.T) {
 	s9cKilled(t, "TestAttackA14S9CRiverMigrationKilledEndsServerStatement", true)
+}
+
+// s9cShow is the session settings that bound a migration, as SHOW prints
+// them, on q.
+func s9cShow(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) (string, error) {
+	var lock, stmt, check string
+	err := q.QueryRow(ctx, `SELECT current_setting('lock_timeout'), current_setting('statement_timeout'),
+		current_setting('client_connection_check_interval')`).Scan(&lock, &stmt, &check)
+	return lock + " " + stmt + " " + check, err
+}
+
+// TestAttackA14S9CMigrationSettingsNotUndone: the settings a migration
+// runs under (its lock wait, no statement timeout, the closed-client
+// check) are gov's whatever the URL's options (-c lock_timeout=0, which
+// would let a migration queue every session behind it without bound) and
+// the database's defaults say; and they stay the migration's: the
+// store's session afterwards, and the job queue's pool, have the URL's
+// settings again (no statement_timeout = 0 left behind). Held: checked by
+// the test failing with the URL's lock_timeout left in MigrateWith's
+// runtime parameters (want 2s, got 0), and with applyMigration's
+// statement_timeout set by SET instead of SET LOCAL (afterwards 0, want
+// 100ms).
+func TestAttackA14S9CMigrationSettingsNotUndone(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	if err := sql(t, u, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''7s''', current_database()); END $$`); err != nil {
+		t.Fatal(err)
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	u += sep + "options=" + strings.ReplaceAll(url.QueryEscape("-c lock_timeout=0 -c statement_timeout=100 -c client_connection_check_interval=0"), "+", "%20")
+	s, err := OpenPostgres(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	want := fmt.Sprintf("%s 0 1s", migrationLockWait)
+	var river string
+	if err := s.MigrateWith(ctx, "show", func(ctx context.Context, pool *pgxpool.Pool) error {
+		river, err = s9cShow(ctx, pool)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if river != want {
+		t.Errorf("the job queue's migration session: lock_timeout, statement_timeout, client_connection_check_interval = %s, want %s", river, want)
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if err := lockMigrations(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	probe := fmt.Sprintf(`DO $$ BEGIN IF concat_ws(' ', current_setting('lock_timeout'), current_setting('statement_timeout'),
+		current_setting('client_connection_check_interval')) <> '%s' THEN RAISE EXCEPTION 'settings %%', concat_ws(' ', current_setting('lock_timeout'),
+		current_setting('statement_timeout'), current_setting('client_connection_check_interval')); END IF; END $$`, want)
+	if err := applyMigration(ctx, conn, migration{9999, "9999_show.sql", probe}); err != nil {
+		t.Errorf("gov's migration session: %v, want %s", err, want)
+	}
+	_, _ = conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", int64(migrationLock))
+	// The URL's own options hold again outside the migration.
+	after := "0 100ms 0"
+	if got, err := s9cShow(ctx, conn); err != nil || got != after {
+		t.Errorf("the migrated session afterwards: %s (%v), want %s (the URL's)", got, err, after)
+	}
+	pool, err := s.NewPool(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if got, err := s9cShow(ctx, pool); err != nil || got != after {
+		t.Errorf("the job queue's pool: %s (%v), want %s (the URL's)", got, err, after)
+	}
 }
