@@ -2,7 +2,10 @@ package evidence
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -53,8 +56,15 @@ func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx co
 	}
 	cfg.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(max(1, migrationLockWait.Milliseconds()), 10)
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "0" // as applyMigration's
-	if v, ok := clientCheck(conn.Conn().PgConn()); ok {
-		cfg.ConnConfig.RuntimeParams["client_connection_check_interval"] = v
+	afterConnect := cfg.AfterConnect
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if afterConnect != nil {
+			if err := afterConnect(ctx, c); err != nil {
+				return err
+			}
+		}
+		_, err := c.Exec(ctx, fmt.Sprintf(clientCheck, "SESSION"))
+		return err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
