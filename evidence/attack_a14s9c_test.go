@@ -290,3 +290,36 @@ func TestAttackA14S9CMigrationSettingsNotUndone(t *testing.T) {
 		t.Errorf("the job queue's pool: %s (%v), want %s (the URL's)", got, err, after)
 	}
 }
+
+// TestAttackA14S9CClientCheckRefusedStillMigrates: a server that refuses
+// the closed-client check (a platform without POLLRDHUP refuses a value
+// other than 0 with invalid_parameter_value, as it refuses -1 here;
+// PostgreSQL before 14 has no such setting) migrates gov's schema and the
+// job queue's as before, instead of gov failing to open its store. Seen
+// failing with the refusal returned as the migration's error.
+func TestAttackA14S9CClientCheckRefusedStillMigrates(t *testing.T) {
+	for _, refused := range []string{"SET client_connection_check_interval = -1", "SET client_connection_check_intervals = 1000"} {
+		saved := checkClient
+		checkClient = refused
+		func() {
+			defer func() { checkClient = saved }()
+			ctx := context.Background()
+			u := pgtest.NewDatabase(t)
+			s, err := OpenPostgres(ctx, u)
+			if err != nil {
+				t.Fatalf("%s refused: %v, want gov's schema migrated", refused, err)
+			}
+			defer func() { _ = s.Close() }()
+			var v int
+			if err := s.pool.QueryRow(ctx, "SELECT max(version) FROM gov_schema_migrations").Scan(&v); err != nil || v != SchemaVersion() {
+				t.Fatalf("%s refused: schema version %d (%v), want %d", refused, v, err, SchemaVersion())
+			}
+			if err := s.MigrateWith(ctx, "queue", func(ctx context.Context, pool *pgxpool.Pool) error {
+				_, err := pool.Exec(ctx, "SELECT 1")
+				return err
+			}); err != nil {
+				t.Fatalf("%s refused: the job queue's migration: %v", refused, err)
+			}
+		}()
+	}
+}

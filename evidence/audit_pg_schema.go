@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -161,13 +162,15 @@ func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error 
 	// migration's long statement (an index on a large table) is meant
 	// (TestPGMigrationBesideDatabaseStatementTimeout); ctx still ends it.
 	setWait := fmt.Sprintf("SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = 0", max(1, migrationLockWait.Milliseconds()))
-	setWait += "; " + fmt.Sprintf(clientCheck, "LOCAL")
 	for attempt := 1; ; attempt++ {
 		tx, err := conn.Begin(ctx)
 		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, setWait)
+		if err == nil {
+			err = checkClientLocal(ctx, tx)
+		}
 		if err == nil {
 			_, err = tx.Exec(ctx, m.sql)
 		}
@@ -187,19 +190,34 @@ func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error 
 	}
 }
 
-// clientCheck makes a migration's session (SET %s: LOCAL for a
-// transaction's) check every second whether gov's side of the connection
-// has closed: with no statement_timeout, a migration statement whose gov
-// was killed (SIGKILL, or SIGTERM to a CLI command: no cancel request is
-// sent) ran on to its end, holding its tables' exclusive locks and gov's
-// migration lock, since PostgreSQL does not otherwise notice a closed
-// client while a statement runs
-// (TestAttackA14S9CMigrationKilledEndsServerStatement). A server without
-// the setting (before PostgreSQL 14) or that cannot check (a platform
+// checkClient makes a migration's session check every second whether
+// gov's side of the connection has closed: with no statement_timeout, a
+// migration statement whose gov was killed (SIGKILL, or SIGTERM to a CLI
+// command: no cancel request is sent) ran on to its end, holding its
+// tables' exclusive locks and gov's migration lock, since PostgreSQL does
+// not otherwise notice a closed client while a statement runs
+// (TestAttackA14S9CMigrationKilledEndsServerStatement). A server that
+// refuses it (before PostgreSQL 14 it has no such setting; a platform
 // without POLLRDHUP refuses a value other than 0) migrates as before
-// instead of failing; a command, not set_config (as setWait).
-const clientCheck = `DO $$ BEGIN SET %s client_connection_check_interval = 1000;
-	EXCEPTION WHEN undefined_object OR invalid_parameter_value THEN NULL; END $$`
+// instead of failing. A command, not set_config (as setWait's).
+var checkClient = "SET client_connection_check_interval = 1000"
+
+// checkClientLocal sets checkClient for the rest of tx (SET LOCAL, in a
+// savepoint: a refusal leaves tx usable); an error is tx's own.
+func checkClientLocal(ctx context.Context, tx pgx.Tx) error {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := sp.Exec(ctx, strings.Replace(checkClient, "SET", "SET LOCAL", 1)); err != nil {
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) {
+			return err
+		}
+		return sp.Rollback(ctx)
+	}
+	return sp.Commit(ctx)
+}
 
 // retryMigration returns nil, after migrationLockWait, when attempt of
 // migration name ended in err because a lock wait timed out or a deadlock
