@@ -199,7 +199,9 @@ func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error 
 // (TestAttackA14S9CMigrationKilledEndsServerStatement). A server that
 // refuses it (before PostgreSQL 14 it has no such setting; a platform
 // without POLLRDHUP refuses a value other than 0) migrates as before
-// instead of failing. A command, not set_config (as setWait's).
+// instead of failing (TestAttackA14S9CClientCheckRefusedStillMigrates
+// makes it one the server refuses). A command, not set_config (as
+// setWait's).
 var checkClient = "SET client_connection_check_interval = 1000"
 
 // checkClientLocal sets checkClient for the rest of tx (SET LOCAL, in a
