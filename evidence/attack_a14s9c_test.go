@@ -235,7 +235,6 @@ func s9cShow(ctx context.Context, q interface {
 // statement_timeout set by SET instead of SET LOCAL (afterwards 0, want
 // 100ms).
 func TestAttackA14S9CMigrationSettingsNotUndone(t *testing.T) {
-	ctx := context.Background()
 	u := pgtest.NewDatabase(t)
 	if err := sql(t, u, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''7s''', current_database()); END $$`); err != nil {
 		t.Fatal(err)
@@ -245,6 +244,30 @@ func TestAttackA14S9CMigrationSettingsNotUndone(t *testing.T) {
 		sep = "&"
 	}
 	u += sep + "options=" + strings.ReplaceAll(url.QueryEscape("-c lock_timeout=0 -c statement_timeout=100 -c client_connection_check_interval=0"), "+", "%20")
+	s9cSettings(t, u, "0 100ms 0")
+}
+
+// TestAttackA14S9CMigrationSettingsBesideRoleSettings: as
+// TestAttackA14S9CMigrationSettingsNotUndone, with the settings the role's
+// (ALTER ROLE ... IN DATABASE ... SET): its lock_timeout = 0 does not undo
+// a migration's lock wait, and its statement_timeout holds again after.
+func TestAttackA14S9CMigrationSettingsBesideRoleSettings(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	if err := sql(t, u, `DO $$ BEGIN EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET lock_timeout = 0', current_database());
+		EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET statement_timeout = 4000', current_database());
+		EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET client_connection_check_interval = 0', current_database()); END $$`); err != nil {
+		t.Fatal(err)
+	}
+	s9cSettings(t, u, "0 4s 0")
+}
+
+// s9cSettings checks the settings of gov's migrations and of the job
+// queue's on the database at u (gov's whatever the session's defaults),
+// and that its sessions have after (lock_timeout, statement_timeout,
+// client_connection_check_interval) again after them.
+func s9cSettings(t *testing.T, u, after string) {
+	t.Helper()
+	ctx := context.Background()
 	s, err := OpenPostgres(ctx, u)
 	if err != nil {
 		t.Fatal(err)
@@ -276,8 +299,6 @@ func TestAttackA14S9CMigrationSettingsNotUndone(t *testing.T) {
 		t.Errorf("gov's migration session: %v, want %s", err, want)
 	}
 	_, _ = conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", int64(migrationLock))
-	// The URL's own options hold again outside the migration.
-	after := "0 100ms 0"
 	if got, err := s9cShow(ctx, conn); err != nil || got != after {
 		t.Errorf("the migrated session afterwards: %s (%v), want %s (the URL's)", got, err, after)
 	}
