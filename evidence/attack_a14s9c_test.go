@@ -108,7 +108,7 @@ func TestAttackA14S9CMigrationCancelEndsServerStatement(t *testing.T) {
 			return err
 		}
 		defer conn.Release()
-		if err := lockMigrations(ctx, conn); err != nil {
+		if _, err := lockMigrations(ctx, conn); err != nil {
 			return err
 		}
 		return applyMigration(ctx, conn, migration{9999, "9999_long.sql", s9cLong})
@@ -165,7 +165,7 @@ func s9cKilled(t *testing.T, test string, river bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := lockMigrations(ctx, conn); err != nil {
+		if _, err := lockMigrations(ctx, conn); err != nil {
 			t.Fatal(err)
 		}
 		t.Fatal(applyMigration(ctx, conn, migration{9999, "9999_long.sql", s9cLong}))
@@ -289,7 +289,7 @@ func s9cSettings(t *testing.T, u, after string) {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	if err := lockMigrations(ctx, conn); err != nil {
+	if _, err := lockMigrations(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
 	probe := fmt.Sprintf(`DO $$ BEGIN IF concat_ws(' ', current_setting('lock_timeout'), current_setting('statement_timeout'),

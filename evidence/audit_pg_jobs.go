@@ -3,7 +3,6 @@ package evidence
 import (
 	"context"
 	"errors"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,19 +42,19 @@ func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx co
 		return s.fail(err)
 	}
 	defer conn.Release()
-	if err := lockMigrations(ctx, conn); err != nil {
+	unlock, err := lockMigrations(ctx, conn)
+	if err != nil {
 		return s.fail(err)
 	}
-	defer func() {
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
-	}()
+	defer unlock()
 	cfg := s.pool.Config()
 	cfg.MaxConns = 2
 	if cfg.ConnConfig.RuntimeParams == nil {
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
-	cfg.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(max(1, migrationLockWait.Milliseconds()), 10)
-	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "0" // as applyMigration's
+	for _, kv := range migrationSettings() {
+		cfg.ConnConfig.RuntimeParams[kv[0]] = kv[1]
+	}
 	afterConnect := cfg.AfterConnect
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		if afterConnect != nil {

@@ -94,12 +94,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 		return err
 	}
 	defer conn.Release()
-	if err := lockMigrations(ctx, conn); err != nil {
+	unlock, err := lockMigrations(ctx, conn)
+	if err != nil {
 		return err
 	}
-	defer func() {
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
-	}()
+	defer unlock()
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS gov_schema_migrations (
 		version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return err
@@ -131,24 +130,42 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 // short lock_timeout or statement_timeout failed at once
 // (TestAttackA14S9BMigrationLockBesideDatabaseLockTimeout). The lock is
 // the session's: it outlives the transaction that sets the timeouts for
-// the wait.
-func lockMigrations(ctx context.Context, conn *pgxpool.Conn) error {
+// the wait, until unlock.
+func lockMigrations(ctx context.Context, conn *pgxpool.Conn) (unlock func(), err error) {
+	unlock = func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
+	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, err = tx.Exec(ctx, "SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0")
 	if err == nil {
 		_, err = tx.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock))
 	}
-	if err == nil {
-		if err = tx.Commit(ctx); err != nil {
-			_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
-		}
-		return err
+	if err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, err
 	}
-	_ = tx.Rollback(ctx)
-	return err
+	if err := tx.Commit(ctx); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
+// migrationSettings are the settings of a migration's session (gov's own,
+// SET LOCAL in its transaction; the job queue's, its pool's run-time
+// parameters): each lock waited for migrationLockWait at most, and no
+// statement timeout: the database's default one (under the lock wait)
+// ended a waiting migration with an error not tried again, and a
+// migration's long statement (an index on a large table) is meant
+// (TestPGMigrationBesideDatabaseStatementTimeout); ctx still ends it.
+func migrationSettings() [][2]string {
+	return [][2]string{
+		{"lock_timeout", strconv.FormatInt(max(1, migrationLockWait.Milliseconds()), 10)},
+		{"statement_timeout", "0"},
+	}
 }
 
 // applyMigration applies m and records it, in one transaction whose lock
@@ -156,12 +173,12 @@ func lockMigrations(ctx context.Context, conn *pgxpool.Conn) error {
 // is tried again, up to migrationAttempts times.
 func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error {
 	// SET, not set_config: EXECUTE on set_config may be revoked
-	// (TestAttackA14DurSetConfigRevoked); the value is this gov's own. No
-	// statement timeout: the database's default one (under the lock wait)
-	// ended a waiting migration with an error not tried again, and a
-	// migration's long statement (an index on a large table) is meant
-	// (TestPGMigrationBesideDatabaseStatementTimeout); ctx still ends it.
-	setWait := fmt.Sprintf("SET LOCAL lock_timeout = %d; SET LOCAL statement_timeout = 0", max(1, migrationLockWait.Milliseconds()))
+	// (TestAttackA14DurSetConfigRevoked); the values are this gov's own.
+	var sets []string
+	for _, kv := range migrationSettings() {
+		sets = append(sets, "SET LOCAL "+kv[0]+" = "+kv[1])
+	}
+	setWait := strings.Join(sets, "; ")
 	for attempt := 1; ; attempt++ {
 		tx, err := conn.Begin(ctx)
 		if err != nil {
