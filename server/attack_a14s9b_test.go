@@ -340,7 +340,31 @@ func TestAttackA14S9BRiverMigrationWaitBounded(t *testing.T) {
 // own wait for the head (5 s) has run out, and the request is answered
 // 200 only with its record. Seen failing (exit 5 s after SIGTERM) with
 // the store's context left running past the bound.
+//
+// A write whose cancellation at the bound gets no answer from the server
+// in time (a loaded machine: the connection is dropped first) has an
+// unknown outcome, which the store resolves by design past the bound, in
+// one lock wait (5 s; TestAttackA14PipeStoreContextEndsDuringCommit): one
+// CI run in a few dozen exited 6 s after SIGTERM so. The attack is run up
+// to three times and holds when one run exits within the bound; the hole
+// it guards made every run wait.
 func TestAttackA14S9BServeSIGTERMBoundEndsStoreWrites(t *testing.T) {
+	var took time.Duration
+	for run := range 3 {
+		if took = serveSIGTERMWithHeldWrite(t); took < 4*time.Second {
+			return
+		}
+		t.Logf("run %d: gov serve exited %s after SIGTERM (an unknown outcome resolved?)", run+1, took.Round(100*time.Millisecond))
+	}
+	t.Errorf("gov serve exited %s after SIGTERM with --shutdown-timeout 1s in three runs: a record write outlived the bound", took.Round(100*time.Millisecond))
+}
+
+// serveSIGTERMWithHeldWrite is one run of
+// TestAttackA14S9BServeSIGTERMBoundEndsStoreWrites: the time gov serve
+// took to exit after SIGTERM. It fails t if the request was answered 200
+// without its record.
+func serveSIGTERMWithHeldWrite(t *testing.T) time.Duration {
+	t.Helper()
 	u := pgtest.NewDatabase(t)
 	dir := t.TempDir()
 	gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
@@ -380,13 +404,11 @@ func TestAttackA14S9BServeSIGTERMBoundEndsStoreWrites(t *testing.T) {
 	if _, err := holder.Exec(context.Background(), "COMMIT"); err != nil {
 		t.Fatal(err)
 	}
-	if took >= 4*time.Second {
-		t.Errorf("gov serve exited %s after SIGTERM with --shutdown-timeout 1s: a record write outlived the bound", took.Round(100*time.Millisecond))
-	}
 	a := <-answered
 	if a.code == http.StatusOK && recordsByRequest(t, u)["s9b-held"] != 1 {
 		t.Errorf("request answered 200 without its record: %s", a.body)
 	}
+	return took
 }
 
 // TestAttackA14S9BStoppedWhileRiverMigrates: gov serve is told to stop
