@@ -130,9 +130,15 @@ TIMEFORMAT='%U %S'
 echo "== at most $N requests or $D per run; $(nproc) cores, shared${PIN:+, gov pinned to CPU 0, PostgreSQL and client to the rest}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 results="$work/results.txt"
 printf "%5s %-6s %4s %8s %5s %9s %9s %9s   %-37s %s\n" round store c requests fail "req/s" "p50 ms" "p99 ms" "CPU ms/request: gov + postgres + client" "rows/commit  idle %"
+# Even rounds run the stores in reverse order, so that a machine growing
+# faster or slower during the run favours neither (none, pg, pg, none, ...).
+reversed=()
+for ((i = ${#stores[@]} - 1; i >= 0; i--)); do reversed+=("${stores[i]}"); done
 for round in $(seq "$ROUNDS"); do
+	order=("${stores[@]}")
+	((round % 2)) || order=("${reversed[@]}")
 	for c in "${clients[@]}"; do
-		for store in "${stores[@]}"; do
+		for store in "${order[@]}"; do
 			# Request ids of their own in each round: a record per request.
 			sed "s/bench-1/bench-r$round/" "$work/body.json" >"$work/body-$round.json"
 			g0=$(cpu_of "${gpid[$store]}") p0=$(pg_cpu) h0=$(head_of "$store") i0=$(idle_all)
