@@ -49,18 +49,20 @@ func (s *PGStore) MigrateWith(ctx context.Context, name string, step func(ctx co
 	defer unlock()
 	cfg := s.pool.Config()
 	cfg.MaxConns = 2
-	if cfg.ConnConfig.RuntimeParams == nil {
-		cfg.ConnConfig.RuntimeParams = map[string]string{}
-	}
-	for _, kv := range migrationSettings() {
-		cfg.ConnConfig.RuntimeParams[kv[0]] = kv[1]
-	}
+	// The settings are SET once connected, not sent as run-time
+	// parameters with the connection: PgBouncer refuses parameters it does
+	// not know (TestPGBehindPgBouncerSessionPool). Its sessions are closed
+	// with the pool.
+	set := setMigrationSettings("SET")
 	afterConnect := cfg.AfterConnect
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		if afterConnect != nil {
 			if err := afterConnect(ctx, c); err != nil {
 				return err
 			}
+		}
+		if _, err := c.Exec(ctx, set); err != nil {
+			return err
 		}
 		// A server that refuses it migrates as before (checkClient's).
 		var pgErr *pgconn.PgError

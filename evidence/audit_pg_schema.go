@@ -155,8 +155,8 @@ func lockMigrations(ctx context.Context, conn *pgxpool.Conn) (unlock func(), err
 }
 
 // migrationSettings are the settings of a migration's session (gov's own,
-// SET LOCAL in its transaction; the job queue's, its pool's run-time
-// parameters): each lock waited for migrationLockWait at most, and no
+// SET LOCAL in its transaction; the job queue's, SET in its pool's
+// sessions): each lock waited for migrationLockWait at most, and no
 // statement timeout: the database's default one (under the lock wait)
 // ended a waiting migration with an error not tried again, and a
 // migration's long statement (an index on a large table) is meant
@@ -168,17 +168,23 @@ func migrationSettings() [][2]string {
 	}
 }
 
+// setMigrationSettings is the commands that set migrationSettings, with
+// set "SET" (for the session) or "SET LOCAL" (for the transaction): SET,
+// not set_config, as EXECUTE on set_config may be revoked
+// (TestAttackA14DurSetConfigRevoked); the values are this gov's own.
+func setMigrationSettings(set string) string {
+	var sets []string
+	for _, kv := range migrationSettings() {
+		sets = append(sets, set+" "+kv[0]+" = "+kv[1])
+	}
+	return strings.Join(sets, "; ")
+}
+
 // applyMigration applies m and records it, in one transaction whose lock
 // waits end after migrationLockWait; one that ends so, or in a deadlock,
 // is tried again, up to migrationAttempts times.
 func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error {
-	// SET, not set_config: EXECUTE on set_config may be revoked
-	// (TestAttackA14DurSetConfigRevoked); the values are this gov's own.
-	var sets []string
-	for _, kv := range migrationSettings() {
-		sets = append(sets, "SET LOCAL "+kv[0]+" = "+kv[1])
-	}
-	setWait := strings.Join(sets, "; ")
+	setWait := setMigrationSettings("SET LOCAL")
 	for attempt := 1; ; attempt++ {
 		tx, err := conn.Begin(ctx)
 		if err != nil {

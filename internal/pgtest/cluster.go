@@ -47,6 +47,22 @@ func BinDir() (string, error) {
 	return "", errors.New(Missing)
 }
 
+// unprivileged is the credential of the user nobody when the tests run as
+// root (PostgreSQL and PgBouncer refuse to run as root), else nil: run as
+// this user.
+func unprivileged() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		return nil, fmt.Errorf("running as root, and no user nobody to run PostgreSQL and PgBouncer as: %w", err)
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
 func version(binDir string) int {
 	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
 	return v
@@ -66,15 +82,11 @@ func startCluster() (*cluster, error) {
 		return nil, err
 	}
 	c := &cluster{bin: bin}
+	if c.cred, err = unprivileged(); err != nil {
+		return nil, err
+	}
 	parent := ""
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("nobody")
-		if err != nil {
-			return nil, fmt.Errorf("running as root, and no user nobody to run PostgreSQL as: %w", err)
-		}
-		uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-		gid, _ := strconv.ParseUint(u.Gid, 10, 32)
-		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	if c.cred != nil {
 		// The cluster's directory must be reachable by nobody: not under root's TMPDIR.
 		parent = "/tmp"
 	}

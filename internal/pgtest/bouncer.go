@@ -1,0 +1,143 @@
+package pgtest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// MissingBouncer says what to do when PgBouncer is not installed.
+const MissingBouncer = "no PgBouncer for the tests: install Debian's pgbouncer package (apt-get install pgbouncer)"
+
+// bouncerBin finds pgbouncer: on PATH, else where Debian installs it.
+func bouncerBin() (string, error) {
+	if p, err := exec.LookPath("pgbouncer"); err == nil {
+		return p, nil
+	}
+	if isExecutable("/usr/sbin/pgbouncer") {
+		return "/usr/sbin/pgbouncer", nil
+	}
+	return "", errors.New(MissingBouncer)
+}
+
+// Bouncer starts a PgBouncer in session pooling mode, with its default
+// settings otherwise (it refuses a connection's run-time parameters other
+// than the few it knows, and resets a server session with DISCARD ALL
+// when its client leaves), in front of the server of dbURL, and returns
+// dbURL through it. It stops when t ends. Like the cluster, it runs as
+// the user nobody when the tests run as root (PgBouncer refuses root).
+func Bouncer(t testing.TB, dbURL string) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("pgtest: bouncer: %v", err)
+	}
+	bin, err := bouncerBin()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	cred, err := unprivileged()
+	if err != nil {
+		t.Fatalf("pgtest: bouncer: %v", err)
+	}
+	parent := ""
+	if cred != nil {
+		parent = "/tmp"
+	}
+	dir, err := os.MkdirTemp(parent, "gov-pgbouncer-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	pw, _ := u.User.Password()
+	users := fmt.Sprintf("%q %q\n", u.User.Username(), pw)
+	var cmd *exec.Cmd
+	var exited chan struct{}
+	var port int
+	for attempt := 0; ; attempt++ {
+		if port, err = freePort(); err != nil {
+			t.Fatal(err)
+		}
+		ini := fmt.Sprintf(`[databases]
+* = host=%s port=%s
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = %d
+unix_socket_dir =
+auth_type = md5
+auth_file = %s
+pool_mode = session
+max_client_conn = 500
+default_pool_size = 50
+logfile = %s
+`, u.Hostname(), u.Port(), port, filepath.Join(dir, "users.txt"), filepath.Join(dir, "log"))
+		for name, data := range map[string]string{"users.txt": users, "pgbouncer.ini": ini} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if cred != nil {
+			for _, p := range []string{dir, filepath.Join(dir, "users.txt"), filepath.Join(dir, "pgbouncer.ini")} {
+				if err := os.Chown(p, int(cred.Uid), int(cred.Gid)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		cmd = exec.Command(bin, filepath.Join(dir, "pgbouncer.ini")) //nolint:gosec // the installed pgbouncer, on a configuration written here
+		cmd.Dir = dir
+		if cred != nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("pgtest: bouncer: %v", err)
+		}
+		exited = make(chan struct{})
+		go func() {
+			_ = cmd.Wait() //nolint:errcheck // killed when the test ends
+			close(exited)
+		}()
+		if listening(port, exited) {
+			break
+		}
+		_ = cmd.Process.Kill()
+		<-exited
+		if attempt == 2 {
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			t.Fatalf("pgtest: pgbouncer did not start:\n%s", log)
+		}
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	through := *u
+	through.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	return through.String()
+}
+
+// listening waits up to 10 s for a connection to port, false once exited
+// is closed (the port was taken).
+func listening(port int, exited <-chan struct{}) bool {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		select {
+		case <-exited:
+			return false
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = c.Close()
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
