@@ -3,7 +3,7 @@
 # the embedded bundle's own policy tests and cases. Needs only Go (offline once
 # modules are downloaded) and, for the PostgreSQL audit store tests, an
 # installed PostgreSQL server (they start their own throwaway cluster) or
-# GOV_TEST_DATABASE_URL.
+# GOV_TEST_DATABASE_URL, and an installed PgBouncer (tests of gov behind one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
@@ -28,6 +28,15 @@ else
   echo "scripts/test.sh: missing PostgreSQL: the audit store tests start a throwaway cluster with the" >&2
   echo "server's initdb and pg_ctl. Install Debian's postgresql package (apt-get install postgresql)" >&2
   echo "or set GOV_TEST_DATABASE_URL to a server where the tests may create databases." >&2
+  exit 1
+fi
+
+echo "== PgBouncer for the tests of gov behind one"
+if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then
+  echo "pgbouncer $(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
+else
+  echo "scripts/test.sh: missing PgBouncer: tests run gov through one in front of their PostgreSQL." >&2
+  echo "Install Debian's pgbouncer package (apt-get install pgbouncer)." >&2
   exit 1
 fi
 
