@@ -115,7 +115,9 @@ func TestAttackA14S9BQueueStartFailureClosesStore(t *testing.T) {
 	gittest.WriteFiles(t, dir, map[string]string{"policies/requester.rego": requesterPolicy})
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	s, err := New(ctx, Config{Bundle: dir, AuditDir: u, APIToken: testToken, GitHub: nil,
+	signer, _ := testSigner(t)
+	workers := signGoroutines()
+	s, err := New(ctx, Config{Bundle: dir, AuditDir: u, APIToken: testToken, GitHub: nil, Signer: signer,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -167,6 +169,10 @@ func TestAttackA14S9BQueueStartFailureClosesStore(t *testing.T) {
 	err = s.Serve(ctx, ln)
 	if err == nil || !strings.Contains(err.Error(), "durable job queue") {
 		t.Fatalf("Serve with a database refusing connections: %v, want the job queue's start failed", err)
+	}
+	// Its sign queue's goroutines are stopped too (TestNewFailureStartsNoSignWorkers's, for Serve).
+	if n := signGoroutines() - workers; n != 0 {
+		t.Errorf("%d signing goroutines left after Serve returned, want 0", n)
 	}
 	allow(true)
 	// A pool left open answers (its first tries may take a connection

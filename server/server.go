@@ -205,9 +205,6 @@ func New(ctx context.Context, cfg Config) (_ *Server, failed error) {
 	if err := s.pol.start(ctx); err != nil {
 		return nil, err
 	}
-	if cfg.Signer != nil {
-		s.signq = newSignQueue(cfg.Signer, cfg.SignQueueSize, cfg.Logger)
-	}
 	auth, err := newAuthenticator(ctx, cfg.APIToken, cfg.OIDC)
 	if err != nil {
 		return nil, err
@@ -226,6 +223,11 @@ func New(ctx context.Context, cfg Config) (_ *Server, failed error) {
 		if s.jobs, err = newDurableQueue(ctx, s, pg); err != nil {
 			return nil, err
 		}
+	}
+	// Last: its goroutines are stopped by Serve, which a failed New never
+	// reaches (TestNewFailureStartsNoSignWorkers).
+	if cfg.Signer != nil {
+		s.signq = newSignQueue(cfg.Signer, cfg.SignQueueSize, cfg.Logger)
 	}
 	return s, nil
 }
@@ -274,6 +276,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			bound, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 			defer cancel()
 			_ = s.jobs.stop(bound)
+			if s.signq != nil {
+				_ = s.signq.drain(bound) // nothing was served, so nothing to sign
+			}
 			_ = s.closeDB()
 			return fmt.Errorf("durable job queue: %w", err)
 		}
