@@ -11,7 +11,9 @@
 # server is sent after its record is written; each request has its own
 # request id (loadclient -unique), so each is a record of its own.
 # Knobs: N (requests per run, 20000), D (time bound per run, 15s), ROUNDS
-# (runs of each store in turn, 1), STORES ("none dir pg"), CLIENTS ("8 64").
+# (runs of each store in turn, 1), STORES ("none dir pg"; "none2" adds a
+# second server with no store, whose ratio to none is the run's noise: what
+# a ratio of one round varies by with no recording at all), CLIENTS ("8 64").
 # Per run also: the rows each PostgreSQL transaction wrote (the write
 # batches' size) and the machine's idle CPU (%: the client, gov and the
 # database waiting on one another). At the end: the records' size in
