@@ -69,6 +69,10 @@ func openPostgresConfig(ctx context.Context, rawURL string, schema int, tweak fu
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, s.fail(err)
 	}
+	if err := twoSessions(ctx, s.pool); err != nil {
+		s.pool.Close()
+		return nil, s.fail(err)
+	}
 	if err := migrate(ctx, s.pool, schema); err != nil {
 		s.pool.Close()
 		return nil, s.fail(err)
@@ -199,15 +203,73 @@ const durableCommit = `CASE WHEN pg_catalog.current_setting('synchronous_commit'
 // from PUBLIC still lets gov connect (and read its chain), and no
 // search_path changes what they do (TestAttackA14DurSetConfigRevoked).
 func durableSession(ctx context.Context, c *pgx.Conn) error {
+	if err := freshSession(ctx, c); err != nil {
+		return err
+	}
 	var sc string
 	if err := c.QueryRow(ctx, "SHOW synchronous_commit").Scan(&sc); err != nil {
 		return err
 	}
-	if sc != "off" {
-		return nil
+	set := "SET gov.session = 'on'"
+	if sc == "off" {
+		set += "; SET synchronous_commit = local"
 	}
-	_, err := c.Exec(ctx, "SET synchronous_commit = local")
+	_, err := c.Exec(ctx, set)
 	return err
+}
+
+// sessionUsed lists what a server session has from an earlier client:
+// settings SET in it (but those a pooler sets for each client it hands
+// the session to: PgBouncer's application_name, client_encoding,
+// DateStyle, TimeZone, standard_conforming_strings), advisory locks it
+// holds, channels it listens on, and gov's mark of its own sessions
+// (gov.session, set by durableSession). Functions and operators are
+// pg_catalog's by name, as setWriteSettings'.
+const sessionUsed = `SELECT pg_catalog.concat_ws(', ',
+	(SELECT pg_catalog.string_agg(name, ', ' ORDER BY name) FROM pg_catalog.pg_settings
+		WHERE source OPERATOR(pg_catalog.=) 'session' AND pg_catalog.lower(name) OPERATOR(pg_catalog.<>) ALL
+		('{application_name,client_encoding,datestyle,timezone,standard_conforming_strings}'::text[])),
+	(SELECT 'advisory locks held' WHERE EXISTS (SELECT FROM pg_catalog.pg_locks
+		WHERE locktype OPERATOR(pg_catalog.=) 'advisory' AND pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid())),
+	(SELECT 'LISTEN' WHERE EXISTS (SELECT FROM pg_catalog.pg_listening_channels())),
+	(SELECT 'another gov connection''s session' WHERE pg_catalog.current_setting('gov.session', true) OPERATOR(pg_catalog.=) 'on'))`
+
+// freshSession refuses a server session that an earlier client left
+// behind: a pooler that hands one server session to several client
+// connections (PgBouncer in transaction or statement mode, or in session
+// mode with server_reset_query emptied) takes away what gov's sessions
+// hold (the migration lock, LISTEN, synchronous_commit = local) and gives
+// gov another client's settings (a search_path naming other tables:
+// TestAttackA14S10ResetlessPoolSearchPath). openPostgresConfig's two
+// connections at once make such a pooler show itself at start
+// (TestAttackA14S10TransactionPoolRefused).
+func freshSession(ctx context.Context, c *pgx.Conn) error {
+	var used string
+	if err := c.QueryRow(ctx, sessionUsed).Scan(&used); err != nil {
+		return err
+	}
+	if used != "" {
+		return fmt.Errorf("the server session was used before this connection and not reset (%s): gov needs PgBouncer or another pooler in session mode with server_reset_query = DISCARD ALL, not transaction or statement mode", used)
+	}
+	return nil
+}
+
+// twoSessions opens two connections of pool at once: behind a pooler
+// that hands a server session from one client connection to another,
+// the second gets the session whose connect the first just ran, and
+// freshSession refuses it.
+func twoSessions(ctx context.Context, pool *pgxpool.Pool) error {
+	a, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Release()
+	b, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	b.Release()
+	return nil
 }
 
 // path names a record in listings as the directory store would place it,

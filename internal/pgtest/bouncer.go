@@ -3,11 +3,13 @@ package pgtest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -35,6 +37,14 @@ func bouncerBin() (string, error) {
 // dbURL through it. It stops when t ends. Like the cluster, it runs as
 // the user nobody when the tests run as root (PgBouncer refuses root).
 func Bouncer(t testing.TB, dbURL string) string {
+	t.Helper()
+	return BouncerWith(t, dbURL, nil)
+}
+
+// BouncerWith is Bouncer with settings of its [pgbouncer] section
+// replaced or added (pool_mode, server_reset_query, ...): an operator's
+// configuration, for tests of gov behind one configured so.
+func BouncerWith(t testing.TB, dbURL string, settings map[string]string) string {
 	t.Helper()
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -66,19 +76,18 @@ func Bouncer(t testing.TB, dbURL string) string {
 		if port, err = freePort(); err != nil {
 			t.Fatal(err)
 		}
-		ini := fmt.Sprintf(`[databases]
-* = host=%s port=%s
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = %d
-unix_socket_dir =
-auth_type = md5
-auth_file = %s
-pool_mode = session
-max_client_conn = 500
-default_pool_size = 50
-logfile = %s
-`, u.Hostname(), u.Port(), port, filepath.Join(dir, "users.txt"), filepath.Join(dir, "log"))
+		conf := map[string]string{
+			"listen_addr": "127.0.0.1", "listen_port": strconv.Itoa(port), "unix_socket_dir": "",
+			"auth_type": "md5", "auth_file": filepath.Join(dir, "users.txt"), "pool_mode": "session",
+			"max_client_conn": "500", "default_pool_size": "50", "logfile": filepath.Join(dir, "log"),
+		}
+		for k, v := range settings {
+			conf[k] = v
+		}
+		ini := fmt.Sprintf("[databases]\n* = host=%s port=%s\n[pgbouncer]\n", u.Hostname(), u.Port())
+		for _, k := range slices.Sorted(maps.Keys(conf)) {
+			ini += k + " = " + conf[k] + "\n"
+		}
 		for name, data := range map[string]string{"users.txt": users, "pgbouncer.ini": ini} {
 			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
 				t.Fatal(err)
