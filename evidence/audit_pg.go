@@ -222,9 +222,10 @@ func durableSession(ctx context.Context, c *pgx.Conn) error {
 // settings SET in it (but those a pooler sets for each client it hands
 // the session to: PgBouncer's application_name, client_encoding,
 // DateStyle, TimeZone, standard_conforming_strings), advisory locks it
-// holds, channels it listens on, and gov's mark of its own sessions
-// (gov.session, set by durableSession). Functions and operators are
-// pg_catalog's by name, as setWriteSettings'.
+// holds, channels it listens on, temporary tables (pg_temp comes before
+// the search_path: TestAttackA14S10ResetlessPoolTempTable), and gov's
+// mark of its own sessions (gov.session, set by durableSession).
+// Functions and operators are pg_catalog's by name, as setWriteSettings'.
 const sessionUsed = `SELECT pg_catalog.concat_ws(', ',
 	(SELECT pg_catalog.string_agg(name, ', ' ORDER BY name) FROM pg_catalog.pg_settings
 		WHERE source OPERATOR(pg_catalog.=) 'session' AND pg_catalog.lower(name) OPERATOR(pg_catalog.<>) ALL
@@ -232,6 +233,8 @@ const sessionUsed = `SELECT pg_catalog.concat_ws(', ',
 	(SELECT 'advisory locks held' WHERE EXISTS (SELECT FROM pg_catalog.pg_locks
 		WHERE locktype OPERATOR(pg_catalog.=) 'advisory' AND pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid())),
 	(SELECT 'LISTEN' WHERE EXISTS (SELECT FROM pg_catalog.pg_listening_channels())),
+	(SELECT 'temporary tables' WHERE EXISTS (SELECT FROM pg_catalog.pg_class
+		WHERE relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())),
 	(SELECT 'another gov connection''s session' WHERE pg_catalog.current_setting('gov.session', true) OPERATOR(pg_catalog.=) 'on'))`
 
 // freshSession refuses a server session that an earlier client left
@@ -239,8 +242,8 @@ const sessionUsed = `SELECT pg_catalog.concat_ws(', ',
 // connections (PgBouncer in transaction or statement mode, or in session
 // mode with server_reset_query emptied) takes away what gov's sessions
 // hold (the migration lock, LISTEN, synchronous_commit = local) and gives
-// gov another client's settings (a search_path naming other tables:
-// TestAttackA14S10ResetlessPoolSearchPath). openPostgresConfig's two
+// gov another client's settings or temporary tables (a search_path or a
+// pg_temp naming other tables: TestAttackA14S10ResetlessPoolSearchPath). openPostgresConfig's two
 // connections at once make such a pooler show itself at start
 // (TestAttackA14S10TransactionPoolRefused).
 func freshSession(ctx context.Context, c *pgx.Conn) error {
