@@ -46,6 +46,39 @@ func Bouncer(t testing.TB, dbURL string) string {
 // configuration, for tests of gov behind one configured so.
 func BouncerWith(t testing.TB, dbURL string, settings map[string]string) string {
 	t.Helper()
+	return StartBouncer(t, dbURL, settings).URL
+}
+
+// Pooler is a PgBouncer that StartBouncer started.
+type Pooler struct {
+	// URL is dbURL through the PgBouncer.
+	URL    string
+	cmd    *exec.Cmd
+	exited chan struct{}
+	launch func() bool
+	log    string
+}
+
+// Restart kills the PgBouncer (SIGKILL: every client's and server's
+// connection ends) and starts it again on the same port and
+// configuration.
+func (p *Pooler) Restart(t testing.TB) {
+	t.Helper()
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+	for attempt := 0; !p.launch(); attempt++ {
+		if attempt == 2 {
+			log, _ := os.ReadFile(p.log)
+			t.Fatalf("pgtest: pgbouncer did not start again:\n%s", log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// StartBouncer is BouncerWith, returning the PgBouncer, which a test may
+// restart.
+func StartBouncer(t testing.TB, dbURL string, settings map[string]string) *Pooler {
+	t.Helper()
 	u, err := url.Parse(dbURL)
 	if err != nil {
 		t.Fatalf("pgtest: bouncer: %v", err)
@@ -69,8 +102,7 @@ func BouncerWith(t testing.TB, dbURL string, settings map[string]string) string 
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	pw, _ := u.User.Password()
 	users := fmt.Sprintf("%q %q\n", u.User.Username(), pw)
-	var cmd *exec.Cmd
-	var exited chan struct{}
+	p := &Pooler{log: filepath.Join(dir, "log")}
 	var port int
 	for attempt := 0; ; attempt++ {
 		if port, err = freePort(); err != nil {
@@ -100,36 +132,41 @@ func BouncerWith(t testing.TB, dbURL string, settings map[string]string) string 
 				}
 			}
 		}
-		cmd = exec.Command(bin, filepath.Join(dir, "pgbouncer.ini")) //nolint:gosec // the installed pgbouncer, on a configuration written here
-		cmd.Dir = dir
-		if cred != nil {
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		p.launch = func() bool {
+			cmd := exec.Command(bin, filepath.Join(dir, "pgbouncer.ini")) //nolint:gosec // the installed pgbouncer, on a configuration written here
+			cmd.Dir = dir
+			if cred != nil {
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatalf("pgtest: bouncer: %v", err)
+			}
+			exited := make(chan struct{})
+			go func() {
+				_ = cmd.Wait() //nolint:errcheck // killed when the test ends
+				close(exited)
+			}()
+			p.cmd, p.exited = cmd, exited
+			return listening(port, exited)
 		}
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("pgtest: bouncer: %v", err)
-		}
-		exited = make(chan struct{})
-		go func() {
-			_ = cmd.Wait() //nolint:errcheck // killed when the test ends
-			close(exited)
-		}()
-		if listening(port, exited) {
+		if p.launch() {
 			break
 		}
-		_ = cmd.Process.Kill()
-		<-exited
+		_ = p.cmd.Process.Kill()
+		<-p.exited
 		if attempt == 2 {
 			log, _ := os.ReadFile(filepath.Join(dir, "log"))
 			t.Fatalf("pgtest: pgbouncer did not start:\n%s", log)
 		}
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
+		_ = p.cmd.Process.Kill()
+		<-p.exited
 	})
 	through := *u
 	through.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	return through.String()
+	p.URL = through.String()
+	return p
 }
 
 // listening waits up to 10 s for a connection to port, false once exited
