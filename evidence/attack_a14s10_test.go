@@ -57,20 +57,51 @@ func s10Refusal(t *testing.T, err error, u string) {
 // sessions over. Also on a database whose default is synchronous_commit =
 // on, where gov's connect SETs nothing but its mark (gov.session). Seen
 // failing on 12d9a87 (opened; second replica took the lock;
-// synchronous_commit off), and with the mark left out (on: opened).
+// synchronous_commit off), and with the mark left out (on: opened). With
+// PgBouncer handing out idle server sessions oldest first
+// (server_round_robin) and several idle, the second connection got a
+// session gov had not marked: seen failing (opened) until each connect
+// checks that its statements stay on one server session.
 func TestAttackA14S10TransactionPoolRefused(t *testing.T) {
 	for _, sc := range []string{"off", "on"} {
-		t.Run("synchronous_commit="+sc, func(t *testing.T) { s10TransactionPool(t, sc) })
+		t.Run("synchronous_commit="+sc, func(t *testing.T) { s10TransactionPool(t, sc, false) })
 	}
+	t.Run("round robin", func(t *testing.T) { s10TransactionPool(t, "on", true) })
 }
 
-func s10TransactionPool(t *testing.T, syncDefault string) {
+// s10TransactionPool runs TestAttackA14S10TransactionPoolRefused on a
+// database whose default synchronous_commit is syncDefault; with
+// roundRobin, PgBouncer hands out its idle server sessions oldest first
+// (server_round_robin), and holds a few that another client used.
+func s10TransactionPool(t *testing.T, syncDefault string, roundRobin bool) {
 	ctx := context.Background()
 	db := pgtest.NewDatabase(t)
 	if err := sql(t, db, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = "+syncDefault+"', current_database()); END $$"); err != nil {
 		t.Fatal(err)
 	}
-	through := s10Param(t, pgtest.BouncerWith(t, db, map[string]string{"pool_mode": "transaction"}), "default_query_exec_mode", "simple_protocol")
+	conf := map[string]string{"pool_mode": "transaction"}
+	if roundRobin {
+		conf["server_round_robin"] = "1"
+	}
+	through := s10Param(t, pgtest.BouncerWith(t, db, conf), "default_query_exec_mode", "simple_protocol")
+	if roundRobin {
+		var others []pgx.Tx
+		for range 4 {
+			c, err := pgx.Connect(ctx, through)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = c.Close(ctx) }()
+			tx, err := c.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			others = append(others, tx)
+		}
+		for _, tx := range others {
+			_ = tx.Rollback(ctx)
+		}
+	}
 	s, err := OpenPostgres(ctx, through)
 	if err != nil {
 		s10Refusal(t, err, through)

@@ -203,7 +203,8 @@ const durableCommit = `CASE WHEN pg_catalog.current_setting('synchronous_commit'
 // from PUBLIC still lets gov connect (and read its chain), and no
 // search_path changes what they do (TestAttackA14DurSetConfigRevoked).
 func durableSession(ctx context.Context, c *pgx.Conn) error {
-	if err := freshSession(ctx, c); err != nil {
+	pid, err := freshSession(ctx, c)
+	if err != nil {
 		return err
 	}
 	var sc string
@@ -214,8 +215,27 @@ func durableSession(ctx context.Context, c *pgx.Conn) error {
 	if sc == "off" {
 		set += "; SET synchronous_commit = local"
 	}
-	_, err := c.Exec(ctx, set)
-	return err
+	if _, err := c.Exec(ctx, set); err != nil {
+		return err
+	}
+	// A pooler that hands its idle server sessions out oldest first
+	// (PgBouncer's server_round_robin) in transaction mode gives the
+	// statements above other sessions: the one freshSession checked
+	// is not this one (TestAttackA14S10TransactionPoolRefused).
+	var now uint32
+	if err := c.QueryRow(ctx, "SELECT pg_catalog.pg_backend_pid()").Scan(&now); err != nil {
+		return err
+	}
+	if now != pid {
+		return errors.New(pooledSession("another server session for each statement"))
+	}
+	return nil
+}
+
+// pooledSession is the refusal of a server session that a pooler handed
+// over with what, or hands over to others.
+func pooledSession(what string) string {
+	return "the server session was used before this connection and not reset (" + what + "): gov needs PgBouncer or another pooler in session mode with server_reset_query = DISCARD ALL, not transaction or statement mode"
 }
 
 // sessionUsed lists what a server session has from an earlier client:
@@ -235,7 +255,8 @@ const sessionUsed = `SELECT pg_catalog.concat_ws(', ',
 	(SELECT 'LISTEN' WHERE EXISTS (SELECT FROM pg_catalog.pg_listening_channels())),
 	(SELECT 'temporary tables' WHERE EXISTS (SELECT FROM pg_catalog.pg_class
 		WHERE relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())),
-	(SELECT 'another gov connection''s session' WHERE pg_catalog.current_setting('gov.session', true) OPERATOR(pg_catalog.=) 'on'))`
+	(SELECT 'another gov connection''s session' WHERE pg_catalog.current_setting('gov.session', true) OPERATOR(pg_catalog.=) 'on')),
+	pg_catalog.pg_backend_pid()`
 
 // freshSession refuses a server session that an earlier client left
 // behind: a pooler that hands one server session to several client
@@ -245,16 +266,17 @@ const sessionUsed = `SELECT pg_catalog.concat_ws(', ',
 // gov another client's settings or temporary tables (a search_path or a
 // pg_temp naming other tables: TestAttackA14S10ResetlessPoolSearchPath). openPostgresConfig's two
 // connections at once make such a pooler show itself at start
-// (TestAttackA14S10TransactionPoolRefused).
-func freshSession(ctx context.Context, c *pgx.Conn) error {
+// (TestAttackA14S10TransactionPoolRefused). pid is the session's
+// backend.
+func freshSession(ctx context.Context, c *pgx.Conn) (pid uint32, err error) {
 	var used string
-	if err := c.QueryRow(ctx, sessionUsed).Scan(&used); err != nil {
-		return err
+	if err := c.QueryRow(ctx, sessionUsed).Scan(&used, &pid); err != nil {
+		return 0, err
 	}
 	if used != "" {
-		return fmt.Errorf("the server session was used before this connection and not reset (%s): gov needs PgBouncer or another pooler in session mode with server_reset_query = DISCARD ALL, not transaction or statement mode", used)
+		return 0, errors.New(pooledSession(used))
 	}
-	return nil
+	return pid, nil
 }
 
 // twoSessions opens two connections of pool at once: behind a pooler
