@@ -70,3 +70,46 @@ func TestAttackA14S10ServeAcrossBouncerRestart(t *testing.T) {
 		t.Errorf("statuses of the head pushed after the restart: %+v, want one", st)
 	}
 }
+
+// TestAttackA14S10ReadyzBehindBouncer: with gov's audit database behind
+// PgBouncer, which stays up and takes connections while the database is
+// down, /readyz still answers 503 and a decision is refused (never 200
+// without its record); once the database is back /readyz recovers and
+// decisions are recorded. Held on 36aedc7 (a guard: PgBouncer answering
+// for the database must not make gov ready).
+func TestAttackA14S10ReadyzBehindBouncer(t *testing.T) {
+	c := pgtest.NewCluster(t)
+	pooler := pgtest.StartBouncer(t, c.URL(), nil)
+	s := pgServer(t, pooler.URL, Config{})
+	h := s.Handler()
+	ready := func() (int, string) {
+		code, out := call(t, h, http.MethodGet, "/readyz", nil, nil)
+		return code, string(out)
+	}
+	eval := func(id string) int {
+		body := mustJSON(t, map[string]any{"request_id": id, "environment": "staging", "patch_content": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"})
+		code, _ := call(t, h, http.MethodPost, "/v1/eval", bearer(testToken), body)
+		return code
+	}
+	if code, out := ready(); code != http.StatusOK {
+		t.Fatalf("/readyz with the database up: %d %s", code, out)
+	}
+	c.Stop(t)
+	if code, out := ready(); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the database down behind PgBouncer: %d %s, want 503", code, out)
+	}
+	if code := eval("down-1"); code == http.StatusOK {
+		t.Errorf("/v1/eval with the database down behind PgBouncer answered 200 (a decision without its record)")
+	}
+	c.Start(t)
+	if !waitFor(30*time.Second, func() bool { code, _ := ready(); return code == http.StatusOK }) {
+		code, out := ready()
+		t.Fatalf("/readyz did not recover after the database came back: %d %s", code, out)
+	}
+	if code := eval("up-2"); code != http.StatusOK {
+		t.Errorf("/v1/eval after the database came back: %d", code)
+	}
+	if n := recordsByRequest(t, c.URL())["up-2"]; n != 1 {
+		t.Errorf("records of up-2: %d, want 1", n)
+	}
+}
