@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func s10Param(t *testing.T, u, k, v string) string {
 	}
 	q := p.Query()
 	q.Set(k, v)
-	p.RawQuery = q.Encode()
+	p.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 	return p.String()
 }
 
@@ -262,6 +263,72 @@ func s10TempTable(t *testing.T, reset string) {
 	var n int
 	if err := pgxQueryInt(t, db, "SELECT count(*) FROM public.gov_audit", &n); err != nil || n != 1 {
 		t.Errorf("records in the audit chain after one written: %d (%v), want 1", n, err)
+	}
+}
+
+// TestAttackA14S10IgnoredOptionsSplitChain: gov's audit tables live in a
+// schema of their own, which the URL names (options=-c search_path=govs),
+// and the operator puts PgBouncer in front with the often advised
+// ignore_startup_parameters = options (for clients that send it). PgBouncer
+// drops the option without a word: gov created a second, empty chain in
+// public and wrote its records there; that chain verified, and the real
+// one stopped growing. gov now refuses a connection whose startup settings
+// the server did not take. Seen failing on 36aedc7 (the record in public,
+// the new chain verifying).
+func TestAttackA14S10IgnoredOptionsSplitChain(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.NewDatabase(t)
+	if err := sql(t, db, "CREATE SCHEMA govs"); err != nil {
+		t.Fatal(err)
+	}
+	direct := s10Param(t, db, "options", "-c search_path=govs")
+	s, err := OpenPostgres(ctx, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write(record("before", t0)); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	through := s10Param(t, pgtest.BouncerWith(t, db, map[string]string{"ignore_startup_parameters": "options"}), "options", "-c search_path=govs")
+	s, err = OpenPostgres(ctx, through)
+	if err != nil {
+		if pw := pgtest.Password(through); strings.Contains(err.Error(), pw) || strings.Contains(err.Error(), "\n") ||
+			!strings.Contains(err.Error(), "search_path") || !strings.Contains(err.Error(), "ignore_startup_parameters") {
+			t.Errorf("refusal %q: want one line naming search_path and ignore_startup_parameters, without the password", err)
+		}
+		t.Logf("refused: %v", err)
+		return
+	}
+	defer func() { _ = s.Close() }()
+	t.Errorf("gov opened its store with the URL's search_path dropped by PgBouncer, want a refusal")
+	if _, err := s.Write(record("after", t0)); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pgxQueryInt(t, db, "SELECT count(*) FROM govs.gov_audit", &n); err != nil || n != 2 {
+		t.Errorf("records in gov's chain (govs) after two written: %d (%v), want 2", n, err)
+	}
+	if err := pgxQueryInt(t, db, "SELECT count(*) FROM pg_tables WHERE tablename = 'gov_audit'", &n); err != nil || n != 1 {
+		t.Errorf("gov_audit tables: %d (%v), want 1", n, err)
+	}
+}
+
+// TestAttackA14S10StartupSettingsForms: startupTaken checks each form in
+// which a URL asks for a setting (options' -c name=value, -cname=value,
+// --name-with-dashes=value, values with escaped spaces, a run-time
+// parameter of its own), and not those a pooler sets for each client.
+func TestAttackA14S10StartupSettingsForms(t *testing.T) {
+	got := startupSettings(map[string]string{
+		"options":              `-c search_path=govs -clock_timeout=0 --statement-timeout=5 -c application_name=a\ b -c work_mem=64kB`,
+		"TimeZone":             "UTC",
+		"application_name":     "gov",
+		"idle_session_timeout": "0",
+	})
+	slices.Sort(got)
+	want := []string{"application_name", "idle_session_timeout", "lock_timeout", "search_path", "statement_timeout", "work_mem"}
+	if !slices.Equal(got, want) {
+		t.Errorf("startup settings %v, want %v", got, want)
 	}
 }
 

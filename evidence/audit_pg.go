@@ -207,6 +207,9 @@ func durableSession(ctx context.Context, c *pgx.Conn) error {
 	if err != nil {
 		return err
 	}
+	if err := startupTaken(ctx, c); err != nil {
+		return err
+	}
 	var sc string
 	if err := c.QueryRow(ctx, "SHOW synchronous_commit").Scan(&sc); err != nil {
 		return err
@@ -277,6 +280,84 @@ func freshSession(ctx context.Context, c *pgx.Conn) (pid uint32, err error) {
 		return 0, errors.New(pooledSession(used))
 	}
 	return pid, nil
+}
+
+// startupTaken refuses a session that lacks a setting the connection
+// asked for at startup (the URL's options, -c name=value, or a run-time
+// parameter): a pooler may drop them without a word (PgBouncer's
+// ignore_startup_parameters), and a search_path dropped so made gov
+// create and write a second chain in the default schema, while the one
+// the URL names stopped growing (TestAttackA14S10IgnoredOptionsSplitChain).
+// The server marks a setting it took at startup with source client;
+// settings a pooler sets itself for each client (PgBouncer's
+// application_name, client_encoding, DateStyle, TimeZone,
+// standard_conforming_strings) and names pg_settings does not list
+// (custom ones) are not checked.
+func startupTaken(ctx context.Context, c *pgx.Conn) error {
+	names := startupSettings(c.Config().RuntimeParams)
+	if len(names) == 0 {
+		return nil
+	}
+	var dropped *string
+	if err := c.QueryRow(ctx, `SELECT pg_catalog.string_agg(name, ', ' ORDER BY name) FROM pg_catalog.pg_settings
+		WHERE pg_catalog.lower(name) OPERATOR(pg_catalog.=) ANY ($1::text[]) AND source OPERATOR(pg_catalog.<>) 'client'`, names).Scan(&dropped); err != nil {
+		return err
+	}
+	if dropped != nil {
+		return fmt.Errorf("the server did not take the connection's startup settings (%s): a pooler that drops them (PgBouncer's ignore_startup_parameters)? set them on gov's role instead (ALTER ROLE ... SET)", *dropped)
+	}
+	return nil
+}
+
+// startupSettings is the names of the settings params (a connection's
+// run-time parameters) ask for, lower case: each parameter but options
+// and those a pooler sets itself, and each -c name=value, -cname=value
+// or --name=value of options (PostgreSQL's command-line form).
+func startupSettings(params map[string]string) []string {
+	var names []string
+	for k := range params {
+		switch strings.ToLower(k) {
+		case "options", "application_name", "client_encoding", "datestyle", "timezone", "standard_conforming_strings":
+		default:
+			names = append(names, strings.ToLower(k))
+		}
+	}
+	var words []string
+	var w strings.Builder
+	escaped := false
+	for _, r := range params["options"] + " " {
+		switch {
+		case escaped:
+			w.WriteRune(r)
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case r == ' ' || r == '\t' || r == '\n':
+			if w.Len() > 0 {
+				words = append(words, w.String())
+				w.Reset()
+			}
+		default:
+			w.WriteRune(r)
+		}
+	}
+	for i, word := range words {
+		var kv string
+		switch {
+		case word == "-c" && i+1 < len(words):
+			kv = words[i+1]
+		case strings.HasPrefix(word, "--"):
+			kv = word[2:]
+		case strings.HasPrefix(word, "-c"):
+			kv = word[2:]
+		default:
+			continue
+		}
+		if name, _, ok := strings.Cut(kv, "="); ok && name != "" {
+			names = append(names, strings.ReplaceAll(strings.ToLower(name), "-", "_"))
+		}
+	}
+	return names
 }
 
 // twoSessions opens two connections of pool at once: behind a pooler
