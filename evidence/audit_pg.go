@@ -69,6 +69,10 @@ func openPostgresConfig(ctx context.Context, rawURL string, schema int, tweak fu
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, s.fail(err)
 	}
+	if err := twoSessions(ctx, s.pool); err != nil {
+		s.pool.Close()
+		return nil, s.fail(err)
+	}
 	if err := migrate(ctx, s.pool, schema); err != nil {
 		s.pool.Close()
 		return nil, s.fail(err)
@@ -199,15 +203,181 @@ const durableCommit = `CASE WHEN pg_catalog.current_setting('synchronous_commit'
 // from PUBLIC still lets gov connect (and read its chain), and no
 // search_path changes what they do (TestAttackA14DurSetConfigRevoked).
 func durableSession(ctx context.Context, c *pgx.Conn) error {
+	pid, err := freshSession(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := startupTaken(ctx, c); err != nil {
+		return err
+	}
 	var sc string
 	if err := c.QueryRow(ctx, "SHOW synchronous_commit").Scan(&sc); err != nil {
 		return err
 	}
-	if sc != "off" {
+	set := "SET gov.session = 'on'"
+	if sc == "off" {
+		set += "; SET synchronous_commit = local"
+	}
+	if _, err := c.Exec(ctx, set); err != nil {
+		return err
+	}
+	// A pooler that hands its idle server sessions out oldest first
+	// (PgBouncer's server_round_robin) in transaction mode gives the
+	// statements above other sessions: the one freshSession checked
+	// is not this one (TestAttackA14S10TransactionPoolRefused).
+	var now uint32
+	if err := c.QueryRow(ctx, "SELECT pg_catalog.pg_backend_pid()").Scan(&now); err != nil {
+		return err
+	}
+	if now != pid {
+		return errors.New(pooledSession("another server session for each statement"))
+	}
+	return nil
+}
+
+// pooledSession is the refusal of a server session that a pooler handed
+// over with what, or hands over to others.
+func pooledSession(what string) string {
+	return "the server session was used before this connection and not reset (" + what + "): gov needs PgBouncer or another pooler in session mode with server_reset_query = DISCARD ALL, not transaction or statement mode"
+}
+
+// sessionUsed lists what a server session has from an earlier client:
+// settings SET in it (but those a pooler sets for each client it hands
+// the session to: PgBouncer's application_name, client_encoding,
+// DateStyle, TimeZone, standard_conforming_strings), advisory locks it
+// holds, channels it listens on, temporary tables (pg_temp comes before
+// the search_path: TestAttackA14S10ResetlessPoolTempTable), and gov's
+// mark of its own sessions (gov.session, set by durableSession).
+// Functions and operators are pg_catalog's by name, as setWriteSettings'.
+const sessionUsed = `SELECT pg_catalog.concat_ws(', ',
+	(SELECT pg_catalog.string_agg(name, ', ' ORDER BY name) FROM pg_catalog.pg_settings
+		WHERE source OPERATOR(pg_catalog.=) 'session' AND pg_catalog.lower(name) OPERATOR(pg_catalog.<>) ALL
+		('{application_name,client_encoding,datestyle,timezone,standard_conforming_strings}'::text[])),
+	(SELECT 'advisory locks held' WHERE EXISTS (SELECT FROM pg_catalog.pg_locks
+		WHERE locktype OPERATOR(pg_catalog.=) 'advisory' AND pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid())),
+	(SELECT 'LISTEN' WHERE EXISTS (SELECT FROM pg_catalog.pg_listening_channels())),
+	(SELECT 'temporary tables' WHERE EXISTS (SELECT FROM pg_catalog.pg_class
+		WHERE relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())),
+	(SELECT 'another gov connection''s session' WHERE pg_catalog.current_setting('gov.session', true) OPERATOR(pg_catalog.=) 'on')),
+	pg_catalog.pg_backend_pid()`
+
+// freshSession refuses a server session that an earlier client left
+// behind: a pooler that hands one server session to several client
+// connections (PgBouncer in transaction or statement mode, or in session
+// mode with server_reset_query emptied) takes away what gov's sessions
+// hold (the migration lock, LISTEN, synchronous_commit = local) and gives
+// gov another client's settings or temporary tables (a search_path or a
+// pg_temp naming other tables: TestAttackA14S10ResetlessPoolSearchPath). openPostgresConfig's two
+// connections at once make such a pooler show itself at start
+// (TestAttackA14S10TransactionPoolRefused). pid is the session's
+// backend.
+func freshSession(ctx context.Context, c *pgx.Conn) (pid uint32, err error) {
+	var used string
+	if err := c.QueryRow(ctx, sessionUsed).Scan(&used, &pid); err != nil {
+		return 0, err
+	}
+	if used != "" {
+		return 0, errors.New(pooledSession(used))
+	}
+	return pid, nil
+}
+
+// startupTaken refuses a session that lacks a setting the connection
+// asked for at startup (the URL's options, -c name=value, or a run-time
+// parameter): a pooler may drop them without a word (PgBouncer's
+// ignore_startup_parameters), and a search_path dropped so made gov
+// create and write a second chain in the default schema, while the one
+// the URL names stopped growing (TestAttackA14S10IgnoredOptionsSplitChain).
+// The server marks a setting it took at startup with source client;
+// settings a pooler sets itself for each client (PgBouncer's
+// application_name, client_encoding, DateStyle, TimeZone,
+// standard_conforming_strings) and names pg_settings does not list
+// (custom ones) are not checked.
+func startupTaken(ctx context.Context, c *pgx.Conn) error {
+	names := startupSettings(c.Config().RuntimeParams)
+	if len(names) == 0 {
 		return nil
 	}
-	_, err := c.Exec(ctx, "SET synchronous_commit = local")
-	return err
+	var dropped *string
+	if err := c.QueryRow(ctx, `SELECT pg_catalog.string_agg(name, ', ' ORDER BY name) FROM pg_catalog.pg_settings
+		WHERE pg_catalog.lower(name) OPERATOR(pg_catalog.=) ANY ($1::text[]) AND source OPERATOR(pg_catalog.<>) 'client'`, names).Scan(&dropped); err != nil {
+		return err
+	}
+	if dropped != nil {
+		return fmt.Errorf("the server did not take the connection's startup settings (%s): a pooler that drops them (PgBouncer's ignore_startup_parameters)? set them on gov's role instead (ALTER ROLE ... SET)", *dropped)
+	}
+	return nil
+}
+
+// startupSettings is the names of the settings params (a connection's
+// run-time parameters) ask for, lower case: each parameter but options
+// and those a pooler sets itself, and each -c name=value, -cname=value
+// or --name=value of options (PostgreSQL's command-line form).
+func startupSettings(params map[string]string) []string {
+	var names []string
+	for k := range params {
+		switch strings.ToLower(k) {
+		case "options", "application_name", "client_encoding", "datestyle", "timezone", "standard_conforming_strings":
+		default:
+			names = append(names, strings.ToLower(k))
+		}
+	}
+	var words []string
+	var w strings.Builder
+	escaped := false
+	for _, r := range params["options"] + " " {
+		switch {
+		case escaped:
+			w.WriteRune(r)
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case r == ' ' || r == '\t' || r == '\n':
+			if w.Len() > 0 {
+				words = append(words, w.String())
+				w.Reset()
+			}
+		default:
+			w.WriteRune(r)
+		}
+	}
+	for i, word := range words {
+		var kv string
+		switch {
+		case word == "-c" && i+1 < len(words):
+			kv = words[i+1]
+		case strings.HasPrefix(word, "--"):
+			kv = word[2:]
+		case strings.HasPrefix(word, "-c"):
+			kv = word[2:]
+		default:
+			continue
+		}
+		if name, _, ok := strings.Cut(kv, "="); ok && name != "" {
+			names = append(names, strings.ReplaceAll(strings.ToLower(name), "-", "_"))
+		}
+	}
+	return names
+}
+
+// twoSessions opens two connections of pool at once: behind a pooler
+// that hands a server session from one client connection to another,
+// the second gets the session whose connect the first just ran, and
+// freshSession refuses it. The second is closed, not kept: the pool
+// holds what it held before (one connection), and a write resolved
+// past gov serve's shutdown bound does not find an idle one to wait on
+// (TestAttackA14S9BShutdownBoundEndsStoreWrites).
+func twoSessions(ctx context.Context, pool *pgxpool.Pool) error {
+	a, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Release()
+	b, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	return b.Hijack().Close(ctx)
 }
 
 // path names a record in listings as the directory store would place it,

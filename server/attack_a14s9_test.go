@@ -145,6 +145,12 @@ func sigtermInFlight(t *testing.T, u, base string, sigterm func(), stopped func(
 func otherSessions(t *testing.T, conn *pgx.Conn) int {
 	t.Helper()
 	var n int
+	// Inside a transaction (a test's reading one) pg_stat_activity is read
+	// once and kept until it ends: cleared, a wait for sessions to end
+	// sees them end.
+	if _, err := conn.Exec(context.Background(), "SELECT pg_stat_clear_snapshot()"); err != nil {
+		t.Fatal(err)
+	}
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
 		t.Fatal(err)
