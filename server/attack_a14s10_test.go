@@ -81,16 +81,7 @@ func TestAttackA14S10ReadyzBehindBouncer(t *testing.T) {
 	c := pgtest.NewCluster(t)
 	pooler := pgtest.StartBouncer(t, c.URL(), nil)
 	s := pgServer(t, pooler.URL, Config{})
-	h := s.Handler()
-	ready := func() (int, string) {
-		code, out := call(t, h, http.MethodGet, "/readyz", nil, nil)
-		return code, string(out)
-	}
-	eval := func(id string) int {
-		body := mustJSON(t, map[string]any{"request_id": id, "environment": "staging", "patch_content": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"})
-		code, _ := call(t, h, http.MethodPost, "/v1/eval", bearer(testToken), body)
-		return code
-	}
+	ready, eval := readyAndEval(t, s.Handler())
 	if code, out := ready(); code != http.StatusOK {
 		t.Fatalf("/readyz with the database up: %d %s", code, out)
 	}

@@ -9,6 +9,21 @@ import (
 	"github.com/gov-policy/gov/internal/pgtest"
 )
 
+// readyAndEval asks h's /readyz (status and body) and posts a staging
+// evaluation with request id id to its /v1/eval (status).
+func readyAndEval(t *testing.T, h http.Handler) (ready func() (int, string), eval func(id string) int) {
+	ready = func() (int, string) {
+		code, out := call(t, h, http.MethodGet, "/readyz", nil, nil)
+		return code, string(out)
+	}
+	eval = func(id string) int {
+		body := mustJSON(t, map[string]any{"request_id": id, "environment": "staging", "patch_content": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"})
+		code, _ := call(t, h, http.MethodPost, "/v1/eval", bearer(testToken), body)
+		return code
+	}
+	return ready, eval
+}
+
 // TestPGReadyzFollowsDatabase: while the audit database is down /readyz
 // answers 503, a decision is refused (never answered without its record)
 // and a webhook is answered 503, not taken and not called a duplicate;
@@ -19,15 +34,7 @@ func TestPGReadyzFollowsDatabase(t *testing.T) {
 	c := pgtest.NewCluster(t)
 	s := pgServer(t, c.URL(), Config{})
 	h := s.Handler()
-	ready := func() (int, string) {
-		code, out := call(t, h, http.MethodGet, "/readyz", nil, nil)
-		return code, string(out)
-	}
-	eval := func(id string) int {
-		body := mustJSON(t, map[string]any{"request_id": id, "environment": "staging", "patch_content": "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"})
-		code, _ := call(t, h, http.MethodPost, "/v1/eval", bearer(testToken), body)
-		return code
-	}
+	ready, eval := readyAndEval(t, h)
 	if code, out := ready(); code != http.StatusOK {
 		t.Fatalf("/readyz with the database up: %d %s", code, out)
 	}
