@@ -197,8 +197,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, failed error) {
 		defer func() {
 			if failed != nil {
 				// Nothing else would close it (TestAttackA14S9BNewFailureClosesStore).
-				_ = store.Close()
-				stopStore()
+				_ = s.closeDB()
 			}
 		}()
 	}
