@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -241,18 +242,21 @@ func pooledSession(what string) string {
 	return "the server session was used before this connection and not reset (" + what + "): gov needs PgBouncer or another pooler in session mode with server_reset_query = DISCARD ALL, not transaction or statement mode"
 }
 
+// poolerSettings are the settings a pooler sets itself for each client it
+// hands a server session to (PgBouncer's), lower case: neither
+// sessionUsed nor startupTaken holds them against a session.
+var poolerSettings = []string{"application_name", "client_encoding", "datestyle", "timezone", "standard_conforming_strings"}
+
 // sessionUsed lists what a server session has from an earlier client:
-// settings SET in it (but those a pooler sets for each client it hands
-// the session to: PgBouncer's application_name, client_encoding,
-// DateStyle, TimeZone, standard_conforming_strings), advisory locks it
+// settings SET in it (but poolerSettings), advisory locks it
 // holds, channels it listens on, temporary tables (pg_temp comes before
 // the search_path: TestAttackA14S10ResetlessPoolTempTable), and gov's
 // mark of its own sessions (gov.session, set by durableSession).
 // Functions and operators are pg_catalog's by name, as setWriteSettings'.
-const sessionUsed = `SELECT pg_catalog.concat_ws(', ',
+var sessionUsed = `SELECT pg_catalog.concat_ws(', ',
 	(SELECT pg_catalog.string_agg(name, ', ' ORDER BY name) FROM pg_catalog.pg_settings
 		WHERE source OPERATOR(pg_catalog.=) 'session' AND pg_catalog.lower(name) OPERATOR(pg_catalog.<>) ALL
-		('{application_name,client_encoding,datestyle,timezone,standard_conforming_strings}'::text[])),
+		('{` + strings.Join(poolerSettings, ",") + `}'::text[])),
 	(SELECT 'advisory locks held' WHERE EXISTS (SELECT FROM pg_catalog.pg_locks
 		WHERE locktype OPERATOR(pg_catalog.=) 'advisory' AND pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid())),
 	(SELECT 'LISTEN' WHERE EXISTS (SELECT FROM pg_catalog.pg_listening_channels())),
@@ -289,10 +293,8 @@ func freshSession(ctx context.Context, c *pgx.Conn) (pid uint32, err error) {
 // create and write a second chain in the default schema, while the one
 // the URL names stopped growing (TestAttackA14S10IgnoredOptionsSplitChain).
 // The server marks a setting it took at startup with source client;
-// settings a pooler sets itself for each client (PgBouncer's
-// application_name, client_encoding, DateStyle, TimeZone,
-// standard_conforming_strings) and names pg_settings does not list
-// (custom ones) are not checked.
+// poolerSettings and names pg_settings does not list (custom ones) are
+// not checked.
 func startupTaken(ctx context.Context, c *pgx.Conn) error {
 	names := startupSettings(c.Config().RuntimeParams)
 	if len(names) == 0 {
@@ -316,10 +318,8 @@ func startupTaken(ctx context.Context, c *pgx.Conn) error {
 func startupSettings(params map[string]string) []string {
 	var names []string
 	for k := range params {
-		switch strings.ToLower(k) {
-		case "options", "application_name", "client_encoding", "datestyle", "timezone", "standard_conforming_strings":
-		default:
-			names = append(names, strings.ToLower(k))
+		if k := strings.ToLower(k); k != "options" && !slices.Contains(poolerSettings, k) {
+			names = append(names, k)
 		}
 	}
 	var words []string
